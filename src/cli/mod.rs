@@ -1,0 +1,119 @@
+//! The command line: argument definitions and the dispatch to each command.
+//!
+//! Arguments are parsed by clap into these raw structs; each command module turns them into
+//! validated requests before doing any work.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+
+use crate::exit;
+
+const EXAMPLES: &str = "\
+Examples:
+  relaydoc                                   start the wizard
+  relaydoc wizard --plain                    the wizard as simple prompts
+  relaydoc wizard --fact client.smtp_auth=off --json
+                                             answer from known facts, no questions
+  relaydoc kb search \"port 587\"              search the knowledge offline
+  relaydoc settings thunderbird --email me@gmail.com
+                                             Thunderbird's steps with Gmail's settings
+  relaydoc clients                           list the mail clients relaydoc knows
+
+Exit codes: 0 ok, 1 a problem was found, 2 bad input, 3 a check could not run,
+4 needs a terminal, 130 interrupted.";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "relaydoc",
+    version,
+    about = "Find out why your mail server says \"Relay access denied\", and fix it",
+    long_about = "relaydoc walks you through the error \"554 5.7.1 Relay access denied\" \
+(and its temporary twin \"454 4.7.1\"): it asks plain questions, one at a time, and ends with \
+the cause and the exact steps for your mail client.\n\nRun it without arguments to start.",
+    after_help = EXAMPLES,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options every command understands.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// DNS server to ask instead of the system resolver (e.g. 9.9.9.9 or 127.0.0.1:5353)
+    #[arg(long, global = true, value_name = "IP[:PORT]")]
+    pub dns_server: Option<String>,
+
+    /// Seconds each network step may take before it is given up
+    #[arg(long, global = true, value_name = "SECS")]
+    pub timeout: Option<f64>,
+
+    /// Extra knowledge folder that overlays the bundled one (ids in it win)
+    #[arg(long, global = true, value_name = "DIR")]
+    pub knowledge: Option<PathBuf>,
+
+    /// When to use colour; NO_COLOR in the environment also turns it off
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    pub color: ColorWhen,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout
+    #[command(after_help = "Example:\n  relaydoc completions bash > ~/.local/share/bash-completion/completions/relaydoc")]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) to stdout
+    #[command(after_help = "Example:\n  relaydoc man | man -l -")]
+    Man,
+}
+
+/// Parses the arguments and runs the command; the binary's whole body.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        None => ExitCode::SUCCESS,
+        Some(Command::Completions { shell }) => {
+            let mut command = Cli::command();
+            clap_complete::generate(shell, &mut command, "relaydoc", &mut std::io::stdout());
+            exit::code(exit::OK)
+        }
+        Some(Command::Man) => {
+            let page = clap_mangen::Man::new(Cli::command());
+            match page.render(&mut std::io::stdout()) {
+                Ok(()) => exit::code(exit::OK),
+                Err(error) => report_io(error),
+            }
+        }
+    }
+}
+
+/// A closed pipe (`relaydoc man | head`) is the reader's choice, not an error.
+fn report_io(error: std::io::Error) -> ExitCode {
+    if error.kind() == std::io::ErrorKind::BrokenPipe {
+        return exit::code(exit::OK);
+    }
+    eprintln!("relaydoc: {error}");
+    exit::code(exit::BAD_INPUT)
+}
+
+/// True when stdin and stdout are both terminals, i.e. a person can answer prompts.
+pub fn interactive() -> bool {
+    std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
+}

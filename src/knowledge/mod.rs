@@ -1,0 +1,3 @@
+//! The knowledge base: loading, overlaying and validating the YAML under `knowledge/`.
+
+pub mod source;

@@ -1,0 +1,9 @@
+//! relaydoc: find out why a mail server says "554 5.7.1 Relay access denied", and fix it.
+//!
+//! The library holds everything; `main.rs` is a thin shell around [`cli::main`].
+
+pub mod cli;
+pub mod diagnostic;
+pub mod exit;
+pub mod knowledge;
+pub mod sanitize;
