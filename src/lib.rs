@@ -7,3 +7,4 @@ pub mod diagnostic;
 pub mod exit;
 pub mod knowledge;
 pub mod sanitize;
+pub mod checks;

@@ -27,6 +27,36 @@ pub struct SourceFile {
     pub layer: usize,
 }
 
+/// The bundled knowledge, then the user's own folder (platform config dir), then `--knowledge`
+/// folders, in that order of precedence (later layers win on equal ids).
+pub fn load_sources(extra: &[PathBuf]) -> (Vec<SourceFile>, Diagnostics) {
+    let mut problems = Diagnostics::default();
+    let mut files = bundled_files();
+    let mut layer = 1;
+    if let Some(user_dir) = user_knowledge_dir().filter(|dir| dir.is_dir()) {
+        files.extend(read_dir_files(&user_dir, layer, &mut problems));
+        layer += 1;
+    }
+    for dir in extra {
+        if dir.is_dir() {
+            files.extend(read_dir_files(dir, layer, &mut problems));
+        } else {
+            problems.push(Diagnostic::new(
+                dir.display().to_string(),
+                "--knowledge: no such folder",
+            ));
+        }
+        layer += 1;
+    }
+    (files, problems)
+}
+
+/// `<config dir>/relaydoc/knowledge`, e.g. `~/.config/relaydoc/knowledge` on Linux.
+pub fn user_knowledge_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "relaydoc")
+        .map(|dirs| dirs.config_dir().join("knowledge"))
+}
+
 /// Every file of the bundled knowledge, in a stable order.
 pub fn bundled_files() -> Vec<SourceFile> {
     let mut files = Vec::new();

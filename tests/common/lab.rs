@@ -1,0 +1,63 @@
+//! Access to the loopback mail lab (Postfix + Dovecot + NSD) started by `tests/lab/start.sh`.
+//!
+//! The test command in the README starts the lab and sets `RELAYDOC_REQUIRE_LAB=1`; then a lab
+//! that is not up fails the test loudly. A developer running bare `cargo test` without the lab
+//! gets a clear "skipped" line on stderr instead.
+
+#![allow(dead_code)]
+
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Where the lab lives and listens. Every address is loopback.
+#[derive(Debug, Clone)]
+pub struct Lab {
+    pub dir: PathBuf,
+}
+
+impl Lab {
+    pub fn ca_file(&self) -> PathBuf {
+        self.dir.join("tls/ca.crt")
+    }
+
+    pub fn dns(&self) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], 5353))
+    }
+
+    pub fn smtp(&self, port: u16) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], port))
+    }
+}
+
+/// The lab, or `None` (with a message) when it is not running and not required.
+///
+/// Panics when `RELAYDOC_REQUIRE_LAB=1` and the lab does not answer: in CI a missing lab must
+/// fail the run, never skip silently.
+pub fn lab(test: &str) -> Option<Lab> {
+    let dir = std::env::var_os("RELAYDOC_LAB_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/tmp/relaydoc-lab"));
+    let smtp_up = TcpStream::connect_timeout(
+        &SocketAddr::from(([127, 0, 0, 1], 2525)),
+        Duration::from_secs(2),
+    )
+    .is_ok();
+    let dns_up = TcpStream::connect_timeout(
+        &SocketAddr::from(([127, 0, 0, 1], 5353)),
+        Duration::from_secs(2),
+    )
+    .is_ok();
+    if smtp_up && dns_up {
+        return Some(Lab { dir });
+    }
+    let required = std::env::var("RELAYDOC_REQUIRE_LAB").is_ok_and(|v| v == "1");
+    assert!(
+        !required,
+        "{test}: the mail lab is required (RELAYDOC_REQUIRE_LAB=1) but is not answering \
+         (smtp 127.0.0.1:2525 up: {smtp_up}, dns 127.0.0.1:5353 up: {dns_up}); \
+         start it with tests/lab/start.sh"
+    );
+    eprintln!("{test}: SKIPPED: the mail lab is not running (start it with tests/lab/start.sh)");
+    None
+}
