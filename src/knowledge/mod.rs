@@ -1,3 +1,33 @@
 //! The knowledge base: loading, overlaying and validating the YAML under `knowledge/`.
+//!
+//! Loading happens in two stages: [`raw`] structs exactly as written (unknown fields rejected),
+//! then [`build`] into the validated [`model::Knowledge`] the engine trusts.
 
+pub mod build;
+pub mod model;
+pub mod raw;
 pub mod source;
+
+use std::path::PathBuf;
+
+pub use model::Knowledge;
+
+use crate::diagnostic::Diagnostics;
+
+/// Loads the bundled knowledge with the user's folder and `extra` folders laid over it.
+pub fn load(extra: &[PathBuf]) -> Result<Knowledge, Diagnostics> {
+    let (files, mut problems) = source::load_sources(extra);
+    match build::build(&files) {
+        Ok(knowledge) if problems.is_empty() => Ok(knowledge),
+        Ok(_) => Err(problems.sorted()),
+        Err(more) => {
+            problems.0.extend(more.0);
+            Err(problems.sorted())
+        }
+    }
+}
+
+/// Only the bundled knowledge, as compiled in.
+pub fn bundled() -> Result<Knowledge, Diagnostics> {
+    build::build(&source::bundled_files())
+}

@@ -161,10 +161,18 @@ fn line_column(valid_prefix: &[u8]) -> (usize, usize) {
 
 /// Parses one YAML document into raw structs; errors carry the file, line and column.
 pub fn parse_yaml<T: DeserializeOwned>(file: &SourceFile) -> Result<T, Diagnostic> {
-    serde_saphyr::from_str::<T>(&file.text).map_err(|error| {
+    serde_saphyr::from_str_with_options::<T>(&file.text, yaml_options()).map_err(|error| {
         let position = error.location().as_ref().and_then(Position::from_saphyr);
         Diagnostic::new(&file.name, first_line_of(&error.to_string())).at(position)
     })
+}
+
+/// YAML 1.2 booleans only: `on`, `off`, `yes` and `no` are fact values here, not booleans.
+pub fn yaml_options() -> serde_saphyr::Options {
+    let mut options = serde_saphyr::Options::default();
+    options.strict_booleans = true;
+    options.with_snippet = false;
+    options
 }
 
 /// serde-saphyr appends a source snippet to its message; the position already says where.

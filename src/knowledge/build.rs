@@ -1,0 +1,1092 @@
+//! Turning raw files into validated [`Knowledge`], reporting every problem at once.
+//!
+//! Order of work: parse every file; merge overlays by id (a higher layer replaces a lower
+//! one, equal ids within one layer are an error); resolve references; then prove the tree
+//! sound as a graph (reachable, always ends, no loop the person cannot leave, every fact a
+//! condition reads is set upstream).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde_saphyr::Spanned;
+
+use super::model::*;
+use super::raw::*;
+use super::source::{SourceFile, parse_yaml};
+use crate::diagnostic::{Diagnostic, Diagnostics, Position};
+
+/// Check names the engine's drivers know how to run; a check node naming another is an error.
+pub const KNOWN_CHECKS: &[&str] = &[
+    "smtp", "auth", "relay", "pop-before-smtp", "mx", "host", "srv", "dnsbl", "public-ip",
+    "account", "explain",
+];
+
+/// A raw item with the file it came from and its overlay layer.
+struct Sourced<T> {
+    item: T,
+    file: String,
+    layer: usize,
+}
+
+fn pos<T>(spanned: &Spanned<T>) -> Option<Position> {
+    Position::from_saphyr(&spanned.referenced)
+}
+
+/// Builds the knowledge from every file; all problems together, sorted by file and line.
+pub fn build(files: &[SourceFile]) -> Result<Knowledge, Diagnostics> {
+    let mut problems = Diagnostics::default();
+    let mut facts = Vec::new();
+    let mut causes = Vec::new();
+    let mut nodes = Vec::new();
+    let mut clients = Vec::new();
+    let mut providers = Vec::new();
+
+    for file in files {
+        let relative = file.relative.as_str();
+        let top = relative.split('/').next().unwrap_or(relative);
+        let sourced = |layer| (file.name.clone(), layer);
+        let (name, layer) = sourced(file.layer);
+        match top {
+            "facts.yaml" | "facts.yml" => match parse_yaml::<FactsFile>(file) {
+                Ok(parsed) => facts.extend(parsed.facts.into_iter().map(|item| Sourced {
+                    item,
+                    file: name.clone(),
+                    layer,
+                })),
+                Err(problem) => problems.push(problem),
+            },
+            "causes.yaml" | "causes.yml" => match parse_yaml::<CausesFile>(file) {
+                Ok(parsed) => causes.extend(parsed.causes.into_iter().map(|item| Sourced {
+                    item,
+                    file: name.clone(),
+                    layer,
+                })),
+                Err(problem) => problems.push(problem),
+            },
+            "tree" => match parse_yaml::<TreeFile>(file) {
+                Ok(parsed) => nodes.extend(parsed.nodes.into_iter().map(|item| Sourced {
+                    item,
+                    file: name.clone(),
+                    layer,
+                })),
+                Err(problem) => problems.push(problem),
+            },
+            "clients" => match parse_yaml::<RawClient>(file) {
+                Ok(item) => clients.push(Sourced { item, file: name, layer }),
+                Err(problem) => problems.push(problem),
+            },
+            "providers" => match parse_yaml::<RawProvider>(file) {
+                Ok(item) => providers.push(Sourced { item, file: name, layer }),
+                Err(problem) => problems.push(problem),
+            },
+            // Read by their own modules (error signatures, DNS blacklist lists…).
+            "signatures" | "dnsbl.yaml" => {}
+            _ => problems.push(Diagnostic::new(
+                name,
+                "not a knowledge file: expected facts.yaml, causes.yaml, or a file under \
+                 tree/, clients/, providers/ or signatures/",
+            )),
+        }
+    }
+
+    let facts = overlay(facts, |fact| &fact.key, "fact", &mut problems);
+    let causes = overlay(causes, |cause| &cause.id, "cause", &mut problems);
+    let nodes = overlay(nodes, |node| &node.id, "node", &mut problems);
+    let clients = overlay(clients, |client| &client.id, "client", &mut problems);
+    let providers = overlay(providers, |provider| &provider.id, "provider", &mut problems);
+
+    let clients = build_clients(clients, &mut problems);
+    let facts = build_facts(facts, &clients, &mut problems);
+    let causes = build_causes(causes, &mut problems);
+    let providers = build_providers(providers);
+    let cause_index: HashMap<String, usize> = causes
+        .iter()
+        .enumerate()
+        .map(|(index, cause)| (cause.id.clone(), index))
+        .collect();
+    let client_index: HashMap<String, usize> = clients
+        .iter()
+        .enumerate()
+        .map(|(index, client)| (client.id.clone(), index))
+        .collect();
+
+    let node_index: HashMap<String, NodeId> = nodes
+        .iter()
+        .enumerate()
+        .map(|(index, node)| (node.item.id.value.clone(), index))
+        .collect();
+    let mut resolver = Resolver {
+        node_index: &node_index,
+        cause_index: &cause_index,
+        facts: &facts,
+        clients: &clients,
+        problems: &mut problems,
+    };
+    let built: Vec<Node> = nodes.into_iter().map(|node| resolver.node(node)).collect();
+
+    let start = match node_index.get(START_NODE) {
+        Some(&start) => Some(start),
+        None => {
+            problems.push(Diagnostic::new(
+                "knowledge",
+                format!("the tree has no node with id `{START_NODE}`, where every run begins"),
+            ));
+            None
+        }
+    };
+
+    // Graph checks only make sense once every reference resolved.
+    if let (true, Some(start)) = (problems.is_empty(), start) {
+        check_graph(&built, start, &mut problems);
+        check_client_tasks(&built, &clients, &mut problems);
+    }
+
+    if !problems.is_empty() {
+        return Err(problems.sorted());
+    }
+    Ok(Knowledge {
+        nodes: built,
+        node_index,
+        start: start.unwrap_or_default(),
+        causes,
+        cause_index,
+        clients,
+        client_index,
+        providers,
+        facts,
+    })
+}
+
+/// Merges items by id: the highest layer wins; equal ids in one layer are reported.
+fn overlay<T>(
+    items: Vec<Sourced<T>>,
+    id_of: impl Fn(&T) -> &Spanned<String>,
+    what: &str,
+    problems: &mut Diagnostics,
+) -> Vec<Sourced<T>> {
+    let mut kept: Vec<Sourced<T>> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for item in items {
+        let id = id_of(&item.item);
+        match index.get(&id.value) {
+            Some(&at) if kept[at].layer == item.layer => {
+                let first = &kept[at];
+                let first_position = pos(id_of(&first.item))
+                    .map(|p| format!(":{}:{}", p.line, p.column))
+                    .unwrap_or_default();
+                problems.push(
+                    Diagnostic::new(
+                        &item.file,
+                        format!(
+                            "duplicate {what} id `{}` (first defined at {}{first_position})",
+                            id.value, first.file
+                        ),
+                    )
+                    .at(pos(id))
+                    .item(&id.value),
+                );
+            }
+            Some(&at) if kept[at].layer < item.layer => kept[at] = item,
+            Some(_) => {}
+            None => {
+                index.insert(id.value.clone(), kept.len());
+                kept.push(item);
+            }
+        }
+    }
+    kept
+}
+
+fn origin<T>(file: &str, spanned: &Spanned<T>) -> Origin {
+    Origin {
+        file: file.to_string(),
+        position: pos(spanned),
+    }
+}
+
+fn build_clients(clients: Vec<Sourced<RawClient>>, problems: &mut Diagnostics) -> Vec<Client> {
+    clients
+        .into_iter()
+        .map(|Sourced { item, file, .. }| {
+            for (name, task) in &item.tasks {
+                if task.steps.is_empty() {
+                    problems.push(
+                        Diagnostic::new(&file, format!("task `{name}` has no steps"))
+                            .at(pos(&item.id))
+                            .item(&item.id.value),
+                    );
+                }
+            }
+            Client {
+                origin: origin(&file, &item.id),
+                id: item.id.value,
+                name: item.name,
+                platform: item.platform,
+                aliases: item.aliases,
+                sources: item.sources,
+                tasks: item
+                    .tasks
+                    .into_iter()
+                    .map(|(name, task)| {
+                        (
+                            name,
+                            Task {
+                                title: task.title,
+                                steps: task.steps,
+                                note: task.note,
+                            },
+                        )
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+fn build_facts(
+    facts: Vec<Sourced<RawFact>>,
+    clients: &[Client],
+    problems: &mut Diagnostics,
+) -> FactCatalogue {
+    let mut catalogue = FactCatalogue::default();
+    for Sourced { item, file, .. } in facts {
+        let mut values = item.values;
+        if let Some(source) = &item.values_from {
+            if source.value == "clients" {
+                values = Some(clients.iter().map(|client| client.id.clone()).collect());
+            } else {
+                problems.push(
+                    Diagnostic::new(
+                        &file,
+                        format!(
+                            "values_from `{}` is not known; the only source is `clients`",
+                            source.value
+                        ),
+                    )
+                    .at(pos(source))
+                    .item(&item.key.value),
+                );
+            }
+        }
+        if let Some(values) = &mut values
+            && !values.iter().any(|value| value == UNKNOWN)
+        {
+            values.push(UNKNOWN.to_string());
+        }
+        catalogue.facts.insert(
+            item.key.value.clone(),
+            FactSpec {
+                key: item.key.value,
+                values,
+                about: item.about,
+            },
+        );
+    }
+    catalogue
+}
+
+fn build_causes(causes: Vec<Sourced<RawCause>>, problems: &mut Diagnostics) -> Vec<Cause> {
+    causes
+        .into_iter()
+        .map(|Sourced { item, file, .. }| {
+            let side = Side::parse(&item.side.value).unwrap_or_else(|| {
+                problems.push(
+                    Diagnostic::new(
+                        &file,
+                        format!(
+                            "side `{}` is not one of client, sender-mx, recipient-mx, none",
+                            item.side.value
+                        ),
+                    )
+                    .at(pos(&item.side))
+                    .item(&item.id.value),
+                );
+                Side::None
+            });
+            Cause {
+                origin: origin(&file, &item.id),
+                id: item.id.value,
+                side,
+                title: item.title,
+                summary: item.summary,
+                explanation: item.explanation,
+                signs: item.signs,
+                sources: item.sources,
+            }
+        })
+        .collect()
+}
+
+fn build_providers(providers: Vec<Sourced<RawProvider>>) -> Vec<Provider> {
+    providers
+        .into_iter()
+        .map(|Sourced { item, file, .. }| {
+            let endpoint = |raw: RawEndpoint| Endpoint {
+                protocol: raw.protocol,
+                host: raw.host,
+                port: raw.port,
+                security: raw.security,
+                auth: raw.auth,
+            };
+            Provider {
+                origin: origin(&file, &item.id),
+                id: item.id.value,
+                name: item.name,
+                domains: item.domains,
+                mx_suffixes: item.mx_suffixes,
+                username: item.username,
+                outgoing: item.outgoing.into_iter().map(endpoint).collect(),
+                incoming: item.incoming.into_iter().map(endpoint).collect(),
+                notes: item.notes,
+                sources: item.sources,
+            }
+        })
+        .collect()
+}
+
+/// Resolves one raw node's references and checks the fields its kind needs.
+struct Resolver<'a> {
+    node_index: &'a HashMap<String, NodeId>,
+    cause_index: &'a HashMap<String, usize>,
+    facts: &'a FactCatalogue,
+    clients: &'a [Client],
+    problems: &'a mut Diagnostics,
+}
+
+impl Resolver<'_> {
+    fn report(&mut self, file: &str, at: Option<Position>, node: &str, message: String) {
+        self.problems
+            .push(Diagnostic::new(file, message).at(at).item(node));
+    }
+
+    fn target(&mut self, file: &str, node: &str, reference: &Spanned<String>) -> NodeId {
+        match self.node_index.get(&reference.value) {
+            Some(&id) => id,
+            None => {
+                let hint = closest(&reference.value, self.node_index.keys().map(String::as_str))
+                    .map(|close| format!(" (did you mean `{close}`?)"))
+                    .unwrap_or_default();
+                self.report(
+                    file,
+                    pos(reference),
+                    node,
+                    format!("refers to node `{}`, which does not exist{hint}", reference.value),
+                );
+                NodeId::MAX
+            }
+        }
+    }
+
+    /// A required field: reports its absence and yields `None`.
+    fn required<'v, T>(
+        &mut self,
+        file: &str,
+        raw: &RawNode,
+        field: &str,
+        value: &'v Option<T>,
+    ) -> Option<&'v T> {
+        if value.is_none() {
+            self.report(
+                file,
+                pos(&raw.id),
+                &raw.id.value,
+                format!("a {} node needs `{field}`", kind_name(raw.kind.value)),
+            );
+        }
+        value.as_ref()
+    }
+
+    fn forbid(&mut self, file: &str, raw: &RawNode, fields: &[(&str, bool)]) {
+        for (field, present) in fields {
+            if *present {
+                self.report(
+                    file,
+                    pos(&raw.id),
+                    &raw.id.value,
+                    format!(
+                        "`{field}` has no meaning on a {} node",
+                        kind_name(raw.kind.value)
+                    ),
+                );
+            }
+        }
+    }
+
+    fn fact_key(&mut self, file: &str, node: &str, key: &Spanned<String>) -> Option<&FactSpec> {
+        let spec = self.facts.get(&key.value);
+        if spec.is_none() {
+            let hint = closest(&key.value, self.facts.facts.keys().map(String::as_str))
+                .map(|close| format!(" (did you mean `{close}`?)"))
+                .unwrap_or_default();
+            self.report(
+                file,
+                pos(key),
+                node,
+                format!("unknown fact `{}`{hint}; facts are declared in facts.yaml", key.value),
+            );
+        }
+        spec
+    }
+
+    fn cause(&mut self, file: &str, node: &str, cause: &Spanned<String>) -> usize {
+        match self.cause_index.get(&cause.value) {
+            Some(&index) => index,
+            None => {
+                let hint = closest(&cause.value, self.cause_index.keys().map(String::as_str))
+                    .map(|close| format!(" (did you mean `{close}`?)"))
+                    .unwrap_or_default();
+                self.report(
+                    file,
+                    pos(cause),
+                    node,
+                    format!("unknown cause `{}`{hint}", cause.value),
+                );
+                usize::MAX
+            }
+        }
+    }
+
+    fn branches(&mut self, file: &str, node: &str, raw: &[RawBranch]) -> Vec<Branch> {
+        raw.iter()
+            .map(|branch| {
+                let mut when = Vec::new();
+                for (fact, values) in &branch.when.value {
+                    let values = values.clone().into_vec();
+                    match self.facts.get(fact) {
+                        None => self.report(
+                            file,
+                            pos(&branch.when),
+                            node,
+                            format!("condition reads unknown fact `{fact}`"),
+                        ),
+                        Some(spec) => {
+                            if let Some(allowed) = &spec.values {
+                                for value in &values {
+                                    if !allowed.contains(value) {
+                                        self.report(
+                                            file,
+                                            pos(&branch.when),
+                                            node,
+                                            format!(
+                                                "condition compares `{fact}` with `{value}`, \
+                                                 which it can never be; allowed: {}",
+                                                allowed.join(", ")
+                                            ),
+                                        );
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    when.push(Condition {
+                        fact: fact.clone(),
+                        any_of: values,
+                    });
+                }
+                if when.is_empty() {
+                    self.report(
+                        file,
+                        pos(&branch.when),
+                        node,
+                        "a branch needs at least one condition in `when`".into(),
+                    );
+                }
+                Branch {
+                    when,
+                    next: self.target(file, node, &branch.next),
+                }
+            })
+            .collect()
+    }
+
+    fn steps(&mut self, file: &str, node: &str, raw: &Option<Vec<RawStep>>) -> Vec<Step> {
+        let mut steps = Vec::new();
+        for step in raw.iter().flatten() {
+            match (&step.say, &step.client_task) {
+                (Some(text), None) => steps.push(Step::Say(text.clone())),
+                (None, Some(task)) => steps.push(Step::ClientTask(task.value.clone())),
+                _ => self.report(
+                    file,
+                    None,
+                    node,
+                    "each step has exactly one of `say` or `client_task`".into(),
+                ),
+            }
+        }
+        steps
+    }
+
+    fn node(&mut self, sourced: Sourced<RawNode>) -> Node {
+        let Sourced { item: raw, file, .. } = sourced;
+        let id = raw.id.value.clone();
+        let text = raw.text.clone().unwrap_or_default();
+        if raw.text.is_none() {
+            self.report(
+                &file,
+                pos(&raw.id),
+                &id,
+                format!("a {} node needs `text`", kind_name(raw.kind.value)),
+            );
+        }
+        let body = match raw.kind.value {
+            RawKind::Question => self.question(&file, &raw),
+            RawKind::Input => self.input(&file, &raw),
+            RawKind::Decide => {
+                self.forbid(
+                    &file,
+                    &raw,
+                    &[
+                        ("fact", raw.fact.is_some()),
+                        ("choices", raw.choices.is_some()),
+                        ("check", raw.check.is_some()),
+                        ("cause", raw.cause.is_some()),
+                    ],
+                );
+                let branches = self.required(&file, &raw, "branches", &raw.branches);
+                let branches = branches.map(|b| self.branches(&file, &id, b)).unwrap_or_default();
+                let otherwise = match self.required(&file, &raw, "otherwise", &raw.otherwise) {
+                    Some(next) => self.target(&file, &id, next),
+                    None => NodeId::MAX,
+                };
+                NodeBody::Decide {
+                    branches,
+                    otherwise,
+                }
+            }
+            RawKind::Check => self.check(&file, &raw),
+            RawKind::Solution => {
+                self.forbid(
+                    &file,
+                    &raw,
+                    &[
+                        ("choices", raw.choices.is_some()),
+                        ("branches", raw.branches.is_some()),
+                        ("next", raw.next.is_some()),
+                        ("tell", raw.tell.is_some()),
+                    ],
+                );
+                let cause = match self.required(&file, &raw, "cause", &raw.cause) {
+                    Some(cause) => self.cause(&file, &id, cause),
+                    None => usize::MAX,
+                };
+                NodeBody::Solution {
+                    cause,
+                    steps: self.steps(&file, &id, &raw.steps),
+                    server_fix: raw.server_fix.clone(),
+                }
+            }
+            RawKind::Handoff => {
+                self.forbid(
+                    &file,
+                    &raw,
+                    &[
+                        ("choices", raw.choices.is_some()),
+                        ("branches", raw.branches.is_some()),
+                        ("next", raw.next.is_some()),
+                    ],
+                );
+                let cause = raw.cause.as_ref().map(|cause| self.cause(&file, &id, cause));
+                let contact = self
+                    .required(&file, &raw, "contact", &raw.contact)
+                    .cloned()
+                    .unwrap_or_default();
+                let tell = self
+                    .required(&file, &raw, "tell", &raw.tell)
+                    .cloned()
+                    .unwrap_or_default();
+                NodeBody::Handoff {
+                    cause,
+                    contact,
+                    tell,
+                    steps: self.steps(&file, &id, &raw.steps),
+                }
+            }
+        };
+        Node {
+            origin: origin(&file, &raw.id),
+            id,
+            title: raw.title,
+            text,
+            help: raw.help,
+            say: raw.say,
+            client_task: raw.client_task.map(|task| task.value),
+            body,
+        }
+    }
+
+    fn question(&mut self, file: &str, raw: &RawNode) -> NodeBody {
+        let id = raw.id.value.as_str();
+        self.forbid(
+            file,
+            raw,
+            &[
+                ("branches", raw.branches.is_some()),
+                ("cause", raw.cause.is_some()),
+                ("check", raw.check.is_some()),
+            ],
+        );
+        let Some(fact) = self.required(file, raw, "fact", &raw.fact) else {
+            return NodeBody::Question {
+                fact: String::new(),
+                choices: Vec::new(),
+                unknown: NodeId::MAX,
+                unknown_label: String::new(),
+            };
+        };
+        let spec = self.fact_key(file, id, fact).cloned();
+        let mut choices = Vec::new();
+        match (&raw.choices, &raw.choices_from) {
+            (Some(_), Some(from)) => self.report(
+                file,
+                pos(from),
+                id,
+                "use either `choices` or `choices_from`, not both".into(),
+            ),
+            (Some(raw_choices), None) => {
+                let mut seen = BTreeSet::new();
+                for choice in raw_choices {
+                    if !seen.insert(choice.value.value.clone()) {
+                        self.report(
+                            file,
+                            pos(&choice.value),
+                            id,
+                            format!("choice value `{}` appears twice", choice.value.value),
+                        );
+                    }
+                    if choice.value.value == UNKNOWN {
+                        self.report(
+                            file,
+                            pos(&choice.value),
+                            id,
+                            "`unknown` is the \"I don't know\" choice: use the node's `unknown` \
+                             field for it"
+                                .into(),
+                        );
+                    }
+                    if let Some(FactSpec {
+                        values: Some(allowed),
+                        ..
+                    }) = &spec
+                        && !allowed.contains(&choice.value.value)
+                    {
+                        self.report(
+                            file,
+                            pos(&choice.value),
+                            id,
+                            format!(
+                                "`{}` is not a value of fact `{}`; allowed: {}",
+                                choice.value.value,
+                                fact.value,
+                                allowed.join(", ")
+                            ),
+                        );
+                    }
+                    choices.push(Choice {
+                        value: choice.value.value.clone(),
+                        label: choice.label.clone(),
+                        help: choice.help.clone(),
+                        next: self.target(file, id, &choice.next),
+                    });
+                }
+                if raw_choices.is_empty() {
+                    self.report(file, pos(&raw.id), id, "a question needs choices".into());
+                }
+            }
+            (None, Some(from)) if from.value == "clients" => {
+                if let Some(next) = self.required(file, raw, "next", &raw.next) {
+                    let next = self.target(file, id, next);
+                    choices = self
+                        .clients
+                        .iter()
+                        .map(|client| Choice {
+                            value: client.id.clone(),
+                            label: format!("{} ({})", client.name, client.platform),
+                            help: None,
+                            next,
+                        })
+                        .collect();
+                }
+            }
+            (None, Some(from)) => self.report(
+                file,
+                pos(from),
+                id,
+                format!("choices_from `{}` is not known; the only source is `clients`", from.value),
+            ),
+            (None, None) => self.report(
+                file,
+                pos(&raw.id),
+                id,
+                "a question needs `choices` (or `choices_from: clients`)".into(),
+            ),
+        }
+        if matches!(&spec, Some(FactSpec { values: None, .. })) {
+            self.report(
+                file,
+                pos(fact),
+                id,
+                format!(
+                    "fact `{}` is free text: ask for it with an input node, not a question",
+                    fact.value
+                ),
+            );
+        }
+        let unknown = match self.required(file, raw, "unknown", &raw.unknown) {
+            Some(next) => self.target(file, id, next),
+            None => NodeId::MAX,
+        };
+        NodeBody::Question {
+            fact: fact.value.clone(),
+            choices,
+            unknown,
+            unknown_label: raw
+                .unknown_label
+                .clone()
+                .unwrap_or_else(|| "I don't know".to_string()),
+        }
+    }
+
+    fn input(&mut self, file: &str, raw: &RawNode) -> NodeBody {
+        let id = raw.id.value.as_str();
+        self.forbid(
+            file,
+            raw,
+            &[
+                ("choices", raw.choices.is_some()),
+                ("branches", raw.branches.is_some()),
+                ("cause", raw.cause.is_some()),
+            ],
+        );
+        let fact = self.required(file, raw, "fact", &raw.fact).cloned();
+        if let Some(fact) = &fact
+            && let Some(FactSpec {
+                values: Some(_), ..
+            }) = self.fact_key(file, id, fact)
+        {
+            self.report(
+                file,
+                pos(fact),
+                id,
+                format!(
+                    "fact `{}` has fixed values: ask for it with a question node",
+                    fact.value
+                ),
+            );
+        }
+        let next = match self.required(file, raw, "next", &raw.next) {
+            Some(next) => self.target(file, id, next),
+            None => NodeId::MAX,
+        };
+        let unknown = match self.required(file, raw, "unknown", &raw.unknown) {
+            Some(next) => self.target(file, id, next),
+            None => NodeId::MAX,
+        };
+        NodeBody::Input {
+            fact: fact.map(|fact| fact.value).unwrap_or_default(),
+            secret: raw.secret.unwrap_or(false),
+            placeholder: raw.placeholder.clone(),
+            next,
+            unknown,
+        }
+    }
+
+    fn check(&mut self, file: &str, raw: &RawNode) -> NodeBody {
+        let id = raw.id.value.as_str();
+        self.forbid(
+            file,
+            raw,
+            &[
+                ("choices", raw.choices.is_some()),
+                ("fact", raw.fact.is_some()),
+                ("cause", raw.cause.is_some()),
+            ],
+        );
+        let check = self.required(file, raw, "check", &raw.check).cloned();
+        if let Some(check) = &check
+            && !KNOWN_CHECKS.contains(&check.value.as_str())
+        {
+            self.report(
+                file,
+                pos(check),
+                id,
+                format!(
+                    "unknown check `{}`; known checks: {}",
+                    check.value,
+                    KNOWN_CHECKS.join(", ")
+                ),
+            );
+        }
+        let mut params = Vec::new();
+        for (param, fact) in raw.with.iter().flatten() {
+            self.fact_key(file, id, fact);
+            params.push((param.clone(), fact.value.clone()));
+        }
+        let mut sets = Vec::new();
+        for fact in self.required(file, raw, "sets", &raw.sets).into_iter().flatten() {
+            self.fact_key(file, id, fact);
+            sets.push(fact.value.clone());
+        }
+        let branches = raw
+            .branches
+            .as_deref()
+            .map(|branches| self.branches(file, id, branches))
+            .unwrap_or_default();
+        let otherwise = match self.required(file, raw, "otherwise", &raw.otherwise) {
+            Some(next) => self.target(file, id, next),
+            None => NodeId::MAX,
+        };
+        NodeBody::Check {
+            check: check.map(|check| check.value).unwrap_or_default(),
+            params,
+            sets,
+            branches,
+            otherwise,
+        }
+    }
+}
+
+fn kind_name(kind: RawKind) -> &'static str {
+    match kind {
+        RawKind::Question => "question",
+        RawKind::Input => "input",
+        RawKind::Decide => "decide",
+        RawKind::Check => "check",
+        RawKind::Solution => "solution",
+        RawKind::Handoff => "handoff",
+    }
+}
+
+fn node_problem(node: &Node, message: String) -> Diagnostic {
+    Diagnostic::new(&node.origin.file, message)
+        .at(node.origin.position)
+        .item(&node.id)
+}
+
+/// Reachability, termination, loops and the facts conditions read.
+fn check_graph(nodes: &[Node], start: NodeId, problems: &mut Diagnostics) {
+    let successors: Vec<Vec<NodeId>> = nodes.iter().map(Node::successors).collect();
+
+    // Reachable from the start.
+    let mut reachable = vec![false; nodes.len()];
+    let mut stack = vec![start];
+    reachable[start] = true;
+    while let Some(node) = stack.pop() {
+        for &next in &successors[node] {
+            if !reachable[next] {
+                reachable[next] = true;
+                stack.push(next);
+            }
+        }
+    }
+    for (index, node) in nodes.iter().enumerate() {
+        if !reachable[index] {
+            problems.push(node_problem(
+                node,
+                format!("unreachable: no path from `{START_NODE}` leads to this node"),
+            ));
+        }
+    }
+
+    // Can reach an end (solution or hand-off).
+    let mut predecessors = vec![Vec::new(); nodes.len()];
+    for (node, nexts) in successors.iter().enumerate() {
+        for &next in nexts {
+            predecessors[next].push(node);
+        }
+    }
+    let mut ends = vec![false; nodes.len()];
+    let mut stack: Vec<NodeId> = (0..nodes.len()).filter(|&n| nodes[n].is_terminal()).collect();
+    for &node in &stack {
+        ends[node] = true;
+    }
+    while let Some(node) = stack.pop() {
+        for &previous in &predecessors[node] {
+            if !ends[previous] {
+                ends[previous] = true;
+                stack.push(previous);
+            }
+        }
+    }
+    for (index, node) in nodes.iter().enumerate() {
+        if reachable[index] && !ends[index] {
+            problems.push(node_problem(
+                node,
+                "no path from this node ends in a solution or hand-off (a dead end, or a loop \
+                 without a way out)"
+                    .into(),
+            ));
+        }
+    }
+
+    find_automatic_loops(nodes, &successors, problems);
+    check_facts_set_upstream(nodes, start, &successors, &reachable, problems);
+}
+
+/// Decide and check nodes run without the person: a loop made only of them would spin for
+/// ever, because nothing in it can change the facts it reads.
+fn find_automatic_loops(nodes: &[Node], successors: &[Vec<NodeId>], problems: &mut Diagnostics) {
+    let automatic =
+        |n: NodeId| matches!(nodes[n].body, NodeBody::Decide { .. } | NodeBody::Check { .. });
+    // Iterative DFS with colours: 0 new, 1 on the stack, 2 done.
+    let mut colour = vec![0u8; nodes.len()];
+    let mut reported = BTreeSet::new();
+    for root in (0..nodes.len()).filter(|&n| automatic(n)) {
+        if colour[root] != 0 {
+            continue;
+        }
+        let mut stack: Vec<(NodeId, usize)> = vec![(root, 0)];
+        colour[root] = 1;
+        while let Some(&mut (node, ref mut next_index)) = stack.last_mut() {
+            let autos: Vec<NodeId> = successors[node]
+                .iter()
+                .copied()
+                .filter(|&n| automatic(n))
+                .collect();
+            if *next_index < autos.len() {
+                let next = autos[*next_index];
+                *next_index += 1;
+                match colour[next] {
+                    0 => {
+                        colour[next] = 1;
+                        stack.push((next, 0));
+                    }
+                    1 => {
+                        let cycle_start = stack.iter().position(|(n, _)| *n == next).unwrap_or(0);
+                        let cycle: Vec<&str> = stack[cycle_start..]
+                            .iter()
+                            .map(|(n, _)| nodes[*n].id.as_str())
+                            .chain([nodes[next].id.as_str()])
+                            .collect();
+                        if reported.insert(next) {
+                            problems.push(node_problem(
+                                &nodes[next],
+                                format!(
+                                    "loop without a way out: {} (no question in between, so \
+                                     nothing can change the facts it decides on)",
+                                    cycle.join(" → ")
+                                ),
+                            ));
+                        }
+                    }
+                    _ => {}
+                }
+            } else {
+                colour[node] = 2;
+                stack.pop();
+            }
+        }
+    }
+}
+
+/// A condition may only read a fact some node on a path to it can set.
+fn check_facts_set_upstream(
+    nodes: &[Node],
+    start: NodeId,
+    successors: &[Vec<NodeId>],
+    reachable: &[bool],
+    problems: &mut Diagnostics,
+) {
+    let mut fact_bits: HashMap<&str, usize> = HashMap::new();
+    for node in nodes {
+        for fact in node.sets() {
+            let next_bit = fact_bits.len();
+            fact_bits.entry(fact).or_insert(next_bit);
+        }
+    }
+    let words = fact_bits.len().div_ceil(64).max(1);
+    // may_be_set[n]: facts some path from the start may have set on arrival at n.
+    let mut may_be_set = vec![vec![0u64; words]; nodes.len()];
+    let mut queued = vec![false; nodes.len()];
+    let mut work = vec![start];
+    queued[start] = true;
+    while let Some(node) = work.pop() {
+        queued[node] = false;
+        let mut leaving = may_be_set[node].clone();
+        for fact in nodes[node].sets() {
+            let bit = fact_bits[fact];
+            leaving[bit / 64] |= 1 << (bit % 64);
+        }
+        for &next in &successors[node] {
+            let mut changed = false;
+            for (word, add) in may_be_set[next].iter_mut().zip(&leaving) {
+                let merged = *word | add;
+                changed |= merged != *word;
+                *word = merged;
+            }
+            if changed && !queued[next] {
+                queued[next] = true;
+                work.push(next);
+            }
+        }
+    }
+    for (index, node) in nodes.iter().enumerate() {
+        if !reachable[index] {
+            continue;
+        }
+        let branches = match &node.body {
+            NodeBody::Decide { branches, .. } | NodeBody::Check { branches, .. } => branches,
+            _ => continue,
+        };
+        let mut read = BTreeSet::new();
+        for branch in branches {
+            for condition in &branch.when {
+                read.insert(condition.fact.as_str());
+            }
+        }
+        if let NodeBody::Check { sets, .. } = &node.body {
+            for fact in sets {
+                read.remove(fact.as_str());
+            }
+        }
+        for fact in read {
+            let set_upstream = fact_bits
+                .get(fact)
+                .is_some_and(|&bit| may_be_set[index][bit / 64] & (1 << (bit % 64)) != 0);
+            if !set_upstream {
+                problems.push(node_problem(
+                    node,
+                    format!(
+                        "reads fact `{fact}`, but no question, input or check on any path to \
+                         this node sets it"
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+/// Every client must have every task the tree asks for, or its users would get no steps.
+fn check_client_tasks(nodes: &[Node], clients: &[Client], problems: &mut Diagnostics) {
+    let mut used: BTreeMap<&str, &Node> = BTreeMap::new();
+    for node in nodes {
+        if let Some(task) = &node.client_task {
+            used.entry(task.as_str()).or_insert(node);
+        }
+        let steps = match &node.body {
+            NodeBody::Solution { steps, .. } | NodeBody::Handoff { steps, .. } => steps,
+            _ => continue,
+        };
+        for step in steps {
+            if let Step::ClientTask(task) = step {
+                used.entry(task.as_str()).or_insert(node);
+            }
+        }
+    }
+    for client in clients {
+        for (task, node) in &used {
+            if !client.tasks.contains_key(*task) {
+                problems.push(
+                    Diagnostic::new(
+                        &client.origin.file,
+                        format!(
+                            "has no task `{task}`, which node `{}` asks for; every client \
+                             needs every task the tree uses",
+                            node.id
+                        ),
+                    )
+                    .at(client.origin.position)
+                    .item(&client.id),
+                );
+            }
+        }
+    }
+}

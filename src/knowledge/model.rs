@@ -1,0 +1,387 @@
+//! Stage two: the validated knowledge the engine trusts.
+//!
+//! Every reference here has been resolved to an index, every cause and client id is known and
+//! every fact value is allowed, so the engine never re-checks anything.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+
+use super::raw::{AuthKind, Protocol, Security, Username};
+use crate::diagnostic::Position;
+
+pub type NodeId = usize;
+
+/// The id of the node every wizard run starts at.
+pub const START_NODE: &str = "start";
+
+/// The value every choice-valued fact takes when the person does not know.
+pub const UNKNOWN: &str = "unknown";
+
+#[derive(Debug)]
+pub struct Knowledge {
+    pub nodes: Vec<Node>,
+    pub(super) node_index: HashMap<String, NodeId>,
+    pub start: NodeId,
+    pub causes: Vec<Cause>,
+    pub(super) cause_index: HashMap<String, usize>,
+    pub clients: Vec<Client>,
+    pub(super) client_index: HashMap<String, usize>,
+    pub providers: Vec<Provider>,
+    pub facts: FactCatalogue,
+}
+
+impl Knowledge {
+    pub fn node_id(&self, id: &str) -> Option<NodeId> {
+        self.node_index.get(id).copied()
+    }
+
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id]
+    }
+
+    pub fn cause(&self, id: &str) -> Option<&Cause> {
+        self.cause_index.get(id).map(|&index| &self.causes[index])
+    }
+
+    pub fn client(&self, id: &str) -> Option<&Client> {
+        self.client_index.get(id).map(|&index| &self.clients[index])
+    }
+
+    pub fn provider(&self, id: &str) -> Option<&Provider> {
+        self.providers.iter().find(|provider| provider.id == id)
+    }
+
+    /// The provider that serves an address's domain, by domain list.
+    pub fn provider_for_domain(&self, domain: &str) -> Option<&Provider> {
+        let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+        self.providers
+            .iter()
+            .find(|provider| provider.domains.iter().any(|d| d.eq_ignore_ascii_case(&domain)))
+    }
+
+    /// The cause a terminal node concludes, if any.
+    pub fn cause_of(&self, node: NodeId) -> Option<&Cause> {
+        match &self.nodes[node].body {
+            NodeBody::Solution { cause, .. } => Some(&self.causes[*cause]),
+            NodeBody::Handoff { cause, .. } => cause.map(|index| &self.causes[index]),
+            _ => None,
+        }
+    }
+}
+
+/// Where a knowledge item was defined, for `kb show` and error messages.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub file: String,
+    pub position: Option<Position>,
+}
+
+#[derive(Debug)]
+pub struct Node {
+    pub id: String,
+    pub title: Option<String>,
+    pub text: String,
+    pub help: Option<String>,
+    pub say: Option<String>,
+    pub client_task: Option<String>,
+    pub body: NodeBody,
+    pub origin: Origin,
+}
+
+impl Node {
+    /// A short label for breadcrumbs and lists.
+    pub fn label(&self) -> &str {
+        self.title.as_deref().unwrap_or(&self.text)
+    }
+
+    pub fn kind_name(&self) -> &'static str {
+        match self.body {
+            NodeBody::Question { .. } => "question",
+            NodeBody::Input { .. } => "input",
+            NodeBody::Decide { .. } => "decide",
+            NodeBody::Check { .. } => "check",
+            NodeBody::Solution { .. } => "solution",
+            NodeBody::Handoff { .. } => "handoff",
+        }
+    }
+
+    pub fn is_terminal(&self) -> bool {
+        matches!(
+            self.body,
+            NodeBody::Solution { .. } | NodeBody::Handoff { .. }
+        )
+    }
+
+    /// Every node this one can lead to.
+    pub fn successors(&self) -> Vec<NodeId> {
+        match &self.body {
+            NodeBody::Question {
+                choices, unknown, ..
+            } => choices
+                .iter()
+                .map(|choice| choice.next)
+                .chain([*unknown])
+                .collect(),
+            NodeBody::Input { next, unknown, .. } => vec![*next, *unknown],
+            NodeBody::Decide {
+                branches,
+                otherwise,
+            }
+            | NodeBody::Check {
+                branches,
+                otherwise,
+                ..
+            } => branches
+                .iter()
+                .map(|branch| branch.next)
+                .chain([*otherwise])
+                .collect(),
+            NodeBody::Solution { .. } | NodeBody::Handoff { .. } => Vec::new(),
+        }
+    }
+
+    /// Facts this node sets when it is answered or run.
+    pub fn sets(&self) -> Vec<&str> {
+        match &self.body {
+            NodeBody::Question { fact, .. } | NodeBody::Input { fact, .. } => vec![fact],
+            NodeBody::Check { sets, .. } => sets.iter().map(String::as_str).collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub enum NodeBody {
+    Question {
+        fact: String,
+        choices: Vec<Choice>,
+        unknown: NodeId,
+        unknown_label: String,
+    },
+    Input {
+        fact: String,
+        secret: bool,
+        placeholder: Option<String>,
+        next: NodeId,
+        unknown: NodeId,
+    },
+    Decide {
+        branches: Vec<Branch>,
+        otherwise: NodeId,
+    },
+    Check {
+        check: String,
+        /// Check parameter → fact key supplying it.
+        params: Vec<(String, String)>,
+        sets: Vec<String>,
+        branches: Vec<Branch>,
+        otherwise: NodeId,
+    },
+    Solution {
+        cause: usize,
+        steps: Vec<Step>,
+        server_fix: Option<String>,
+    },
+    Handoff {
+        cause: Option<usize>,
+        contact: String,
+        tell: String,
+        steps: Vec<Step>,
+    },
+}
+
+#[derive(Debug)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub help: Option<String>,
+    pub next: NodeId,
+}
+
+#[derive(Debug)]
+pub struct Branch {
+    pub when: Vec<Condition>,
+    pub next: NodeId,
+}
+
+/// `fact` has one of `any_of`.
+#[derive(Debug)]
+pub struct Condition {
+    pub fact: String,
+    pub any_of: Vec<String>,
+}
+
+impl Branch {
+    pub fn holds(&self, facts: &BTreeMap<String, String>) -> bool {
+        self.when.iter().all(|condition| {
+            facts
+                .get(&condition.fact)
+                .is_some_and(|value| condition.any_of.iter().any(|allowed| allowed == value))
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Step {
+    Say(String),
+    ClientTask(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Side {
+    Client,
+    SenderMx,
+    RecipientMx,
+    None,
+}
+
+impl Side {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "client" => Some(Self::Client),
+            "sender-mx" => Some(Self::SenderMx),
+            "recipient-mx" => Some(Self::RecipientMx),
+            "none" => Some(Self::None),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Client => "client",
+            Self::SenderMx => "sender-mx",
+            Self::RecipientMx => "recipient-mx",
+            Self::None => "none",
+        }
+    }
+
+    /// Plain words for where the mail was refused.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Client => "your own mail program or device",
+            Self::SenderMx => "your outgoing mail server",
+            Self::RecipientMx => "the recipient's mail server",
+            Self::None => "not a relay problem",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Cause {
+    pub id: String,
+    pub side: Side,
+    pub title: String,
+    pub summary: String,
+    pub explanation: String,
+    pub signs: Vec<String>,
+    pub sources: Vec<String>,
+    pub origin: Origin,
+}
+
+#[derive(Debug)]
+pub struct Client {
+    pub id: String,
+    pub name: String,
+    pub platform: String,
+    pub aliases: Vec<String>,
+    pub sources: Vec<String>,
+    pub tasks: BTreeMap<String, Task>,
+    pub origin: Origin,
+}
+
+#[derive(Debug)]
+pub struct Task {
+    pub title: String,
+    pub steps: Vec<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct Provider {
+    pub id: String,
+    pub name: String,
+    pub domains: Vec<String>,
+    pub mx_suffixes: Vec<String>,
+    pub username: Username,
+    pub outgoing: Vec<Endpoint>,
+    pub incoming: Vec<Endpoint>,
+    pub notes: Option<String>,
+    pub sources: Vec<String>,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Endpoint {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<Protocol>,
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    pub auth: AuthKind,
+}
+
+/// The fact keys and their allowed values.
+#[derive(Debug, Default)]
+pub struct FactCatalogue {
+    pub facts: BTreeMap<String, FactSpec>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FactSpec {
+    pub key: String,
+    /// `None` for free text; otherwise the allowed values, `unknown` included.
+    pub values: Option<Vec<String>>,
+    pub about: String,
+}
+
+impl FactCatalogue {
+    pub fn get(&self, key: &str) -> Option<&FactSpec> {
+        self.facts.get(key)
+    }
+
+    /// Checks a `key`/`value` pair, explaining what is allowed when it is not.
+    pub fn check(&self, key: &str, value: &str) -> Result<(), String> {
+        let Some(spec) = self.facts.get(key) else {
+            let known: Vec<&str> = self.facts.keys().map(String::as_str).collect();
+            let hint = closest(key, known.iter().copied())
+                .map(|close| format!(" (did you mean `{close}`?)"))
+                .unwrap_or_default();
+            return Err(format!(
+                "unknown fact `{key}`{hint}; known facts: {}",
+                known.join(", ")
+            ));
+        };
+        match &spec.values {
+            Some(values) if !values.iter().any(|allowed| allowed == value) => Err(format!(
+                "`{value}` is not a value of `{key}`; allowed: {}",
+                values.join(", ")
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The known word closest to `word` by edit distance, if it is close enough to be a typo.
+pub fn closest<'a>(word: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    known
+        .map(|candidate| (edit_distance(word, candidate), candidate))
+        .filter(|(distance, candidate)| *distance <= (candidate.len() / 3).max(2))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}

@@ -1,0 +1,317 @@
+//! Stage one of loading: the YAML files as written, before any meaning is checked.
+//!
+//! Every struct rejects unknown fields, so a misspelt key is an error with its position rather
+//! than a silently ignored setting. Identifiers and references are `Spanned` so that later
+//! checks (dangling reference, unknown cause…) can point at the exact line and column.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+/// `knowledge/facts.yaml`: the fact keys the wizard knows, and the values each may take.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FactsFile {
+    pub facts: Vec<RawFact>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFact {
+    pub key: Spanned<String>,
+    /// Allowed values; absent for free text (a host name, an address). Choice-valued facts
+    /// always accept `unknown` as well.
+    #[serde(default)]
+    pub values: Option<Vec<String>>,
+    /// `clients` means: the allowed values are the ids of the known mail clients.
+    #[serde(default)]
+    pub values_from: Option<Spanned<String>>,
+    pub about: String,
+}
+
+/// `knowledge/causes.yaml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CausesFile {
+    pub causes: Vec<RawCause>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCause {
+    pub id: Spanned<String>,
+    pub side: Spanned<String>,
+    pub title: String,
+    pub summary: String,
+    pub explanation: String,
+    #[serde(default)]
+    pub signs: Vec<String>,
+    #[serde(default)]
+    pub sources: Vec<String>,
+}
+
+/// `knowledge/tree/*.yaml`: nodes of the decision tree.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TreeFile {
+    pub nodes: Vec<RawNode>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RawKind {
+    Question,
+    Input,
+    Decide,
+    Check,
+    Solution,
+    Handoff,
+}
+
+/// One node, all kinds in one flat shape: which fields a kind needs is checked in stage two,
+/// with messages that name the node and the field (serde's own tagged-enum errors do not).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNode {
+    pub id: Spanned<String>,
+    pub kind: Spanned<RawKind>,
+    /// Short label: breadcrumbs, search results, solution headline.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// The question as the user reads it, or the body of a solution or hand-off.
+    #[serde(default)]
+    pub text: Option<String>,
+    /// Why the question is asked / how to find the answer.
+    #[serde(default)]
+    pub help: Option<String>,
+    /// What a helpdesk agent reads out to the caller.
+    #[serde(default)]
+    pub say: Option<String>,
+    /// A client task that shows the user where to look (question help).
+    #[serde(default)]
+    pub client_task: Option<Spanned<String>>,
+
+    // question / input
+    #[serde(default)]
+    pub fact: Option<Spanned<String>>,
+    #[serde(default)]
+    pub choices: Option<Vec<RawChoice>>,
+    /// `clients`: one choice per known mail client, all leading to `next`.
+    #[serde(default)]
+    pub choices_from: Option<Spanned<String>>,
+    /// Where "I don't know" leads.
+    #[serde(default)]
+    pub unknown: Option<Spanned<String>>,
+    #[serde(default)]
+    pub unknown_label: Option<String>,
+    #[serde(default)]
+    pub next: Option<Spanned<String>>,
+    /// Input whose value is masked and never stored.
+    #[serde(default)]
+    pub secret: Option<bool>,
+    #[serde(default)]
+    pub placeholder: Option<String>,
+
+    // decide / check
+    #[serde(default)]
+    pub branches: Option<Vec<RawBranch>>,
+    #[serde(default)]
+    pub otherwise: Option<Spanned<String>>,
+    #[serde(default)]
+    pub check: Option<Spanned<String>>,
+    /// Check parameter name → the fact key its value comes from.
+    #[serde(default)]
+    pub with: Option<BTreeMap<String, Spanned<String>>>,
+    /// Facts the check sets.
+    #[serde(default)]
+    pub sets: Option<Vec<Spanned<String>>>,
+
+    // solution / hand-off
+    #[serde(default)]
+    pub cause: Option<Spanned<String>>,
+    #[serde(default)]
+    pub steps: Option<Vec<RawStep>>,
+    /// Exact server configuration to apply (for server owners).
+    #[serde(default)]
+    pub server_fix: Option<String>,
+    /// Hand-off: who to contact.
+    #[serde(default)]
+    pub contact: Option<String>,
+    /// Hand-off: what to tell them, ready to copy.
+    #[serde(default)]
+    pub tell: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawChoice {
+    pub value: Spanned<String>,
+    pub label: String,
+    #[serde(default)]
+    pub help: Option<String>,
+    pub next: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBranch {
+    /// Fact key → the value (or any of the values) it must have; all must hold.
+    pub when: Spanned<BTreeMap<String, OneOrMany>>,
+    pub next: Spanned<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn into_vec(self) -> Vec<String> {
+        match self {
+            Self::One(value) => vec![value],
+            Self::Many(values) => values,
+        }
+    }
+}
+
+/// A solution step: plain text, or a task whose steps depend on the person's mail client.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStep {
+    #[serde(default)]
+    pub say: Option<String>,
+    #[serde(default)]
+    pub client_task: Option<Spanned<String>>,
+}
+
+/// `knowledge/clients/*.yaml`: one mail client and its step-by-step tasks.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawClient {
+    pub id: Spanned<String>,
+    pub name: String,
+    pub platform: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default)]
+    pub sources: Vec<String>,
+    pub tasks: BTreeMap<String, RawTask>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTask {
+    pub title: String,
+    pub steps: Vec<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// `knowledge/providers/*.yaml`: a mail provider's published settings.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProvider {
+    pub id: Spanned<String>,
+    pub name: String,
+    #[serde(default)]
+    pub domains: Vec<String>,
+    #[serde(default)]
+    pub mx_suffixes: Vec<String>,
+    pub username: Username,
+    pub outgoing: Vec<RawEndpoint>,
+    #[serde(default)]
+    pub incoming: Vec<RawEndpoint>,
+    #[serde(default)]
+    pub notes: Option<String>,
+    #[serde(default)]
+    pub sources: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Username {
+    FullAddress,
+    LocalPart,
+    Other,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEndpoint {
+    #[serde(default)]
+    pub protocol: Option<Protocol>,
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    pub auth: AuthKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    Imap,
+    Pop3,
+    Smtp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Security {
+    None,
+    Starttls,
+    Tls,
+}
+
+impl Security {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Starttls => "starttls",
+            Self::Tls => "tls",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuthKind {
+    Password,
+    Oauth2,
+    PopBeforeSmtp,
+    None,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse<T: serde::de::DeserializeOwned>(yaml: &str) -> Result<T, serde_saphyr::Error> {
+        serde_saphyr::from_str_with_options(yaml, crate::knowledge::source::yaml_options())
+    }
+
+    #[test]
+    fn yaml_1_1_booleans_stay_strings_where_strings_are_expected() {
+        let branch: RawBranch = parse("when: {client.smtp_auth: off}\nnext: x\n").expect("parses");
+        let values: Vec<_> = branch.when.value.into_values().flat_map(OneOrMany::into_vec).collect();
+        assert_eq!(values, ["off"]);
+        let choice: RawChoice = parse("value: no\nlabel: No\nnext: x\n").expect("parses");
+        assert_eq!(choice.value.value, "no");
+    }
+
+    #[test]
+    fn spanned_references_carry_their_line_and_column() {
+        let choice: RawChoice = parse("value: yes\nlabel: Yes\nnext:   target\n").expect("parses");
+        assert_eq!(choice.next.referenced.line(), 3);
+        assert_eq!(choice.next.referenced.column(), 9);
+    }
+
+    #[test]
+    fn unknown_fields_are_rejected_with_a_position() {
+        let error = parse::<RawChoice>("value: a\nlabel: b\nnext: c\nnxet: d\n").expect_err("rejects");
+        let location = error.location().expect("has a location");
+        assert_eq!(location.line(), 4);
+    }
+}
