@@ -2,9 +2,13 @@
 //!
 //! The library holds everything; `main.rs` is a thin shell around [`cli::main`].
 
+pub mod checks;
 pub mod cli;
 pub mod diagnostic;
+pub mod engine;
 pub mod exit;
 pub mod knowledge;
+pub mod plain;
+pub mod prefill;
+pub mod present;
 pub mod sanitize;
-pub mod checks;

@@ -9,7 +9,13 @@ use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
+use crate::diagnostic::Diagnostics;
 use crate::exit;
+use crate::knowledge::Knowledge;
+
+mod catalogue;
+mod kb;
+mod wizard;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -73,8 +79,20 @@ pub enum ColorWhen {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Walk through the questions to the cause and the fix (the default)
+    Wizard(wizard::WizardArgs),
+    /// Browse, search and validate the knowledge (offline)
+    Kb(kb::KbArgs),
+    /// List the mail clients relaydoc has step-by-step guides for
+    Clients(catalogue::ListArgs),
+    /// List the mail providers whose published settings relaydoc knows
+    Providers(catalogue::ListArgs),
+    /// A mail client's steps, filled with your provider's settings
+    Settings(catalogue::SettingsArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout
-    #[command(after_help = "Example:\n  relaydoc completions bash > ~/.local/share/bash-completion/completions/relaydoc")]
+    #[command(
+        after_help = "Example:\n  relaydoc completions bash > ~/.local/share/bash-completion/completions/relaydoc"
+    )]
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
@@ -88,7 +106,12 @@ pub enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        None => ExitCode::SUCCESS,
+        None => wizard::run(wizard::WizardArgs::default(), &cli.global),
+        Some(Command::Wizard(args)) => wizard::run(args, &cli.global),
+        Some(Command::Kb(args)) => kb::run(args, &cli.global),
+        Some(Command::Clients(args)) => catalogue::clients(args, &cli.global),
+        Some(Command::Providers(args)) => catalogue::providers(args, &cli.global),
+        Some(Command::Settings(args)) => catalogue::settings(args, &cli.global),
         Some(Command::Completions { shell }) => {
             let mut command = Cli::command();
             clap_complete::generate(shell, &mut command, "relaydoc", &mut std::io::stdout());
@@ -116,4 +139,33 @@ fn report_io(error: std::io::Error) -> ExitCode {
 /// True when stdin and stdout are both terminals, i.e. a person can answer prompts.
 pub fn interactive() -> bool {
     std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
+}
+
+/// Loads the knowledge the command should use, or reports why it cannot (exit 2).
+pub fn load_knowledge(global: &GlobalArgs) -> Result<Knowledge, ExitCode> {
+    let extra: Vec<PathBuf> = global.knowledge.iter().cloned().collect();
+    crate::knowledge::load(&extra).map_err(|problems| {
+        report_diagnostics(&problems);
+        eprintln!(
+            "relaydoc: the knowledge has {} problem(s); fix them or run without --knowledge \
+             (check with `relaydoc kb validate`)",
+            problems.len()
+        );
+        exit::code(exit::BAD_INPUT)
+    })
+}
+
+/// Problems go to stderr, one per line, made safe for the terminal.
+pub fn report_diagnostics(problems: &Diagnostics) {
+    for problem in problems.iter() {
+        eprintln!("{}", crate::sanitize::for_terminal(&problem.to_string()));
+    }
+}
+
+/// Columns to wrap text at: the terminal's width, or 80.
+pub fn terminal_width() -> usize {
+    terminal_size::terminal_size()
+        .map(|(width, _)| usize::from(width.0))
+        .unwrap_or(80)
+        .clamp(40, 120)
 }

@@ -1,0 +1,399 @@
+//! `relaydoc kb`: validate, search, show and draw the knowledge, all offline.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand, ValueEnum};
+
+use super::{GlobalArgs, load_knowledge, report_diagnostics, terminal_width};
+use crate::exit;
+use crate::knowledge::model::NodeBody;
+use crate::knowledge::{self, Knowledge, search};
+use crate::present::{
+    StepView, TargetSettings, pick_client, solution_text, solution_view, task_view,
+};
+use crate::sanitize::for_terminal;
+
+#[derive(Debug, Args)]
+pub struct KbArgs {
+    #[command(subcommand)]
+    pub command: KbCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KbCommand {
+    /// Prove a knowledge folder sound, laid over the bundled knowledge
+    #[command(after_help = "\
+Examples:
+  relaydoc kb validate                 the bundled knowledge (and your own folder, if any)
+  relaydoc kb validate ./my-knowledge  your folder laid over the bundled one
+
+Every problem is listed as FILE:LINE:COLUMN: [ID] message. Exit code 2 when there are any.")]
+    Validate {
+        /// Folder to lay over the bundled knowledge
+        dir: Option<PathBuf>,
+    },
+    /// Search questions, causes, solutions, client guides and providers (fuzzy, offline)
+    #[command(
+        after_help = "Examples:\n  relaydoc kb search \"pop before smtp\"\n  relaydoc kb search thunderbird"
+    )]
+    Search {
+        /// Words to look for
+        #[arg(required = true)]
+        query: Vec<String>,
+        /// How many results at most
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        /// Print the results as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one item by id: a node, a cause, a client, a provider, or `facts`
+    #[command(
+        after_help = "Examples:\n  relaydoc kb show client-auth-off\n  relaydoc kb show thunderbird\n  relaydoc kb show s-client-auth-off --client ios-mail\n  relaydoc kb show facts"
+    )]
+    Show {
+        id: String,
+        /// For solutions: write the steps for this mail client
+        #[arg(long, value_name = "CLIENT")]
+        client: Option<String>,
+    },
+    /// Draw the decision tree as Graphviz dot or Mermaid
+    #[command(after_help = "Example:\n  relaydoc kb graph --format dot | dot -Tsvg > tree.svg")]
+    Graph {
+        #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+        format: GraphFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    Dot,
+    Mermaid,
+}
+
+pub fn run(args: KbArgs, global: &GlobalArgs) -> ExitCode {
+    match args.command {
+        KbCommand::Validate { dir } => validate(dir, global),
+        KbCommand::Search { query, limit, json } => with_knowledge(global, |kb| {
+            search_command(kb, &query.join(" "), limit, json)
+        }),
+        KbCommand::Show { id, client } => {
+            with_knowledge(global, |kb| show(kb, &id, client.as_deref()))
+        }
+        KbCommand::Graph { format } => with_knowledge(global, |kb| {
+            print!("{}", graph(kb, format));
+            exit::code(exit::OK)
+        }),
+    }
+}
+
+fn with_knowledge(global: &GlobalArgs, f: impl FnOnce(&Knowledge) -> ExitCode) -> ExitCode {
+    match load_knowledge(global) {
+        Ok(knowledge) => f(&knowledge),
+        Err(code) => code,
+    }
+}
+
+fn validate(dir: Option<PathBuf>, global: &GlobalArgs) -> ExitCode {
+    let mut extra: Vec<PathBuf> = global.knowledge.iter().cloned().collect();
+    extra.extend(dir);
+    match knowledge::load(&extra) {
+        Ok(kb) => {
+            let count = |kind: &str| kb.nodes.iter().filter(|n| n.kind_name() == kind).count();
+            println!(
+                "knowledge is sound: {} nodes ({} questions, {} inputs, {} decisions, {} checks, \
+                 {} solutions, {} hand-offs), {} causes, {} clients, {} providers, {} facts",
+                kb.nodes.len(),
+                count("question"),
+                count("input"),
+                count("decide"),
+                count("check"),
+                count("solution"),
+                count("handoff"),
+                kb.causes.len(),
+                kb.clients.len(),
+                kb.providers.len(),
+                kb.facts.facts.len()
+            );
+            exit::code(exit::OK)
+        }
+        Err(problems) => {
+            report_diagnostics(&problems);
+            eprintln!("{} problem(s) found", problems.len());
+            exit::code(exit::BAD_INPUT)
+        }
+    }
+}
+
+fn search_command(kb: &Knowledge, query: &str, limit: usize, json: bool) -> ExitCode {
+    let hits = search::search(kb, query, limit);
+    if json {
+        match serde_json::to_string_pretty(&hits) {
+            Ok(text) => println!("{text}"),
+            Err(error) => eprintln!("relaydoc: {error}"),
+        }
+    } else if hits.is_empty() {
+        println!("Nothing matches \"{}\".", for_terminal(query));
+    } else {
+        for hit in &hits {
+            println!(
+                "{:<9} {:<34} {}",
+                hit.kind,
+                hit.id,
+                for_terminal(&hit.title)
+            );
+        }
+        println!("\nShow one with `relaydoc kb show ID`.");
+    }
+    exit::code(if hits.is_empty() {
+        exit::PROBLEM
+    } else {
+        exit::OK
+    })
+}
+
+fn wrap(text: &str) -> String {
+    let width = terminal_width().min(100);
+    for_terminal(text)
+        .split("\n\n")
+        .map(|paragraph| textwrap::fill(&paragraph.replace('\n', " "), width))
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+fn show(kb: &Knowledge, id: &str, client: Option<&str>) -> ExitCode {
+    if id == "facts" {
+        for spec in kb.facts.facts.values() {
+            let values = spec
+                .values
+                .as_ref()
+                .map_or_else(|| "free text".to_string(), |values| values.join(" · "));
+            println!(
+                "{}\n    {}\n    values: {}",
+                spec.key,
+                for_terminal(&spec.about),
+                values
+            );
+        }
+        return exit::code(exit::OK);
+    }
+    if let Some(node_id) = kb.node_id(id) {
+        let node = kb.node(node_id);
+        println!("{} {} ({})", node.kind_name(), node.id, node.origin.file);
+        match &node.body {
+            NodeBody::Solution { .. } | NodeBody::Handoff { .. } => {
+                let facts = Default::default();
+                let Some(client) = pick_client(kb, &facts, client) else {
+                    return exit::code(exit::OK);
+                };
+                let view = solution_view(kb, node_id, &facts, client);
+                print!("{}", solution_text(&view, terminal_width().min(100)));
+            }
+            NodeBody::Question {
+                fact,
+                choices,
+                unknown,
+                unknown_label,
+            } => {
+                println!("\n{}\n", wrap(&node.text));
+                if let Some(help) = &node.help {
+                    println!("{}\n", wrap(help));
+                }
+                println!("sets fact: {fact}");
+                for choice in choices {
+                    println!(
+                        "  {} → {}",
+                        for_terminal(&choice.label),
+                        kb.node(choice.next).id
+                    );
+                }
+                println!(
+                    "  {} → {}",
+                    for_terminal(unknown_label),
+                    kb.node(*unknown).id
+                );
+            }
+            _ => {
+                println!("\n{}", wrap(&node.text));
+                for next in node.successors() {
+                    println!("  → {}", kb.node(next).id);
+                }
+            }
+        }
+        return exit::code(exit::OK);
+    }
+    if let Some(cause) = kb.cause(id) {
+        println!(
+            "cause {} — side: {} ({})\n",
+            cause.id,
+            cause.side.as_str(),
+            cause.side.describe()
+        );
+        println!(
+            "{}\n\n{}\n\n{}",
+            for_terminal(&cause.title),
+            wrap(&cause.summary),
+            wrap(&cause.explanation)
+        );
+        if !cause.signs.is_empty() {
+            println!("\nSigns:");
+            for sign in &cause.signs {
+                println!("  • {}", for_terminal(sign));
+            }
+        }
+        let concluded_by: Vec<&str> = kb
+            .nodes
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| kb.cause_of(*index).is_some_and(|c| c.id == cause.id))
+            .map(|(_, node)| node.id.as_str())
+            .collect();
+        println!("\nConcluded by: {}", concluded_by.join(", "));
+        return exit::code(exit::OK);
+    }
+    if let Some(found) = kb.client(id) {
+        println!(
+            "{} — {} ({})",
+            for_terminal(&found.name),
+            for_terminal(&found.platform),
+            found.id
+        );
+        let target = TargetSettings::for_email(kb, None);
+        for task in found.tasks.keys() {
+            if let Some(StepView::ClientTask {
+                title, steps, note, ..
+            }) = task_view(found, task, &target)
+            {
+                println!("\n{title}  [{task}]");
+                for (index, step) in steps.iter().enumerate() {
+                    println!("  {}. {}", index + 1, step.replace("**", ""));
+                }
+                if let Some(note) = note {
+                    println!("  Note: {}", note.replace("**", ""));
+                }
+            }
+        }
+        if !found.sources.is_empty() {
+            println!("\nSources: {}", found.sources.join(", "));
+        }
+        return exit::code(exit::OK);
+    }
+    if let Some(provider) = kb.provider(id) {
+        super::catalogue::print_provider(provider);
+        return exit::code(exit::OK);
+    }
+    let mut known: Vec<&str> = kb.nodes.iter().map(|n| n.id.as_str()).collect();
+    known.extend(kb.causes.iter().map(|c| c.id.as_str()));
+    known.extend(kb.clients.iter().map(|c| c.id.as_str()));
+    known.extend(kb.providers.iter().map(|p| p.id.as_str()));
+    let hint = crate::knowledge::model::closest(id, known.into_iter())
+        .map(|close| format!(" Did you mean `{close}`?"))
+        .unwrap_or_default();
+    eprintln!(
+        "relaydoc: no node, cause, client or provider has the id `{}`.{hint} Try `relaydoc kb search`.",
+        for_terminal(id)
+    );
+    exit::code(exit::BAD_INPUT)
+}
+
+/// The tree as a graph; solutions show their cause, edges their answer.
+pub fn graph(kb: &Knowledge, format: GraphFormat) -> String {
+    let mut out = String::new();
+    let quote = |text: &str| text.replace('"', "'");
+    let mut edges: Vec<(usize, usize, String)> = Vec::new();
+    for (index, node) in kb.nodes.iter().enumerate() {
+        match &node.body {
+            NodeBody::Question {
+                choices, unknown, ..
+            } => {
+                for choice in choices {
+                    edges.push((index, choice.next, choice.value.clone()));
+                }
+                edges.push((index, *unknown, "unknown".into()));
+            }
+            NodeBody::Input { next, unknown, .. } => {
+                edges.push((index, *next, "given".into()));
+                edges.push((index, *unknown, "skipped".into()));
+            }
+            NodeBody::Decide {
+                branches,
+                otherwise,
+            }
+            | NodeBody::Check {
+                branches,
+                otherwise,
+                ..
+            } => {
+                for branch in branches {
+                    let label = branch
+                        .when
+                        .iter()
+                        .map(|c| format!("{}={}", c.fact, c.any_of.join("|")))
+                        .collect::<Vec<_>>()
+                        .join(" & ");
+                    edges.push((index, branch.next, label));
+                }
+                edges.push((index, *otherwise, "otherwise".into()));
+            }
+            NodeBody::Solution { .. } | NodeBody::Handoff { .. } => {}
+        }
+    }
+    let label = |index: usize| {
+        let node = &kb.nodes[index];
+        match kb.cause_of(index) {
+            Some(cause) => format!("{}\\n[{}]", node.id, cause.id),
+            None => node.id.clone(),
+        }
+    };
+    match format {
+        GraphFormat::Dot => {
+            out.push_str("digraph relaydoc {\n  rankdir=LR;\n  node [fontname=\"sans-serif\"];\n");
+            for (index, node) in kb.nodes.iter().enumerate() {
+                let shape = match node.body {
+                    NodeBody::Solution { .. } => "box, style=filled, fillcolor=\"#d9f2d9\"",
+                    NodeBody::Handoff { .. } => "box, style=filled, fillcolor=\"#fde9c9\"",
+                    NodeBody::Check { .. } => "hexagon",
+                    NodeBody::Decide { .. } => "diamond",
+                    _ => "ellipse",
+                };
+                out.push_str(&format!(
+                    "  \"{}\" [label=\"{}\", shape={shape}];\n",
+                    node.id,
+                    quote(&label(index))
+                ));
+            }
+            for (from, to, text) in &edges {
+                out.push_str(&format!(
+                    "  \"{}\" -> \"{}\" [label=\"{}\"];\n",
+                    kb.nodes[*from].id,
+                    kb.nodes[*to].id,
+                    quote(text)
+                ));
+            }
+            out.push_str("}\n");
+        }
+        GraphFormat::Mermaid => {
+            out.push_str("flowchart LR\n");
+            let key = |index: usize| format!("n{index}");
+            for (index, node) in kb.nodes.iter().enumerate() {
+                let text = quote(&label(index)).replace("\\n", "<br/>");
+                let shape = match node.body {
+                    NodeBody::Solution { .. } | NodeBody::Handoff { .. } => format!("[\"{text}\"]"),
+                    NodeBody::Decide { .. } | NodeBody::Check { .. } => format!("{{\"{text}\"}}"),
+                    _ => format!("(\"{text}\")"),
+                };
+                out.push_str(&format!("  {}{shape}\n", key(index)));
+            }
+            for (from, to, text) in &edges {
+                out.push_str(&format!(
+                    "  {} -->|\"{}\"| {}\n",
+                    key(*from),
+                    quote(text),
+                    key(*to)
+                ));
+            }
+        }
+    }
+    out
+}

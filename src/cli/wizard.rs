@@ -1,0 +1,130 @@
+//! `relaydoc wizard` (and bare `relaydoc`): interactive plain prompts, or a non-interactive
+//! walk from known facts with `--json`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::{GlobalArgs, interactive, load_knowledge, report_diagnostics, terminal_width};
+use crate::engine::{Wizard, walk};
+use crate::exit;
+use crate::plain::{self, Ending, NoChecks};
+use crate::prefill;
+use crate::present::{pick_client, solution_text, solution_view};
+
+#[derive(Debug, Default, Args)]
+#[command(after_help = "\
+Examples:
+  relaydoc wizard                                   ask questions in this terminal
+  relaydoc wizard --fact client.id=thunderbird      skip the questions you already answered
+  relaydoc wizard --facts caller.yaml --json        no questions: walk from facts, print JSON
+
+A facts file is a YAML mapping, e.g.:
+  error.where: client
+  client.smtp_auth: off
+
+With --json (or without a terminal) nothing is asked: a question whose fact is missing takes
+its \"I don't know\" branch, and the fact is listed under \"missing\".")]
+pub struct WizardArgs {
+    /// Use simple line-by-line prompts
+    #[arg(long)]
+    pub plain: bool,
+
+    /// A fact already known, as KEY=VALUE (repeatable); see `relaydoc kb show facts`
+    #[arg(long = "fact", value_name = "KEY=VALUE")]
+    pub facts: Vec<String>,
+
+    /// A YAML file of known facts (`key: value` lines)
+    #[arg(long = "facts", value_name = "FILE")]
+    pub facts_file: Option<PathBuf>,
+
+    /// Do not ask anything: walk from the facts and print the result as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: WizardArgs, global: &GlobalArgs) -> ExitCode {
+    let knowledge = match load_knowledge(global) {
+        Ok(knowledge) => knowledge,
+        Err(code) => return code,
+    };
+    let facts = match prefill::collect(&knowledge.facts, args.facts_file.as_deref(), &args.facts) {
+        Ok(facts) => facts,
+        Err(problems) => {
+            report_diagnostics(&problems);
+            eprintln!(
+                "relaydoc: see the known facts and their values with `relaydoc kb show facts`"
+            );
+            return exit::code(exit::BAD_INPUT);
+        }
+    };
+    let given_facts = !facts.is_empty();
+
+    if args.json || !interactive() {
+        if !args.json && !given_facts {
+            eprintln!(
+                "relaydoc: the wizard asks questions and needs a terminal.\n\
+                 Without one, give what you know as facts and ask for JSON, e.g.\n  \
+                 relaydoc wizard --fact error.where=client --fact client.smtp_auth=off --json\n\
+                 (see `relaydoc wizard --help`)"
+            );
+            return exit::code(exit::NO_TERMINAL);
+        }
+        let outcome = walk(&knowledge, facts.clone(), |_| None);
+        if args.json {
+            return match serde_json::to_string_pretty(&outcome) {
+                Ok(json) => {
+                    println!("{json}");
+                    exit::code(if outcome.cause.is_some() {
+                        exit::OK
+                    } else {
+                        exit::PROBLEM
+                    })
+                }
+                Err(error) => {
+                    eprintln!("relaydoc: {error}");
+                    exit::code(exit::BAD_INPUT)
+                }
+            };
+        }
+        let node = knowledge.node_id(&outcome.node).unwrap_or(knowledge.start);
+        if let Some(client) = pick_client(&knowledge, &facts, None) {
+            print!(
+                "{}",
+                solution_text(
+                    &solution_view(&knowledge, node, &facts, client),
+                    terminal_width()
+                )
+            );
+        }
+        if !outcome.missing.is_empty() {
+            println!(
+                "\n(Answered \"don't know\" for: {})",
+                outcome.missing.join(", ")
+            );
+        }
+        return exit::code(exit::OK);
+    }
+
+    let (mut wizard, effects) = Wizard::new(&knowledge, facts);
+    println!(
+        "relaydoc — let's find out why your mail is refused.\n\
+         Answer one question at a time; \"I don't know\" is always fine."
+    );
+    let mut stdout = std::io::stdout();
+    match plain::run(
+        &mut wizard,
+        effects,
+        &mut NoChecks,
+        &mut stdout,
+        terminal_width(),
+    ) {
+        Ok(Ending::Concluded(_)) => exit::code(exit::OK),
+        Ok(Ending::Quit) => {
+            println!("Stopped. Run `relaydoc` again any time.");
+            exit::code(exit::INTERRUPTED)
+        }
+        Err(error) => super::report_io(error),
+    }
+}

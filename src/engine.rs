@@ -1,0 +1,472 @@
+//! The wizard engine: a pure state machine over the validated knowledge.
+//!
+//! It does no I/O. Drivers (the plain prompt mode, the non-interactive runner, the TUI, the
+//! tests) send it [`Message`]s and carry out the [`Effect`]s it returns — running a live check,
+//! for instance — then feed the results back as facts. Every driver therefore walks exactly the
+//! same tree the same way.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::knowledge::Knowledge;
+use crate::knowledge::model::{Node, NodeBody, NodeId, UNKNOWN};
+
+pub type Facts = BTreeMap<String, String>;
+
+/// What the person (or a driver on their behalf) does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    /// Picks a choice by its value, or gives the text of an input.
+    Answer(String),
+    /// "I don't know" / skip.
+    DontKnow,
+    Back,
+    Restart,
+    Quit,
+    /// A check the engine asked for has finished; these are the facts it established.
+    CheckFinished {
+        node: NodeId,
+        facts: Facts,
+    },
+    /// A check could not run; the engine follows the node's fallback.
+    CheckFailed {
+        node: NodeId,
+    },
+}
+
+/// Work the engine asks its driver to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    RunCheck(CheckRequest),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckRequest {
+    pub node: NodeId,
+    pub check: String,
+    /// Check parameter → value, taken from facts.
+    pub params: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum State {
+    /// Waiting for the person to answer this question or input.
+    Asking(NodeId),
+    /// Waiting for a check's result.
+    Checking(CheckRequest),
+    /// Reached a solution or hand-off.
+    Finished(NodeId),
+    Quit,
+}
+
+/// An answer the current node cannot take.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AnswerError {
+    #[error("`{value}` is not one of the choices here; choose one of: {allowed}")]
+    NotAChoice { value: String, allowed: String },
+    #[error("nothing is being asked right now")]
+    NotAsking,
+    #[error("that check result is for another node")]
+    UnexpectedCheck,
+}
+
+/// One answered question, so Back can restore exactly what was known before it.
+#[derive(Debug, Clone)]
+struct Frame {
+    node: NodeId,
+    facts_before: Facts,
+    path_len: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Wizard<'k> {
+    knowledge: &'k Knowledge,
+    facts: Facts,
+    /// Values of secret inputs: used for checks, never part of `facts`, never saved or shown.
+    secrets: BTreeMap<String, String>,
+    initial_facts: Facts,
+    history: Vec<Frame>,
+    path: Vec<NodeId>,
+    /// Facts the walk needed but did not have ("I don't know" answers and skipped inputs).
+    missing: BTreeSet<String>,
+    state: State,
+}
+
+impl<'k> Wizard<'k> {
+    /// Starts at the knowledge's start node with facts already known (from `--fact`, a
+    /// helpdesk, or a pasted error). Questions whose facts are known are skipped.
+    pub fn new(knowledge: &'k Knowledge, facts: Facts) -> (Self, Vec<Effect>) {
+        let mut wizard = Self {
+            knowledge,
+            initial_facts: facts.clone(),
+            facts,
+            secrets: BTreeMap::new(),
+            history: Vec::new(),
+            path: Vec::new(),
+            missing: BTreeSet::new(),
+            state: State::Quit,
+        };
+        let effects = wizard.enter(knowledge.start);
+        (wizard, effects)
+    }
+
+    pub fn knowledge(&self) -> &'k Knowledge {
+        self.knowledge
+    }
+
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    pub fn facts(&self) -> &Facts {
+        &self.facts
+    }
+
+    pub fn path(&self) -> &[NodeId] {
+        &self.path
+    }
+
+    pub fn missing(&self) -> impl Iterator<Item = &str> {
+        self.missing.iter().map(String::as_str)
+    }
+
+    /// True when Back has something to go back to.
+    pub fn can_go_back(&self) -> bool {
+        !self.history.is_empty()
+    }
+
+    /// The node the wizard is at (the question asked, the check running, the conclusion).
+    pub fn current(&self) -> Option<&'k Node> {
+        match &self.state {
+            State::Asking(node) | State::Finished(node) => Some(self.knowledge.node(*node)),
+            State::Checking(request) => Some(self.knowledge.node(request.node)),
+            State::Quit => None,
+        }
+    }
+
+    /// The questions answered so far, oldest first, with the answer given: for breadcrumbs.
+    pub fn answered(&self) -> Vec<(&'k Node, String)> {
+        self.history
+            .iter()
+            .map(|frame| {
+                let node = self.knowledge.node(frame.node);
+                let answer = match &node.body {
+                    NodeBody::Question { fact, .. } | NodeBody::Input { fact, .. } => {
+                        self.facts.get(fact).cloned()
+                    }
+                    _ => None,
+                };
+                (node, answer.unwrap_or_else(|| UNKNOWN.to_string()))
+            })
+            .collect()
+    }
+
+    pub fn update(&mut self, message: Message) -> Result<Vec<Effect>, AnswerError> {
+        match message {
+            Message::Quit => {
+                self.state = State::Quit;
+                Ok(Vec::new())
+            }
+            Message::Restart => {
+                let facts = self.initial_facts.clone();
+                let (fresh, effects) = Self::new(self.knowledge, facts);
+                *self = fresh;
+                Ok(effects)
+            }
+            Message::Back => Ok(self.back()),
+            Message::Answer(value) => self.answer(Some(value)),
+            Message::DontKnow => self.answer(None),
+            Message::CheckFinished { node, facts } => {
+                let State::Checking(request) = &self.state else {
+                    return Err(AnswerError::UnexpectedCheck);
+                };
+                if request.node != node {
+                    return Err(AnswerError::UnexpectedCheck);
+                }
+                let NodeBody::Check { sets, .. } = &self.knowledge.node(node).body else {
+                    return Err(AnswerError::UnexpectedCheck);
+                };
+                // A check may report more than the tree reads; only declared facts steer it.
+                for (key, value) in facts {
+                    if sets.contains(&key) || !self.facts.contains_key(&key) {
+                        self.facts.insert(key, value);
+                    }
+                }
+                Ok(self.leave_check(node))
+            }
+            Message::CheckFailed { node } => {
+                match &self.state {
+                    State::Checking(request) if request.node == node => {}
+                    _ => return Err(AnswerError::UnexpectedCheck),
+                }
+                Ok(self.leave_check(node))
+            }
+        }
+    }
+
+    fn answer(&mut self, value: Option<String>) -> Result<Vec<Effect>, AnswerError> {
+        let State::Asking(node_id) = self.state else {
+            return Err(AnswerError::NotAsking);
+        };
+        let node = self.knowledge.node(node_id);
+        let (fact, next, secret) = match (&node.body, value) {
+            (NodeBody::Question { fact, choices, .. }, Some(value)) => {
+                let Some(choice) = choices.iter().find(|choice| choice.value == value) else {
+                    let allowed = choices
+                        .iter()
+                        .map(|choice| choice.value.as_str())
+                        .chain([UNKNOWN])
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    if value == UNKNOWN {
+                        return self.answer(None);
+                    }
+                    return Err(AnswerError::NotAChoice { value, allowed });
+                };
+                (fact, (choice.next, Some(value)), false)
+            }
+            (NodeBody::Question { fact, unknown, .. }, None) => (fact, (*unknown, None), false),
+            (
+                NodeBody::Input {
+                    fact,
+                    next,
+                    unknown,
+                    secret,
+                    ..
+                },
+                value,
+            ) => {
+                let value = value
+                    .map(|v| v.trim().to_string())
+                    .filter(|v| !v.is_empty());
+                match value {
+                    Some(value) => (fact, (*next, Some(value)), *secret),
+                    None => (fact, (*unknown, None), *secret),
+                }
+            }
+            _ => return Err(AnswerError::NotAsking),
+        };
+        self.history.push(Frame {
+            node: node_id,
+            facts_before: self.facts.clone(),
+            path_len: self.path.len(),
+        });
+        let (next, value) = next;
+        match (value, secret) {
+            (Some(value), true) => {
+                self.secrets.insert(fact.clone(), value);
+            }
+            (Some(value), false) => {
+                self.facts.insert(fact.clone(), value);
+            }
+            (None, _) => {
+                self.missing.insert(fact.clone());
+                if !secret {
+                    self.facts.insert(fact.clone(), UNKNOWN.to_string());
+                }
+            }
+        }
+        Ok(self.enter(next))
+    }
+
+    fn back(&mut self) -> Vec<Effect> {
+        let Some(frame) = self.history.pop() else {
+            return Vec::new();
+        };
+        if let NodeBody::Question { fact, .. } | NodeBody::Input { fact, .. } =
+            &self.knowledge.node(frame.node).body
+        {
+            self.missing.remove(fact);
+            self.secrets.remove(fact);
+        }
+        self.facts = frame.facts_before;
+        self.path.truncate(frame.path_len);
+        self.state = State::Asking(frame.node);
+        Vec::new()
+    }
+
+    /// Moves to `node` and on through every node that needs no one: questions whose fact is
+    /// known, decisions, checks whose results are known. Stops where a person or a check is
+    /// needed, or at a conclusion.
+    fn enter(&mut self, mut node_id: NodeId) -> Vec<Effect> {
+        // The validator rejects loops of automatic nodes; this bound only keeps a broken
+        // overlay from hanging the program.
+        for _ in 0..=self.knowledge.nodes.len() {
+            self.path.push(node_id);
+            let node = self.knowledge.node(node_id);
+            let next = match &node.body {
+                NodeBody::Question {
+                    fact,
+                    choices,
+                    unknown,
+                    ..
+                } => match self.facts.get(fact) {
+                    Some(value) => choices
+                        .iter()
+                        .find(|choice| &choice.value == value)
+                        .map_or(*unknown, |choice| choice.next),
+                    None => {
+                        self.state = State::Asking(node_id);
+                        return Vec::new();
+                    }
+                },
+                NodeBody::Input {
+                    fact,
+                    next,
+                    unknown,
+                    ..
+                } => match self.facts.get(fact).or(self.secrets.get(fact)) {
+                    Some(value) if value == UNKNOWN => *unknown,
+                    Some(_) => *next,
+                    None => {
+                        self.state = State::Asking(node_id);
+                        return Vec::new();
+                    }
+                },
+                NodeBody::Decide {
+                    branches,
+                    otherwise,
+                } => branches
+                    .iter()
+                    .find(|branch| branch.holds(&self.facts))
+                    .map_or(*otherwise, |branch| branch.next),
+                NodeBody::Check {
+                    check,
+                    params,
+                    sets,
+                    branches,
+                    otherwise,
+                } => {
+                    if sets.iter().all(|fact| self.facts.contains_key(fact)) {
+                        branches
+                            .iter()
+                            .find(|branch| branch.holds(&self.facts))
+                            .map_or(*otherwise, |branch| branch.next)
+                    } else {
+                        let mut values = BTreeMap::new();
+                        let mut complete = true;
+                        for (param, fact) in params {
+                            match self.facts.get(fact).or(self.secrets.get(fact)) {
+                                Some(value) if value != UNKNOWN => {
+                                    values.insert(param.clone(), value.clone());
+                                }
+                                _ => complete = false,
+                            }
+                        }
+                        if complete {
+                            let request = CheckRequest {
+                                node: node_id,
+                                check: check.clone(),
+                                params: values,
+                            };
+                            self.state = State::Checking(request.clone());
+                            return vec![Effect::RunCheck(request)];
+                        }
+                        // Without its inputs the check cannot run: take the fallback.
+                        *otherwise
+                    }
+                }
+                NodeBody::Solution { .. } | NodeBody::Handoff { .. } => {
+                    self.state = State::Finished(node_id);
+                    return Vec::new();
+                }
+            };
+            node_id = next;
+        }
+        self.state = State::Quit;
+        Vec::new()
+    }
+
+    fn leave_check(&mut self, node_id: NodeId) -> Vec<Effect> {
+        let NodeBody::Check {
+            branches,
+            otherwise,
+            ..
+        } = &self.knowledge.node(node_id).body
+        else {
+            return Vec::new();
+        };
+        let next = branches
+            .iter()
+            .find(|branch| branch.holds(&self.facts))
+            .map_or(*otherwise, |branch| branch.next);
+        self.enter(next)
+    }
+
+    /// A secret input's value, for the driver that runs checks. Never serialised.
+    pub fn secret(&self, fact: &str) -> Option<&str> {
+        self.secrets.get(fact).map(String::as_str)
+    }
+}
+
+/// The outcome of a non-interactive walk: the `wizard --json` contract
+/// `{"cause": CAUSE|null, "node": ID, "path": [ID…], "missing": [FACT…]}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Outcome {
+    pub cause: Option<String>,
+    pub node: String,
+    pub path: Vec<String>,
+    pub missing: Vec<String>,
+}
+
+/// Walks the tree from facts alone: every question whose fact is absent takes its "don't
+/// know" branch and is listed in `missing`; a check is answered by `run_check` (a driver
+/// that runs it live, or canned results in tests), or skipped when that returns `None`.
+pub fn walk(
+    knowledge: &Knowledge,
+    facts: Facts,
+    mut run_check: impl FnMut(&CheckRequest) -> Option<Facts>,
+) -> Outcome {
+    let (mut wizard, mut effects) = Wizard::new(knowledge, facts);
+    loop {
+        for Effect::RunCheck(request) in std::mem::take(&mut effects) {
+            let message = match run_check(&request) {
+                Some(facts) => Message::CheckFinished {
+                    node: request.node,
+                    facts,
+                },
+                None => Message::CheckFailed { node: request.node },
+            };
+            effects.extend(wizard.update(message).unwrap_or_default());
+        }
+        match wizard.state() {
+            State::Asking(_) => {
+                effects = wizard.update(Message::DontKnow).unwrap_or_default();
+            }
+            State::Checking(_) if !effects.is_empty() => {}
+            State::Checking(request) => {
+                let node = request.node;
+                effects = wizard
+                    .update(Message::CheckFailed { node })
+                    .unwrap_or_default();
+            }
+            State::Finished(_) | State::Quit => break,
+        }
+    }
+    wizard.outcome()
+}
+
+impl Wizard<'_> {
+    /// Where the walk stands, in the contract's shape.
+    pub fn outcome(&self) -> Outcome {
+        let node = self
+            .current()
+            .map(|node| node.id.clone())
+            .unwrap_or_default();
+        let cause = match &self.state {
+            State::Finished(node) => self.knowledge.cause_of(*node).map(|cause| cause.id.clone()),
+            _ => None,
+        };
+        Outcome {
+            cause,
+            node,
+            path: self
+                .path
+                .iter()
+                .map(|&node| self.knowledge.node(node).id.clone())
+                .collect(),
+            missing: self.missing.iter().cloned().collect(),
+        }
+    }
+}

@@ -1,0 +1,255 @@
+//! Turning a conclusion into what a person reads: the cause, the explanation, and steps for
+//! their own mail client with their provider's settings filled in.
+//!
+//! Every driver (plain prompts, TUI, `settings`, exports) shows solutions through this module,
+//! so the wording and the filled-in values are the same everywhere.
+
+use crate::engine::Facts;
+use crate::knowledge::Knowledge;
+use crate::knowledge::model::{Cause, Client, Endpoint, NodeBody, NodeId, Provider, Step};
+use crate::knowledge::raw::{Security, Username};
+use crate::sanitize::for_terminal;
+
+/// The settings the steps should put into the mail client.
+#[derive(Debug, Clone)]
+pub struct TargetSettings<'k> {
+    pub provider: Option<&'k Provider>,
+    pub email: Option<String>,
+}
+
+impl<'k> TargetSettings<'k> {
+    pub fn from_facts(knowledge: &'k Knowledge, facts: &Facts) -> Self {
+        let email = facts
+            .get("account.email")
+            .filter(|email| email.contains('@'))
+            .cloned();
+        Self::for_email(knowledge, email)
+    }
+
+    pub fn for_email(knowledge: &'k Knowledge, email: Option<String>) -> Self {
+        let provider = email
+            .as_deref()
+            .and_then(|email| email.rsplit_once('@'))
+            .and_then(|(_, domain)| knowledge.provider_for_domain(domain));
+        Self { provider, email }
+    }
+
+    /// The provider's preferred outgoing server that takes a password.
+    pub fn outgoing(&self) -> Option<&'k Endpoint> {
+        let provider = self.provider?;
+        provider
+            .outgoing
+            .iter()
+            .find(|endpoint| endpoint.auth == crate::knowledge::raw::AuthKind::Password)
+            .or_else(|| provider.outgoing.first())
+    }
+
+    /// Fills `{host}`, `{port}`, `{security}` and `{username}` in a step.
+    pub fn fill(&self, text: &str) -> String {
+        let outgoing = self.outgoing();
+        let host = outgoing.map_or_else(
+            || "your provider's outgoing server name (for example smtp.your-provider.com)".into(),
+            |endpoint| endpoint.host.clone(),
+        );
+        let port = outgoing.map_or_else(
+            || "587 (or the port your provider lists)".into(),
+            |endpoint| endpoint.port.to_string(),
+        );
+        let security = outgoing.map_or_else(
+            || "STARTTLS (or what your provider lists)".into(),
+            |endpoint| security_label(endpoint.security).to_string(),
+        );
+        let username = match (&self.email, self.provider.map(|p| p.username)) {
+            (Some(email), Some(Username::LocalPart)) => {
+                email.split('@').next().unwrap_or(email).to_string()
+            }
+            (Some(email), _) => email.clone(),
+            (None, _) => "your full email address".into(),
+        };
+        text.replace("{host}", &host)
+            .replace("{port}", &port)
+            .replace("{security}", &security)
+            .replace("{username}", &username)
+    }
+}
+
+pub fn security_label(security: Security) -> &'static str {
+    match security {
+        Security::None => "None",
+        Security::Starttls => "STARTTLS",
+        Security::Tls => "SSL/TLS",
+    }
+}
+
+/// One step as shown: plain advice, or a block of client-specific steps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepView {
+    Say(String),
+    ClientTask {
+        client: String,
+        title: String,
+        steps: Vec<String>,
+        note: Option<String>,
+    },
+}
+
+/// A conclusion, ready to show.
+#[derive(Debug, Clone)]
+pub struct SolutionView<'k> {
+    pub node: &'k str,
+    pub title: String,
+    pub cause: Option<&'k Cause>,
+    pub text: String,
+    pub steps: Vec<StepView>,
+    pub server_fix: Option<String>,
+    /// Hand-offs: who to contact and what to tell them.
+    pub contact: Option<String>,
+    pub tell: Option<String>,
+    pub client: &'k Client,
+}
+
+/// The client to write steps for: the one asked for, the one in the facts, or the generic one.
+pub fn pick_client<'k>(
+    knowledge: &'k Knowledge,
+    facts: &Facts,
+    wanted: Option<&str>,
+) -> Option<&'k Client> {
+    wanted
+        .or(facts.get("client.id").map(String::as_str))
+        .and_then(|id| knowledge.client(id))
+        .or_else(|| knowledge.client("other"))
+        .or_else(|| knowledge.clients.first())
+}
+
+/// The steps of one client task, filled in and made safe to print.
+pub fn task_view(client: &Client, task: &str, target: &TargetSettings<'_>) -> Option<StepView> {
+    let task = client.tasks.get(task)?;
+    Some(StepView::ClientTask {
+        client: for_terminal(&client.name),
+        title: for_terminal(&task.title),
+        steps: task
+            .steps
+            .iter()
+            .map(|step| for_terminal(&target.fill(step)))
+            .collect(),
+        note: task
+            .note
+            .as_deref()
+            .map(|note| for_terminal(&target.fill(note))),
+    })
+}
+
+pub fn solution_view<'k>(
+    knowledge: &'k Knowledge,
+    node: NodeId,
+    facts: &Facts,
+    client: &'k Client,
+) -> SolutionView<'k> {
+    let target = TargetSettings::from_facts(knowledge, facts);
+    let node = knowledge.node(node);
+    let (steps, server_fix, contact, tell) = match &node.body {
+        NodeBody::Solution {
+            steps, server_fix, ..
+        } => (steps.as_slice(), server_fix.clone(), None, None),
+        NodeBody::Handoff {
+            steps,
+            contact,
+            tell,
+            ..
+        } => (
+            steps.as_slice(),
+            None,
+            Some(contact.clone()),
+            Some(tell.clone()),
+        ),
+        _ => (&[][..], None, None, None),
+    };
+    let steps = steps
+        .iter()
+        .filter_map(|step| match step {
+            Step::Say(text) => Some(StepView::Say(for_terminal(&target.fill(text)))),
+            Step::ClientTask(task) => task_view(client, task, &target),
+        })
+        .collect();
+    SolutionView {
+        node: &node.id,
+        title: for_terminal(node.label()),
+        cause: knowledge.cause_of(knowledge.node_id(&node.id).unwrap_or_default()),
+        text: for_terminal(&node.text),
+        steps,
+        server_fix: server_fix.map(|fix| for_terminal(&fix)),
+        contact: contact.map(|c| for_terminal(&c)),
+        tell: tell.map(|t| for_terminal(&t)),
+        client,
+    }
+}
+
+/// Renders a solution as plain text (for the plain wizard and `kb show`).
+pub fn solution_text(view: &SolutionView<'_>, width: usize) -> String {
+    let mut out = String::new();
+    let wrap = |text: &str, indent: &str| -> String {
+        let options = textwrap::Options::new(width.max(20))
+            .initial_indent(indent)
+            .subsequent_indent(indent);
+        textwrap::fill(text.trim(), options)
+    };
+    out.push_str(&format!("{}\n", view.title));
+    if let Some(cause) = view.cause {
+        out.push_str(&wrap(
+            &format!("Cause: {} ({}) — {}", cause.title, cause.id, cause.summary),
+            "",
+        ));
+        out.push('\n');
+    }
+    out.push('\n');
+    for paragraph in view.text.split("\n\n") {
+        out.push_str(&wrap(&paragraph.replace('\n', " "), ""));
+        out.push_str("\n\n");
+    }
+    let mut number = 0;
+    for step in &view.steps {
+        number += 1;
+        match step {
+            StepView::Say(text) => {
+                out.push_str(&wrap(text, "    ").replacen("    ", &format!("{number:>2}. "), 1));
+                out.push('\n');
+            }
+            StepView::ClientTask {
+                client,
+                title,
+                steps,
+                note,
+            } => {
+                out.push_str(&format!("{number:>2}. {title} — in {client}:\n"));
+                for (index, step) in steps.iter().enumerate() {
+                    let letter = char::from(b'a' + (index % 26) as u8);
+                    let text = wrap(&step.replace("**", ""), "       ");
+                    out.push_str(&text.replacen("       ", &format!("    {letter}) "), 1));
+                    out.push('\n');
+                }
+                if let Some(note) = note {
+                    out.push_str(&wrap(
+                        &format!("Note: {}", note.replace("**", "")),
+                        "       ",
+                    ));
+                    out.push('\n');
+                }
+            }
+        }
+    }
+    if let Some(fix) = &view.server_fix {
+        out.push_str("\nServer configuration:\n");
+        for line in fix.lines() {
+            out.push_str(&format!("    {line}\n"));
+        }
+    }
+    if let Some(contact) = &view.contact {
+        out.push_str(&format!("\nWho to contact: {contact}\n"));
+    }
+    if let Some(tell) = &view.tell {
+        out.push_str("What to tell them (copy this):\n");
+        out.push_str(&wrap(&tell.replace('\n', " "), "    "));
+        out.push('\n');
+    }
+    out
+}
