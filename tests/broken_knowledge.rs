@@ -1,0 +1,347 @@
+//! Each kind of broken knowledge, laid over the bundled knowledge as a user's folder would be,
+//! must be reported with its exact file, line, column and node — all problems at once.
+
+use std::path::Path;
+
+use relaydoc::diagnostic::{Diagnostic, Position};
+
+fn load_overlay(files: &[(&str, &[u8])]) -> (tempfile::TempDir, Vec<Diagnostic>) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (relative, content) in files {
+        let path = dir.path().join(relative);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&path, content).expect("write");
+    }
+    let problems = match relaydoc::knowledge::load(&[dir.path().to_path_buf()]) {
+        Ok(_) => Vec::new(),
+        Err(problems) => problems.0,
+    };
+    (dir, problems)
+}
+
+/// Asserts one problem is in `file` at `line:column`, about `item`, saying `message`.
+fn expect(
+    problems: &[Diagnostic],
+    dir: &Path,
+    file: &str,
+    at: Option<(u64, u64)>,
+    item: Option<&str>,
+    message: &str,
+) {
+    let path = dir.join(file).display().to_string();
+    let found = problems.iter().any(|p| {
+        p.file == path
+            && p.position == at.map(|(line, column)| Position::new(line, column))
+            && p.item.as_deref() == item
+            && p.message.contains(message)
+    });
+    assert!(
+        found,
+        "expected {path}:{at:?} [{item:?}] \"{message}\" among:\n{}",
+        problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+#[test]
+fn yaml_syntax_error() {
+    let (dir, problems) =
+        load_overlay(&[("tree/bad.yaml", b"nodes:\n  - id: x\n    kind: [unclosed\n")]);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(
+        problems[0].file,
+        dir.path().join("tree/bad.yaml").display().to_string()
+    );
+    assert!(
+        problems[0].position.is_some_and(|p| p.line >= 3),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn unknown_field_with_its_position() {
+    let (dir, problems) = load_overlay(&[(
+        "tree/typo.yaml",
+        b"nodes:\n  - id: s-extra\n    kind: solution\n    cause: not-relay\n    text: hi\n    stesp: []\n",
+    )]);
+    expect(
+        &problems,
+        dir.path(),
+        "tree/typo.yaml",
+        Some((6, 5)),
+        None,
+        "stesp",
+    );
+}
+
+#[test]
+fn wrong_type() {
+    let (dir, problems) = load_overlay(&[(
+        "providers/p.yaml",
+        b"id: p\nname: P\nusername: full-address\noutgoing:\n  - {host: h, port: lots, security: tls, auth: password}\n",
+    )]);
+    expect(
+        &problems,
+        dir.path(),
+        "providers/p.yaml",
+        Some((5, 21)),
+        None,
+        "invalid u16",
+    );
+}
+
+#[test]
+fn duplicate_ids_in_one_layer() {
+    let node = "  - id: s-twice\n    kind: solution\n    cause: not-relay\n    text: once\n";
+    let (dir, problems) = load_overlay(&[
+        ("tree/a.yaml", format!("nodes:\n{node}").as_bytes()),
+        ("tree/b.yaml", format!("nodes:\n{node}").as_bytes()),
+    ]);
+    expect(
+        &problems,
+        dir.path(),
+        "tree/b.yaml",
+        Some((2, 9)),
+        Some("s-twice"),
+        "duplicate node id `s-twice`",
+    );
+}
+
+#[test]
+fn dangling_reference_with_a_suggestion() {
+    let (dir, problems) = load_overlay(&[(
+        "tree/override.yaml",
+        b"nodes:\n  - id: q-other-network\n    kind: question\n    fact: network.other_works\n    text: Other network?\n    choices:\n      - {value: \"yes\", label: Yes, next: s-client-ip-blacklistd}\n    unknown: s-wrong-credentials\n",
+    )]);
+    expect(
+        &problems,
+        dir.path(),
+        "tree/override.yaml",
+        Some((7, 42)),
+        Some("q-other-network"),
+        "refers to node `s-client-ip-blacklistd`, which does not exist (did you mean `s-client-ip-blacklisted`?)",
+    );
+}
+
+#[test]
+fn unreachable_node() {
+    let (dir, problems) = load_overlay(&[(
+        "tree/orphan.yaml",
+        b"nodes:\n  - id: s-orphan\n    kind: solution\n    cause: not-relay\n    text: nobody comes here\n",
+    )]);
+    expect(
+        &problems,
+        dir.path(),
+        "tree/orphan.yaml",
+        Some((2, 9)),
+        Some("s-orphan"),
+        "unreachable",
+    );
+}
+
+#[test]
+fn loop_without_a_way_out() {
+    let (dir, problems) = load_overlay(&[(
+        "tree/loop.yaml",
+        b"nodes:
+  - id: q-other-network
+    kind: question
+    fact: network.other_works
+    text: Other network?
+    choices:
+      - {value: \"yes\", label: Yes, next: s-client-ip-blacklisted}
+    unknown: d-a
+  - id: d-a
+    kind: decide
+    text: a
+    branches:
+      - when: {webmail.works: \"yes\"}
+        next: d-b
+    otherwise: d-b
+  - id: d-b
+    kind: decide
+    text: b
+    branches:
+      - when: {webmail.works: \"no\"}
+        next: d-a
+    otherwise: d-a
+",
+    )]);
+    expect(
+        &problems,
+        dir.path(),
+        "tree/loop.yaml",
+        Some((9, 9)),
+        Some("d-a"),
+        "loop without a way out: d-a → d-b → d-a",
+    );
+    expect(
+        &problems,
+        dir.path(),
+        "tree/loop.yaml",
+        Some((9, 9)),
+        Some("d-a"),
+        "no path from this node ends",
+    );
+}
+
+#[test]
+fn condition_reading_a_fact_nothing_upstream_sets() {
+    let (dir, problems) = load_overlay(&[(
+        "tree/facts.yaml",
+        b"nodes:
+  - id: q-other-network
+    kind: question
+    fact: network.other_works
+    text: Other network?
+    choices:
+      - {value: \"yes\", label: Yes, next: s-client-ip-blacklisted}
+    unknown: d-server-only
+  - id: d-server-only
+    kind: decide
+    text: decides on a server fact
+    branches:
+      - when: {server.auth_works: \"no\"}
+        next: s-auth-database-corrupt
+    otherwise: s-wrong-credentials
+",
+    )]);
+    expect(
+        &problems,
+        dir.path(),
+        "tree/facts.yaml",
+        Some((9, 9)),
+        Some("d-server-only"),
+        "reads fact `server.auth_works`, but no question, input or check on any path to this node sets it",
+    );
+}
+
+#[test]
+fn unknown_cause_and_unknown_client_ids() {
+    let (dir, problems) = load_overlay(&[(
+        "tree/ids.yaml",
+        b"nodes:
+  - id: s-client-auth-off
+    kind: solution
+    cause: client-auth-of
+    text: steps
+  - id: q-client
+    kind: question
+    fact: client.id
+    text: Which client?
+    choices:
+      - {value: nokia-mail, label: Nokia, next: i-email}
+    unknown: i-email
+",
+    )]);
+    expect(
+        &problems,
+        dir.path(),
+        "tree/ids.yaml",
+        Some((4, 12)),
+        Some("s-client-auth-off"),
+        "unknown cause `client-auth-of` (did you mean `client-auth-off`?)",
+    );
+    expect(
+        &problems,
+        dir.path(),
+        "tree/ids.yaml",
+        Some((11, 17)),
+        Some("q-client"),
+        "`nokia-mail` is not a value of fact `client.id`",
+    );
+}
+
+#[test]
+fn client_lacking_a_task_the_tree_uses() {
+    let (dir, problems) = load_overlay(&[(
+        "clients/tiny.yaml",
+        b"id: tiny-mail\nname: Tiny Mail\nplatform: Linux\ntasks:\n  find-outgoing-settings:\n    title: Open settings\n    steps: [Open it.]\n",
+    )]);
+    expect(
+        &problems,
+        dir.path(),
+        "clients/tiny.yaml",
+        Some((1, 5)),
+        Some("tiny-mail"),
+        "has no task `enable-smtp-auth`",
+    );
+}
+
+#[test]
+fn oversized_and_non_utf8_files() {
+    let big = vec![b'#'; 600 * 1024];
+    let (dir, problems) = load_overlay(&[
+        ("tree/huge.yaml", &big),
+        ("tree/latin1.yaml", b"nodes: []\n# caf\xe9\n"),
+    ]);
+    expect(
+        &problems,
+        dir.path(),
+        "tree/huge.yaml",
+        None,
+        None,
+        "knowledge files may be at most",
+    );
+    expect(
+        &problems,
+        dir.path(),
+        "tree/latin1.yaml",
+        None,
+        None,
+        "not valid UTF-8 at line 2, column 6",
+    );
+}
+
+#[test]
+fn all_problems_are_reported_at_once() {
+    let (dir, problems) = load_overlay(&[
+        (
+            "tree/a.yaml",
+            b"nodes:\n  - id: s-a\n    kind: solution\n    cause: no-such-cause\n    text: x\n",
+        ),
+        (
+            "tree/b.yaml",
+            b"nodes:\n  - id: s-b\n    kind: solution\n    cause: not-relay\n",
+        ),
+        ("tree/c.yaml", b"nodes: [\n"),
+    ]);
+    expect(
+        &problems,
+        dir.path(),
+        "tree/a.yaml",
+        Some((4, 12)),
+        Some("s-a"),
+        "unknown cause `no-such-cause`",
+    );
+    expect(
+        &problems,
+        dir.path(),
+        "tree/b.yaml",
+        Some((2, 9)),
+        Some("s-b"),
+        "a solution node needs `text`",
+    );
+    assert!(
+        problems.iter().any(|p| p.file.ends_with("tree/c.yaml")),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn a_sound_overlay_replaces_bundled_items_by_id() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("tree")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("tree/ours.yaml"),
+        "nodes:\n  - id: s-wrong-server-isp\n    kind: solution\n    cause: wrong-outgoing-server\n    title: Use smtp.example-corp.test\n    text: Our company's outgoing server is smtp.example-corp.test.\n",
+    )
+    .expect("write");
+    let kb = relaydoc::knowledge::load(&[dir.path().to_path_buf()]).expect("overlay is sound");
+    let node = kb.node(kb.node_id("s-wrong-server-isp").expect("exists"));
+    assert_eq!(node.title.as_deref(), Some("Use smtp.example-corp.test"));
+    assert!(node.origin.file.ends_with("tree/ours.yaml"));
+}

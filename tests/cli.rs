@@ -1,0 +1,366 @@
+//! The real binary end to end, with HOME and the platform dirs pointed at a temp dir so no
+//! test reads or writes the developer's own configuration.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+struct Sandbox {
+    home: tempfile::TempDir,
+}
+
+impl Sandbox {
+    fn new() -> Self {
+        Self {
+            home: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    fn cmd(&self) -> Command {
+        let mut cmd = Command::cargo_bin("relaydoc").expect("binary");
+        let home = self.home.path();
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", home)
+            .env("XDG_CONFIG_HOME", home.join(".config"))
+            .env("XDG_DATA_HOME", home.join(".local/share"))
+            .env("XDG_STATE_HOME", home.join(".local/state"))
+            .env("NO_COLOR", "1");
+        cmd
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let output = self.cmd().args(args).output().expect("runs");
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
+            panic!(
+                "{args:?}: not JSON ({error}): {}\nstderr: {}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            )
+        })
+    }
+}
+
+#[test]
+fn help_teaches_with_examples_on_every_level() {
+    let sandbox = Sandbox::new();
+    sandbox
+        .cmd()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Examples:").and(predicate::str::contains("Exit codes")));
+    for sub in [
+        &["wizard"][..],
+        &["kb", "validate"],
+        &["kb", "search"],
+        &["settings"],
+    ] {
+        let mut args = sub.to_vec();
+        args.push("--help");
+        sandbox
+            .cmd()
+            .args(&args)
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("Example"));
+    }
+}
+
+#[test]
+fn wizard_json_follows_the_contract() {
+    let sandbox = Sandbox::new();
+    let json = sandbox.json(&["wizard", "--fact", "client.smtp_auth=off", "--json"]);
+    assert_eq!(json["cause"], "client-auth-off");
+    assert_eq!(json["node"], "s-client-auth-off");
+    assert_eq!(json["path"][0], "start");
+    assert_eq!(
+        json["path"].as_array().and_then(|p| p.last()),
+        Some(&Value::from("s-client-auth-off"))
+    );
+    let missing: Vec<&str> = json["missing"]
+        .as_array()
+        .expect("missing is a list")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(missing.contains(&"error.kind"));
+    assert!(!missing.contains(&"client.smtp_auth"));
+    let keys: Vec<&String> = json.as_object().expect("object").keys().collect();
+    assert_eq!(keys, ["cause", "missing", "node", "path"]);
+}
+
+#[test]
+fn facts_file_is_read_and_fact_flags_win() {
+    let sandbox = Sandbox::new();
+    let file = sandbox.home.path().join("caller.yaml");
+    std::fs::write(&file, "error.where: bounce\nerror.code: \"454\"\n").expect("write");
+    let json = sandbox.json(&["wizard", "--facts", file.to_str().expect("utf-8"), "--json"]);
+    assert_eq!(json["cause"], "temporary-relay-deferral");
+    let json = sandbox.json(&[
+        "wizard",
+        "--facts",
+        file.to_str().expect("utf-8"),
+        "--fact",
+        "error.code=554",
+        "--fact",
+        "bounce.mentions=blocklist",
+        "--json",
+    ]);
+    assert_eq!(json["cause"], "sender-blacklisted");
+}
+
+#[test]
+fn bad_facts_are_named_with_what_is_allowed() {
+    let sandbox = Sandbox::new();
+    sandbox
+        .cmd()
+        .args(["wizard", "--fact", "client.smtp_auth=maybe", "--json"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "`maybe` is not a value of `client.smtp_auth`; allowed: on, off, unknown",
+        ));
+    sandbox
+        .cmd()
+        .args(["wizard", "--fact", "client.smtp_aut=on", "--json"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("did you mean `client.smtp_auth`?"));
+    sandbox
+        .cmd()
+        .args(["wizard", "--fact", "account.password=hunter2", "--json"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("looks like a password"));
+    let file = sandbox.home.path().join("facts.yaml");
+    std::fs::write(&file, "error.where: client\nusers.affected: several\n").expect("write");
+    sandbox
+        .cmd()
+        .args(["wizard", "--facts", file.to_str().expect("utf-8"), "--json"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "facts.yaml:2:17: `several` is not a value of `users.affected`",
+        ));
+}
+
+#[test]
+fn without_a_terminal_or_facts_it_says_how_to_run_non_interactively() {
+    let sandbox = Sandbox::new();
+    sandbox
+        .cmd()
+        .write_stdin("")
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("--json"));
+}
+
+#[test]
+fn kb_validate_search_show_and_graph() {
+    let sandbox = Sandbox::new();
+    sandbox
+        .cmd()
+        .args(["kb", "validate"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("knowledge is sound")
+                .and(predicate::str::contains("18 causes")),
+        );
+    sandbox
+        .cmd()
+        .args(["kb", "search", "pop before smtp"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("pop-before-smtp-expired"));
+    let hits = sandbox.json(&["kb", "search", "thunderbird", "--json"]);
+    assert_eq!(hits[0]["id"], "thunderbird");
+    sandbox
+        .cmd()
+        .args(["kb", "show", "client-auth-off"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Concluded by: s-client-auth-off"));
+    sandbox
+        .cmd()
+        .args(["kb", "show", "s-client-auth-off", "--client", "ios-mail"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("in Mail on iPhone and iPad"));
+    sandbox
+        .cmd()
+        .args(["kb", "show", "client-auth-of"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("Did you mean `client-auth-off`?"));
+    sandbox
+        .cmd()
+        .args(["kb", "graph", "--format", "dot"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::starts_with("digraph relaydoc {")
+                .and(predicate::str::contains("\"start\" -> \"q-where\"")),
+        );
+    sandbox
+        .cmd()
+        .args(["kb", "graph", "--format", "mermaid"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("flowchart LR"));
+}
+
+#[test]
+fn kb_validate_reports_a_broken_folder_with_exit_2() {
+    let sandbox = Sandbox::new();
+    let dir = sandbox.home.path().join("mine");
+    std::fs::create_dir_all(dir.join("tree")).expect("mkdir");
+    std::fs::write(
+        dir.join("tree/x.yaml"),
+        "nodes:\n  - id: s-x\n    kind: solution\n    cause: nope\n    text: x\n",
+    )
+    .expect("write");
+    sandbox
+        .cmd()
+        .args(["kb", "validate", dir.to_str().expect("utf-8")])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "tree/x.yaml:4:12: [s-x] unknown cause `nope`",
+        ));
+}
+
+#[test]
+fn clients_providers_and_settings() {
+    let sandbox = Sandbox::new();
+    sandbox.cmd().arg("clients").assert().success().stdout(
+        predicate::str::contains("outlook-classic-windows")
+            .and(predicate::str::contains("thunderbird-android")),
+    );
+    let clients = sandbox.json(&["clients", "--json"]);
+    assert!(clients.as_array().is_some_and(|c| c.len() >= 9));
+    sandbox
+        .cmd()
+        .arg("providers")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("smtp.gmail.com"));
+
+    let settings = sandbox.json(&["settings", "--email", "someone@gmail.com", "--json"]);
+    assert_eq!(settings["provider"], "gmail");
+    assert_eq!(settings["source"], "catalogue");
+    let outgoing = settings["outgoing"].as_array().expect("outgoing list");
+    assert!(
+        outgoing.iter().any(|e| e["host"] == "smtp.gmail.com"
+            && e["port"] == 587
+            && e["security"] == "starttls")
+    );
+    assert!(
+        settings["incoming"]
+            .as_array()
+            .expect("incoming")
+            .iter()
+            .all(|e| e["protocol"].is_string())
+    );
+
+    let unknown = sandbox.json(&["settings", "--email", "someone@unknown.example", "--json"]);
+    assert_eq!(unknown["provider"], Value::Null);
+
+    sandbox
+        .cmd()
+        .args(["settings", "thunderbird", "--email", "someone@gmail.com"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("smtp.gmail.com")
+                .and(predicate::str::contains("{host}").not()),
+        );
+    sandbox
+        .cmd()
+        .args(["settings", "thunderbrid"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("Did you mean `thunderbird`?"));
+}
+
+#[test]
+fn completions_and_man_page() {
+    let sandbox = Sandbox::new();
+    sandbox
+        .cmd()
+        .args(["completions", "bash"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("relaydoc"));
+    sandbox
+        .cmd()
+        .arg("man")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(".TH relaydoc"));
+}
+
+#[test]
+fn user_folder_overlays_bundled_and_knowledge_flag_overlays_both() {
+    let sandbox = Sandbox::new();
+    let user = sandbox.home.path().join(".config/relaydoc/knowledge/tree");
+    std::fs::create_dir_all(&user).expect("mkdir");
+    let solution = |title: &str| {
+        format!(
+            "nodes:\n  - id: s-wrong-server-isp\n    kind: solution\n    cause: wrong-outgoing-server\n    title: {title}\n    text: Use our server.\n"
+        )
+    };
+    std::fs::write(user.join("org.yaml"), solution("Use smtp.user-layer.test")).expect("write");
+    let facts = ["kb", "show", "s-wrong-server-isp"];
+    sandbox
+        .cmd()
+        .args(facts)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Use smtp.user-layer.test"));
+
+    let flag_dir = sandbox.home.path().join("flag/tree");
+    std::fs::create_dir_all(&flag_dir).expect("mkdir");
+    std::fs::write(
+        flag_dir.join("org.yaml"),
+        solution("Use smtp.flag-layer.test"),
+    )
+    .expect("write");
+    sandbox
+        .cmd()
+        .args([
+            "--knowledge",
+            sandbox.home.path().join("flag").to_str().expect("utf-8"),
+        ])
+        .args(facts)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Use smtp.flag-layer.test"));
+}
+
+#[test]
+fn knowledge_text_is_stripped_of_control_sequences() {
+    let sandbox = Sandbox::new();
+    let dir = sandbox.home.path().join("evil/tree");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(
+        dir.join("x.yaml"),
+        "nodes:\n  - id: s-wrong-server-isp\n    kind: solution\n    cause: wrong-outgoing-server\n    title: \"Safe\\e]0;pwned\\aTitle\\e[2J\"\n    text: fine\n",
+    )
+    .expect("write");
+    let output = sandbox
+        .cmd()
+        .args([
+            "--knowledge",
+            sandbox.home.path().join("evil").to_str().expect("utf-8"),
+            "kb",
+            "show",
+            "s-wrong-server-isp",
+        ])
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("SafeTitle"), "{stdout}");
+    assert!(!stdout.contains('\u{1b}'), "{stdout:?}");
+}

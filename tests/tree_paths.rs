@@ -1,0 +1,365 @@
+//! Every root-to-leaf path of the bundled tree, walked from facts alone.
+//!
+//! The paths are enumerated from the tree itself (each route out of each question, "I don't
+//! know" included; choices that lead to the same node count as one route); for every path the facts it implies are handed to the engine, which must skip
+//! every question and arrive at the same conclusion. Separately, a table of real situations
+//! (the ones the product exists for) pins the cause each must end in.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use relaydoc::engine::{Facts, walk};
+use relaydoc::knowledge::Knowledge;
+use relaydoc::knowledge::model::{NodeBody, NodeId, UNKNOWN};
+
+fn knowledge() -> Knowledge {
+    relaydoc::knowledge::bundled().expect("bundled knowledge is valid")
+}
+
+/// (facts the path sets, the leaf it ends at)
+fn enumerate(kb: &Knowledge) -> Vec<(Facts, NodeId)> {
+    let mut paths = Vec::new();
+    let mut stack = vec![(kb.start, Facts::new(), 0usize)];
+    while let Some((node, facts, depth)) = stack.pop() {
+        assert!(depth < 200, "path too deep at {}", kb.node(node).id);
+        match &kb.node(node).body {
+            NodeBody::Question {
+                fact,
+                choices,
+                unknown,
+                ..
+            } => {
+                // A fact set earlier on the path is not asked again: follow its value.
+                if let Some(value) = facts.get(fact) {
+                    let next = choices
+                        .iter()
+                        .find(|choice| &choice.value == value)
+                        .map_or(*unknown, |choice| choice.next);
+                    stack.push((next, facts, depth + 1));
+                    continue;
+                }
+                // Choices that lead to the same node (e.g. one per mail client) are one route.
+                let mut routes = BTreeSet::new();
+                for choice in choices.iter().filter(|choice| routes.insert(choice.next)) {
+                    let mut with = facts.clone();
+                    with.insert(fact.clone(), choice.value.clone());
+                    stack.push((choice.next, with, depth + 1));
+                }
+                let mut with = facts.clone();
+                with.insert(fact.clone(), UNKNOWN.to_string());
+                stack.push((*unknown, with, depth + 1));
+            }
+            NodeBody::Input { fact, unknown, .. } => {
+                let mut with = facts.clone();
+                with.insert(fact.clone(), UNKNOWN.to_string());
+                stack.push((*unknown, with, depth + 1));
+            }
+            NodeBody::Solution { .. } | NodeBody::Handoff { .. } => paths.push((facts, node)),
+            other => panic!("the bundled tree has no check or decide nodes yet: {other:?}"),
+        }
+    }
+    paths
+}
+
+#[test]
+fn every_path_walked_from_its_facts_reaches_its_own_conclusion() {
+    let kb = knowledge();
+    let paths = enumerate(&kb);
+    assert!(paths.len() > 40, "only {} paths", paths.len());
+    let mut per_cause: BTreeMap<String, usize> = BTreeMap::new();
+    for (facts, leaf) in &paths {
+        let outcome = walk(&kb, facts.clone(), |_| None);
+        assert_eq!(
+            outcome.node,
+            kb.node(*leaf).id,
+            "facts {facts:?} should end at {}",
+            kb.node(*leaf).id
+        );
+        let expected = kb.cause_of(*leaf).map(|cause| cause.id.clone());
+        assert_eq!(outcome.cause, expected);
+        // Nothing was asked: every fact on the path was given.
+        assert!(
+            outcome.missing.is_empty(),
+            "asked for {:?}",
+            outcome.missing
+        );
+        *per_cause
+            .entry(expected.unwrap_or_else(|| "(hand-off)".into()))
+            .or_default() += 1;
+    }
+    eprintln!("{} paths; per cause:", paths.len());
+    for (cause, count) in &per_cause {
+        eprintln!("  {cause:<34} {count}");
+    }
+}
+
+#[test]
+fn every_cause_is_the_conclusion_of_at_least_one_path() {
+    let kb = knowledge();
+    let concluded: BTreeSet<String> = enumerate(&kb)
+        .into_iter()
+        .filter_map(|(_, leaf)| kb.cause_of(leaf).map(|cause| cause.id.clone()))
+        .collect();
+    let all: BTreeSet<String> = kb.causes.iter().map(|cause| cause.id.clone()).collect();
+    let never: Vec<_> = all.difference(&concluded).collect();
+    assert!(never.is_empty(), "causes no path concludes: {never:?}");
+    assert_eq!(all.len(), 18);
+}
+
+fn facts(pairs: &[(&str, &str)]) -> Facts {
+    pairs
+        .iter()
+        .map(|(key, value)| (key.to_string(), value.to_string()))
+        .collect()
+}
+
+/// The situations the product exists for, and the cause each must end in.
+#[test]
+fn real_situations_end_in_the_right_cause() {
+    let kb = knowledge();
+    let client = [
+        ("error.kind", "relay"),
+        ("error.where", "client"),
+        ("users.affected", "one"),
+    ];
+    let table: Vec<(&str, Vec<(&str, &str)>, &str)> = vec![
+        ("nothing known: the 95 % case", vec![], "client-auth-off"),
+        (
+            "auth switched off",
+            vec![
+                ("recipients.scope", "all-external"),
+                ("client.smtp_auth", "off"),
+            ],
+            "client-auth-off",
+        ),
+        (
+            "phone switches Wi-Fi and mobile data with POP-before-SMTP",
+            vec![
+                ("client.smtp_auth", "on"),
+                ("account.auth_scheme", "pop-before-smtp"),
+                ("network.changes", "yes"),
+            ],
+            "pop-before-smtp-expired",
+        ),
+        (
+            "works right after checking mail",
+            vec![
+                ("client.smtp_auth", "on"),
+                ("account.auth_scheme", "pop-before-smtp"),
+                ("network.changes", "no"),
+                ("sending.works_after_checking_mail", "yes"),
+            ],
+            "pop-before-smtp-expired",
+        ),
+        (
+            "ISP's outgoing server",
+            vec![
+                ("client.smtp_auth", "on"),
+                ("account.auth_scheme", "smtp-auth"),
+                ("account.recently_changed", "no"),
+                ("client.server_owner", "internet-provider"),
+            ],
+            "wrong-outgoing-server",
+        ),
+        (
+            "old host after a move",
+            vec![
+                ("client.smtp_auth", "on"),
+                ("account.recently_changed", "yes"),
+                ("account.change", "moved-host"),
+                ("client.server_owner", "old-host"),
+            ],
+            "wrong-outgoing-server",
+        ),
+        (
+            "new account not set up yet",
+            vec![
+                ("client.smtp_auth", "on"),
+                ("account.recently_changed", "yes"),
+                ("account.change", "new-account"),
+            ],
+            "wrong-outgoing-server",
+        ),
+        (
+            "provider migration changed the auth method",
+            vec![
+                ("client.smtp_auth", "on"),
+                ("account.recently_changed", "yes"),
+                ("account.change", "moved-host"),
+                ("client.server_owner", "email-provider"),
+            ],
+            "auth-method-changed",
+        ),
+        (
+            "port 25 without encryption",
+            vec![
+                ("client.smtp_auth", "on"),
+                ("account.recently_changed", "no"),
+                ("client.server_owner", "email-provider"),
+                ("client.security", "none"),
+            ],
+            "tls-required-for-auth",
+        ),
+        (
+            "webmail works, other networks work",
+            vec![
+                ("client.smtp_auth", "on"),
+                ("account.recently_changed", "no"),
+                ("client.server_owner", "email-provider"),
+                ("client.security", "starttls"),
+                ("webmail.works", "yes"),
+                ("network.other_works", "yes"),
+            ],
+            "client-ip-blacklisted",
+        ),
+        (
+            "fails everywhere with auth on",
+            vec![
+                ("client.smtp_auth", "on"),
+                ("account.recently_changed", "no"),
+                ("client.server_owner", "email-provider"),
+                ("client.security", "tls"),
+                ("webmail.works", "yes"),
+                ("network.other_works", "no"),
+            ],
+            "wrong-credentials",
+        ),
+        (
+            "changed password",
+            vec![
+                ("client.smtp_auth", "on"),
+                ("account.recently_changed", "yes"),
+                ("account.change", "password"),
+            ],
+            "wrong-credentials",
+        ),
+        (
+            "even colleagues refused, provider's server",
+            vec![
+                ("recipients.scope", "local-too"),
+                ("client.server_owner", "email-provider"),
+            ],
+            "recipient-domain-not-local",
+        ),
+    ];
+    for (situation, extra, expected) in table {
+        let mut given = facts(&client);
+        given.extend(facts(&extra));
+        let outcome = walk(&kb, given, |_| None);
+        assert_eq!(
+            outcome.cause.as_deref(),
+            Some(expected),
+            "{situation}: path {:?}",
+            outcome.path
+        );
+    }
+
+    let server: Vec<(&str, Vec<(&str, &str)>, &str)> = vec![
+        (
+            "relay by network only",
+            vec![("server.relay_policy", "network")],
+            "mynetworks-too-narrow",
+        ),
+        (
+            "no AUTH offered",
+            vec![("server.auth_offered", "no")],
+            "server-sasl-disabled",
+        ),
+        (
+            "good accounts cannot log in (Plesk)",
+            vec![("server.software", "plesk"), ("server.auth_works", "no")],
+            "auth-database-corrupt",
+        ),
+        (
+            "auth works, relay still denied after an upgrade",
+            vec![
+                ("server.auth_works", "yes"),
+                ("recipients.scope", "all-external"),
+            ],
+            "relay-restrictions-misconfigured",
+        ),
+        (
+            "own domain refused",
+            vec![
+                ("server.auth_works", "yes"),
+                ("recipients.scope", "local-too"),
+            ],
+            "recipient-domain-not-local",
+        ),
+    ];
+    for (situation, extra, expected) in server {
+        let mut given = facts(&[("error.kind", "relay"), ("error.where", "server-log")]);
+        given.extend(facts(&extra));
+        let outcome = walk(&kb, given, |_| None);
+        assert_eq!(
+            outcome.cause.as_deref(),
+            Some(expected),
+            "{situation}: path {:?}",
+            outcome.path
+        );
+    }
+
+    let bounce: Vec<(&str, Vec<(&str, &str)>, &str)> = vec![
+        (
+            "454 4.7.1",
+            vec![("error.code", "454")],
+            "temporary-relay-deferral",
+        ),
+        (
+            "blocklisted sending server",
+            vec![("error.code", "554"), ("bounce.mentions", "blocklist")],
+            "sender-blacklisted",
+        ),
+        (
+            "sender verify",
+            vec![("bounce.mentions", "sender-verify")],
+            "sender-verify-failed",
+        ),
+        (
+            "inactive mailbox",
+            vec![("bounce.mentions", "mailbox")],
+            "recipient-account-invalid",
+        ),
+        (
+            "rcpthosts",
+            vec![("bounce.mentions", "domain-not-local")],
+            "recipient-domain-not-local",
+        ),
+        (
+            "recipient moved, MX stale",
+            vec![
+                ("bounce.mentions", "nothing-else"),
+                ("recipient.recently_moved", "yes"),
+            ],
+            "recipient-mx-wrong",
+        ),
+    ];
+    for (situation, extra, expected) in bounce {
+        let mut given = facts(&[("error.kind", "relay"), ("error.where", "bounce")]);
+        given.extend(facts(&extra));
+        let outcome = walk(&kb, given, |_| None);
+        assert_eq!(
+            outcome.cause.as_deref(),
+            Some(expected),
+            "{situation}: path {:?}",
+            outcome.path
+        );
+    }
+
+    for (kind, expected_node) in [
+        ("auth-failed", "s-not-relay-auth-failed"),
+        ("unknown-user", "s-not-relay-unknown-user"),
+        ("blocked", "s-not-relay-blocked"),
+    ] {
+        let outcome = walk(&kb, facts(&[("error.kind", kind)]), |_| None);
+        assert_eq!(outcome.cause.as_deref(), Some("not-relay"));
+        assert_eq!(outcome.node, expected_node);
+    }
+
+    let everyone = walk(
+        &kb,
+        facts(&[("users.affected", "all"), ("user.role", "sender")]),
+        |_| None,
+    );
+    assert_eq!(everyone.node, "h-provider-server-side");
+    assert_eq!(everyone.cause, None);
+}
