@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The whole test suite, as the README gives it: installs what the tests need when missing
+# (tmux for terminal tests; the mail lab's Debian packages), starts the loopback mail lab,
+# runs every test, and stops the lab again. Needs root for apt-get and the lab daemons.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$here/.."
+
+if [ -x tests/lab/run-with-lab.sh ]; then
+    exec tests/lab/run-with-lab.sh cargo test --all-targets --locked "$@"
+fi
+exec cargo test --all-targets --locked "$@"
