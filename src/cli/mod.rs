@@ -11,6 +11,8 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::exit;
 
+pub mod check_dns;
+
 const EXAMPLES: &str = "\
 Examples:
   relaydoc                                   start the wizard
@@ -73,6 +75,8 @@ pub enum ColorWhen {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run a live check (DNS checks on this branch; the SMTP checks join them)
+    Check(CheckDnsArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout
     #[command(
         after_help = "Example:\n  relaydoc completions bash > ~/.local/share/bash-completion/completions/relaydoc"
@@ -86,11 +90,19 @@ pub enum Command {
     Man,
 }
 
+/// `relaydoc check …` until the integrator merges it with the SMTP checks in check.rs.
+#[derive(Debug, Args)]
+pub struct CheckDnsArgs {
+    #[command(subcommand)]
+    pub command: check_dns::DnsCheck,
+}
+
 /// Parses the arguments and runs the command; the binary's whole body.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         None => ExitCode::SUCCESS,
+        Some(Command::Check(args)) => check_dns::run(args.command, &cli.global),
         Some(Command::Completions { shell }) => {
             let mut command = Cli::command();
             clap_complete::generate(shell, &mut command, "relaydoc", &mut std::io::stdout());

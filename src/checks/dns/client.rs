@@ -1,16 +1,24 @@
-//! The one place that knows hickory-resolver. It turns our settings into a resolver, and
-//! hickory's results and errors into our typed [`Answer`]. Nothing of hickory leaves this
+//! The one place that knows hickory. It turns our settings into a name-server pool, and
+//! hickory's responses and errors into our typed [`Answer`]. Nothing of hickory leaves this
 //! module.
+//!
+//! We use hickory's name-server pool (UDP, TCP after truncation, retries) but not its
+//! `Resolver` front end: that one answers every question about `localhost`, `127.in-addr.arpa`
+//! and the reverse zone of `::1` itself, as RFC 6761 suggests for applications, without asking
+//! any server. A diagnostic tool must report what the DNS server says, and the lab's reverse
+//! zones live exactly there. The price is following CNAME chains ourselves.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
-use hickory_resolver::TokioResolver;
-use hickory_resolver::config::{NameServerConfig, ResolveHosts, ResolverConfig, ResolverOpts};
+use hickory_resolver::config::{NameServerConfig, ResolverOpts};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::net::xfer::{DnsHandle, FirstAnswer, RetryDnsHandle};
 use hickory_resolver::net::{DnsError, NetError, NoRecords};
-use hickory_resolver::proto::op::ResponseCode;
+use hickory_resolver::proto::op::{DnsRequestOptions, Query, ResponseCode};
 use hickory_resolver::proto::rr::{Name, RData, RecordType};
+use hickory_resolver::{NameServerPool, PoolContext, TlsConfig};
 
 use super::answer::{Answer, Failure, Record, RecordData, RecordKind};
 use super::names::{display_name, fqdn};
@@ -21,11 +29,14 @@ use super::{DnsSettings, Resolve};
 /// full per-try timeout each time (it does not fail fast on "port unreachable").
 const RETRIES: usize = 1;
 
+/// How many CNAME hops are followed before giving up (a loop, or a silly chain).
+const MAX_ALIAS_HOPS: usize = 8;
+
 /// A DNS resolver asking either the system's resolvers or one given server.
 #[derive(Clone)]
 pub struct DnsClient {
-    resolver: TokioResolver,
-    /// The whole budget of one question; enforced on top of hickory's own timers, so no
+    servers: RetryDnsHandle<NameServerPool<TokioRuntimeProvider>>,
+    /// The whole budget of one question, enforced on top of hickory's own timers, so no
     /// question can outlive it whatever hickory does.
     budget: Duration,
     source: String,
@@ -49,44 +60,113 @@ impl DnsClient {
     /// Builds a resolver. Must be called inside a tokio runtime (hickory spawns its
     /// connection tasks on it).
     pub fn new(settings: &DnsSettings) -> Result<Self, SetupError> {
-        let (config, source) = match settings.server {
-            Some(server) => (single_server(server), server.to_string()),
+        let (name_servers, source) = match settings.server {
+            Some(server) => (vec![single_server(server)], server.to_string()),
             None => {
                 let (config, _their_options) = hickory_resolver::system_conf::read_system_conf()
                     .map_err(|error| SetupError(error.to_string()))?;
-                if config.name_servers().is_empty() {
+                let name_servers = config.name_servers().to_vec();
+                if name_servers.is_empty() {
                     return Err(SetupError("no nameserver is configured".to_owned()));
                 }
-                let servers: Vec<String> = config
-                    .name_servers()
+                let addresses: Vec<String> = name_servers
                     .iter()
                     .map(|server| server.ip.to_string())
                     .collect();
-                (config, format!("system resolver ({})", servers.join(", ")))
+                (
+                    name_servers,
+                    format!("system resolver ({})", addresses.join(", ")),
+                )
             }
         };
-        let mut builder =
-            TokioResolver::builder_with_config(config, TokioRuntimeProvider::default());
-        *builder.options_mut() = options(settings.timeout);
-        let resolver = builder
-            .build()
-            .map_err(|error| SetupError(error.to_string()))?;
+        let tls = TlsConfig::new().map_err(|error| SetupError(error.to_string()))?;
+        let context = Arc::new(PoolContext::new(options(settings.timeout), tls));
+        let pool =
+            NameServerPool::from_config(name_servers, context, TokioRuntimeProvider::default());
         Ok(Self {
-            resolver,
+            servers: RetryDnsHandle::new(pool, RETRIES),
             budget: settings.timeout,
             source,
         })
+    }
+
+    /// One question to the server(s), no alias following.
+    async fn ask(&self, name: &Name, kind: RecordKind) -> Answer {
+        let mut request = DnsRequestOptions::default();
+        // Needed with the system's resolvers; an authoritative server (the lab's NSD) just
+        // answers without the RA bit, and nothing here treats that as an error.
+        request.recursion_desired = true;
+        request.use_edns = true;
+        let query = Query::query(name.clone(), record_type(kind));
+        match self.servers.lookup(query, request).first_answer().await {
+            Ok(response) => {
+                let records: Vec<Record> = response.answers.iter().map(convert).collect();
+                if records.is_empty() {
+                    Answer::NoData
+                } else {
+                    Answer::Records(records)
+                }
+            }
+            Err(error) => classify(&error),
+        }
+    }
+
+    /// Asks, then follows aliases: an authoritative server answers a CNAME pointing outside
+    /// its zones with the CNAME alone; a recursive resolver usually sends the whole chain.
+    async fn ask_following_aliases(&self, name: &Name, kind: RecordKind) -> Answer {
+        let mut answer = self.ask(name, kind).await;
+        for _ in 0..MAX_ALIAS_HOPS {
+            let Answer::Records(records) = &answer else {
+                return answer;
+            };
+            let wanted = records
+                .iter()
+                .any(|record| kind_of(&record.data) == Some(kind));
+            let next = records.iter().rev().find_map(|record| match &record.data {
+                RecordData::Cname { target } => Some(target.clone()),
+                _ => None,
+            });
+            let (false, Some(target)) = (wanted, next) else {
+                return answer;
+            };
+            let Ok(target_name) = Name::from_ascii(fqdn(&target)) else {
+                return answer;
+            };
+            let mut chain = records.clone();
+            answer = match self.ask(&target_name, kind).await {
+                Answer::Records(more) => {
+                    chain.extend(more);
+                    Answer::Records(chain)
+                }
+                // The alias leads nowhere: keep the chain, it is the evidence.
+                Answer::NxDomain | Answer::NoData => return Answer::Records(chain),
+                failed @ Answer::Failed(_) => return failed,
+            };
+        }
+        answer
+    }
+}
+
+fn kind_of(data: &RecordData) -> Option<RecordKind> {
+    match data {
+        RecordData::A { .. } => Some(RecordKind::A),
+        RecordData::Aaaa { .. } => Some(RecordKind::Aaaa),
+        RecordData::Mx { .. } => Some(RecordKind::Mx),
+        RecordData::Ptr { .. } => Some(RecordKind::Ptr),
+        RecordData::Srv { .. } => Some(RecordKind::Srv),
+        RecordData::Txt { .. } => Some(RecordKind::Txt),
+        RecordData::Cname { .. } | RecordData::Other { .. } => None,
     }
 }
 
 /// Exactly one server, over UDP with TCP for truncated answers, on its own port. Nothing
 /// else is configured, so there is no fallback to the system resolver.
-fn single_server(server: SocketAddr) -> ResolverConfig {
+fn single_server(server: SocketAddr) -> NameServerConfig {
     let mut name_server = NameServerConfig::udp_and_tcp(server.ip());
     for connection in &mut name_server.connections {
         connection.port = server.port();
     }
-    ResolverConfig::from_name_servers(vec![name_server])
+    name_server
 }
 
 fn options(budget: Duration) -> ResolverOpts {
@@ -94,14 +174,6 @@ fn options(budget: Duration) -> ResolverOpts {
     // hickory's worst case is timeout × (attempts + 1); split the budget so that is the budget.
     options.timeout = (budget / (RETRIES as u32 + 1)).max(Duration::from_millis(50));
     options.attempts = RETRIES;
-    // A diagnosis is about what DNS says, not what /etc/hosts says.
-    options.use_hosts_file = ResolveHosts::Never;
-    // Ask for recursion: needed with the system's resolvers, and an authoritative server
-    // (the lab's NSD) simply answers without the RA bit, which hickory accepts.
-    options.recursion_desired = true;
-    // Keep CNAME records in answers: an MX pointing at an alias is a finding.
-    options.preserve_intermediates = true;
-    options.cache_size = 256;
     options
 }
 
@@ -112,19 +184,9 @@ impl Resolve for DnsClient {
                 message: format!("\"{name}\" is not a valid DNS name"),
             });
         };
-        let lookup = self.resolver.lookup(name, record_type(kind));
-        match tokio::time::timeout(self.budget, lookup).await {
-            Err(_elapsed) => Answer::Failed(Failure::Timeout),
-            Ok(Ok(lookup)) => {
-                let records: Vec<Record> = lookup.answers().iter().map(convert).collect();
-                if records.is_empty() {
-                    Answer::NoData
-                } else {
-                    Answer::Records(records)
-                }
-            }
-            Ok(Err(error)) => classify(&error),
-        }
+        tokio::time::timeout(self.budget, self.ask_following_aliases(&name, kind))
+            .await
+            .unwrap_or(Answer::Failed(Failure::Timeout))
     }
 
     fn source(&self) -> String {

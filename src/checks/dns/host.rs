@@ -125,7 +125,7 @@ pub async fn check<R: Resolve>(resolver: &R, target: &HostTarget) -> HostReport 
     if !not_confirmed.is_empty() {
         report.status = Status::Problem;
         report.summary = format!(
-            "{intro}; the reverse DNS of {} does not lead back to it. Receiving mail servers \
+            "{intro}; the reverse DNS (PTR) of {} is missing or does not lead back to it. Receiving mail servers \
              often refuse or distrust mail from such an address: the address's owner (the \
              hosting or internet provider) must set its PTR record to a name that resolves \
              to it.",

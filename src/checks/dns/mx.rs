@@ -359,7 +359,9 @@ impl MxReport {
             self.domain, self.dns_server
         );
         for exchange in &self.exchanges {
-            let addresses = if exchange.addresses.is_empty() {
+            let addresses = if exchange.flags.contains(&"ip-literal-target") {
+                "(an IP address written as a name)".to_owned()
+            } else if exchange.addresses.is_empty() {
                 "no address".to_owned()
             } else {
                 exchange
