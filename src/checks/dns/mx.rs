@@ -243,6 +243,7 @@ async fn exchange<R: Resolve>(resolver: &R, preference: u16, host: &str) -> Exch
         return exchange;
     }
     let (addresses, lookups) = addresses_of(resolver, host).await;
+    // The end of the alias chain: the last CNAME's target.
     let alias_target = lookups
         .iter()
         .flat_map(|lookup| lookup.records.iter())
@@ -250,7 +251,7 @@ async fn exchange<R: Resolve>(resolver: &R, preference: u16, host: &str) -> Exch
             RecordData::Cname { target } => Some(target.clone()),
             _ => None,
         })
-        .last();
+        .next_back();
     if let Some(target) = alias_target {
         exchange.flags.push("cname-target");
         exchange.notes.push(format!(
