@@ -969,3 +969,26 @@ fn cli_strips_escape_sequences_from_server_text() {
         .to_vec();
     assert_eq!(reason, hostile::ESCAPE_REASON);
 }
+
+#[test]
+fn cli_public_ip_without_server_looks_the_service_up_first() {
+    let Some(lab) = common::lab::dns_lab("cli_public_ip_without_server_looks_the_service_up_first")
+    else {
+        return;
+    };
+    // The lab refuses resolver1.opendns.com, so finding the service's server fails: a clear
+    // "could not run", still in the JSON contract.
+    let home = tempfile::tempdir().expect("temp dir");
+    let output = relaydoc(&home)
+        .args(["--dns-server", &lab.dns().to_string()])
+        .args(["check", "public-ip", "--json"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(3));
+    let report = json_of(&output);
+    assert_eq!(report["check"], "public-ip");
+    assert_eq!(report["status"], "error");
+    let error = report["details"]["error"].as_str().expect("an error text");
+    assert!(error.contains("resolver1.opendns.com"), "{error}");
+    assert!(error.contains("refused"), "{error}");
+}

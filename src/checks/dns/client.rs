@@ -326,6 +326,46 @@ mod tests {
         assert!(normalize_name(&"a".repeat(64)).is_err());
     }
 
+    fn no_records(code: ResponseCode) -> NetError {
+        let query = Query::query(Name::root(), RecordType::A);
+        NetError::from(DnsError::NoRecordsFound(NoRecords::new(query, code)))
+    }
+
+    #[test]
+    fn hickory_outcomes_are_classified() {
+        assert_eq!(
+            classify(&no_records(ResponseCode::NXDomain)),
+            Answer::NxDomain
+        );
+        assert_eq!(classify(&no_records(ResponseCode::NoError)), Answer::NoData);
+        let code = |code| classify(&NetError::Dns(DnsError::ResponseCode(code)));
+        assert_eq!(
+            code(ResponseCode::ServFail),
+            Answer::Failed(Failure::ServFail)
+        );
+        assert_eq!(
+            code(ResponseCode::Refused),
+            Answer::Failed(Failure::Refused)
+        );
+        assert!(matches!(
+            code(ResponseCode::NotImp),
+            Answer::Failed(Failure::ResponseCode { .. })
+        ));
+        assert_eq!(
+            classify(&NetError::Timeout),
+            Answer::Failed(Failure::Timeout)
+        );
+        assert_eq!(
+            classify(&NetError::Truncated),
+            Answer::Failed(Failure::Truncated)
+        );
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        assert!(matches!(
+            classify(&NetError::from(refused)),
+            Answer::Failed(Failure::Network { .. })
+        ));
+    }
+
     #[test]
     fn budget_is_split_over_the_tries() {
         let options = options(Duration::from_secs(4));

@@ -403,6 +403,55 @@ impl DnsblReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::dns::fake::FakeResolver;
+
+    fn code(address: &str) -> RecordData {
+        RecordData::A {
+            address: address.parse().expect("test code"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_list_that_lists_the_world_is_not_believed() {
+        let resolver = FakeResolver::default()
+            .records(
+                "10.2.0.192.dead.test",
+                RecordKind::A,
+                vec![code("127.0.0.2")],
+            )
+            .records(
+                "1.0.0.127.dead.test",
+                RecordKind::A,
+                vec![code("127.0.0.2")],
+            );
+        let report = check(
+            &resolver,
+            "192.0.2.10".parse().expect("ip"),
+            &["dead.test".to_owned()],
+        )
+        .await;
+        assert_eq!(report.zones[0].result, "unexpected");
+        assert!(report.zones[0].explanation.contains("RFC 5782"));
+        assert_eq!(report.listed, "unknown");
+    }
+
+    #[tokio::test]
+    async fn a_policy_listing_says_authenticated_sending_still_works() {
+        let resolver = FakeResolver::default().records(
+            "10.2.0.192.zen.spamhaus.org",
+            RecordKind::A,
+            vec![code("127.0.0.10")],
+        );
+        let report = check(
+            &resolver,
+            "192.0.2.10".parse().expect("ip"),
+            &["zen.spamhaus.org".to_owned()],
+        )
+        .await;
+        assert_eq!(report.listed, "yes");
+        assert!(report.summary.contains("PBL"));
+        assert!(report.summary.contains("SMTP AUTH"));
+    }
 
     fn v4(text: &str) -> Ipv4Addr {
         text.parse().expect("test address")

@@ -134,6 +134,66 @@ pub(crate) fn list_words(items: &[String]) -> String {
     }
 }
 
+/// A scripted resolver for unit tests of the checks' reasoning: answers from a table,
+/// NXDOMAIN for anything not in it.
+#[cfg(test)]
+pub(crate) mod fake {
+    use std::collections::HashMap;
+    use std::net::IpAddr;
+
+    use super::{Answer, Record, RecordData, RecordKind, Resolve};
+
+    #[derive(Debug, Default)]
+    pub struct FakeResolver {
+        answers: HashMap<(String, RecordKind), Answer>,
+    }
+
+    impl FakeResolver {
+        pub fn answer(mut self, name: &str, kind: RecordKind, answer: Answer) -> Self {
+            self.answers.insert((name.to_owned(), kind), answer);
+            self
+        }
+
+        pub fn records(self, name: &str, kind: RecordKind, data: Vec<RecordData>) -> Self {
+            let records = data
+                .into_iter()
+                .map(|data| Record {
+                    name: name.to_owned(),
+                    ttl: 60,
+                    data,
+                })
+                .collect();
+            self.answer(name, kind, Answer::Records(records))
+        }
+
+        pub fn address(self, name: &str, ip: &str) -> Self {
+            let data = match ip.parse::<IpAddr>() {
+                Ok(IpAddr::V4(address)) => RecordData::A { address },
+                Ok(IpAddr::V6(address)) => RecordData::Aaaa { address },
+                Err(_) => panic!("test address {ip}"),
+            };
+            let kind = match data {
+                RecordData::A { .. } => RecordKind::A,
+                _ => RecordKind::Aaaa,
+            };
+            self.records(name, kind, vec![data])
+        }
+    }
+
+    impl Resolve for FakeResolver {
+        async fn query(&self, name: &str, kind: RecordKind) -> Answer {
+            self.answers
+                .get(&(name.to_owned(), kind))
+                .cloned()
+                .unwrap_or(Answer::NxDomain)
+        }
+
+        fn source(&self) -> String {
+            "fake".to_owned()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

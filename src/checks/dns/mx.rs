@@ -403,3 +403,82 @@ pub(crate) fn status_word(status: Status) -> &'static str {
         Status::Error => "COULD NOT CHECK",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::dns::Failure;
+    use crate::checks::dns::fake::FakeResolver;
+
+    fn mx(preference: u16, exchange: &str) -> RecordData {
+        RecordData::Mx {
+            preference,
+            exchange: exchange.to_owned(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_backup_mx_whose_lookup_fails_is_noted_but_mail_still_flows() {
+        let resolver = FakeResolver::default()
+            .records(
+                "d.test",
+                RecordKind::Mx,
+                vec![mx(20, "b.d.test"), mx(10, "a.d.test")],
+            )
+            .address("a.d.test", "192.0.2.1")
+            .answer("a.d.test", RecordKind::Aaaa, Answer::NoData)
+            .answer("b.d.test", RecordKind::A, Answer::Failed(Failure::Timeout))
+            .answer(
+                "b.d.test",
+                RecordKind::Aaaa,
+                Answer::Failed(Failure::Timeout),
+            );
+        let report = check(&resolver, "d.test").await;
+        assert_eq!(report.status, Status::Ok);
+        assert_eq!(report.exchanges[0].host, "a.d.test");
+        assert_eq!(report.exchanges[1].flags, ["lookup-failed"]);
+        assert!(report.notes[0].contains("could not be looked up"));
+        assert_eq!(report.to_check_report().facts["dns.mx_flags"], "none");
+    }
+
+    #[tokio::test]
+    async fn every_mx_lookup_failing_is_an_error() {
+        let resolver = FakeResolver::default()
+            .records("d.test", RecordKind::Mx, vec![mx(10, "a.d.test")])
+            .answer("a.d.test", RecordKind::A, Answer::Failed(Failure::ServFail))
+            .answer(
+                "a.d.test",
+                RecordKind::Aaaa,
+                Answer::Failed(Failure::ServFail),
+            );
+        let report = check(&resolver, "d.test").await;
+        assert_eq!(report.status, Status::Error);
+    }
+
+    #[tokio::test]
+    async fn a_null_mx_mixed_with_real_ones_is_flagged() {
+        let resolver = FakeResolver::default().records(
+            "d.test",
+            RecordKind::Mx,
+            vec![mx(0, "."), mx(10, "a.d.test")],
+        );
+        let report = check(&resolver, "d.test").await;
+        assert_eq!(report.mx, "null");
+        assert_eq!(report.status, Status::Problem);
+        assert_eq!(
+            report.to_check_report().facts["dns.mx_flags"],
+            "null-mx-mixed"
+        );
+    }
+
+    #[tokio::test]
+    async fn no_mx_with_failing_address_lookups_is_an_error() {
+        let resolver = FakeResolver::default()
+            .answer("d.test", RecordKind::Mx, Answer::NoData)
+            .answer("d.test", RecordKind::A, Answer::Failed(Failure::Timeout))
+            .answer("d.test", RecordKind::Aaaa, Answer::Failed(Failure::Timeout));
+        let report = check(&resolver, "d.test").await;
+        assert_eq!(report.status, Status::Error);
+        assert_eq!(report.mx, "error");
+    }
+}
