@@ -1,6 +1,16 @@
 //! DNS checks against real servers: the lab's NSD (tests/lab/dns.sh) for every zone case, and
 //! small scripted DNS servers on 127.0.0.1:0 for the hostile cases (SERVFAIL, silence,
 //! truncation, garbage, escape sequences in answers). Only loopback is ever contacted.
+//!
+//! Run (as root, NSD installed: `apt-get install nsd bind9-dnsutils`):
+//!
+//! ```text
+//! tests/lab/dns.sh start
+//! RELAYDOC_REQUIRE_LAB=1 cargo test --test checks_dns
+//! tests/lab/dns.sh stop
+//! ```
+//!
+//! Without the lab the lab cases print "SKIPPED" and pass; the hostile cases always run.
 
 mod common;
 

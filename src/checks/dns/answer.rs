@@ -157,14 +157,6 @@ impl Answer {
             .collect()
     }
 
-    /// The aliases (CNAME records) the answer went through.
-    pub fn cnames(&self) -> Vec<&Record> {
-        self.records()
-            .iter()
-            .filter(|record| matches!(record.data, RecordData::Cname { .. }))
-            .collect()
-    }
-
     /// Plain words for a person: what the answer means for `name` (`kind` records).
     pub fn explain(&self, name: &str, kind: RecordKind) -> String {
         match self {

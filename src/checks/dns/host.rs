@@ -120,22 +120,32 @@ pub async fn check<R: Resolve>(resolver: &R, target: &HostTarget) -> HostReport 
             plural_es(&shown),
             list_words(&shown)
         ),
-        HostTarget::Address(_) => format!("Reverse DNS of {label}"),
+        HostTarget::Address(_) => report
+            .addresses
+            .first()
+            .map(|check| check.explanation.trim_end_matches('.').to_owned())
+            .unwrap_or_else(|| label.clone()),
     };
     if !not_confirmed.is_empty() {
         report.status = Status::Problem;
+        let which = match target {
+            HostTarget::Name(_) => format!(
+                " The reverse DNS (PTR) of {} is missing or does not lead back to it.",
+                list_words(&not_confirmed)
+            ),
+            HostTarget::Address(_) => String::new(),
+        };
         report.summary = format!(
-            "{intro}; the reverse DNS (PTR) of {} is missing or does not lead back to it. Receiving mail servers \
-             often refuse or distrust mail from such an address: the address's owner (the \
-             hosting or internet provider) must set its PTR record to a name that resolves \
-             to it.",
-            list_words(&not_confirmed)
+            "{intro}.{which} Receiving mail servers often refuse or distrust mail from such \
+             an address; its owner (the hosting or internet provider) must set the PTR \
+             record to a name that resolves back to the address."
         );
     } else if unknown {
-        report.summary =
-            format!("{intro}; its reverse DNS could not be fully checked (see below).");
+        report.summary = format!("{intro}. Its reverse DNS could not be fully checked.");
+    } else if matches!(target, HostTarget::Name(_)) {
+        report.summary = format!("{intro}, and the reverse DNS matches (forward-confirmed).");
     } else {
-        report.summary = format!("{intro}; the reverse DNS matches (forward-confirmed).");
+        report.summary = format!("{intro}: the reverse DNS is forward-confirmed.");
     }
     report
 }
