@@ -2,7 +2,7 @@
 //! raw arguments into validated requests (bad input: exit 2), runs the check on a
 //! single-threaded tokio runtime, and prints either plain words or the `--json` report.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -134,7 +134,9 @@ pub fn run(cmd: DnsCheck, global: &super::GlobalArgs) -> ExitCode {
             return exit::code(exit::CHECK_ERROR);
         }
     };
+    let progress = Progress::show(json, &settings);
     let output = runtime.block_on(execute(request, settings, name));
+    drop(progress);
     print(&output, json)
 }
 
@@ -252,6 +254,37 @@ async fn execute(request: Request, settings: DnsSettings, name: &str) -> Output 
                 report: report.to_check_report(),
                 human: report.human(),
             }
+        }
+    }
+}
+
+/// A one-line "working on it" note on stderr while the check runs, only when a person
+/// watches (stderr is a terminal) and no JSON was asked for; erased when done.
+struct Progress {
+    shown: bool,
+}
+
+impl Progress {
+    fn show(json: bool, settings: &DnsSettings) -> Self {
+        let shown = !json && std::io::stderr().is_terminal();
+        if shown {
+            let server = settings
+                .server
+                .map_or_else(|| "the system's DNS resolver".to_owned(), |s| s.to_string());
+            eprint!(
+                "Asking {server} (up to {:.0} s per question)…",
+                settings.timeout.as_secs_f64().ceil()
+            );
+        }
+        Self { shown }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if self.shown {
+            // Carriage return, then erase to the end of the line.
+            eprint!("\r\x1b[K");
         }
     }
 }

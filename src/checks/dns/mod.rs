@@ -26,6 +26,24 @@
 //! | public-ip | `public.ip` | the address the internet sees us as |
 //! | public-ip | `public.ip_method` | `opendns` · `google` · `akamai` |
 //!
+//! # Use
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), relaydoc::checks::dns::SetupError> {
+//! use relaydoc::checks::dns::{self, DnsClient, DnsSettings};
+//! // One client per resolver; it is cheap to clone and every check's future is `Send`, so
+//! // checks can run side by side (`tokio::join!`, or spawned).
+//! let client = DnsClient::new(&DnsSettings::default())?;
+//! let (mx, srv) = tokio::join!(
+//!     dns::mx::check(&client, "example.com"),
+//!     dns::srv::check(&client, "example.com"),
+//! );
+//! let reports = [mx.to_check_report(), srv.to_check_report()];
+//! # let _ = reports;
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! `dnsbl` does not know whose address it checks, so it does not set
 //! `client.ip_blacklisted`; the wizard sets that from `dnsbl.listed` when it checked the
 //! user's own public IP.
@@ -228,6 +246,27 @@ mod tests {
             })
             .collect();
         assert_eq!(join_all(futures).await, vec![0, 1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn clients_and_check_futures_can_cross_threads() {
+        fn send_sync_static<T: Send + Sync + 'static>() {}
+        fn send<F: Future + Send>(_: F) {}
+        send_sync_static::<DnsClient>();
+        let resolver = fake::FakeResolver::default();
+        send(mx::check(&resolver, "d.test"));
+        send(host::check(
+            &resolver,
+            &host::HostTarget::Name("d.test".to_owned()),
+        ));
+        send(srv::check(&resolver, "d.test"));
+        send(dnsbl::check(&resolver, IpAddr::from([192, 0, 2, 1]), &[]));
+        let server = SocketAddr::from(([127, 0, 0, 1], 53));
+        send(public_ip::check(
+            &resolver,
+            public_ip::Method::Google,
+            server,
+        ));
     }
 
     #[test]
