@@ -1002,3 +1002,24 @@ fn cli_public_ip_without_server_looks_the_service_up_first() {
     assert!(error.contains("resolver1.opendns.com"), "{error}");
     assert!(error.contains("refused"), "{error}");
 }
+
+#[test]
+fn cli_help_lists_the_dns_checks() {
+    let home = tempfile::tempdir().expect("temp dir");
+    let output = relaydoc(&home)
+        .args(["check", "--help"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&output.stdout);
+    for check in ["mx", "host", "srv", "dnsbl", "public-ip"] {
+        assert!(text.contains(check), "{check} missing from:\n{text}");
+    }
+    let output = relaydoc(&home)
+        .args(["check", "dnsbl", "--help"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("zen.spamhaus.org"), "{text}");
+    assert!(text.contains("127.255.255.254"), "{text}");
+}
