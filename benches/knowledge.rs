@@ -84,10 +84,16 @@ criterion_group!(benches, knowledge);
 fn parse_only(c: &mut Criterion) {
     use relaydoc::knowledge::raw::TreeFile;
     let files = generated_tree(10_000);
-    let tree = files.iter().find(|f| f.relative == "tree/generated.yaml").expect("tree").clone();
+    let tree = files
+        .iter()
+        .find(|f| f.relative == "tree/generated.yaml")
+        .expect("tree")
+        .clone();
     eprintln!("generated yaml bytes: {}", tree.text.len());
     c.bench_function("parse only 10000", |b| {
-        b.iter(|| relaydoc::knowledge::source::parse_yaml::<TreeFile>(black_box(&tree)).expect("ok"))
+        b.iter(|| {
+            relaydoc::knowledge::source::parse_yaml::<TreeFile>(black_box(&tree)).expect("ok")
+        })
     });
 }
 criterion_group!(parse, parse_only);

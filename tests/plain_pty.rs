@@ -30,7 +30,8 @@ fn key(session: &mut PtySession, key: &str) {
 fn a_full_path_with_back_ends_in_the_solution_for_the_chosen_client() {
     let home = tempfile::tempdir().expect("temp dir");
     let mut s = spawn(home.path());
-    s.exp_string("What does the error message say?").expect("first question");
+    s.exp_string("What does the error message say?")
+        .expect("first question");
     key(&mut s, ENTER); // Relay access denied
     s.exp_string("Where did you see the error?").expect("where");
     key(&mut s, ENTER); // a pop-up in my mail program
@@ -43,16 +44,22 @@ fn a_full_path_with_back_ends_in_the_solution_for_the_chosen_client() {
     key(&mut s, ENTER); // only me
     s.exp_string("Which messages fail?").expect("recipients");
     key(&mut s, ENTER); // all external
-    s.exp_string("requires authentication").expect("smtp auth question");
+    s.exp_string("requires authentication")
+        .expect("smtp auth question");
     key(&mut s, ESC); // back
-    s.exp_string("Which messages fail?").expect("back at the previous question");
+    s.exp_string("Which messages fail?")
+        .expect("back at the previous question");
     key(&mut s, ENTER);
-    s.exp_string("requires authentication").expect("smtp auth question again");
+    s.exp_string("requires authentication")
+        .expect("smtp auth question again");
     key(&mut s, DOWN);
     key(&mut s, ENTER); // turned off
-    s.exp_string("Turn on sign-in for the outgoing server").expect("solution");
-    s.exp_string("in Mail on Mac (Apple Mail)").expect("steps for the chosen client");
-    s.exp_string("smtp.gmail.com").expect("provider settings filled in");
+    s.exp_string("Turn on sign-in for the outgoing server")
+        .expect("solution");
+    s.exp_string("in Mail on Mac (Apple Mail)")
+        .expect("steps for the chosen client");
+    s.exp_string("smtp.gmail.com")
+        .expect("provider settings filled in");
     s.exp_eof().expect("exits");
 }
 
@@ -60,7 +67,8 @@ fn a_full_path_with_back_ends_in_the_solution_for_the_chosen_client() {
 fn ctrl_c_quits_cleanly() {
     let home = tempfile::tempdir().expect("temp dir");
     let mut s = spawn(home.path());
-    s.exp_string("What does the error message say?").expect("first question");
+    s.exp_string("What does the error message say?")
+        .expect("first question");
     s.send_control('c').expect("ctrl-c");
     s.exp_string("Stopped.").expect("says it stopped");
     s.exp_eof().expect("exits");

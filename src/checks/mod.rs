@@ -7,6 +7,8 @@
 
 use std::collections::BTreeMap;
 
+pub mod dns;
+
 use serde::Serialize;
 
 /// How a check ended.

@@ -17,6 +17,8 @@ mod catalogue;
 mod kb;
 mod wizard;
 
+pub mod check_dns;
+
 const EXAMPLES: &str = "\
 Examples:
   relaydoc                                   start the wizard
@@ -89,6 +91,8 @@ pub enum Command {
     Providers(catalogue::ListArgs),
     /// A mail client's steps, filled with your provider's settings
     Settings(catalogue::SettingsArgs),
+    /// Run a live check: DNS, blacklists, SMTP, AUTH, relay
+    Check(CheckDnsArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout
     #[command(
         after_help = "Example:\n  relaydoc completions bash > ~/.local/share/bash-completion/completions/relaydoc"
@@ -102,6 +106,13 @@ pub enum Command {
     Man,
 }
 
+/// `relaydoc check …` until the integrator merges it with the SMTP checks in check.rs.
+#[derive(Debug, Args)]
+pub struct CheckDnsArgs {
+    #[command(subcommand)]
+    pub command: check_dns::DnsCheck,
+}
+
 /// Parses the arguments and runs the command; the binary's whole body.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -112,6 +123,7 @@ pub fn main() -> ExitCode {
         Some(Command::Clients(args)) => catalogue::clients(args, &cli.global),
         Some(Command::Providers(args)) => catalogue::providers(args, &cli.global),
         Some(Command::Settings(args)) => catalogue::settings(args, &cli.global),
+        Some(Command::Check(args)) => check_dns::run(args.command, &cli.global),
         Some(Command::Completions { shell }) => {
             let mut command = Cli::command();
             clap_complete::generate(shell, &mut command, "relaydoc", &mut std::io::stdout());

@@ -61,3 +61,27 @@ pub fn lab(test: &str) -> Option<Lab> {
     eprintln!("{test}: SKIPPED: the mail lab is not running (start it with tests/lab/start.sh)");
     None
 }
+
+/// Only the lab's DNS server (NSD on 127.0.0.1:5353, `tests/lab/dns.sh start`), for tests that
+/// need nothing else; `None` (with a message) when it is not running and not required.
+pub fn dns_lab(test: &str) -> Option<Lab> {
+    let dir = std::env::var_os("RELAYDOC_LAB_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/tmp/relaydoc-lab"));
+    let dns_up = TcpStream::connect_timeout(
+        &SocketAddr::from(([127, 0, 0, 1], 5353)),
+        Duration::from_secs(2),
+    )
+    .is_ok();
+    if dns_up {
+        return Some(Lab { dir });
+    }
+    let required = std::env::var("RELAYDOC_REQUIRE_LAB").is_ok_and(|v| v == "1");
+    assert!(
+        !required,
+        "{test}: the lab's DNS server is required (RELAYDOC_REQUIRE_LAB=1) but 127.0.0.1:5353 \
+         does not answer; start it with tests/lab/dns.sh start (or tests/lab/start.sh)"
+    );
+    eprintln!("{test}: SKIPPED: the lab's DNS server is not running (tests/lab/dns.sh start)");
+    None
+}
