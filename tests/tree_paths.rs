@@ -112,6 +112,27 @@ fn facts(pairs: &[(&str, &str)]) -> Facts {
         .collect()
 }
 
+/// A situation: what it is, the facts that describe it, the cause it must end in.
+type Situation = (
+    &'static str,
+    Vec<(&'static str, &'static str)>,
+    &'static str,
+);
+
+fn assert_situations(kb: &Knowledge, base: &[(&str, &str)], table: Vec<Situation>) {
+    for (situation, extra, expected) in table {
+        let mut given = facts(base);
+        given.extend(facts(&extra));
+        let outcome = walk(kb, given, |_| None);
+        assert_eq!(
+            outcome.cause.as_deref(),
+            Some(expected),
+            "{situation}: path {:?}",
+            outcome.path
+        );
+    }
+}
+
 /// The situations the product exists for, and the cause each must end in.
 #[test]
 fn real_situations_end_in_the_right_cause() {
@@ -121,7 +142,7 @@ fn real_situations_end_in_the_right_cause() {
         ("error.where", "client"),
         ("users.affected", "one"),
     ];
-    let table: Vec<(&str, Vec<(&str, &str)>, &str)> = vec![
+    let table: Vec<Situation> = vec![
         ("nothing known: the 95 % case", vec![], "client-auth-off"),
         (
             "auth switched off",
@@ -241,19 +262,9 @@ fn real_situations_end_in_the_right_cause() {
             "recipient-domain-not-local",
         ),
     ];
-    for (situation, extra, expected) in table {
-        let mut given = facts(&client);
-        given.extend(facts(&extra));
-        let outcome = walk(&kb, given, |_| None);
-        assert_eq!(
-            outcome.cause.as_deref(),
-            Some(expected),
-            "{situation}: path {:?}",
-            outcome.path
-        );
-    }
+    assert_situations(&kb, &client, table);
 
-    let server: Vec<(&str, Vec<(&str, &str)>, &str)> = vec![
+    let server: Vec<Situation> = vec![
         (
             "relay by network only",
             vec![("server.relay_policy", "network")],
@@ -286,19 +297,13 @@ fn real_situations_end_in_the_right_cause() {
             "recipient-domain-not-local",
         ),
     ];
-    for (situation, extra, expected) in server {
-        let mut given = facts(&[("error.kind", "relay"), ("error.where", "server-log")]);
-        given.extend(facts(&extra));
-        let outcome = walk(&kb, given, |_| None);
-        assert_eq!(
-            outcome.cause.as_deref(),
-            Some(expected),
-            "{situation}: path {:?}",
-            outcome.path
-        );
-    }
+    assert_situations(
+        &kb,
+        &[("error.kind", "relay"), ("error.where", "server-log")],
+        server,
+    );
 
-    let bounce: Vec<(&str, Vec<(&str, &str)>, &str)> = vec![
+    let bounce: Vec<Situation> = vec![
         (
             "454 4.7.1",
             vec![("error.code", "454")],
@@ -333,17 +338,11 @@ fn real_situations_end_in_the_right_cause() {
             "recipient-mx-wrong",
         ),
     ];
-    for (situation, extra, expected) in bounce {
-        let mut given = facts(&[("error.kind", "relay"), ("error.where", "bounce")]);
-        given.extend(facts(&extra));
-        let outcome = walk(&kb, given, |_| None);
-        assert_eq!(
-            outcome.cause.as_deref(),
-            Some(expected),
-            "{situation}: path {:?}",
-            outcome.path
-        );
-    }
+    assert_situations(
+        &kb,
+        &[("error.kind", "relay"), ("error.where", "bounce")],
+        bounce,
+    );
 
     for (kind, expected_node) in [
         ("auth-failed", "s-not-relay-auth-failed"),
