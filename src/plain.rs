@@ -53,7 +53,9 @@ pub fn run(
         RenderConfig::default_colored().with_canceled_prompt_indicator(Styled::new("(back)"));
     loop {
         for Effect::RunCheck(request) in std::mem::take(&mut effects) {
-            writeln!(out, "Checking: {} …", for_terminal(&request.check))?;
+            let label = crate::checks::runner::spec(&request.check)
+                .map_or(request.check.as_str(), |spec| spec.label);
+            writeln!(out, "{} …", for_terminal(label))?;
             let message = match checks.run(&request) {
                 Some(facts) => Message::CheckFinished {
                     node: request.node,

@@ -345,3 +345,53 @@ fn a_sound_overlay_replaces_bundled_items_by_id() {
     assert_eq!(node.title.as_deref(), Some("Use smtp.example-corp.test"));
     assert!(node.origin.file.ends_with("tree/ours.yaml"));
 }
+
+#[test]
+fn check_nodes_are_held_to_their_check() {
+    let (dir, problems) = load_overlay(&[(
+        "tree/checks.yaml",
+        b"nodes:
+  - id: c-my-ip-listed
+    kind: check
+    check: my-ip-blacklist
+    text: checks
+    with: {domain: account.email}
+    sets: [client.ip_blacklisted, webmail.works]
+    branches:
+      - when: {client.ip_blacklisted: \"yes\"}
+        next: s-client-ip-blacklisted
+    otherwise: q-other-network
+  - id: c-unknown
+    kind: check
+    check: telepathy
+    text: reads minds
+    sets: [webmail.works]
+    otherwise: q-other-network
+",
+    )]);
+    let file = "tree/checks.yaml";
+    expect(
+        &problems,
+        dir.path(),
+        file,
+        Some((6, 20)),
+        Some("c-my-ip-listed"),
+        "check `my-ip-blacklist` takes no parameter `domain`",
+    );
+    expect(
+        &problems,
+        dir.path(),
+        file,
+        Some((7, 35)),
+        Some("c-my-ip-listed"),
+        "check `my-ip-blacklist` never sets `webmail.works`",
+    );
+    expect(
+        &problems,
+        dir.path(),
+        file,
+        Some((14, 12)),
+        Some("c-unknown"),
+        "unknown check `telepathy`; known checks: mx, dnsbl",
+    );
+}

@@ -54,7 +54,47 @@ fn enumerate(kb: &Knowledge) -> Vec<(Facts, NodeId)> {
                 stack.push((*unknown, with, depth + 1));
             }
             NodeBody::Solution { .. } | NodeBody::Handoff { .. } => paths.push((facts, node)),
-            other => panic!("the bundled tree has no check or decide nodes yet: {other:?}"),
+            NodeBody::Check {
+                sets,
+                branches,
+                otherwise,
+                ..
+            } => {
+                // Known results are followed, as the engine does.
+                if sets.iter().all(|fact| facts.contains_key(fact)) {
+                    let next = branches
+                        .iter()
+                        .find(|branch| branch.holds(&facts))
+                        .map_or(*otherwise, |branch| branch.next);
+                    stack.push((next, facts, depth + 1));
+                    continue;
+                }
+                // A check's results are facts too: one route per branch, and one where the
+                // check told nothing (every fact it sets unknown).
+                for branch in branches {
+                    let mut with = facts.clone();
+                    for condition in &branch.when {
+                        with.insert(condition.fact.clone(), condition.any_of[0].clone());
+                    }
+                    stack.push((branch.next, with, depth + 1));
+                }
+                let mut with = facts.clone();
+                for fact in sets {
+                    with.entry(fact.clone())
+                        .or_insert_with(|| UNKNOWN.to_string());
+                }
+                stack.push((*otherwise, with, depth + 1));
+            }
+            NodeBody::Decide {
+                branches,
+                otherwise,
+            } => {
+                let next = branches
+                    .iter()
+                    .find(|branch| branch.holds(&facts))
+                    .map_or(*otherwise, |branch| branch.next);
+                stack.push((next, facts, depth + 1));
+            }
         }
     }
     paths

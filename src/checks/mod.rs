@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 
 pub mod dns;
+pub mod runner;
 
 use serde::Serialize;
 

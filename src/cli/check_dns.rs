@@ -140,7 +140,8 @@ pub fn run(cmd: DnsCheck, global: &super::GlobalArgs) -> ExitCode {
     print(&output, json)
 }
 
-fn validate(cmd: DnsCheck, global: &super::GlobalArgs) -> Result<(Request, DnsSettings), String> {
+/// The resolver settings from `--dns-server` and `--timeout`, checked.
+pub fn settings_from(global: &super::GlobalArgs) -> Result<DnsSettings, String> {
     let timeout = match global.timeout {
         None => dns::DEFAULT_TIMEOUT,
         Some(seconds) if seconds.is_finite() && seconds > 0.0 && seconds <= 3600.0 => {
@@ -158,6 +159,11 @@ fn validate(cmd: DnsCheck, global: &super::GlobalArgs) -> Result<(Request, DnsSe
         .map(dns::parse_server)
         .transpose()
         .map_err(|message| format!("--dns-server: {message}"))?;
+    Ok(DnsSettings { server, timeout })
+}
+
+fn validate(cmd: DnsCheck, global: &super::GlobalArgs) -> Result<(Request, DnsSettings), String> {
+    let settings = settings_from(global)?;
     let request = match cmd {
         DnsCheck::Mx { domain, .. } => Request::Mx(dns::normalize_name(&domain)?),
         DnsCheck::Srv { domain, .. } => Request::Srv(dns::normalize_name(&domain)?),
@@ -196,7 +202,7 @@ fn validate(cmd: DnsCheck, global: &super::GlobalArgs) -> Result<(Request, DnsSe
             Request::PublicIp(method, server)
         }
     };
-    Ok((request, DnsSettings { server, timeout }))
+    Ok((request, settings))
 }
 
 async fn execute(request: Request, settings: DnsSettings, name: &str) -> Output {

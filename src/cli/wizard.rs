@@ -7,9 +7,10 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::{GlobalArgs, interactive, load_knowledge, report_diagnostics, terminal_width};
+use crate::checks::runner::LiveChecks;
 use crate::engine::{Wizard, walk};
 use crate::exit;
-use crate::plain::{self, Ending, NoChecks};
+use crate::plain::{self, Ending};
 use crate::prefill;
 use crate::present::{pick_client, solution_text, solution_view};
 
@@ -112,11 +113,18 @@ pub fn run(args: WizardArgs, global: &GlobalArgs) -> ExitCode {
         "relaydoc — let's find out why your mail is refused.\n\
          Answer one question at a time; \"I don't know\" is always fine."
     );
+    let mut checks = match super::check_dns::settings_from(global) {
+        Ok(dns) => LiveChecks { dns },
+        Err(message) => {
+            eprintln!("relaydoc: {message}");
+            return exit::code(exit::BAD_INPUT);
+        }
+    };
     let mut stdout = std::io::stdout();
     match plain::run(
         &mut wizard,
         effects,
-        &mut NoChecks,
+        &mut checks,
         &mut stdout,
         terminal_width(),
     ) {

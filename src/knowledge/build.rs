@@ -14,21 +14,6 @@ use super::raw::*;
 use super::source::{SourceFile, parse_yaml};
 use crate::diagnostic::{Diagnostic, Diagnostics, Position};
 
-/// Check names the engine's drivers know how to run; a check node naming another is an error.
-pub const KNOWN_CHECKS: &[&str] = &[
-    "smtp",
-    "auth",
-    "relay",
-    "pop-before-smtp",
-    "mx",
-    "host",
-    "srv",
-    "dnsbl",
-    "public-ip",
-    "account",
-    "explain",
-];
-
 /// A raw item with the file it came from and its overlay layer.
 struct Sourced<T> {
     item: T,
@@ -839,24 +824,60 @@ impl Resolver<'_> {
             ],
         );
         let check = self.required(file, raw, "check", &raw.check).cloned();
-        if let Some(check) = &check
-            && !KNOWN_CHECKS.contains(&check.value.as_str())
-        {
-            self.report(
-                file,
-                pos(check),
-                id,
-                format!(
-                    "unknown check `{}`; known checks: {}",
-                    check.value,
-                    KNOWN_CHECKS.join(", ")
-                ),
-            );
-        }
+        let spec = check.as_ref().and_then(|check| {
+            let spec = crate::checks::runner::spec(&check.value);
+            if spec.is_none() {
+                let known: Vec<&str> = crate::checks::runner::SPECS
+                    .iter()
+                    .map(|s| s.name)
+                    .collect();
+                self.report(
+                    file,
+                    pos(check),
+                    id,
+                    format!(
+                        "unknown check `{}`; known checks: {}",
+                        check.value,
+                        known.join(", ")
+                    ),
+                );
+            }
+            spec
+        });
         let mut params = Vec::new();
         for (param, fact) in raw.with.iter().flatten() {
             self.fact_key(file, id, fact);
+            if let Some(spec) = spec
+                && !spec.params.contains(&param.as_str())
+            {
+                self.report(
+                    file,
+                    pos(fact),
+                    id,
+                    format!(
+                        "check `{}` takes no parameter `{param}`; it takes: {}",
+                        spec.name,
+                        if spec.params.is_empty() {
+                            "none".to_string()
+                        } else {
+                            spec.params.join(", ")
+                        }
+                    ),
+                );
+            }
             params.push((param.clone(), fact.value.clone()));
+        }
+        if let Some(spec) = spec {
+            for needed in spec.params {
+                if !params.iter().any(|(param, _)| param == needed) {
+                    self.report(
+                        file,
+                        pos(&raw.id),
+                        id,
+                        format!("check `{}` needs parameter `{needed}` in `with`", spec.name),
+                    );
+                }
+            }
         }
         let mut sets = Vec::new();
         for fact in self
@@ -865,6 +886,21 @@ impl Resolver<'_> {
             .flatten()
         {
             self.fact_key(file, id, fact);
+            if let Some(spec) = spec
+                && !spec.sets.contains(&fact.value.as_str())
+            {
+                self.report(
+                    file,
+                    pos(fact),
+                    id,
+                    format!(
+                        "check `{}` never sets `{}`; it sets: {}",
+                        spec.name,
+                        fact.value,
+                        spec.sets.join(", ")
+                    ),
+                );
+            }
             sets.push(fact.value.clone());
         }
         let branches = raw

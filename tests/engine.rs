@@ -1,0 +1,199 @@
+//! The wizard engine driven by messages, with canned check outcomes: no terminal, no network.
+
+use relaydoc::engine::{Effect, Facts, Message, State, Wizard, walk};
+use relaydoc::knowledge::Knowledge;
+
+fn knowledge() -> Knowledge {
+    relaydoc::knowledge::bundled().expect("bundled knowledge is valid")
+}
+
+fn facts(pairs: &[(&str, &str)]) -> Facts {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// Facts that lead straight to the webmail question, and "yes" to it.
+fn up_to_the_blocklist_check() -> Facts {
+    facts(&[
+        ("error.kind", "relay"),
+        ("error.where", "client"),
+        ("client.id", "thunderbird"),
+        ("account.email", "someone@example.test"),
+        ("users.affected", "one"),
+        ("recipients.scope", "all-external"),
+        ("client.smtp_auth", "on"),
+        ("account.auth_scheme", "smtp-auth"),
+        ("account.recently_changed", "no"),
+        ("client.server_owner", "email-provider"),
+        ("client.security", "starttls"),
+        ("webmail.works", "yes"),
+    ])
+}
+
+fn asking<'k>(wizard: &Wizard<'k>) -> &'k str {
+    match wizard.state() {
+        State::Asking(_) => &wizard.current().expect("a node").id,
+        other => panic!("expected a question, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_check_node_asks_its_driver_and_branches_on_the_result() {
+    let kb = knowledge();
+    let (mut wizard, effects) = Wizard::new(&kb, up_to_the_blocklist_check());
+    let [Effect::RunCheck(request)] = effects.as_slice() else {
+        panic!("expected one check, got {effects:?}");
+    };
+    assert_eq!(request.check, "my-ip-blacklist");
+    assert!(matches!(wizard.state(), State::Checking(_)));
+
+    let listed = facts(&[("client.ip_blacklisted", "yes"), ("public.ip", "192.0.2.7")]);
+    let mut listed_wizard = wizard.clone();
+    listed_wizard
+        .update(Message::CheckFinished {
+            node: request.node,
+            facts: listed,
+        })
+        .expect("accepted");
+    assert_eq!(
+        listed_wizard.outcome().cause.as_deref(),
+        Some("client-ip-blacklisted")
+    );
+    assert_eq!(
+        listed_wizard.facts().get("public.ip").map(String::as_str),
+        Some("192.0.2.7")
+    );
+
+    let mut clean = wizard.clone();
+    clean
+        .update(Message::CheckFinished {
+            node: request.node,
+            facts: facts(&[("client.ip_blacklisted", "no")]),
+        })
+        .expect("accepted");
+    assert_eq!(asking(&clean), "q-other-network");
+
+    wizard
+        .update(Message::CheckFailed { node: request.node })
+        .expect("accepted");
+    assert_eq!(asking(&wizard), "q-other-network");
+}
+
+#[test]
+fn a_check_result_for_another_node_is_refused() {
+    let kb = knowledge();
+    let (mut wizard, _) = Wizard::new(&kb, up_to_the_blocklist_check());
+    let wrong = kb.node_id("start").expect("start");
+    assert!(wizard.update(Message::CheckFailed { node: wrong }).is_err());
+}
+
+#[test]
+fn walk_uses_canned_check_results() {
+    let kb = knowledge();
+    let outcome = walk(&kb, up_to_the_blocklist_check(), |request| {
+        assert_eq!(request.check, "my-ip-blacklist");
+        Some(facts(&[("client.ip_blacklisted", "yes")]))
+    });
+    assert_eq!(outcome.cause.as_deref(), Some("client-ip-blacklisted"));
+    assert!(outcome.path.contains(&"c-my-ip-listed".to_string()));
+
+    let failed = walk(&kb, up_to_the_blocklist_check(), |_| None);
+    assert_eq!(failed.cause.as_deref(), Some("wrong-credentials"));
+    assert!(failed.missing.contains(&"network.other_works".to_string()));
+}
+
+#[test]
+fn known_check_results_skip_the_check() {
+    let kb = knowledge();
+    let mut given = up_to_the_blocklist_check();
+    given.insert("client.ip_blacklisted".into(), "yes".into());
+    let (wizard, effects) = Wizard::new(&kb, given);
+    assert!(effects.is_empty());
+    assert_eq!(
+        wizard.outcome().cause.as_deref(),
+        Some("client-ip-blacklisted")
+    );
+}
+
+#[test]
+fn answer_back_and_restart() {
+    let kb = knowledge();
+    let (mut wizard, _) = Wizard::new(&kb, facts(&[("error.kind", "relay")]));
+    assert_eq!(asking(&wizard), "q-where");
+    assert!(
+        !wizard.can_go_back(),
+        "prefilled facts are not answers to undo"
+    );
+
+    wizard
+        .update(Message::Answer("client".into()))
+        .expect("a choice");
+    assert_eq!(asking(&wizard), "q-client");
+    wizard.update(Message::DontKnow).expect("don't know");
+    assert_eq!(asking(&wizard), "i-email");
+    assert_eq!(
+        wizard.facts().get("client.id").map(String::as_str),
+        Some("unknown")
+    );
+
+    wizard.update(Message::Back).expect("back");
+    assert_eq!(asking(&wizard), "q-client");
+    assert!(
+        !wizard.facts().contains_key("client.id"),
+        "back forgets the answer"
+    );
+    assert!(wizard.missing().next().is_none());
+    wizard.update(Message::Back).expect("back");
+    assert_eq!(asking(&wizard), "q-where");
+    assert_eq!(
+        wizard.path().last().map(|&n| kb.node(n).id.as_str()),
+        Some("q-where")
+    );
+
+    let refused = wizard.update(Message::Answer("fax".into()));
+    assert!(refused.is_err(), "not a choice of q-where");
+    assert_eq!(asking(&wizard), "q-where", "a bad answer changes nothing");
+
+    wizard
+        .update(Message::Answer("bounce".into()))
+        .expect("a choice");
+    wizard.update(Message::Restart).expect("restart");
+    assert_eq!(
+        asking(&wizard),
+        "q-where",
+        "restart keeps the facts given up front"
+    );
+    assert!(!wizard.can_go_back());
+
+    wizard.update(Message::Quit).expect("quit");
+    assert_eq!(wizard.state(), &State::Quit);
+}
+
+#[test]
+fn inputs_take_text_and_empty_means_skip() {
+    let kb = knowledge();
+    let (mut wizard, _) = Wizard::new(
+        &kb,
+        facts(&[
+            ("error.kind", "relay"),
+            ("error.where", "client"),
+            ("client.id", "ios-mail"),
+        ]),
+    );
+    assert_eq!(asking(&wizard), "i-email");
+    wizard
+        .update(Message::Answer("   ".into()))
+        .expect("empty is a skip");
+    assert_eq!(asking(&wizard), "q-users");
+    assert!(wizard.missing().any(|fact| fact == "account.email"));
+    wizard.update(Message::Back).expect("back");
+    wizard
+        .update(Message::Answer(" me@icloud.com ".into()))
+        .expect("text");
+    assert_eq!(
+        wizard.facts().get("account.email").map(String::as_str),
+        Some("me@icloud.com")
+    );
+}
