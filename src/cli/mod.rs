@@ -11,6 +11,8 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::exit;
 
+mod explain;
+
 const EXAMPLES: &str = "\
 Examples:
   relaydoc                                   start the wizard
@@ -73,8 +75,12 @@ pub enum ColorWhen {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Explain an error text, bounce message or log lines: relay denial or not, and why
+    Explain(explain::ExplainArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout
-    #[command(after_help = "Example:\n  relaydoc completions bash > ~/.local/share/bash-completion/completions/relaydoc")]
+    #[command(
+        after_help = "Example:\n  relaydoc completions bash > ~/.local/share/bash-completion/completions/relaydoc"
+    )]
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
@@ -89,6 +95,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         None => ExitCode::SUCCESS,
+        Some(Command::Explain(args)) => explain::run(&args, &cli.global),
         Some(Command::Completions { shell }) => {
             let mut command = Cli::command();
             clap_complete::generate(shell, &mut command, "relaydoc", &mut std::io::stdout());
