@@ -120,6 +120,8 @@ pub fn explain_bytes(input: &[u8], signatures: &Signatures) -> Explanation {
 struct Hit {
     signature: usize,
     line: usize,
+    /// Byte range of the match in its line: a longer match that contains it is more specific.
+    span: (usize, usize),
     captures: HashMap<String, String>,
 }
 
@@ -151,9 +153,12 @@ fn explain_document(document: Document, signatures: &Signatures) -> Explanation 
             if seen >= 8 {
                 continue;
             }
-            let captures = signature
-                .regex
-                .captures(&line.text)
+            let found = signature.regex.captures(&line.text);
+            let span = found
+                .as_ref()
+                .and_then(|c| c.get(0))
+                .map_or((0, 0), |m| (m.start(), m.end()));
+            let captures = found
                 .map(|found| {
                     signature
                         .regex
@@ -169,10 +174,12 @@ fn explain_document(document: Document, signatures: &Signatures) -> Explanation 
             hits.push(Hit {
                 signature: index,
                 line: line_index,
+                span,
                 captures,
             });
         }
     }
+    drop_subsumed(&mut hits);
 
     let relay_lines: Vec<usize> = hits
         .iter()
@@ -203,6 +210,14 @@ fn explain_document(document: Document, signatures: &Signatures) -> Explanation 
         found.from_line(line);
     }
     found.from_document(&document);
+    // Other matched lines may name what the primary one leaves out (a bounce's text part
+    // says "in reply to RCPT TO", its DSN part does not); the reply code stays the primary's.
+    for hit in hits
+        .iter()
+        .filter(|h| Some(h.line) != primary.map(|p| p.line))
+    {
+        found.fill_details(&document.lines[hit.line].text);
+    }
     if found.code.is_none() && found.enhanced.is_none() && hits.is_empty() {
         // Nothing recognised: still report the first SMTP reply, so the person sees what we saw.
         if let Some(line) = document.lines.iter().find(|l| REPLY.is_match(&l.text)) {
@@ -268,6 +283,36 @@ fn explain_document(document: Document, signatures: &Signatures) -> Explanation 
     }
 }
 
+/// Drops a hit when another signature matched a longer stretch of the same line around it:
+/// "Relaying denied. IP name lookup failed" says more than "Relaying denied", so the general
+/// signature's guesses must not outvote the specific one's.
+fn drop_subsumed(hits: &mut Vec<Hit>) {
+    let mut keep = vec![true; hits.len()];
+    // Hits arrive grouped by line, so only neighbours on the same line are compared.
+    let mut start = 0;
+    while start < hits.len() {
+        let line = hits[start].line;
+        let end = hits[start..]
+            .iter()
+            .position(|h| h.line != line)
+            .map_or(hits.len(), |offset| start + offset);
+        for inner in start..end {
+            let (a, b) = hits[inner].span;
+            keep[inner] = !(start..end).any(|outer| {
+                let (c, d) = hits[outer].span;
+                outer != inner
+                    && hits[outer].signature != hits[inner].signature
+                    && c <= a
+                    && b <= d
+                    && d - c > b - a
+            });
+        }
+        start = end;
+    }
+    let mut flags = keep.into_iter();
+    hits.retain(|_| flags.next().unwrap_or(true));
+}
+
 fn relay_flag(signatures: &Signatures, hit: &Hit) -> Option<bool> {
     signatures.get(hit.signature).and_then(|s| s.relay_denial)
 }
@@ -306,7 +351,7 @@ fn primary_hit<'h>(
 /// Words a server writes when it reports another server's refusal.
 static DELIVERY_MARKERS: LazyLock<Regex> = LazyLock::new(|| {
     compile_static(
-        r"(?i)\bhost\s+\S+\s*\[[^\]]*\]\s*said:|SMTP error from remote (?:mail server|mailer)|\(in reply to [a-z -]+ command\)|^Remote-MTA:|^Diagnostic-Code:|status=(?:bounced|deferred)|Remote Server returned|\bremote (?:server|host) (?:said|returned|replied)|while talking to \S+:|The error that the other server returned",
+        r"(?i)\bhost\s+\S+\s*\[[^\]]*\]\s*said:|SMTP error from remote (?:mail server|mailer)|\(in reply to [a-z -]+ command\)|^Remote-MTA:|^Diagnostic-Code:|status=(?:bounced|deferred)|Remote Server returned|\bremote (?:server|host) (?:said|returned|replied)|while talking to \S+:|The error that the other server returned|Remote host said:|does not like recipient|\bGiving up on \S+",
     )
 });
 
@@ -322,6 +367,14 @@ fn direction_of(document: &Document, hits: &[Hit], signatures: &Signatures) -> O
         && (document.looks_like_bounce || !document.delivery_status.is_empty());
     let mut incoming = false;
     let mut submission = false;
+    // A pasted bounce names the remote server on a line of its own ("Remote-MTA:", "host x
+    // said:"); a log is read line by line, since one log mixes incoming and outgoing mail.
+    if document.kind != InputKind::Log {
+        delivery |= document
+            .lines
+            .iter()
+            .any(|line| DELIVERY_MARKERS.is_match(&line.text));
+    }
     for hit in hits {
         let line = &document.lines[hit.line].text;
         delivery |= DELIVERY_MARKERS.is_match(line);
@@ -382,7 +435,18 @@ fn rank_causes(
             if relay_denial && prior.cause == vocabulary::NOT_RELAY {
                 continue;
             }
-            let score = prior.weight * direction_factor(direction, &prior.cause);
+            // A client's dialog around a look-alike says nothing about relay causes.
+            if !relay_denial && signature.relay_denial.is_none() {
+                continue;
+            }
+            // A signature that names the side already knows the direction; only the general
+            // ones are weighed by what the rest of the text says.
+            let factor = if signature.side.is_some() {
+                1.0
+            } else {
+                direction_factor(direction, &prior.cause)
+            };
+            let score = prior.weight * factor;
             let entry = scores.entry(prior.cause.as_str()).or_insert_with(|| {
                 order.push(prior.cause.as_str());
                 (score, prior.why.as_str(), 0)
@@ -467,7 +531,7 @@ fn rank_causes(
 
 static REPLY: LazyLock<Regex> = LazyLock::new(|| {
     compile_static(
-        r#"(?:^|[\s'"(:;\[<*=])(?P<code>[245][0-9]{2})(?:[ -]|$)(?:\s*\(?#?(?P<enhanced>[245]\.[0-9]{1,3}\.[0-9]{1,3})(?:$|[^0-9.]|\.(?:$|\s)))?"#,
+        r#"(?:^|[^0-9A-Za-z._/#+-])(?P<code>[245][0-9]{2})(?:[ -]|$)(?:\s*\(?#?(?P<enhanced>[245]\.[0-9]{1,3}\.[0-9]{1,3})(?:$|[^0-9.]|\.(?:$|\s)))?"#,
     )
 });
 
@@ -507,7 +571,7 @@ static CLIENT: LazyLock<Regex> = LazyLock::new(|| {
 /// Compiles a pattern written in this file; a typo is a bug caught by the unit tests, and
 /// the fallback (a pattern that never matches) keeps a release build from panicking.
 fn compile_static(pattern: &str) -> Regex {
-    Regex::new(pattern).unwrap_or_else(|_| {
+    signatures::compile(pattern).unwrap_or_else(|_| {
         debug_assert!(false, "built-in pattern does not compile: {pattern}");
         Regex::new(r"[^\s\S]").unwrap_or_else(|_| unreachable!())
     })
@@ -609,6 +673,16 @@ impl Found {
         {
             self.stage = Some(Stage::Rcpt);
         }
+    }
+
+    /// Fills stage, recipient and hosts from a secondary line, never the reply code.
+    fn fill_details(&mut self, line: &str) {
+        let (code, enhanced) = (self.code.take(), self.enhanced.take());
+        self.code = Some(String::new());
+        self.enhanced = Some(String::new());
+        self.from_line(line);
+        self.code = code;
+        self.enhanced = enhanced;
     }
 
     fn from_document(&mut self, document: &Document) {

@@ -181,7 +181,15 @@ fn logical_lines(text: &str, is_log: bool) -> Vec<Line> {
             }
             continue;
         }
-        if room && raw.starts_with([' ', '\t']) {
+        // Dialogs and bounces are pasted with hard line breaks mid-sentence ("…because it
+        // does\nnot allow relaying"): a line that starts in lower case after one that ends in
+        // a word continues the sentence.
+        let continues_sentence = trimmed.starts_with(|c: char| c.is_ascii_lowercase())
+            && lines
+                .last()
+                .and_then(|last| last.text.chars().last())
+                .is_some_and(|c| c.is_alphanumeric() || c == ',');
+        if room && (raw.starts_with([' ', '\t']) || continues_sentence) {
             if let Some(last) = lines.last_mut() {
                 append_capped(&mut last.text, trimmed);
                 joined += 1;

@@ -95,6 +95,8 @@ pub struct Signatures {
 const MAX_PATTERN_CHARS: usize = 4096;
 /// Compiled-size limit per pattern, so an overlay cannot make loading eat memory.
 const REGEX_SIZE_LIMIT: usize = 4 * 1024 * 1024;
+/// Lazy-DFA cache for the combined set (regex's default is 2 MiB).
+const DFA_CACHE_BYTES: usize = 16 * 1024 * 1024;
 
 impl Signatures {
     /// Loads every file whose `relative` path starts with `signatures/`.
@@ -160,12 +162,17 @@ impl Signatures {
         if !problems.is_empty() {
             return Err(problems.sorted());
         }
-        let set = RegexSet::new(list.iter().map(|s| s.regex.as_str())).map_err(|error| {
-            Diagnostics::from(Diagnostic::new(
-                FOLDER,
-                format!("the signatures together are too large to compile: {error}"),
-            ))
-        })?;
+        // A roomier lazy-DFA cache keeps the one-pass scan fast on long, varied input.
+        let set = regex::RegexSetBuilder::new(list.iter().map(|s| s.regex.as_str()))
+            .size_limit(REGEX_SIZE_LIMIT * 8)
+            .dfa_size_limit(DFA_CACHE_BYTES)
+            .build()
+            .map_err(|error| {
+                Diagnostics::from(Diagnostic::new(
+                    FOLDER,
+                    format!("the signatures together are too large to compile: {error}"),
+                ))
+            })?;
         Ok(Self { list, set })
     }
 
@@ -351,16 +358,72 @@ fn is_slug(id: &str) -> bool {
 }
 
 /// Compiles a pattern with bounded size; the error is one line naming what is wrong.
-fn compile(pattern: &str) -> Result<Regex, String> {
+pub(crate) fn compile(pattern: &str) -> Result<Regex, String> {
     if pattern.chars().count() > MAX_PATTERN_CHARS {
         return Err(format!(
             "pattern is longer than {MAX_PATTERN_CHARS} characters"
         ));
     }
-    regex::RegexBuilder::new(pattern)
-        .size_limit(REGEX_SIZE_LIMIT)
-        .build()
+    let build = |pattern: &str| {
+        regex::RegexBuilder::new(pattern)
+            .size_limit(REGEX_SIZE_LIMIT)
+            .build()
+    };
+    // Errors are reported against the pattern as written, so positions match the file.
+    build(pattern).map_err(|error| format!("invalid pattern: {}", regex_error_summary(&error)))?;
+    build(&ascii_word_boundaries(pattern))
         .map_err(|error| format!("invalid pattern: {}", regex_error_summary(&error)))
+}
+
+/// Rewrites `\b` and `\B` as ASCII word boundaries (`(?-u:\b)`).
+///
+/// A Unicode `\b` makes regex's fast engine give up on any non-ASCII text and fall back to a
+/// far slower one: a pasted bounce with binary junk took a minute per MiB. Mail replies are
+/// ASCII words, so the ASCII boundary is what a pattern author means.
+fn ascii_word_boundaries(pattern: &str) -> String {
+    use regex_syntax::ast::{self, AssertionKind, Ast, Visitor};
+
+    struct Boundaries(Vec<(usize, usize, bool)>);
+    impl Visitor for Boundaries {
+        type Output = Vec<(usize, usize, bool)>;
+        type Err = std::convert::Infallible;
+        fn finish(self) -> Result<Self::Output, Self::Err> {
+            Ok(self.0)
+        }
+        fn visit_pre(&mut self, node: &Ast) -> Result<(), Self::Err> {
+            if let Ast::Assertion(assertion) = node {
+                let negated = match assertion.kind {
+                    AssertionKind::WordBoundary => false,
+                    AssertionKind::NotWordBoundary => true,
+                    _ => return Ok(()),
+                };
+                self.0.push((
+                    assertion.span.start.offset,
+                    assertion.span.end.offset,
+                    negated,
+                ));
+            }
+            Ok(())
+        }
+    }
+
+    let Ok(parsed) = ast::parse::Parser::new().parse(pattern) else {
+        return pattern.to_string();
+    };
+    let Ok(mut spans) = ast::visit(&parsed, Boundaries(Vec::new()));
+    spans.sort_unstable();
+    let mut out = String::with_capacity(pattern.len() + spans.len() * 6);
+    let mut last = 0;
+    for (start, end, negated) in spans {
+        if start < last || end > pattern.len() {
+            continue;
+        }
+        out.push_str(&pattern[last..start]);
+        out.push_str(if negated { "(?-u:\\B)" } else { "(?-u:\\b)" });
+        last = end;
+    }
+    out.push_str(&pattern[last..]);
+    out
 }
 
 /// regex's message spans several lines (the pattern, a caret, the reason); keep the reason
@@ -453,5 +516,22 @@ signatures:
         assert_eq!(signatures.len(), 1);
         assert!(signatures.matching("Relay access denied").is_empty());
         assert_eq!(signatures.matching("Relaying denied"), vec![0]);
+    }
+}
+
+#[cfg(test)]
+mod boundary_tests {
+    use super::*;
+
+    #[test]
+    fn word_boundaries_become_ascii() {
+        assert_eq!(
+            ascii_word_boundaries(r"\b554\B x"),
+            r"(?-u:\b)554(?-u:\B) x"
+        );
+        assert_eq!(ascii_word_boundaries(r"[\b]\\b"), r"[\b]\\b");
+        let regex = compile(r"(?i)\brelay\b").expect("compiles");
+        assert!(regex.is_match("é relay é"));
+        assert!(!regex.is_match("xrelay"));
     }
 }
