@@ -207,9 +207,9 @@ fn explain_document(document: Document, signatures: &Signatures) -> Explanation 
         }
     }
     if let Some(line) = primary_line {
-        found.from_line(line);
+        found.read_line(line);
     }
-    found.from_document(&document);
+    found.read_document(&document);
     // Other matched lines may name what the primary one leaves out (a bounce's text part
     // says "in reply to RCPT TO", its DSN part does not); the reply code stays the primary's.
     for hit in hits
@@ -221,7 +221,7 @@ fn explain_document(document: Document, signatures: &Signatures) -> Explanation 
     if found.code.is_none() && found.enhanced.is_none() && hits.is_empty() {
         // Nothing recognised: still report the first SMTP reply, so the person sees what we saw.
         if let Some(line) = document.lines.iter().find(|l| REPLY.is_match(&l.text)) {
-            found.from_line(&line.text);
+            found.read_line(&line.text);
         }
     }
 
@@ -234,10 +234,8 @@ fn explain_document(document: Document, signatures: &Signatures) -> Explanation 
     };
 
     let mut matched: Vec<String> = Vec::new();
-    if let Some(hit) = primary {
-        if let Some(signature) = signatures.get(hit.signature) {
-            matched.push(signature.id.clone());
-        }
+    if let Some(signature) = primary.and_then(|hit| signatures.get(hit.signature)) {
+        matched.push(signature.id.clone());
     }
     for hit in &hits {
         if let Some(signature) = signatures.get(hit.signature)
@@ -615,16 +613,16 @@ impl Found {
         }
     }
 
-    fn from_line(&mut self, line: &str) {
-        if self.code.is_none() || self.enhanced.is_none() {
-            if let Some(reply) = REPLY.captures(line) {
-                let code = reply.name("code").map(|m| m.as_str().to_string());
-                if self.code.is_none() {
-                    self.code = code;
-                }
-                if self.enhanced.is_none() {
-                    self.enhanced = reply.name("enhanced").map(|m| m.as_str().to_string());
-                }
+    fn read_line(&mut self, line: &str) {
+        if (self.code.is_none() || self.enhanced.is_none())
+            && let Some(reply) = REPLY.captures(line)
+        {
+            let code = reply.name("code").map(|m| m.as_str().to_string());
+            if self.code.is_none() {
+                self.code = code;
+            }
+            if self.enhanced.is_none() {
+                self.enhanced = reply.name("enhanced").map(|m| m.as_str().to_string());
             }
         }
         if self.enhanced.is_none() {
@@ -680,18 +678,18 @@ impl Found {
         let (code, enhanced) = (self.code.take(), self.enhanced.take());
         self.code = Some(String::new());
         self.enhanced = Some(String::new());
-        self.from_line(line);
+        self.read_line(line);
         self.code = code;
         self.enhanced = enhanced;
     }
 
-    fn from_document(&mut self, document: &Document) {
+    fn read_document(&mut self, document: &Document) {
         if let Some(status) = document.delivery_status.first() {
             if self.enhanced.is_none() {
                 self.enhanced = status.status.as_deref().map(clean);
             }
             if let Some(diagnostic) = &status.diagnostic_code {
-                self.from_line(diagnostic);
+                self.read_line(diagnostic);
             }
             if self.recipient.is_none() {
                 self.recipient = status.final_recipient.as_deref().map(clean);
@@ -898,7 +896,7 @@ mod tests {
     #[test]
     fn reply_code_and_enhanced_status() {
         let mut found = Found::default();
-        found.from_line("host mx[192.0.2.1] said: 554 5.7.1 <a@b.example>: Relay access denied (in reply to RCPT TO command)");
+        found.read_line("host mx[192.0.2.1] said: 554 5.7.1 <a@b.example>: Relay access denied (in reply to RCPT TO command)");
         assert_eq!(found.code.as_deref(), Some("554"));
         assert_eq!(found.enhanced.as_deref(), Some("5.7.1"));
         assert_eq!(found.recipient.as_deref(), Some("a@b.example"));
@@ -909,7 +907,7 @@ mod tests {
     #[test]
     fn qmail_style_enhanced_code() {
         let mut found = Found::default();
-        found.from_line("553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)");
+        found.read_line("553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)");
         assert_eq!(found.code.as_deref(), Some("553"));
         assert_eq!(found.enhanced.as_deref(), Some("5.7.1"));
     }
@@ -917,7 +915,7 @@ mod tests {
     #[test]
     fn ip_addresses_are_not_status_codes() {
         let mut found = Found::default();
-        found.from_line("connect from unknown[5.7.1.2] at 10:11:12");
+        found.read_line("connect from unknown[5.7.1.2] at 10:11:12");
         assert_eq!(found.code, None);
         assert_eq!(found.enhanced, None);
     }
@@ -925,7 +923,7 @@ mod tests {
     #[test]
     fn postfix_reject_names_the_client() {
         let mut found = Found::default();
-        found.from_line("NOQUEUE: reject: RCPT from unknown[127.0.0.1]: 554 5.7.1 <someone@example.org>: Relay access denied; from=<alice@example.test> to=<someone@example.org>");
+        found.read_line("NOQUEUE: reject: RCPT from unknown[127.0.0.1]: 554 5.7.1 <someone@example.org>: Relay access denied; from=<alice@example.test> to=<someone@example.org>");
         assert_eq!(found.client.as_deref(), Some("unknown[127.0.0.1]"));
         assert_eq!(found.recipient.as_deref(), Some("someone@example.org"));
         assert_eq!(found.stage, Some(Stage::Rcpt));
