@@ -463,10 +463,12 @@ fn cli_reads_a_bounce_file_and_prints_plain_words() {
         .assert()
         .success()
         .stdout(
-            predicate::str::contains("Relay denial (554 5.7.1, refused on the recipient-mx side)")
-                .and(predicate::str::contains("1. recipient-mx-wrong"))
-                .and(predicate::str::contains("Recipient: redirect@pajd.email"))
-                .and(predicate::str::contains("SMTP stage: RCPT")),
+            predicate::str::contains(
+                "Relay denial (554 5.7.1, look at the recipient's mail server [recipient-mx])",
+            )
+            .and(predicate::str::contains("1. recipient-mx-wrong"))
+            .and(predicate::str::contains("Recipient: redirect@pajd.email"))
+            .and(predicate::str::contains("SMTP stage: RCPT")),
         );
 }
 

@@ -11,10 +11,10 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::GlobalArgs;
+use super::{ColorWhen, GlobalArgs};
 use crate::exit;
 use crate::explain::reader::MAX_INPUT_BYTES;
-use crate::explain::{self, Explanation, Signatures};
+use crate::explain::{self, Explanation, Side, Signatures};
 use crate::knowledge::source::load_sources;
 use crate::sanitize::{for_terminal, single_line};
 
@@ -57,7 +57,7 @@ pub fn run(args: &ExplainArgs, global: &GlobalArgs) -> ExitCode {
     let printed = if args.json {
         print_json(&explanation)
     } else {
-        print_human(&explanation)
+        print_human(&explanation, global.color)
     };
     match printed {
         Ok(()) => exit::code(exit::OK),
@@ -135,8 +135,13 @@ fn print_json(explanation: &Explanation) -> std::io::Result<()> {
     writeln!(out)
 }
 
-fn print_human(explanation: &Explanation) -> std::io::Result<()> {
-    let mut out = anstream::stdout().lock();
+fn print_human(explanation: &Explanation, color: ColorWhen) -> std::io::Result<()> {
+    let choice = match color {
+        ColorWhen::Auto => anstream::ColorChoice::Auto,
+        ColorWhen::Always => anstream::ColorChoice::Always,
+        ColorWhen::Never => anstream::ColorChoice::Never,
+    };
+    let mut out = anstream::AutoStream::new(std::io::stdout().lock(), choice);
     let bold = anstyle::Style::new().bold();
     let headline = if explanation.relay_denial {
         "Relay denial"
@@ -151,7 +156,12 @@ fn print_human(explanation: &Explanation) -> std::io::Result<()> {
         (None, None) => {}
     }
     if let Some(side) = explanation.side {
-        details.push(format!("refused on the {} side", side.as_str()));
+        let place = match side {
+            Side::Client => "your mail program",
+            Side::SenderMx => "the outgoing mail server",
+            Side::RecipientMx => "the recipient's mail server",
+        };
+        details.push(format!("look at {place} [{}]", side.as_str()));
     }
     let details = if details.is_empty() {
         String::new()

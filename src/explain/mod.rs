@@ -193,7 +193,10 @@ fn explain_document(document: Document, signatures: &Signatures) -> Explanation 
     });
 
     let direction = direction_of(&document, &hits, signatures);
-    let primary = primary_hit(&hits, signatures, relay_denial);
+    let (mut causes, top_evidence) = rank_causes(&hits, signatures, relay_denial, direction);
+    let primary = top_evidence
+        .and_then(|signature| hits.iter().find(|hit| hit.signature == signature))
+        .or_else(|| primary_hit(&hits, signatures, relay_denial));
     let primary_line = primary.map(|hit| document.lines[hit.line].text.as_str());
 
     let mut found = Found::default();
@@ -226,7 +229,14 @@ fn explain_document(document: Document, signatures: &Signatures) -> Explanation 
     }
 
     let temporary = relay_denial && found.is_temporary();
-    let causes = rank_causes(&hits, signatures, relay_denial, direction, temporary);
+    if temporary {
+        let reply = [found.code.as_deref(), found.enhanced.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        put_temporary_first(&mut causes, &reply);
+    }
     let side = if relay_denial {
         causes.first().and_then(|c| vocabulary::side_of(&c.id))
     } else {
@@ -415,10 +425,12 @@ fn rank_causes(
     signatures: &Signatures,
     relay_denial: bool,
     direction: Option<Direction>,
-    temporary: bool,
-) -> Vec<RankedCause> {
+) -> (Vec<RankedCause>, Option<usize>) {
     // cause → (best score, why of the best, number of distinct signatures supporting it)
     let mut scores: HashMap<&str, (f64, &str, usize)> = HashMap::new();
+    // cause → (best score, signature) among signatures that decide (not a client's wrapper):
+    // the evidence behind the top cause is the line the answer quotes.
+    let mut evidence: HashMap<&str, (f64, usize)> = HashMap::new();
     let mut order: Vec<&str> = Vec::new();
     let mut seen_signatures: Vec<usize> = Vec::new();
     for hit in hits {
@@ -454,6 +466,14 @@ fn rank_causes(
                 entry.1 = prior.why.as_str();
             }
             entry.2 += 1;
+            if signature.relay_denial.is_some() {
+                let best = evidence
+                    .entry(prior.cause.as_str())
+                    .or_insert((score, hit.signature));
+                if score > best.0 {
+                    *best = (score, hit.signature);
+                }
+            }
         }
     }
     let mut ranked: Vec<(f64, usize, RankedCause)> = order
@@ -475,22 +495,11 @@ fn rank_causes(
         .collect();
     ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     let mut causes: Vec<RankedCause> = ranked.into_iter().map(|(_, _, cause)| cause).collect();
+    let top_evidence = causes
+        .first()
+        .and_then(|top| evidence.get(top.id.as_str()))
+        .map(|(_, signature)| *signature);
 
-    if temporary {
-        // A 4xx relay refusal is, first of all, temporary; what it would be if permanent
-        // follows it.
-        causes.retain(|c| c.id != "temporary-relay-deferral");
-        causes.insert(
-            0,
-            RankedCause {
-                id: "temporary-relay-deferral".into(),
-                why: "The code starts with 4 (454 4.7.1): the server refused to relay for now \
-                      and the sending side will retry; it keeps failing until the reason \
-                      below is fixed."
-                    .into(),
-            },
-        );
-    }
     if relay_denial && causes.is_empty() {
         causes.push(RankedCause {
             id: "client-auth-off".into(),
@@ -521,7 +530,22 @@ fn rank_causes(
             },
         );
     }
-    causes
+    (causes, top_evidence)
+}
+
+/// A 4xx relay refusal is, first of all, temporary; what it would be if permanent follows.
+fn put_temporary_first(causes: &mut Vec<RankedCause>, reply: &str) {
+    causes.retain(|c| c.id != "temporary-relay-deferral");
+    causes.insert(
+        0,
+        RankedCause {
+            id: "temporary-relay-deferral".into(),
+            why: format!(
+                "The code starts with 4 ({reply}): the server refused to relay for now and the \
+                 sending side will retry; it keeps failing until the reason below is fixed."
+            ),
+        },
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -843,7 +867,9 @@ fn summarise(input: SummaryInput<'_>) -> String {
             );
         }
     }
-    if let Some(meaning) = primary.and_then(|s| s.meaning.as_deref()) {
+    if let Some(meaning) = primary.and_then(|s| s.meaning.as_deref())
+        && !temporary
+    {
         parts.push(meaning.to_string());
     }
     match direction {
