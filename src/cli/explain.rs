@@ -130,9 +130,10 @@ fn read_input(file: Option<&std::path::Path>) -> Result<Vec<u8>, String> {
 }
 
 fn print_json(explanation: &Explanation) -> std::io::Result<()> {
+    // Serialise first, so a closed pipe surfaces as an I/O error of kind BrokenPipe.
+    let text = serde_json::to_string_pretty(explanation).map_err(std::io::Error::other)?;
     let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, explanation).map_err(std::io::Error::other)?;
-    writeln!(out)
+    writeln!(out, "{text}")
 }
 
 fn print_human(explanation: &Explanation, color: ColorWhen) -> std::io::Result<()> {

@@ -192,6 +192,9 @@ fn explain_document(document: Document, signatures: &Signatures) -> Explanation 
         relay_flag(signatures, hit) != Some(false) || !relay_lines.contains(&hit.line)
     });
 
+    if document.kind == InputKind::Log && relay_denial {
+        drop_other_clients(&mut hits, signatures);
+    }
     let direction = direction_of(&document, &hits, signatures);
     let (mut causes, top_evidence) = rank_causes(&hits, signatures, relay_denial, direction);
     let primary = top_evidence
@@ -319,6 +322,26 @@ fn drop_subsumed(hits: &mut Vec<Hit>) {
     }
     let mut flags = keep.into_iter();
     hits.retain(|_| flags.next().unwrap_or(true));
+}
+
+/// In a server log, a look-alike about another client (a failed login from elsewhere) says
+/// nothing about why this client was refused; keep only those from a refused client's address.
+fn drop_other_clients(hits: &mut Vec<Hit>, signatures: &Signatures) {
+    let refused: Vec<String> = hits
+        .iter()
+        .filter(|hit| relay_flag(signatures, hit) == Some(true))
+        .filter_map(|hit| hit.captures.get("client_ip").cloned())
+        .collect();
+    if refused.is_empty() {
+        return;
+    }
+    hits.retain(|hit| {
+        relay_flag(signatures, hit) != Some(false)
+            || hit
+                .captures
+                .get("client_ip")
+                .is_none_or(|ip| refused.contains(ip))
+    });
 }
 
 fn relay_flag(signatures: &Signatures, hit: &Hit) -> Option<bool> {
@@ -466,7 +489,9 @@ fn rank_causes(
                 entry.1 = prior.why.as_str();
             }
             entry.2 += 1;
-            if signature.relay_denial.is_some() {
+            // Evidence is a line of the kind the answer is about: the refusal itself when it
+            // is a relay denial, the look-alike when it is not.
+            if signature.relay_denial == Some(relay_denial) {
                 let best = evidence
                     .entry(prior.cause.as_str())
                     .or_insert((score, hit.signature));
@@ -496,8 +521,8 @@ fn rank_causes(
     ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     let mut causes: Vec<RankedCause> = ranked.into_iter().map(|(_, _, cause)| cause).collect();
     let top_evidence = causes
-        .first()
-        .and_then(|top| evidence.get(top.id.as_str()))
+        .iter()
+        .find_map(|cause| evidence.get(cause.id.as_str()))
         .map(|(_, signature)| *signature);
 
     if relay_denial && causes.is_empty() {
