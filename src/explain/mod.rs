@@ -226,7 +226,11 @@ fn explain_document(document: Document, signatures: &Signatures) -> Explanation 
     }
     if found.code.is_none() && found.enhanced.is_none() && hits.is_empty() {
         // Nothing recognised: still report the first SMTP reply, so the person sees what we saw.
-        if let Some(line) = document.lines.iter().find(|l| REPLY.is_match(&l.text)) {
+        if let Some(line) = document
+            .lines
+            .iter()
+            .find(|l| REPLY.is_match(&l.text) || ENHANCED.is_match(&l.text))
+        {
             found.read_line(&line.text);
         }
     }
