@@ -215,6 +215,16 @@ fn explain_document(document: Document, signatures: &Signatures) -> Explanation 
     if let Some(line) = primary_line {
         found.read_line(line);
     }
+    if found.stage.is_none()
+        && let Some(hit) = primary
+    {
+        // In a session transcript the reply follows the client's command.
+        found.stage = document.lines[hit.line.saturating_sub(2)..hit.line]
+            .iter()
+            .rev()
+            .find_map(|line| CLIENT_COMMAND.captures(&line.text))
+            .and_then(|c| c.name("stage").and_then(|m| parse_stage(m.as_str())));
+    }
     found.read_document(&document);
     // Other matched lines may name what the primary one leaves out (a bounce's text part
     // says "in reply to RCPT TO", its DSN part does not); the reply code stays the primary's.
@@ -598,6 +608,13 @@ static STAGE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// A client command in a session transcript (swaks, PHPMailer debug, telnet notes).
+static CLIENT_COMMAND: LazyLock<Regex> = LazyLock::new(|| {
+    compile_static(
+        r"(?i)(?:^|\s)(?:->|~>|>|C:|CLIENT -> SERVER:)\s*(?P<stage>RCPT TO|MAIL FROM|DATA|EHLO|HELO)\b",
+    )
+});
+
 static RECIPIENT: LazyLock<Regex> = LazyLock::new(|| {
     compile_static(
         r"(?i)(?:RCPT TO:?\s*|RCPT\s+|\bto=|rejected e-mail address was\s+'?|rejected email address was\s+'?|Final-Recipient:\s*rfc822;\s*)<?(?P<recipient>[^<>\s@'()]+@[^<>\s@'()]+?)>?(?:[\s,:;'>)]|$)",
@@ -939,6 +956,7 @@ mod tests {
             &*ENHANCED,
             &*STAGE,
             &*RECIPIENT,
+            &*CLIENT_COMMAND,
             &*ANGLE_ADDRESS,
             &*REMOTE_HOST,
             &*CLIENT,

@@ -189,8 +189,12 @@ fn logical_lines(text: &str, is_log: bool) -> Vec<Line> {
                 .last()
                 .and_then(|last| last.text.chars().last())
                 .is_some_and(|c| c.is_alphanumeric() || c == ',');
+        // An indented line continues the one above (wrapped bounce text), unless it opens
+        // with a marker such as a transcript's "-> QUIT".
+        let indented = raw.starts_with([' ', '\t'])
+            && trimmed.starts_with(|c: char| c.is_alphanumeric() || "<([\"'".contains(c));
         if room
-            && (raw.starts_with([' ', '\t']) || continues_sentence)
+            && (indented || continues_sentence)
             && let Some(last) = lines.last_mut()
         {
             append_capped(&mut last.text, trimmed);
