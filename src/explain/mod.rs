@@ -142,8 +142,12 @@ fn clean(text: &str) -> String {
 fn explain_document(document: Document, signatures: &Signatures) -> Explanation {
     let mut hits: Vec<Hit> = Vec::new();
     let mut occurrences: BTreeMap<String, usize> = BTreeMap::new();
+    // Lines that matched any signature: what a log summary counts.
+    let mut matching_lines = 0usize;
     for (line_index, line) in document.lines.iter().enumerate() {
-        for index in signatures.matching(&line.text) {
+        let matching = signatures.matching(&line.text);
+        matching_lines += usize::from(!matching.is_empty());
+        for index in matching {
             let Some(signature) = signatures.get(index) else {
                 continue;
             };
@@ -282,7 +286,7 @@ fn explain_document(document: Document, signatures: &Signatures) -> Explanation 
         found: &found,
         nothing_found: hits.is_empty(),
         log_lines: if document.kind == InputKind::Log {
-            occurrences.values().sum()
+            matching_lines
         } else {
             0
         },
@@ -822,6 +826,14 @@ fn facts_of(
     for hit in ordered {
         if let Some(signature) = signatures.get(hit.signature) {
             for (key, value) in &signature.facts {
+                // In a bounce, a reply's wording names the *remote* server's software; only a
+                // signature of the bounce itself speaks for the person's own server.
+                if key == "server.software"
+                    && direction == Some(Direction::Delivery)
+                    && signature.side.is_none()
+                {
+                    continue;
+                }
                 facts.entry(key.clone()).or_insert_with(|| value.clone());
             }
         }
