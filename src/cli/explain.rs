@@ -181,8 +181,10 @@ fn print_human(explanation: &Explanation, color: ColorWhen) -> std::io::Result<(
     let found: Vec<(&str, String)> = [
         ("Server reply", explanation.reply.clone()),
         ("Recipient", explanation.recipient.clone()),
+        ("Sender", explanation.sender.clone()),
         ("Remote server", explanation.remote_host.clone()),
         ("Refused client", explanation.client.clone()),
+        ("Client's HELO name", explanation.helo.clone()),
         (
             "SMTP stage",
             explanation.stage.map(|s| s.as_str().to_uppercase()),

@@ -37,6 +37,11 @@ pub struct Explanation {
     /// The server's reply as found (one line).
     pub reply: Option<String>,
     pub recipient: Option<String>,
+    /// The envelope sender a log line names (not taken as the person's account: in a
+    /// server's log it may be anyone's).
+    pub sender: Option<String>,
+    /// The HELO name the refused client gave, from a server log.
+    pub helo: Option<String>,
     /// The server that gave the reply, when the text names it.
     pub remote_host: Option<String>,
     /// The client a server log says was refused (`host[ip]`).
@@ -277,7 +282,7 @@ fn explain_document(document: Document, signatures: &Signatures) -> Explanation 
     }
     occurrences.retain(|id, _| matched.contains(id));
 
-    let facts = facts_of(&document, &hits, primary, signatures, direction, &found);
+    let facts = facts_of(&document, &hits, primary, signatures, direction);
     let summary = summarise(SummaryInput {
         relay_denial,
         temporary,
@@ -301,6 +306,8 @@ fn explain_document(document: Document, signatures: &Signatures) -> Explanation 
         summary,
         reply: primary_line.map(clean),
         recipient: found.recipient.clone(),
+        sender: found.sender.clone(),
+        helo: found.helo.clone(),
         remote_host: found.remote_host.clone(),
         client: found.client.clone(),
         stage: found.stage,
@@ -818,7 +825,6 @@ fn facts_of(
     primary: Option<&Hit>,
     signatures: &Signatures,
     direction: Option<Direction>,
-    found: &Found,
 ) -> BTreeMap<String, String> {
     let mut facts = BTreeMap::new();
     // The strongest hit's facts first; others fill what it leaves open.
@@ -839,7 +845,7 @@ fn facts_of(
         }
     }
     let place = match (document.kind, direction) {
-        (InputKind::Log, _) => Some("server-log"),
+        (InputKind::Log, _) | (_, Some(Direction::Incoming)) => Some("server-log"),
         (InputKind::Message, _) | (_, Some(Direction::Delivery)) => Some("bounce"),
         (_, Some(Direction::Submission)) => Some("client"),
         _ => None,
@@ -850,11 +856,6 @@ fn facts_of(
     }
     if let Some(hit) = primary {
         facts.insert("error.text".into(), clean(&document.lines[hit.line].text));
-    }
-    if let Some(sender) = &found.sender {
-        facts
-            .entry("account.email".into())
-            .or_insert_with(|| sender.clone());
     }
     facts
 }
