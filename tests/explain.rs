@@ -409,6 +409,14 @@ fn malformed_mime_gives_an_answer() {
         explain(&deep, &signatures)
     });
     assert!(!answer.relay_denial);
+    let scripts = format!(
+        "From: x\nSubject: y\nContent-Type: text/html\n\n{}<br>Relay access denied",
+        "<script>a</script>&amp;&#x1F600;&bogus".repeat(200_000)
+    );
+    let answer = timed(Duration::from_secs(20), "HTML full of scripts", || {
+        explain(&scripts, &signatures)
+    });
+    assert!(answer.relay_denial);
     let first = explain(cases[0], &signatures);
     assert!(first.relay_denial);
     assert_eq!(first.recipient.as_deref(), Some("a@b.example"));

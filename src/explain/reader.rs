@@ -778,10 +778,7 @@ fn html_to_text(html: &str) -> String {
         rest = &after[close + 1..];
         if (name == "script" || name == "style") && !tag.starts_with('/') {
             let end = format!("</{name}");
-            match rest.to_ascii_lowercase().find(&end) {
-                Some(at) => rest = &rest[at..],
-                None => rest = "",
-            }
+            rest = find_ignoring_ascii_case(rest, &end).map_or("", |at| &rest[at..]);
             continue;
         }
         if matches!(
@@ -797,13 +794,23 @@ fn html_to_text(html: &str) -> String {
     decode_entities(&out)
 }
 
+/// Byte offset of `needle` (ASCII) in `haystack`, ignoring ASCII case; scans only up to the
+/// match, so skipping many short scripts stays linear.
+fn find_ignoring_ascii_case(haystack: &str, needle: &str) -> Option<usize> {
+    let needle = needle.as_bytes();
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .position(|window| window.eq_ignore_ascii_case(needle))
+}
+
 fn decode_entities(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(amp) = rest.find('&') {
         out.push_str(&rest[..amp]);
         let after = &rest[amp..];
-        let end = after[..after.len().min(12)].find(';');
+        let end = truncate_at_char(after, 12).find(';');
         let decoded = end.and_then(|end| {
             let name = &after[1..end];
             let ch = match name {
@@ -895,6 +902,15 @@ mod tests {
         assert_eq!(
             html_to_text("<p>Unable to relay &lt;a@b&gt;</p><script>x</script>ok").trim(),
             "Unable to relay <a@b>\n ok"
+        );
+    }
+
+    #[test]
+    fn entities_near_multibyte_text_do_not_split_characters() {
+        assert_eq!(decode_entities("&éééééééé;&lt;"), "&éééééééé;<");
+        assert_eq!(
+            html_to_text("<SCRIPT>x</script>a<script>y</SCRIPT>b").trim(),
+            "a b"
         );
     }
 
