@@ -537,3 +537,64 @@ fn cli_lookalike_says_not_a_relay_denial() {
     assert_eq!(value["causes"][0]["id"], "not-relay");
     assert_eq!(value["causes"][1]["id"], "wrong-credentials");
 }
+
+// ---------------------------------------------------------------------------------------------
+// The replies and log lines captured in the project's test lab (shared/lab-reference)
+
+#[test]
+fn lab_replies_are_explained() {
+    let signatures = bundled_signatures();
+    let cases: &[(&str, bool, &str)] = &[
+        (
+            "554 5.7.1 <someone@example.org>: Relay access denied",
+            true,
+            "client-auth-off",
+        ),
+        (
+            "454 4.7.1 <someone@example.org>: Relay access denied",
+            true,
+            "temporary-relay-deferral",
+        ),
+        (
+            "530 5.7.0 Must issue a STARTTLS command first",
+            false,
+            "not-relay",
+        ),
+        (
+            "503 5.5.1 Error: authentication not enabled",
+            false,
+            "not-relay",
+        ),
+        (
+            "535 5.7.8 Error: authentication failed: (reason unavailable)",
+            false,
+            "not-relay",
+        ),
+        (
+            "550 5.1.1 <nobody@example.test>: Recipient address rejected: User unknown in virtual mailbox table",
+            false,
+            "not-relay",
+        ),
+        ("550 relay not permitted", true, "client-auth-off"),
+        (
+            "Nov 22 17:34:21 mail maillab/postfix/smtpd[28078]: NOQUEUE: reject: RCPT from unknown[127.0.0.1]: 554 5.7.1 <someone@example.org>: Relay access denied; from=<alice@example.test> to=<someone@example.org> proto=ESMTP helo=<client.example.test>",
+            true,
+            "client-auth-off",
+        ),
+        (
+            "mail maillab/defer/smtpd[123]: NOQUEUE: reject: RCPT from unknown[127.0.0.1]: 454 4.7.1 <someone@example.org>: Relay access denied; from=<alice@example.test> to=<someone@example.org> proto=ESMTP helo=<client.example.test>",
+            true,
+            "temporary-relay-deferral",
+        ),
+        (
+            "H=(client.example.test) [127.0.0.1] F=<alice@example.test> rejected RCPT <someone@example.org>: relay not permitted",
+            true,
+            "client-auth-off",
+        ),
+    ];
+    for (text, relay_denial, first) in cases {
+        let answer = explain(text, &signatures);
+        assert_eq!(answer.relay_denial, *relay_denial, "{text}");
+        assert_eq!(answer.causes[0].id, *first, "{text}");
+    }
+}
