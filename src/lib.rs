@@ -7,6 +7,7 @@ pub mod cli;
 pub mod diagnostic;
 pub mod engine;
 pub mod exit;
+pub mod explain;
 pub mod knowledge;
 pub mod plain;
 pub mod prefill;

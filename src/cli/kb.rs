@@ -98,12 +98,17 @@ fn with_knowledge(global: &GlobalArgs, f: impl FnOnce(&Knowledge) -> ExitCode) -
 fn validate(dir: Option<PathBuf>, global: &GlobalArgs) -> ExitCode {
     let mut extra: Vec<PathBuf> = global.knowledge.iter().cloned().collect();
     extra.extend(dir);
-    match knowledge::load(&extra) {
+    let loaded = knowledge::load(&extra).and_then(|kb| match kb.signatures() {
+        Ok(_) => Ok(kb),
+        Err(problems) => Err(problems.clone()),
+    });
+    match loaded {
         Ok(kb) => {
             let count = |kind: &str| kb.nodes.iter().filter(|n| n.kind_name() == kind).count();
             println!(
                 "knowledge is sound: {} nodes ({} questions, {} inputs, {} decisions, {} checks, \
-                 {} solutions, {} hand-offs), {} causes, {} clients, {} providers, {} facts",
+                 {} solutions, {} hand-offs), {} causes, {} clients, {} providers, {} facts, \
+                 {} error signatures",
                 kb.nodes.len(),
                 count("question"),
                 count("input"),
@@ -114,7 +119,8 @@ fn validate(dir: Option<PathBuf>, global: &GlobalArgs) -> ExitCode {
                 kb.causes.len(),
                 kb.clients.len(),
                 kb.providers.len(),
-                kb.facts.facts.len()
+                kb.facts.facts.len(),
+                kb.signatures().map_or(0, |signatures| signatures.len())
             );
             exit::code(exit::OK)
         }

@@ -19,6 +19,8 @@ mod wizard;
 
 pub mod check_dns;
 
+mod explain;
+
 const EXAMPLES: &str = "\
 Examples:
   relaydoc                                   start the wizard
@@ -93,6 +95,8 @@ pub enum Command {
     Settings(catalogue::SettingsArgs),
     /// Run a live check: DNS, blacklists, SMTP, AUTH, relay
     Check(CheckDnsArgs),
+    /// Explain an error text, bounce message or log lines: relay denial or not, and why
+    Explain(explain::ExplainArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout
     #[command(
         after_help = "Example:\n  relaydoc completions bash > ~/.local/share/bash-completion/completions/relaydoc"
@@ -124,6 +128,7 @@ pub fn main() -> ExitCode {
         Some(Command::Providers(args)) => catalogue::providers(args, &cli.global),
         Some(Command::Settings(args)) => catalogue::settings(args, &cli.global),
         Some(Command::Check(args)) => check_dns::run(args.command, &cli.global),
+        Some(Command::Explain(args)) => explain::run(&args, &cli.global),
         Some(Command::Completions { shell }) => {
             let mut command = Cli::command();
             clap_complete::generate(shell, &mut command, "relaydoc", &mut std::io::stdout());

@@ -160,6 +160,12 @@ pub fn build(files: &[SourceFile]) -> Result<Knowledge, Diagnostics> {
         client_index,
         providers,
         facts,
+        signature_files: files
+            .iter()
+            .filter(|file| file.relative.starts_with("signatures/"))
+            .cloned()
+            .collect(),
+        signatures: std::sync::OnceLock::new(),
     })
 }
 

@@ -17,8 +17,22 @@ use crate::diagnostic::Diagnostics;
 
 /// Loads the bundled knowledge with the user's folder and `extra` folders laid over it.
 pub fn load(extra: &[PathBuf]) -> Result<Knowledge, Diagnostics> {
-    let (files, mut problems) = source::load_sources(extra);
-    match build::build(&files) {
+    let (files, problems) = source::load_sources(extra);
+    from_files(&files, problems)
+}
+
+/// Only the bundled knowledge, as compiled in.
+pub fn bundled() -> Result<Knowledge, Diagnostics> {
+    from_files(&source::bundled_files(), Diagnostics::default())
+}
+
+/// The tree, causes, clients and providers; every problem together. Error signatures are
+/// compiled on first use ([`Knowledge::signatures`]); `kb validate` asks for them at once.
+fn from_files(
+    files: &[source::SourceFile],
+    mut problems: Diagnostics,
+) -> Result<Knowledge, Diagnostics> {
+    match build::build(files) {
         Ok(knowledge) if problems.is_empty() => Ok(knowledge),
         Ok(_) => Err(problems.sorted()),
         Err(more) => {
@@ -26,9 +40,4 @@ pub fn load(extra: &[PathBuf]) -> Result<Knowledge, Diagnostics> {
             Err(problems.sorted())
         }
     }
-}
-
-/// Only the bundled knowledge, as compiled in.
-pub fn bundled() -> Result<Knowledge, Diagnostics> {
-    build::build(&source::bundled_files())
 }

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 
 use super::raw::{AuthKind, Protocol, Security, Username};
-use crate::diagnostic::Position;
+use crate::diagnostic::{Diagnostics, Position};
 
 pub type NodeId = usize;
 
@@ -29,9 +29,20 @@ pub struct Knowledge {
     pub(super) client_index: HashMap<String, usize>,
     pub providers: Vec<Provider>,
     pub facts: FactCatalogue,
+    /// The error-signature files, compiled on first use: their regexes cost more to build
+    /// than the whole tree, and most commands never need them.
+    pub(super) signature_files: Vec<super::source::SourceFile>,
+    pub(super) signatures: std::sync::OnceLock<Result<crate::explain::Signatures, Diagnostics>>,
 }
 
 impl Knowledge {
+    /// The error signatures for `explain`, checked against this knowledge's causes and facts.
+    pub fn signatures(&self) -> Result<&crate::explain::Signatures, &Diagnostics> {
+        self.signatures
+            .get_or_init(|| crate::explain::Signatures::load(&self.signature_files, self))
+            .as_ref()
+    }
+
     pub fn node_id(&self, id: &str) -> Option<NodeId> {
         self.node_index.get(id).copied()
     }

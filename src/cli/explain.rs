@@ -1,0 +1,206 @@
+//! `relaydoc explain [FILE|-] [--json]`: read an error text, bounce or log excerpt and print
+//! what it means.
+//!
+//! Human output goes to stdout, sanitised (the text came from strangers' servers); `--json`
+//! prints exactly the [`Explanation`] contract. Problems (unreadable input, broken signature
+//! knowledge) go to stderr and exit with [`exit::BAD_INPUT`].
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::{ColorWhen, GlobalArgs};
+use crate::exit;
+use crate::explain::reader::MAX_INPUT_BYTES;
+use crate::explain::{self, Explanation, Side};
+use crate::sanitize::{for_terminal, single_line};
+
+const EXAMPLES: &str = "\
+Examples:
+  relaydoc explain bounce.eml               a whole bounce message (MIME, DSN)
+  relaydoc explain - < /var/log/mail.log    log lines from stdin
+  relaydoc explain                          paste the error, then Ctrl-D
+  relaydoc explain error.txt --json         the answer as JSON for scripts";
+
+#[derive(Debug, Args)]
+#[command(after_help = EXAMPLES)]
+pub struct ExplainArgs {
+    /// File with the error text, bounce (.eml) or log lines; `-` or nothing reads stdin
+    #[arg(value_name = "FILE|-")]
+    pub file: Option<PathBuf>,
+
+    /// Print the answer as JSON (relay_denial, code, enhanced, side, causes, …)
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs `explain`: load signatures, read the input, print the answer.
+pub fn run(args: &ExplainArgs, global: &GlobalArgs) -> ExitCode {
+    let knowledge = match super::load_knowledge(global) {
+        Ok(knowledge) => knowledge,
+        Err(code) => return code,
+    };
+    let signatures = match knowledge.signatures() {
+        Ok(signatures) => signatures,
+        Err(problems) => {
+            super::report_diagnostics(problems);
+            eprintln!(
+                "relaydoc explain: the error signatures above have problems; fix them and run again"
+            );
+            return exit::code(exit::BAD_INPUT);
+        }
+    };
+    let input = match read_input(args.file.as_deref()) {
+        Ok(input) => input,
+        Err(message) => {
+            eprintln!("relaydoc explain: {message}");
+            return exit::code(exit::BAD_INPUT);
+        }
+    };
+    let explanation = explain::explain_bytes(&input, signatures);
+    let printed = if args.json {
+        print_json(&explanation)
+    } else {
+        print_human(&explanation, global.color)
+    };
+    match printed {
+        Ok(()) => exit::code(exit::OK),
+        // `relaydoc explain x | head` closing early is the reader's choice.
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => exit::code(exit::OK),
+        Err(error) => {
+            eprintln!("relaydoc explain: {error}");
+            exit::code(exit::BAD_INPUT)
+        }
+    }
+}
+
+/// Reads the file, or stdin (with a prompt when a person is typing); at most
+/// [`MAX_INPUT_BYTES`] plus one byte, so the reader can tell it was cut.
+fn read_input(file: Option<&std::path::Path>) -> Result<Vec<u8>, String> {
+    let limit = (MAX_INPUT_BYTES + 1) as u64;
+    let mut bytes = Vec::new();
+    match file {
+        Some(path) if path.as_os_str() != "-" => {
+            let handle = std::fs::File::open(path)
+                .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+            if handle.metadata().is_ok_and(|m| m.is_dir()) {
+                return Err(format!("{} is a folder, not a file", path.display()));
+            }
+            handle
+                .take(limit)
+                .read_to_end(&mut bytes)
+                .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+        }
+        _ => {
+            let stdin = std::io::stdin();
+            if stdin.is_terminal() {
+                eprintln!(
+                    "Paste the error message, bounce or log lines, then press Ctrl-D on a new \
+                     line (Ctrl-Z then Enter on Windows)."
+                );
+            }
+            stdin
+                .lock()
+                .take(limit)
+                .read_to_end(&mut bytes)
+                .map_err(|error| format!("cannot read standard input: {error}"))?;
+        }
+    }
+    Ok(bytes)
+}
+
+fn print_json(explanation: &Explanation) -> std::io::Result<()> {
+    // Serialise first, so a closed pipe surfaces as an I/O error of kind BrokenPipe.
+    let text = serde_json::to_string_pretty(explanation).map_err(std::io::Error::other)?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}")
+}
+
+fn print_human(explanation: &Explanation, color: ColorWhen) -> std::io::Result<()> {
+    let choice = match color {
+        ColorWhen::Auto => anstream::ColorChoice::Auto,
+        ColorWhen::Always => anstream::ColorChoice::Always,
+        ColorWhen::Never => anstream::ColorChoice::Never,
+    };
+    let mut out = anstream::AutoStream::new(std::io::stdout().lock(), choice);
+    let bold = anstyle::Style::new().bold();
+    let headline = if explanation.relay_denial {
+        "Relay denial"
+    } else {
+        "Not a relay denial"
+    };
+    let mut details = Vec::new();
+    match (&explanation.code, &explanation.enhanced) {
+        (Some(code), Some(enhanced)) => details.push(format!("{code} {enhanced}")),
+        (Some(code), None) => details.push(code.clone()),
+        (None, Some(enhanced)) => details.push(enhanced.clone()),
+        (None, None) => {}
+    }
+    if let Some(side) = explanation.side {
+        let place = match side {
+            Side::Client => "your mail program",
+            Side::SenderMx => "the outgoing mail server",
+            Side::RecipientMx => "the recipient's mail server",
+        };
+        details.push(format!("look at {place} [{}]", side.as_str()));
+    }
+    let details = if details.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", single_line(&details.join(", ")))
+    };
+    writeln!(out, "{bold}{headline}{bold:#}{details}")?;
+    writeln!(out)?;
+    writeln!(out, "{}", wrap(&for_terminal(&explanation.summary), ""))?;
+    writeln!(out)?;
+    writeln!(out, "{bold}Likely causes, most likely first:{bold:#}")?;
+    for (rank, cause) in explanation.causes.iter().enumerate() {
+        writeln!(out, "  {}. {}", rank + 1, single_line(&cause.id))?;
+        writeln!(out, "{}", wrap(&single_line(&cause.why), "     "))?;
+    }
+    let found: Vec<(&str, String)> = [
+        ("Server reply", explanation.reply.clone()),
+        ("Recipient", explanation.recipient.clone()),
+        ("Sender", explanation.sender.clone()),
+        ("Remote server", explanation.remote_host.clone()),
+        ("Refused client", explanation.client.clone()),
+        ("Client's HELO name", explanation.helo.clone()),
+        (
+            "SMTP stage",
+            explanation.stage.map(|s| s.as_str().to_uppercase()),
+        ),
+        (
+            "Direction",
+            explanation.direction.map(|d| d.as_str().to_string()),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(label, value)| value.map(|v| (label, v)))
+    .collect();
+    if !found.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{bold}What relaydoc found:{bold:#}")?;
+        for (label, value) in found {
+            writeln!(out, "  {label}: {}", single_line(&value))?;
+        }
+    }
+    if !explanation.notes.is_empty() {
+        writeln!(out)?;
+        for note in &explanation.notes {
+            writeln!(out, "Note: {}", single_line(note))?;
+        }
+    }
+    Ok(())
+}
+
+fn wrap(text: &str, indent: &str) -> String {
+    let width = terminal_size::terminal_size()
+        .map_or(80, |(width, _)| usize::from(width.0))
+        .clamp(40, 100);
+    let options = textwrap::Options::new(width)
+        .initial_indent(indent)
+        .subsequent_indent(indent);
+    textwrap::fill(text, options)
+}
