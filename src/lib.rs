@@ -2,9 +2,9 @@
 //!
 //! The library holds everything; `main.rs` is a thin shell around [`cli::main`].
 
+pub mod checks;
 pub mod cli;
 pub mod diagnostic;
 pub mod exit;
 pub mod knowledge;
 pub mod sanitize;
-pub mod checks;

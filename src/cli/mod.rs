@@ -74,7 +74,9 @@ pub enum ColorWhen {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout
-    #[command(after_help = "Example:\n  relaydoc completions bash > ~/.local/share/bash-completion/completions/relaydoc")]
+    #[command(
+        after_help = "Example:\n  relaydoc completions bash > ~/.local/share/bash-completion/completions/relaydoc"
+    )]
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,

@@ -16,8 +16,17 @@ use crate::diagnostic::{Diagnostic, Diagnostics, Position};
 
 /// Check names the engine's drivers know how to run; a check node naming another is an error.
 pub const KNOWN_CHECKS: &[&str] = &[
-    "smtp", "auth", "relay", "pop-before-smtp", "mx", "host", "srv", "dnsbl", "public-ip",
-    "account", "explain",
+    "smtp",
+    "auth",
+    "relay",
+    "pop-before-smtp",
+    "mx",
+    "host",
+    "srv",
+    "dnsbl",
+    "public-ip",
+    "account",
+    "explain",
 ];
 
 /// A raw item with the file it came from and its overlay layer.
@@ -71,11 +80,19 @@ pub fn build(files: &[SourceFile]) -> Result<Knowledge, Diagnostics> {
                 Err(problem) => problems.push(problem),
             },
             "clients" => match parse_yaml::<RawClient>(file) {
-                Ok(item) => clients.push(Sourced { item, file: name, layer }),
+                Ok(item) => clients.push(Sourced {
+                    item,
+                    file: name,
+                    layer,
+                }),
                 Err(problem) => problems.push(problem),
             },
             "providers" => match parse_yaml::<RawProvider>(file) {
-                Ok(item) => providers.push(Sourced { item, file: name, layer }),
+                Ok(item) => providers.push(Sourced {
+                    item,
+                    file: name,
+                    layer,
+                }),
                 Err(problem) => problems.push(problem),
             },
             // Read by their own modules (error signatures, DNS blacklist lists…).
@@ -92,7 +109,12 @@ pub fn build(files: &[SourceFile]) -> Result<Knowledge, Diagnostics> {
     let causes = overlay(causes, |cause| &cause.id, "cause", &mut problems);
     let nodes = overlay(nodes, |node| &node.id, "node", &mut problems);
     let clients = overlay(clients, |client| &client.id, "client", &mut problems);
-    let providers = overlay(providers, |provider| &provider.id, "provider", &mut problems);
+    let providers = overlay(
+        providers,
+        |provider| &provider.id,
+        "provider",
+        &mut problems,
+    );
 
     let clients = build_clients(clients, &mut problems);
     let facts = build_facts(facts, &clients, &mut problems);
@@ -369,7 +391,10 @@ impl Resolver<'_> {
                     file,
                     pos(reference),
                     node,
-                    format!("refers to node `{}`, which does not exist{hint}", reference.value),
+                    format!(
+                        "refers to node `{}`, which does not exist{hint}",
+                        reference.value
+                    ),
                 );
                 NodeId::MAX
             }
@@ -421,7 +446,10 @@ impl Resolver<'_> {
                 file,
                 pos(key),
                 node,
-                format!("unknown fact `{}`{hint}; facts are declared in facts.yaml", key.value),
+                format!(
+                    "unknown fact `{}`{hint}; facts are declared in facts.yaml",
+                    key.value
+                ),
             );
         }
         spec
@@ -516,7 +544,9 @@ impl Resolver<'_> {
     }
 
     fn node(&mut self, sourced: Sourced<RawNode>) -> Node {
-        let Sourced { item: raw, file, .. } = sourced;
+        let Sourced {
+            item: raw, file, ..
+        } = sourced;
         let id = raw.id.value.clone();
         let text = raw.text.clone().unwrap_or_default();
         if raw.text.is_none() {
@@ -542,7 +572,9 @@ impl Resolver<'_> {
                     ],
                 );
                 let branches = self.required(&file, &raw, "branches", &raw.branches);
-                let branches = branches.map(|b| self.branches(&file, &id, b)).unwrap_or_default();
+                let branches = branches
+                    .map(|b| self.branches(&file, &id, b))
+                    .unwrap_or_default();
                 let otherwise = match self.required(&file, &raw, "otherwise", &raw.otherwise) {
                     Some(next) => self.target(&file, &id, next),
                     None => NodeId::MAX,
@@ -584,7 +616,10 @@ impl Resolver<'_> {
                         ("next", raw.next.is_some()),
                     ],
                 );
-                let cause = raw.cause.as_ref().map(|cause| self.cause(&file, &id, cause));
+                let cause = raw
+                    .cause
+                    .as_ref()
+                    .map(|cause| self.cause(&file, &id, cause));
                 let contact = self
                     .required(&file, &raw, "contact", &raw.contact)
                     .cloned()
@@ -710,7 +745,10 @@ impl Resolver<'_> {
                 file,
                 pos(from),
                 id,
-                format!("choices_from `{}` is not known; the only source is `clients`", from.value),
+                format!(
+                    "choices_from `{}` is not known; the only source is `clients`",
+                    from.value
+                ),
             ),
             (None, None) => self.report(
                 file,
@@ -821,7 +859,11 @@ impl Resolver<'_> {
             params.push((param.clone(), fact.value.clone()));
         }
         let mut sets = Vec::new();
-        for fact in self.required(file, raw, "sets", &raw.sets).into_iter().flatten() {
+        for fact in self
+            .required(file, raw, "sets", &raw.sets)
+            .into_iter()
+            .flatten()
+        {
             self.fact_key(file, id, fact);
             sets.push(fact.value.clone());
         }
@@ -894,7 +936,9 @@ fn check_graph(nodes: &[Node], start: NodeId, problems: &mut Diagnostics) {
         }
     }
     let mut ends = vec![false; nodes.len()];
-    let mut stack: Vec<NodeId> = (0..nodes.len()).filter(|&n| nodes[n].is_terminal()).collect();
+    let mut stack: Vec<NodeId> = (0..nodes.len())
+        .filter(|&n| nodes[n].is_terminal())
+        .collect();
     for &node in &stack {
         ends[node] = true;
     }
@@ -924,8 +968,12 @@ fn check_graph(nodes: &[Node], start: NodeId, problems: &mut Diagnostics) {
 /// Decide and check nodes run without the person: a loop made only of them would spin for
 /// ever, because nothing in it can change the facts it reads.
 fn find_automatic_loops(nodes: &[Node], successors: &[Vec<NodeId>], problems: &mut Diagnostics) {
-    let automatic =
-        |n: NodeId| matches!(nodes[n].body, NodeBody::Decide { .. } | NodeBody::Check { .. });
+    let automatic = |n: NodeId| {
+        matches!(
+            nodes[n].body,
+            NodeBody::Decide { .. } | NodeBody::Check { .. }
+        )
+    };
     // Iterative DFS with colours: 0 new, 1 on the stack, 2 done.
     let mut colour = vec![0u8; nodes.len()];
     let mut reported = BTreeSet::new();

@@ -55,9 +55,12 @@ impl Knowledge {
     /// The provider that serves an address's domain, by domain list.
     pub fn provider_for_domain(&self, domain: &str) -> Option<&Provider> {
         let domain = domain.trim_end_matches('.').to_ascii_lowercase();
-        self.providers
-            .iter()
-            .find(|provider| provider.domains.iter().any(|d| d.eq_ignore_ascii_case(&domain)))
+        self.providers.iter().find(|provider| {
+            provider
+                .domains
+                .iter()
+                .any(|d| d.eq_ignore_ascii_case(&domain))
+        })
     }
 
     /// The cause a terminal node concludes, if any.

@@ -295,7 +295,12 @@ mod tests {
     #[test]
     fn yaml_1_1_booleans_stay_strings_where_strings_are_expected() {
         let branch: RawBranch = parse("when: {client.smtp_auth: off}\nnext: x\n").expect("parses");
-        let values: Vec<_> = branch.when.value.into_values().flat_map(OneOrMany::into_vec).collect();
+        let values: Vec<_> = branch
+            .when
+            .value
+            .into_values()
+            .flat_map(OneOrMany::into_vec)
+            .collect();
         assert_eq!(values, ["off"]);
         let choice: RawChoice = parse("value: no\nlabel: No\nnext: x\n").expect("parses");
         assert_eq!(choice.value.value, "no");
@@ -310,7 +315,8 @@ mod tests {
 
     #[test]
     fn unknown_fields_are_rejected_with_a_position() {
-        let error = parse::<RawChoice>("value: a\nlabel: b\nnext: c\nnxet: d\n").expect_err("rejects");
+        let error =
+            parse::<RawChoice>("value: a\nlabel: b\nnext: c\nnxet: d\n").expect_err("rejects");
         let location = error.location().expect("has a location");
         assert_eq!(location.line(), 4);
     }
