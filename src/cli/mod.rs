@@ -11,6 +11,8 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::exit;
 
+mod check;
+
 const EXAMPLES: &str = "\
 Examples:
   relaydoc                                   start the wizard
@@ -73,6 +75,8 @@ pub enum ColorWhen {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Live checks against a mail server: SMTP ports, login, relay, POP-before-SMTP, sending
+    Check(check::CheckArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout
     #[command(
         after_help = "Example:\n  relaydoc completions bash > ~/.local/share/bash-completion/completions/relaydoc"
@@ -91,6 +95,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         None => ExitCode::SUCCESS,
+        Some(Command::Check(args)) => check::run(args, &cli.global),
         Some(Command::Completions { shell }) => {
             let mut command = Cli::command();
             clap_complete::generate(shell, &mut command, "relaydoc", &mut std::io::stdout());

@@ -17,16 +17,34 @@ use crate::checks::{CheckReport, Status};
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
     pub id: &'static str,
+    /// `problem` counts against the check's status; `info` explains without blaming.
+    pub severity: Severity,
     /// A cause id from DESIGN.md.
     pub cause: Option<&'static str>,
     pub message: String,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Problem,
+    Info,
+}
+
 fn finding(id: &'static str, cause: Option<&'static str>, message: impl Into<String>) -> Finding {
     Finding {
         id,
+        severity: Severity::Problem,
         cause,
         message: message.into(),
+    }
+}
+
+/// A finding that explains a possible relay denial without being wrong in itself.
+fn info(id: &'static str, cause: Option<&'static str>, message: impl Into<String>) -> Finding {
+    Finding {
+        severity: Severity::Info,
+        ..finding(id, cause, message)
     }
 }
 
@@ -269,7 +287,7 @@ fn connection_findings(dialogue: &Dialogue, findings: &mut Vec<Finding>) {
     let auth_before = before.is_some_and(Capabilities::offers_auth);
     let auth_after = after.is_some_and(Capabilities::offers_auth);
     if before.is_some() && after.is_some() && auth_after && !auth_before {
-        findings.push(finding(
+        findings.push(info(
             "auth-only-after-tls",
             Some("tls-required-for-auth"),
             "the server offers AUTH only after STARTTLS: a mail client set to no encryption \
@@ -340,7 +358,7 @@ pub async fn probe_dialogue(endpoint: &Endpoint, options: &Options) -> Dialogue 
 fn probe_status(dialogue: &Dialogue, findings: &[Finding]) -> Status {
     if dialogue.error.is_some() {
         Status::Error
-    } else if findings.is_empty() {
+    } else if findings.iter().all(|f| f.severity == Severity::Info) {
         Status::Ok
     } else {
         Status::Problem
@@ -848,16 +866,20 @@ pub async fn relay_check(request: &RelayRequest, options: &Options) -> CheckRepo
             ));
             status = Status::Problem;
         }
-        "rejected-554" | "deferred-454" if authed.is_none() => findings.push(finding(
-            "relay-needs-login",
-            Some(if plain_verdict == "deferred-454" {
-                "temporary-relay-deferral"
-            } else {
-                "client-auth-off"
-            }),
-            "this is the \"Relay access denied\" a client gets when it does not log in; run \
-             again with --user to prove that logging in fixes it",
-        )),
+        "rejected-554" | "deferred-454" if authed.is_none() => {
+            // The user's error, reproduced: that is the finding this check exists for.
+            status = Status::Problem;
+            findings.push(finding(
+                "relay-needs-login",
+                Some(if plain_verdict == "deferred-454" {
+                    "temporary-relay-deferral"
+                } else {
+                    "client-auth-off"
+                }),
+                "this is the \"Relay access denied\" a client gets when it does not log in; \
+                 run again with --user to prove that logging in fixes it",
+            ));
+        }
         _ => {}
     }
     if let Some(authed) = &authed {
@@ -874,7 +896,7 @@ pub async fn relay_check(request: &RelayRequest, options: &Options) -> CheckRepo
             ));
             if verdict == "accepted" {
                 if plain_verdict != "accepted" {
-                    findings.push(finding(
+                    findings.push(info(
                         "login-fixes-relay",
                         Some("client-auth-off"),
                         "logging in fixes it: turn on \"outgoing server requires \
@@ -1001,7 +1023,7 @@ pub async fn pop_before_smtp_check(
         facts.insert("pop_before_smtp".into(), pop_before_smtp.into());
         if pop_before_smtp == "yes" {
             facts.insert("account.auth_scheme".into(), "pop-before-smtp".into());
-            findings.push(finding(
+            findings.push(info(
                 "pop-before-smtp",
                 Some("pop-before-smtp-expired"),
                 "the server lets this address send for a while after a POP3 login \
