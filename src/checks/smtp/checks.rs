@@ -599,20 +599,38 @@ async fn authenticate_in(
         None => Mechanism::choose(&offered, dialogue.encrypted()),
     };
     let Some(chosen) = chosen.filter(|_| !offered.is_empty()) else {
-        findings.push(finding(
-            "auth-not-offered",
-            Some("server-sasl-disabled"),
-            if offered.is_empty() {
+        // No AUTH on a plain connection that could be upgraded: the server keeps AUTH for
+        // encrypted sessions (Postfix smtpd_tls_auth_only), which is a client-side fix.
+        let tls_would_help = !dialogue.encrypted()
+            && dialogue
+                .ehlo_before_tls
+                .as_ref()
+                .is_some_and(|g| g.capabilities.starttls);
+        let (cause, message) = if !offered.is_empty() {
+            (
+                None,
+                format!(
+                    "the server offers only {}, which relaydoc does not speak",
+                    offered.join(" ")
+                ),
+            )
+        } else if tls_would_help {
+            (
+                Some("tls-required-for-auth"),
+                String::from(
+                    "the server offers no AUTH without encryption: the mail client must use \
+                     STARTTLS (or TLS on 465) to log in",
+                ),
+            )
+        } else {
+            (
+                Some("server-sasl-disabled"),
                 String::from(
                     "the server offers no AUTH on this connection: it cannot check a password here",
-                )
-            } else {
-                format!(
-                    "the server offers only {} , which relaydoc does not speak",
-                    offered.join(" ")
-                )
-            },
-        ));
+                ),
+            )
+        };
+        findings.push(finding("auth-not-offered", cause, message));
         return Ok(false);
     };
     match session.authenticate(chosen, user, password).await {
