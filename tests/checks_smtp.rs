@@ -30,7 +30,8 @@ const OUTSIDE: &str = "someone@example.org";
 
 fn options(lab: &Lab) -> Options {
     Options {
-        limits: Limits::with_timeout(Duration::from_secs(10)),
+        // Above Dovecot's longest login penalty (15 s), so a slow answer is never a timeout.
+        limits: Limits::with_timeout(Duration::from_secs(20)),
         trust: Trust::from_ca_file(&lab.ca_file()).expect("lab CA"),
         helo_name: String::from("client.example.test"),
     }
@@ -246,7 +247,11 @@ async fn wrong_password_gets_535() {
         return;
     };
     let report = auth_check(
-        &auth(v4(2587, Security::Starttls), ALICE, "not-the-password"),
+        &auth(
+            from_fresh_address(v4(2587, Security::Starttls)),
+            ALICE,
+            "not-the-password",
+        ),
         &options(&lab),
     )
     .await;
@@ -360,9 +365,13 @@ async fn mynetworks_source_relays_without_login() {
     assert!(causes(&report).contains("open-relay"));
 }
 
-/// A source address no other test (or earlier run against the same lab) has used: the
-/// POP-before-SMTP map keeps every address until the lab restarts.
+/// A source address no other test (or earlier run against the same lab) has used. Two lab
+/// features remember client addresses: the POP-before-SMTP map keeps every address until the
+/// lab restarts, and Dovecot slows down every login from an address with recent failures
+/// (up to 15 s). Tests that log in with a wrong password, or test POP-before-SMTP, use one.
 fn fresh_source_address() -> IpAddr {
+    use std::sync::atomic::{AtomicU8, Ordering};
+    static NEXT: AtomicU8 = AtomicU8::new(1);
     let pid = std::process::id();
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -371,10 +380,15 @@ fn fresh_source_address() -> IpAddr {
     let octets = [
         127,
         100 + (pid % 100) as u8,
-        1 + ((pid / 100) % 250) as u8,
+        NEXT.fetch_add(1, Ordering::Relaxed).max(1),
         1 + (nanos % 250) as u8,
     ];
     IpAddr::from(octets)
+}
+
+fn from_fresh_address(mut endpoint: Endpoint) -> Endpoint {
+    endpoint.local_ip = Some(fresh_source_address());
+    endpoint
 }
 
 #[tokio::test]
@@ -453,7 +467,11 @@ async fn send_stops_before_sending_when_the_login_fails() {
         return;
     };
     let request = SendRequest {
-        auth: auth(v4(2587, Security::Starttls), ALICE, "wrong"),
+        auth: auth(
+            from_fresh_address(v4(2587, Security::Starttls)),
+            ALICE,
+            "wrong",
+        ),
         from: ALICE.into(),
         to: "bob@example.test".into(),
         ca_file: Some(lab.ca_file()),
@@ -776,7 +794,10 @@ fn canary_password_never_leaks_from_the_cli() {
     for args in runs {
         for via_stdin in [false, true] {
             let mut command = relaydoc(home.path());
-            command.args(&args);
+            command
+                .args(&args)
+                .arg("--source-address")
+                .arg(fresh_source_address().to_string());
             if via_stdin {
                 command
                     .arg("--password-stdin")
@@ -821,14 +842,21 @@ async fn canary_password_never_leaks_from_reports() {
     let needles = encodings_of(&canary, ALICE);
     let mut reports: Vec<CheckReport> = Vec::new();
     for mechanism in [Mechanism::Plain, Mechanism::Login, Mechanism::CramMd5] {
-        let mut request = auth(v4(2587, Security::Starttls), ALICE, &canary);
+        let mut request = auth(
+            from_fresh_address(v4(2587, Security::Starttls)),
+            ALICE,
+            &canary,
+        );
         request.mechanism = Some(mechanism);
         assert_no_canary("AuthRequest Debug", &format!("{request:?}"), &needles);
         reports.push(auth_check(&request, &options(&lab)).await);
     }
     reports.push(
         relay_check(
-            &relay(v4(2525, Security::Starttls), Some((ALICE, &canary))),
+            &relay(
+                from_fresh_address(v4(2525, Security::Starttls)),
+                Some((ALICE, &canary)),
+            ),
             &options(&lab),
         )
         .await,

@@ -18,8 +18,9 @@ if ! "$here/install.sh" >&2; then
     exit 1
 fi
 if ! "$here/start.sh" >&2; then
+    # start.sh stops whatever it started itself; a lab that was already running
+    # belongs to someone else and is left alone.
     echo "run-with-lab.sh: the lab could not start (see above); not running: $*" >&2
-    "$here/stop.sh" >&2 || true
     exit 1
 fi
 
