@@ -86,7 +86,7 @@ impl Trust {
     pub(crate) fn client_config(
         &self,
         mode: TrustMode,
-    ) -> Result<(rustls::ClientConfig, Arc<Mutex<Option<CertVerdict>>>), rustls::Error> {
+    ) -> Result<(rustls::ClientConfig, VerdictSlot), rustls::Error> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let inner =
             WebPkiServerVerifier::builder_with_provider(self.roots.clone(), provider.clone())
@@ -106,6 +106,9 @@ impl Trust {
         Ok((config, verdict))
     }
 }
+
+/// Where a connection's verifier leaves its verdict for the code that reports it.
+pub(crate) type VerdictSlot = Arc<Mutex<Option<CertVerdict>>>;
 
 /// What verification said about the server's certificate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -170,7 +173,7 @@ impl CertVerdict {
 struct RecordingVerifier {
     inner: Arc<WebPkiServerVerifier>,
     mode: TrustMode,
-    verdict: Arc<Mutex<Option<CertVerdict>>>,
+    verdict: VerdictSlot,
 }
 
 impl ServerCertVerifier for RecordingVerifier {
