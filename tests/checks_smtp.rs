@@ -63,6 +63,7 @@ fn relay(endpoint: Endpoint, user: Option<(&str, &str)>) -> RelayRequest {
         credentials: user.map(|(u, p)| (u.to_string(), password(p))),
         mechanism: None,
         allow_plaintext: false,
+        login_only: false,
     }
 }
 

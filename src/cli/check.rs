@@ -133,6 +133,9 @@ pub struct RelayArgs {
     /// Also test with login as this user
     #[arg(long, value_name = "USER")]
     pub user: Option<String>,
+    /// With --user: test only with login (one connection instead of two)
+    #[arg(long, requires = "user")]
+    pub login_only: bool,
     #[command(flatten)]
     pub password: PasswordArgs,
 }
@@ -254,6 +257,7 @@ async fn run_async(args: CheckArgs, global: &super::GlobalArgs) -> Result<ExitCo
                 credentials,
                 mechanism: a.password.mechanism,
                 allow_plaintext: a.password.allow_plaintext_auth,
+                login_only: a.login_only,
             };
             Ok(print(
                 &smtp::relay_check(&request, &options).await,
@@ -284,6 +288,7 @@ async fn run_async(args: CheckArgs, global: &super::GlobalArgs) -> Result<ExitCo
                     credentials: None,
                     mechanism: None,
                     allow_plaintext: false,
+                    login_only: false,
                 },
                 pop3,
                 user: a.user.clone(),

@@ -743,6 +743,9 @@ pub struct RelayRequest {
     pub credentials: Option<(String, Secret)>,
     pub mechanism: Option<Mechanism>,
     pub allow_plaintext: bool,
+    /// Skip the attempt without login (when credentials are given): one connection instead
+    /// of two, for someone who already knows the unauthenticated answer.
+    pub login_only: bool,
 }
 
 /// What RCPT TO said about relaying.
@@ -841,6 +844,7 @@ fn relay_words(verdict: &str, rcpt: Option<&Reply>) -> String {
              not succeed until it logs in"
         ),
         "refused-at-mail" => String::from("the server refused MAIL FROM already"),
+        "not-tested" => String::from("not tested"),
         _ => format!("refused: {said}"),
     }
 }
@@ -857,7 +861,11 @@ struct RelayDetails<'a> {
 /// `check relay HOST --from A --to B [--user U]`.
 pub async fn relay_check(request: &RelayRequest, options: &Options) -> CheckReport {
     let mut findings = Vec::new();
-    let plain = relay_attempt(request, options, false, &mut findings).await;
+    let plain = if request.login_only && request.credentials.is_some() {
+        Dialogue::new(&request.endpoint)
+    } else {
+        relay_attempt(request, options, false, &mut findings).await
+    };
     let authed = if request.credentials.is_some() && plain.error.is_none() {
         Some(relay_attempt(request, options, true, &mut findings).await)
     } else {

@@ -98,11 +98,16 @@ impl Trust {
             mode,
             verdict: verdict.clone(),
         };
-        let config = rustls::ClientConfig::builder_with_provider(provider)
+        let mut config = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()?
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(verifier))
             .with_no_client_auth();
+        // A probe never resumes a session. Without resumption the client does not offer
+        // psk_key_exchange_modes, so TLS 1.3 servers send no session tickets after the
+        // handshake; with tickets, a server that writes them and then the EHLO reply without
+        // TCP_NODELAY waits for our delayed ACK (about 40 ms on Linux) on every probe.
+        config.resumption = rustls::client::Resumption::disabled();
         Ok((config, verdict))
     }
 }
