@@ -419,3 +419,60 @@ async fn data_injected_before_tls_is_refused() {
     assert_eq!((phase.as_str(), kind.as_str()), ("tls", "protocol"));
     assert!(message.contains("before the TLS handshake"), "{message}");
 }
+
+#[tokio::test]
+async fn helo_fallback_when_ehlo_is_unknown() {
+    // An ancient server: EHLO is "command unrecognized", HELO works.
+    let addr = serve(|stream| async move {
+        let mut reader = BufReader::new(stream);
+        let _ = reader.get_mut().write_all(b"220 old-mx SMTP\r\n").await;
+        while let Some(command) = read_command(&mut reader).await {
+            let answer: &[u8] = if command.starts_with("EHLO") {
+                b"502 5.5.2 Error: command not recognized\r\n"
+            } else if command.starts_with("HELO") {
+                b"250 old-mx\r\n"
+            } else {
+                let _ = reader.get_mut().write_all(b"221 bye\r\n").await;
+                break;
+            };
+            if reader.get_mut().write_all(answer).await.is_err() {
+                break;
+            }
+        }
+    })
+    .await;
+    let report = guarded(probe_check(&endpoint(addr, Security::Starttls), &options())).await;
+    assert_eq!(report.status, Status::Problem, "{:#}", report.details);
+    let greeting = &report.details["dialogue"]["ehlo_before_tls"];
+    assert_eq!(greeting["verb"], "HELO");
+    assert_eq!(greeting["capabilities"]["greeting"], "old-mx");
+    assert_eq!(report.facts["server.auth_offered"], "no");
+    assert_eq!(report.facts["server.starttls_offered"], "no");
+}
+
+#[test]
+fn cli_timeout_option_bounds_every_step() {
+    // The real binary against a server that accepts and never speaks: --timeout 0.5 must end
+    // it as a banner timeout with exit code 3 and a JSON error, whatever the default is.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let holder = std::thread::spawn(move || {
+        let accepted = listener.accept();
+        std::thread::sleep(Duration::from_secs(3));
+        drop(accepted);
+    });
+    let home = tempfile::tempdir().expect("home");
+    let output = assert_cmd::Command::cargo_bin("relaydoc")
+        .expect("binary")
+        .env("HOME", home.path())
+        .args(["--timeout", "0.5", "check", "smtp", "127.0.0.1", "--json"])
+        .args(["--port", &port.to_string(), "--security", "none"])
+        .timeout(GUARD)
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(3), "{output:?}");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(report["details"]["error"]["phase"], "banner");
+    assert_eq!(report["details"]["error"]["kind"], "timeout");
+    let _ = holder.join();
+}
