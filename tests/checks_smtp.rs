@@ -872,3 +872,62 @@ async fn canary_password_never_leaks_from_reports() {
         assert_no_canary("report Debug", &format!("{report:?}"), &needles);
     }
 }
+
+#[test]
+fn cli_asks_for_the_password_on_a_terminal_without_echo() {
+    let Some(lab) = mail_lab("cli_asks_for_the_password_on_a_terminal_without_echo") else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("home");
+    let canary = format!("prompted-{}-Kp4", std::process::id());
+    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("relaydoc"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .env("TERM", "xterm")
+        .env("NO_COLOR", "1")
+        .args([
+            "check",
+            "auth",
+            "127.0.0.1",
+            "--port",
+            "2587",
+            "--user",
+            ALICE,
+        ])
+        .arg("--source-address")
+        .arg(fresh_source_address().to_string())
+        .arg("--ca-file")
+        .arg(lab.ca_file());
+    let mut session = rexpect::session::spawn_command(command, Some(30_000)).expect("pty");
+    session.exp_string("Password for").expect("prompt");
+    session.send_line(&canary).expect("type");
+    let rest = session.exp_eof().expect("end");
+    assert!(rest.contains("check auth: PROBLEM"), "{rest}");
+    assert!(rest.contains("535"), "{rest}");
+    // The hidden prompt never echoes what was typed.
+    assert!(!rest.contains(&canary), "{rest}");
+}
+
+#[tokio::test]
+async fn pop_before_smtp_with_pop3s_on_2995() {
+    let Some(lab) = mail_lab("pop_before_smtp_with_pop3s_on_2995") else {
+        return;
+    };
+    let source = fresh_source_address();
+    let mut smtp = v4(2531, Security::Starttls);
+    smtp.local_ip = Some(source);
+    let mut pop3 = v4(2995, Security::Tls);
+    pop3.local_ip = Some(source);
+    let request = PopBeforeSmtpRequest {
+        relay: relay(smtp, None),
+        pop3,
+        user: "bob@example.test".into(),
+        password: password("secret"),
+    };
+    let report = pop_before_smtp_check(&request, &options(&lab)).await;
+    assert_eq!(report.status, Status::Ok, "{source}: {:#}", report.details);
+    assert_eq!(fact(&report, "pop_before_smtp"), "yes");
+    assert_eq!(report.details["pop3"]["tls"]["certificate"], "valid");
+}

@@ -50,6 +50,8 @@ pub enum CheckCommand {
     PopBeforeSmtp(PopBeforeSmtpArgs),
     /// Log in and send one short test message (opt-in: this really sends mail)
     Send(SendArgs),
+    // The DNS checks (mx, host, srv, dnsbl) live in check_dns.rs and join here as
+    // `#[command(flatten)] Dns(super::check_dns::DnsCheck)` when that module is merged.
 }
 
 /// Where and how to connect; shared by every SMTP check.
