@@ -476,3 +476,33 @@ fn cli_timeout_option_bounds_every_step() {
     assert_eq!(report["details"]["error"]["kind"], "timeout");
     let _ = holder.join();
 }
+
+#[tokio::test]
+async fn total_bytes_are_bounded_across_replies() {
+    // Each reply is within the line and line-count limits; together they exceed the
+    // connection's byte budget (lowered here so the test stays small).
+    let addr = serve(|stream| async move {
+        let mut reader = BufReader::new(stream);
+        let mut banner = Vec::new();
+        for _ in 0..20 {
+            banner.extend_from_slice(b"220-");
+            banner.extend(std::iter::repeat_n(b'x', 1000));
+            banner.extend_from_slice(b"\r\n");
+        }
+        banner.extend_from_slice(b"220 ready\r\n");
+        let _ = reader.get_mut().write_all(&banner).await;
+        while read_command(&mut reader).await.is_some() {}
+    })
+    .await;
+    let options = Options {
+        limits: Limits {
+            max_total_bytes: 10_000,
+            ..Limits::with_timeout(STEP)
+        },
+        ..options()
+    };
+    let report = guarded(probe_check(&endpoint(addr, Security::None), &options)).await;
+    let (phase, kind, message) = error_of(&report);
+    assert_eq!((phase.as_str(), kind.as_str()), ("banner", "protocol"));
+    assert!(message.contains("more than 10000 bytes"), "{message}");
+}
