@@ -640,6 +640,29 @@ mod tests {
     }
 
     #[test]
+    fn check_arguments_are_consistent() {
+        use clap::CommandFactory;
+        crate::cli::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn password_is_never_an_argument() {
+        use clap::CommandFactory;
+        let command = crate::cli::Cli::command();
+        let check = command.find_subcommand("check").expect("check");
+        for sub in check.get_subcommands() {
+            for arg in sub.get_arguments() {
+                let long = arg.get_long().unwrap_or_default();
+                assert!(
+                    !long.contains("password") || long == "password-stdin",
+                    "{} takes --{long}",
+                    sub.get_name()
+                );
+            }
+        }
+    }
+
+    #[test]
     fn bracketed_ipv6_hosts_are_bare_for_tls() {
         assert_eq!(bare_host("[::1]"), "::1");
         assert_eq!(bare_host("::1"), "::1");
