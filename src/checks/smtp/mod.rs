@@ -26,9 +26,13 @@
 //! | `auth.mechanism`, `auth.code` | the mechanism used, the final reply code |
 //! | `relay.unauthenticated`, `relay.authenticated` | accepted · rejected-554 · deferred-454 · rejected-other · deferred-other · refused-at-mail · not-tested |
 //! | `relay.code` | the RCPT reply code of the last attempt |
+//! | `relay.after_pop3` | the relay verdict right after the POP3 login (same values) |
 //! | `pop_before_smtp` | yes · no · unknown |
 //! | `pop3.login` | ok · failed |
 //! | `send.result` | sent · refused |
+//!
+//! `rejected-554` is what Postfix's `reject_unauth_destination` answers; `deferred-454` is its
+//! built-in default `defer_unauth_destination` (since 2.10), or any 554 under `soft_bounce`.
 
 pub mod conn;
 pub mod ehlo;
