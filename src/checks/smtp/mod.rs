@@ -2,7 +2,7 @@
 //! AUTH test (`check auth`), the relay test (`check relay`), POP-before-SMTP and the send test.
 //!
 //! Each check takes socket addresses (never resolving names itself), runs within
-//! [`conn::Limits`], and returns a [`CheckReport`]. "The server said 554" is a finding (status
+//! [`conn::Limits`], and returns a [`CheckReport`](crate::checks::CheckReport). "The server said 554" is a finding (status
 //! `problem`); status `error` means the check could not run, and `details.error.phase` names
 //! where it stopped. Transcripts mask every AUTH payload.
 //!
