@@ -931,3 +931,30 @@ async fn pop_before_smtp_with_pop3s_on_2995() {
     assert_eq!(fact(&report, "pop_before_smtp"), "yes");
     assert_eq!(report.details["pop3"]["tls"]["certificate"], "valid");
 }
+
+#[test]
+fn cli_probes_ipv6_with_brackets() {
+    let Some(lab) = mail_lab("cli_probes_ipv6_with_brackets") else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("home");
+    let output = relaydoc(home.path())
+        .args([
+            "check",
+            "smtp",
+            "[::1]",
+            "--port",
+            "2465",
+            "--security",
+            "tls",
+        ])
+        .args(["--json", "--ca-file"])
+        .arg(lab.ca_file())
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let report = json(&output);
+    assert_eq!(report["facts"]["client.security"], "tls");
+    assert_eq!(report["facts"]["tls.certificate"], "valid");
+    assert_eq!(report["details"]["dialogue"]["address"], "[::1]:2465");
+}

@@ -105,8 +105,9 @@ async fn hold_silently(stream: TcpStream) {
 async fn stall_at_banner_times_out_in_banner() {
     let addr = serve(hold_silently).await;
     let report = guarded(probe_check(&endpoint(addr, Security::None), &options())).await;
-    let (phase, kind, _) = error_of(&report);
+    let (phase, kind, message) = error_of(&report);
     assert_eq!((phase.as_str(), kind.as_str()), ("banner", "timeout"));
+    assert!(message.contains("--security tls"), "{message}");
     assert_eq!(report.facts["server.reachable"], "no");
 }
 

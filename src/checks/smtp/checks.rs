@@ -128,7 +128,18 @@ async fn establish(
 ) -> Option<Session> {
     let (mut session, banner) = match Session::open(endpoint, options, mode).await {
         Ok(opened) => opened,
-        Err((error, evidence)) => {
+        Err((mut error, evidence)) => {
+            // A silent server on a plain connection is often an implicit-TLS port (465)
+            // waiting for our TLS hello while we wait for its banner.
+            if error.phase == Phase::Banner
+                && error.kind == ErrorKind::Timeout
+                && endpoint.security != Security::Tls
+            {
+                error.message.push_str(
+                    "; a server that stays silent may expect TLS from the first byte \
+                     (port 465): try --security tls",
+                );
+            }
             dialogue.fail(error, evidence);
             return None;
         }
