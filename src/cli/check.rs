@@ -502,7 +502,7 @@ fn human(report: &CheckReport, with_transcript: bool) -> String {
                 Some(cause) => {
                     let _ = writeln!(
                         text,
-                        "  - {} [cause: {cause}]",
+                        "  - {} [points to: {cause}]",
                         sanitize::single_line(&message)
                     );
                 }
@@ -560,10 +560,17 @@ fn collect_findings(value: &serde_json::Value, out: &mut Vec<(String, Option<Str
                     for item in child.as_array().into_iter().flatten() {
                         let message = item.get("message").and_then(|m| m.as_str());
                         let cause = item.get("cause").and_then(|c| c.as_str());
+                        // Notes explain without blaming the server; say so in the text.
+                        let note = item.get("severity").and_then(|s| s.as_str()) == Some("info");
                         if let Some(message) = message
-                            && !out.iter().any(|(m, _)| m == message)
+                            && !out.iter().any(|(m, _)| m.ends_with(message))
                         {
-                            out.push((message.to_string(), cause.map(str::to_string)));
+                            let shown = if note {
+                                format!("note: {message}")
+                            } else {
+                                message.to_string()
+                            };
+                            out.push((shown, cause.map(str::to_string)));
                         }
                     }
                 } else {
