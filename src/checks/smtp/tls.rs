@@ -103,10 +103,7 @@ impl Trust {
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(verifier))
             .with_no_client_auth();
-        // A probe never resumes a session. Without resumption the client does not offer
-        // psk_key_exchange_modes, so TLS 1.3 servers send no session tickets after the
-        // handshake; with tickets, a server that writes them and then the EHLO reply without
-        // TCP_NODELAY waits for our delayed ACK (about 40 ms on Linux) on every probe.
+        // A probe never resumes a session: each one should see the server as a new client does.
         config.resumption = rustls::client::Resumption::disabled();
         Ok((config, verdict))
     }
