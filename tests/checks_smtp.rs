@@ -958,3 +958,29 @@ fn cli_probes_ipv6_with_brackets() {
     assert_eq!(report["facts"]["tls.certificate"], "valid");
     assert_eq!(report["details"]["dialogue"]["address"], "[::1]:2465");
 }
+
+#[tokio::test]
+async fn forcing_auth_before_tls_reproduces_503_and_530() {
+    let Some(lab) = mail_lab("forcing_auth_before_tls_reproduces_503_and_530") else {
+        return;
+    };
+    // What a mail client set to "no encryption" but "PLAIN login" gets from each port.
+    for (port, code, result, cause) in [
+        (2525, "503", "not-enabled", "server-sasl-disabled"),
+        (2587, "530", "tls-required", "tls-required-for-auth"),
+    ] {
+        let mut request = auth(v4(port, Security::None), ALICE, "password");
+        request.allow_plaintext = true;
+        request.mechanism = Some(Mechanism::Plain);
+        let report = auth_check(&request, &options(&lab)).await;
+        assert_eq!(
+            report.status,
+            Status::Problem,
+            "{port}: {:#}",
+            report.details
+        );
+        assert_eq!(fact(&report, "auth.code"), code, "{port}");
+        assert_eq!(fact(&report, "auth.result"), result, "{port}");
+        assert!(causes(&report).contains(cause), "{port}");
+    }
+}

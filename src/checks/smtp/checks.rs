@@ -605,11 +605,24 @@ async fn authenticate_in(
         ));
         return Err(());
     }
+    // A mechanism the user insists on is tried even when the server does not announce it:
+    // that reproduces what a misconfigured mail client gets (503, 530, 504).
     let chosen = match mechanism {
-        Some(wanted) => Some(wanted),
-        None => Mechanism::choose(&offered, dialogue.encrypted()),
+        Some(wanted) => {
+            if !offered
+                .iter()
+                .any(|o| o.eq_ignore_ascii_case(wanted.as_str()))
+            {
+                session.note(&format!(
+                    "the server did not offer {}; trying it anyway, as a mail client set to it would",
+                    wanted.as_str()
+                ));
+            }
+            Some(wanted)
+        }
+        None => Mechanism::choose(&offered, dialogue.encrypted()).filter(|_| !offered.is_empty()),
     };
-    let Some(chosen) = chosen.filter(|_| !offered.is_empty()) else {
+    let Some(chosen) = chosen else {
         // No AUTH on a plain connection that could be upgraded: the server keeps AUTH for
         // encrypted sessions (Postfix smtpd_tls_auth_only), which is a client-side fix.
         let tls_would_help = !dialogue.encrypted()
@@ -1084,4 +1097,90 @@ pub async fn pop_before_smtp_check(
         after: after.as_ref(),
     };
     report("pop-before-smtp", status, facts, to_json(&details))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::smtp::reply::parse_reply;
+
+    #[test]
+    fn auth_replies_are_explained_and_mapped_to_causes() {
+        let cases = [
+            ("235 2.7.0 Authentication successful", "ok", None),
+            (
+                "535 5.7.8 Error: authentication failed",
+                "failed",
+                Some("wrong-credentials"),
+            ),
+            (
+                "534 5.7.9 Please log in with your web browser",
+                "mechanism-rejected",
+                Some("auth-method-changed"),
+            ),
+            (
+                "530 5.7.0 Must issue a STARTTLS command first",
+                "tls-required",
+                Some("tls-required-for-auth"),
+            ),
+            (
+                "538 5.7.11 Encryption required",
+                "tls-required",
+                Some("tls-required-for-auth"),
+            ),
+            (
+                "503 5.5.1 Error: authentication not enabled",
+                "not-enabled",
+                Some("server-sasl-disabled"),
+            ),
+            (
+                "504 5.5.4 Unrecognized authentication type",
+                "mechanism-rejected",
+                None,
+            ),
+            (
+                "454 4.7.0 Temporary authentication failure",
+                "temporary-failure",
+                None,
+            ),
+            ("500 5.5.2 what", "other", None),
+        ];
+        for (text, result, cause) in cases {
+            let reply = parse_reply(text).expect("reply");
+            let (got_result, got_cause, words) = auth_result(&reply);
+            assert_eq!((got_result, got_cause), (result, cause), "{text}");
+            assert!(!words.is_empty());
+        }
+    }
+
+    #[test]
+    fn relay_verdicts_follow_the_rcpt_reply() {
+        let endpoint = Endpoint {
+            host: String::from("mx"),
+            addr: std::net::SocketAddr::from(([127, 0, 0, 1], 25)),
+            security: Security::None,
+            local_ip: None,
+        };
+        let mut dialogue = Dialogue::new(&endpoint);
+        assert_eq!(relay_verdict(&dialogue), "not-tested");
+        dialogue.mail = parse_reply("250 2.1.0 Ok").ok();
+        for (rcpt, verdict) in [
+            ("250 2.1.5 Ok", "accepted"),
+            (
+                "554 5.7.1 <x@example.org>: Relay access denied",
+                "rejected-554",
+            ),
+            (
+                "454 4.7.1 <x@example.org>: Relay access denied",
+                "deferred-454",
+            ),
+            ("450 4.2.0 greylisted", "deferred-other"),
+            ("550 5.7.1 relay not permitted", "rejected-other"),
+        ] {
+            dialogue.rcpt = parse_reply(rcpt).ok();
+            assert_eq!(relay_verdict(&dialogue), verdict, "{rcpt}");
+        }
+        dialogue.mail = parse_reply("530 5.7.0 Must issue a STARTTLS command first").ok();
+        assert_eq!(relay_verdict(&dialogue), "refused-at-mail");
+    }
 }
