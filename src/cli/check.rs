@@ -100,7 +100,8 @@ pub struct PasswordArgs {
     #[arg(long)]
     pub allow_plaintext_auth: bool,
 
-    /// Login method to use (default: the best one the server offers)
+    /// Login method to use (default: the best one the server offers); one you name is tried
+    /// even when the server does not announce it, to reproduce what a mail client set to it gets
     #[arg(long, value_enum, value_name = "MECH")]
     pub mechanism: Option<Mechanism>,
 }
