@@ -3,6 +3,9 @@
 #[test]
 fn bundled_knowledge_is_valid() {
     if let Err(problems) = relaydoc::knowledge::bundled() {
-        panic!("bundled knowledge has {} problems:\n{problems}", problems.len());
+        panic!(
+            "bundled knowledge has {} problems:\n{problems}",
+            problems.len()
+        );
     }
 }
