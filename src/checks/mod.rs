@@ -5,6 +5,8 @@
 //! status `error` means only that the check could not run (timeout, network, TLS, protocol),
 //! and the report names the phase that failed.
 
+pub mod smtp;
+
 use std::collections::BTreeMap;
 
 pub mod dns;

@@ -114,7 +114,8 @@ struct Output {
     human: String,
 }
 
-pub fn run(cmd: DnsCheck, global: &super::GlobalArgs) -> ExitCode {
+/// Runs one DNS check on the caller's async runtime (`check::run` provides it).
+pub async fn run(cmd: DnsCheck, global: &super::GlobalArgs) -> ExitCode {
     let json = cmd.json();
     let name = cmd.name();
     let (request, settings) = match validate(cmd, global) {
@@ -124,18 +125,8 @@ pub fn run(cmd: DnsCheck, global: &super::GlobalArgs) -> ExitCode {
             return exit::code(exit::BAD_INPUT);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("relaydoc: cannot start the async runtime: {error}");
-            return exit::code(exit::CHECK_ERROR);
-        }
-    };
     let progress = Progress::show(json, &settings);
-    let output = runtime.block_on(execute(request, settings, name));
+    let output = execute(request, settings, name).await;
     drop(progress);
     print(&output, json)
 }

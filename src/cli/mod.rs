@@ -21,6 +21,8 @@ pub mod check_dns;
 
 mod explain;
 
+mod check;
+
 const EXAMPLES: &str = "\
 Examples:
   relaydoc                                   start the wizard
@@ -93,8 +95,8 @@ pub enum Command {
     Providers(catalogue::ListArgs),
     /// A mail client's steps, filled with your provider's settings
     Settings(catalogue::SettingsArgs),
-    /// Run a live check: DNS, blacklists, SMTP, AUTH, relay
-    Check(CheckDnsArgs),
+    /// Run a live check: DNS, blacklists, SMTP ports, login, relay, POP-before-SMTP, sending
+    Check(check::CheckArgs),
     /// Explain an error text, bounce message or log lines: relay denial or not, and why
     Explain(explain::ExplainArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout
@@ -110,13 +112,6 @@ pub enum Command {
     Man,
 }
 
-/// `relaydoc check …` until the integrator merges it with the SMTP checks in check.rs.
-#[derive(Debug, Args)]
-pub struct CheckDnsArgs {
-    #[command(subcommand)]
-    pub command: check_dns::DnsCheck,
-}
-
 /// Parses the arguments and runs the command; the binary's whole body.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -127,7 +122,7 @@ pub fn main() -> ExitCode {
         Some(Command::Clients(args)) => catalogue::clients(args, &cli.global),
         Some(Command::Providers(args)) => catalogue::providers(args, &cli.global),
         Some(Command::Settings(args)) => catalogue::settings(args, &cli.global),
-        Some(Command::Check(args)) => check_dns::run(args.command, &cli.global),
+        Some(Command::Check(args)) => check::run(args, &cli.global),
         Some(Command::Explain(args)) => explain::run(&args, &cli.global),
         Some(Command::Completions { shell }) => {
             let mut command = Cli::command();

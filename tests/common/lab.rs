@@ -30,6 +30,30 @@ impl Lab {
     }
 }
 
+/// The mail part of the lab (Postfix + Dovecot) alone, for tests that use no DNS: the same
+/// skip-or-panic rule as [`lab`], without waiting for the DNS server.
+pub fn mail_lab(test: &str) -> Option<Lab> {
+    let dir = std::env::var_os("RELAYDOC_LAB_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/tmp/relaydoc-lab"));
+    let smtp_up = TcpStream::connect_timeout(
+        &SocketAddr::from(([127, 0, 0, 1], 2525)),
+        Duration::from_secs(2),
+    )
+    .is_ok();
+    if smtp_up {
+        return Some(Lab { dir });
+    }
+    let required = std::env::var("RELAYDOC_REQUIRE_LAB").is_ok_and(|v| v == "1");
+    assert!(
+        !required,
+        "{test}: the mail lab is required (RELAYDOC_REQUIRE_LAB=1) but smtp 127.0.0.1:2525 \
+         does not answer; start it with tests/lab/start.sh"
+    );
+    eprintln!("{test}: SKIPPED: the mail lab is not running (start it with tests/lab/start.sh)");
+    None
+}
+
 /// The lab, or `None` (with a message) when it is not running and not required.
 ///
 /// Panics when `RELAYDOC_REQUIRE_LAB=1` and the lab does not answer: in CI a missing lab must

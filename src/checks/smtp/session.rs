@@ -1,0 +1,408 @@
+//! One SMTP dialogue: banner, EHLO (with HELO fallback), STARTTLS, AUTH (PLAIN, LOGIN,
+//! CRAM-MD5), MAIL/RCPT/RSET/QUIT, on top of [`LineConn`]'s limits and transcript.
+
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Instant;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use serde::Serialize;
+
+use super::conn::{CheckError, ErrorKind, Evidence, Limits, LineConn, Phase};
+use super::ehlo::Capabilities;
+use super::reply::{Reply, ReplyBuilder, parse_line};
+use super::tls::{Trust, TrustMode};
+
+/// How the connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Security {
+    /// Plain SMTP, no TLS at all.
+    None,
+    /// Plain connect, then STARTTLS (ports 587 and 25).
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+}
+
+impl Security {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Security::None => "none",
+            Security::Starttls => "starttls",
+            Security::Tls => "tls",
+        }
+    }
+
+    /// The usual security of a well-known port: 465 implicit TLS, everything else STARTTLS.
+    pub fn for_port(port: u16) -> Security {
+        if port == 465 {
+            Security::Tls
+        } else {
+            Security::Starttls
+        }
+    }
+}
+
+/// Where to connect: the name (for TLS and for people) and the socket address (resolved by
+/// the caller, so tests and users choose exactly what is contacted).
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub host: String,
+    pub addr: SocketAddr,
+    pub security: Security,
+    /// Source address to connect from (POP-before-SMTP authorises by source address).
+    pub local_ip: Option<IpAddr>,
+}
+
+/// A password, kept out of Debug output, serialisation and transcripts.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: String) -> Secret {
+        Secret(value)
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(****)")
+    }
+}
+
+/// Settings every SMTP check shares.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub limits: Limits,
+    pub trust: Trust,
+    /// The name relaydoc gives in EHLO/HELO.
+    pub helo_name: String,
+}
+
+/// An SASL mechanism relaydoc can use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+pub enum Mechanism {
+    #[value(name = "PLAIN", alias = "plain")]
+    #[serde(rename = "PLAIN")]
+    Plain,
+    #[value(name = "LOGIN", alias = "login")]
+    #[serde(rename = "LOGIN")]
+    Login,
+    #[value(name = "CRAM-MD5", alias = "cram-md5")]
+    #[serde(rename = "CRAM-MD5")]
+    CramMd5,
+}
+
+impl Mechanism {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mechanism::Plain => "PLAIN",
+            Mechanism::Login => "LOGIN",
+            Mechanism::CramMd5 => "CRAM-MD5",
+        }
+    }
+
+    /// The mechanism to use among those offered. Over TLS, PLAIN (what mail clients use);
+    /// without TLS, CRAM-MD5 first, because it never sends the password itself.
+    pub fn choose(offered: &[String], encrypted: bool) -> Option<Mechanism> {
+        let order: &[Mechanism] = if encrypted {
+            &[Mechanism::Plain, Mechanism::Login, Mechanism::CramMd5]
+        } else {
+            &[Mechanism::CramMd5, Mechanism::Plain, Mechanism::Login]
+        };
+        order
+            .iter()
+            .copied()
+            .find(|m| offered.iter().any(|o| o.eq_ignore_ascii_case(m.as_str())))
+    }
+}
+
+/// What EHLO (or the HELO fallback) established.
+#[derive(Debug, Clone, Serialize)]
+pub struct Greeting {
+    /// "EHLO", or "HELO" when the server refused EHLO.
+    pub verb: &'static str,
+    pub reply: Reply,
+    pub capabilities: Capabilities,
+}
+
+/// An SMTP dialogue in progress.
+#[derive(Debug)]
+pub struct Session {
+    conn: LineConn,
+    host: String,
+}
+
+impl Session {
+    /// Connects (and for implicit TLS, handshakes) and reads the banner. The banner is
+    /// returned whatever its code: a 421 or 554 greeting is evidence, not a failure to run.
+    pub async fn open(
+        endpoint: &Endpoint,
+        options: &Options,
+        mode: TrustMode,
+    ) -> Result<(Session, Reply), (CheckError, Evidence)> {
+        let conn = LineConn::connect(endpoint.addr, endpoint.local_ip, options.limits).await?;
+        let mut session = Session {
+            conn,
+            host: endpoint.host.clone(),
+        };
+        if endpoint.security == Security::Tls
+            && let Err(error) = session
+                .conn
+                .start_tls(&endpoint.host, &options.trust, mode)
+                .await
+        {
+            return Err((error, session.into_evidence()));
+        }
+        match session.read_reply(Phase::Banner).await {
+            Ok(banner) => Ok((session, banner)),
+            Err(error) => Err((error, session.into_evidence())),
+        }
+    }
+
+    pub fn evidence(&self) -> &Evidence {
+        &self.conn.evidence
+    }
+
+    pub fn into_evidence(self) -> Evidence {
+        self.conn.evidence
+    }
+
+    pub fn tls(&self) -> Option<&super::tls::TlsInfo> {
+        self.conn.tls.as_ref()
+    }
+
+    pub fn is_tls(&self) -> bool {
+        self.conn.is_tls()
+    }
+
+    pub fn note(&mut self, text: &str) {
+        self.conn.note(text);
+    }
+
+    /// Reads one complete reply within the step deadline and the reply-size limits.
+    pub async fn read_reply(&mut self, phase: Phase) -> Result<Reply, CheckError> {
+        let since = Instant::now();
+        let deadline = self.conn.limits.step_timeout;
+        let result = tokio::time::timeout(deadline, self.read_reply_unbounded(phase)).await;
+        self.conn.record_step(phase, since);
+        match result {
+            Ok(reply) => reply,
+            Err(_) => Err(self.conn.timeout(phase, "waiting for a complete reply")),
+        }
+    }
+
+    async fn read_reply_unbounded(&mut self, phase: Phase) -> Result<Reply, CheckError> {
+        let mut builder = ReplyBuilder::default();
+        loop {
+            let line = self.conn.read_line(phase).await?;
+            let parsed = parse_line(&line).map_err(|e| protocol(phase, e.to_string()))?;
+            if let Some(reply) = builder
+                .push(parsed)
+                .map_err(|e| protocol(phase, e.to_string()))?
+            {
+                return Ok(reply);
+            }
+            if builder.line_count() >= self.conn.limits.max_reply_lines {
+                return Err(protocol(
+                    phase,
+                    format!(
+                        "the reply went on for more than {} lines",
+                        self.conn.limits.max_reply_lines
+                    ),
+                ));
+            }
+        }
+    }
+
+    /// Sends a command and reads its reply.
+    pub async fn command(&mut self, phase: Phase, line: &str) -> Result<Reply, CheckError> {
+        self.conn.send_line(phase, line, None).await?;
+        self.read_reply(phase).await
+    }
+
+    /// Like [`Session::command`], with `shown` in the transcript instead of the line.
+    async fn secret_command(
+        &mut self,
+        phase: Phase,
+        line: &str,
+        shown: &str,
+    ) -> Result<Reply, CheckError> {
+        self.conn.send_line(phase, line, Some(shown)).await?;
+        self.read_reply(phase).await
+    }
+
+    /// EHLO, falling back to HELO when the server does not know EHLO (5xx).
+    pub async fn greet(&mut self, name: &str) -> Result<Greeting, CheckError> {
+        let reply = self.command(Phase::Ehlo, &format!("EHLO {name}")).await?;
+        if reply.is_positive() {
+            let capabilities = Capabilities::from_reply(&reply);
+            return Ok(Greeting {
+                verb: "EHLO",
+                reply,
+                capabilities,
+            });
+        }
+        if reply.is_permanent() {
+            let helo = self.command(Phase::Helo, &format!("HELO {name}")).await?;
+            let capabilities = Capabilities {
+                greeting: helo.lines.first().cloned().unwrap_or_default(),
+                ..Capabilities::default()
+            };
+            return Ok(Greeting {
+                verb: "HELO",
+                reply: helo,
+                capabilities,
+            });
+        }
+        Ok(Greeting {
+            verb: "EHLO",
+            reply,
+            capabilities: Capabilities::default(),
+        })
+    }
+
+    /// Sends STARTTLS; on 220 performs the handshake. Returns the server's reply to STARTTLS
+    /// (anything but 220 means no TLS, and the caller decides what that means).
+    pub async fn starttls(&mut self, trust: &Trust, mode: TrustMode) -> Result<Reply, CheckError> {
+        let reply = self.command(Phase::Starttls, "STARTTLS").await?;
+        if reply.code == 220 {
+            let host = self.host.clone();
+            self.conn.start_tls(&host, trust, mode).await?;
+        }
+        Ok(reply)
+    }
+
+    /// Authenticates with `mechanism`. Returns the final reply (235 success, 535 bad
+    /// credentials, …). Payloads never enter the transcript.
+    pub async fn authenticate(
+        &mut self,
+        mechanism: Mechanism,
+        user: &str,
+        password: &Secret,
+    ) -> Result<Reply, CheckError> {
+        match mechanism {
+            Mechanism::Plain => {
+                let payload = BASE64.encode(format!("\0{user}\0{}", password.expose()));
+                self.secret_command(
+                    Phase::Auth,
+                    &format!("AUTH PLAIN {payload}"),
+                    "AUTH PLAIN **** (user name and password, masked)",
+                )
+                .await
+            }
+            Mechanism::Login => {
+                let first = self.command(Phase::Auth, "AUTH LOGIN").await?;
+                if first.code != 334 {
+                    return Ok(first);
+                }
+                let second = self
+                    .secret_command(
+                        Phase::Auth,
+                        &BASE64.encode(user),
+                        "**** (user name, masked)",
+                    )
+                    .await?;
+                if second.code != 334 {
+                    return Ok(second);
+                }
+                self.secret_command(
+                    Phase::Auth,
+                    &BASE64.encode(password.expose()),
+                    "**** (password, masked)",
+                )
+                .await
+            }
+            Mechanism::CramMd5 => {
+                let challenge = self.command(Phase::Auth, "AUTH CRAM-MD5").await?;
+                if challenge.code != 334 {
+                    return Ok(challenge);
+                }
+                let encoded = challenge.lines.first().map(String::as_str).unwrap_or("");
+                let Ok(decoded) = BASE64.decode(encoded.trim()) else {
+                    // Cancel the exchange (RFC 4954 §4) before reporting the broken challenge.
+                    let _ = self.command(Phase::Auth, "*").await;
+                    return Err(protocol(
+                        Phase::Auth,
+                        "the CRAM-MD5 challenge is not valid base64",
+                    ));
+                };
+                let digest = cram_md5_digest(password.expose().as_bytes(), &decoded);
+                let response = BASE64.encode(format!("{user} {digest}"));
+                self.secret_command(
+                    Phase::Auth,
+                    &response,
+                    "**** (user name and CRAM-MD5 digest, masked)",
+                )
+                .await
+            }
+        }
+    }
+
+    /// QUIT, waiting briefly for the 221; a server that has already gone is fine.
+    pub async fn quit(&mut self) {
+        if self.conn.send_line(Phase::Quit, "QUIT", None).await.is_ok() {
+            let _ = self.read_reply(Phase::Quit).await;
+        }
+        self.conn.shutdown().await;
+    }
+}
+
+fn protocol(phase: Phase, message: impl Into<String>) -> CheckError {
+    CheckError::new(phase, ErrorKind::Protocol, message)
+}
+
+/// HMAC-MD5 of the challenge keyed with the password, in lower-case hex (RFC 2195).
+pub fn cram_md5_digest(password: &[u8], challenge: &[u8]) -> String {
+    use hmac::{KeyInit, Mac};
+    type HmacMd5 = hmac::Hmac<md5::Md5>;
+    // HMAC accepts keys of any length, so this cannot fail; an empty digest would simply be
+    // refused by the server.
+    let Ok(mut mac) = <HmacMd5 as KeyInit>::new_from_slice(password) else {
+        return String::new();
+    };
+    mac.update(challenge);
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cram_md5_matches_rfc_2195_example() {
+        let digest = cram_md5_digest(
+            b"tanstaaftanstaaf",
+            b"<1896.697170952@postoffice.reston.mci.net>",
+        );
+        assert_eq!(digest, "b913a602c7eda7a495b4e6e7334d3890");
+    }
+
+    #[test]
+    fn mechanism_choice_prefers_cram_md5_without_tls() {
+        let offered = vec![
+            String::from("PLAIN"),
+            String::from("LOGIN"),
+            String::from("CRAM-MD5"),
+        ];
+        assert_eq!(Mechanism::choose(&offered, true), Some(Mechanism::Plain));
+        assert_eq!(Mechanism::choose(&offered, false), Some(Mechanism::CramMd5));
+        assert_eq!(Mechanism::choose(&[String::from("XOAUTH2")], true), None);
+    }
+
+    #[test]
+    fn secrets_do_not_show_in_debug_output() {
+        let secret = Secret::new(String::from("hunter2"));
+        assert!(!format!("{secret:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,681 @@
+//! `relaydoc check smtp|auth|relay|pop-before-smtp|send`: the SMTP live checks on the command
+//! line. Parses and validates the arguments, finds the password (hidden prompt,
+//! `RELAYDOC_PASSWORD` or `--password-stdin`, never an argument), runs the check on a tokio
+//! runtime and prints the report: JSON on stdout with `--json`, plain words otherwise.
+//! Diagnostics go to stderr; the exit code comes from [`crate::exit`].
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+
+use crate::checks::smtp::conn::Limits;
+use crate::checks::smtp::session::{Endpoint, Mechanism, Options, Secret, Security};
+use crate::checks::smtp::tls::Trust;
+use crate::checks::smtp::{self as smtp};
+use crate::checks::{CheckReport, Status};
+use crate::exit;
+use crate::sanitize;
+
+const CHECK_EXAMPLES: &str = "\
+Examples:
+  relaydoc check smtp mail.example.com              ports 587, 465 and 25 side by side
+  relaydoc check smtp mail.example.com --port 587 --json
+  relaydoc check auth mail.example.com --user me@example.com
+  relaydoc check relay mail.example.com --from me@example.com --to someone@example.org --user me@example.com
+  echo \"$PASS\" | relaydoc check auth mail.example.com --user me@example.com --password-stdin
+
+Passwords: a hidden prompt, the RELAYDOC_PASSWORD environment variable, or --password-stdin;
+never a command-line argument. They never appear in output, transcripts or JSON.";
+
+#[derive(Debug, Args)]
+#[command(after_help = CHECK_EXAMPLES)]
+pub struct CheckArgs {
+    #[command(subcommand)]
+    pub command: CheckCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CheckCommand {
+    /// Probe a mail server's SMTP ports: banner, EHLO keywords, STARTTLS, certificate, AUTH
+    Smtp(SmtpArgs),
+    /// Test a login (SMTP AUTH) with your user name and password
+    Auth(AuthArgs),
+    /// Test relaying to an outside address without and with login (nothing is sent)
+    Relay(RelayArgs),
+    /// Test whether the server allows sending for a while after a POP3 login
+    PopBeforeSmtp(PopBeforeSmtpArgs),
+    /// Log in and send one short test message (opt-in: this really sends mail)
+    Send(SendArgs),
+    /// The DNS checks: mx, host, srv, dnsbl, public-ip
+    #[command(flatten)]
+    Dns(super::check_dns::DnsCheck),
+}
+
+/// Where and how to connect; shared by every SMTP check.
+#[derive(Debug, Args)]
+pub struct ServerArgs {
+    /// The mail server: a host name, an IPv4 address or an IPv6 address
+    pub host: String,
+
+    /// Port to test (default: 587, 465 and 25 side by side for `check smtp`, else 587)
+    #[arg(long, value_name = "N")]
+    pub port: Option<u16>,
+
+    /// Encryption: none, starttls, or tls (implicit TLS); default from the port (465: tls)
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub security: Option<Security>,
+
+    /// Trust only this CA certificate (PEM), e.g. a company's private CA
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+
+    /// Name to give in EHLO/HELO
+    #[arg(long, value_name = "NAME", default_value = "relaydoc.invalid")]
+    pub helo: String,
+
+    /// Connect from this local address (useful with several networks, and for POP-before-SMTP)
+    #[arg(long, value_name = "IP")]
+    pub source_address: Option<IpAddr>,
+
+    /// Print the check report as JSON on stdout
+    #[arg(long)]
+    pub json: bool,
+
+    /// Also print the full dialogue with the server (passwords masked)
+    #[arg(long)]
+    pub transcript: bool,
+}
+
+/// How to get the password: never from an argument.
+#[derive(Debug, Args)]
+pub struct PasswordArgs {
+    /// Read the password from the first line of standard input
+    #[arg(long)]
+    pub password_stdin: bool,
+
+    /// Allow sending the password over an unencrypted connection (anyone on the way can read it)
+    #[arg(long)]
+    pub allow_plaintext_auth: bool,
+
+    /// Login method to use (default: the best one the server offers); one you name is tried
+    /// even when the server does not announce it, to reproduce what a mail client set to it gets
+    #[arg(long, value_enum, value_name = "MECH")]
+    pub mechanism: Option<Mechanism>,
+}
+
+#[derive(Debug, Args)]
+pub struct SmtpArgs {
+    #[command(flatten)]
+    pub server: ServerArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AuthArgs {
+    #[command(flatten)]
+    pub server: ServerArgs,
+    /// User name, usually the full e-mail address
+    #[arg(long, value_name = "USER")]
+    pub user: String,
+    #[command(flatten)]
+    pub password: PasswordArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RelayArgs {
+    #[command(flatten)]
+    pub server: ServerArgs,
+    /// Sender address for MAIL FROM
+    #[arg(long, value_name = "ADDR")]
+    pub from: String,
+    /// An outside recipient for RCPT TO (nothing is sent)
+    #[arg(long, value_name = "ADDR")]
+    pub to: String,
+    /// Also test with login as this user
+    #[arg(long, value_name = "USER")]
+    pub user: Option<String>,
+    /// With --user: test only with login (one connection instead of two)
+    #[arg(long, requires = "user")]
+    pub login_only: bool,
+    #[command(flatten)]
+    pub password: PasswordArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PopBeforeSmtpArgs {
+    #[command(flatten)]
+    pub server: ServerArgs,
+    #[arg(long, value_name = "ADDR")]
+    pub from: String,
+    #[arg(long, value_name = "ADDR")]
+    pub to: String,
+    /// POP3 user name
+    #[arg(long, value_name = "USER")]
+    pub user: String,
+    /// POP3 server, when it is not the SMTP host
+    #[arg(long, value_name = "HOST")]
+    pub pop_host: Option<String>,
+    /// POP3 port: 110 (STLS) or 995 (TLS)
+    #[arg(long, value_name = "N", default_value_t = 110)]
+    pub pop_port: u16,
+    /// POP3 encryption (default: tls for 995, starttls otherwise)
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub pop_security: Option<Security>,
+    #[command(flatten)]
+    pub password: PasswordArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    #[command(flatten)]
+    pub server: ServerArgs,
+    #[arg(long, value_name = "USER")]
+    pub user: String,
+    #[arg(long, value_name = "ADDR")]
+    pub from: String,
+    #[arg(long, value_name = "ADDR")]
+    pub to: String,
+    #[command(flatten)]
+    pub password: PasswordArgs,
+}
+
+/// Runs `relaydoc check …`.
+pub fn run(args: CheckArgs, global: &super::GlobalArgs) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("relaydoc: cannot start the async runtime: {error}");
+            return exit::code(exit::CHECK_ERROR);
+        }
+    };
+    match runtime.block_on(run_async(args, global)) {
+        Ok(code) => code,
+        Err(BadInput(message)) => {
+            eprintln!("relaydoc: {message}");
+            exit::code(exit::BAD_INPUT)
+        }
+    }
+}
+
+/// A problem with what the user asked for, found before contacting anything.
+#[derive(Debug)]
+struct BadInput(String);
+
+async fn run_async(args: CheckArgs, global: &super::GlobalArgs) -> Result<ExitCode, BadInput> {
+    let timeout = step_timeout(global)?;
+    match args.command {
+        CheckCommand::Dns(dns) => Ok(super::check_dns::run(dns, global).await),
+        CheckCommand::Smtp(a) => {
+            let options = options(&a.server, timeout)?;
+            let report = match a.server.port {
+                Some(port) => {
+                    let endpoint = endpoint(&a.server, port).await?;
+                    smtp::probe_check(&endpoint, &options).await
+                }
+                None => {
+                    let mut endpoints = Vec::new();
+                    for port in [587, 465, 25] {
+                        endpoints.push(endpoint(&a.server, port).await?);
+                    }
+                    smtp::probe_ports_check(&endpoints, &options).await
+                }
+            };
+            Ok(print(&report, &a.server))
+        }
+        CheckCommand::Auth(a) => {
+            let options = options(&a.server, timeout)?;
+            let endpoint = endpoint(&a.server, a.server.port.unwrap_or(587)).await?;
+            let password = password(&a.user, &a.password)?;
+            let request = smtp::AuthRequest {
+                endpoint,
+                user: a.user.clone(),
+                password,
+                mechanism: a.password.mechanism,
+                allow_plaintext: a.password.allow_plaintext_auth,
+            };
+            warn_plaintext(&a.password);
+            Ok(print(
+                &smtp::auth_check(&request, &options).await,
+                &a.server,
+            ))
+        }
+        CheckCommand::Relay(a) => {
+            let options = options(&a.server, timeout)?;
+            let endpoint = endpoint(&a.server, a.server.port.unwrap_or(587)).await?;
+            let credentials = match &a.user {
+                Some(user) => Some((user.clone(), password(user, &a.password)?)),
+                None => None,
+            };
+            if credentials.is_some() {
+                warn_plaintext(&a.password);
+            }
+            let request = smtp::RelayRequest {
+                endpoint,
+                from: address(&a.from, "--from")?,
+                to: address(&a.to, "--to")?,
+                credentials,
+                mechanism: a.password.mechanism,
+                allow_plaintext: a.password.allow_plaintext_auth,
+                login_only: a.login_only,
+            };
+            Ok(print(
+                &smtp::relay_check(&request, &options).await,
+                &a.server,
+            ))
+        }
+        CheckCommand::PopBeforeSmtp(a) => {
+            let options = options(&a.server, timeout)?;
+            let endpoint = endpoint(&a.server, a.server.port.unwrap_or(25)).await?;
+            let password = password(&a.user, &a.password)?;
+            let pop_host = a.pop_host.clone().unwrap_or_else(|| a.server.host.clone());
+            let pop_security = a.pop_security.unwrap_or(if a.pop_port == 995 {
+                Security::Tls
+            } else {
+                Security::Starttls
+            });
+            let pop3 = Endpoint {
+                host: bare_host(&pop_host).to_string(),
+                addr: resolve(&pop_host, a.pop_port).await?,
+                security: pop_security,
+                local_ip: a.server.source_address,
+            };
+            let request = smtp::PopBeforeSmtpRequest {
+                relay: smtp::RelayRequest {
+                    endpoint,
+                    from: address(&a.from, "--from")?,
+                    to: address(&a.to, "--to")?,
+                    credentials: None,
+                    mechanism: None,
+                    allow_plaintext: false,
+                    login_only: false,
+                },
+                pop3,
+                user: a.user.clone(),
+                password,
+            };
+            Ok(print(
+                &smtp::pop_before_smtp_check(&request, &options).await,
+                &a.server,
+            ))
+        }
+        CheckCommand::Send(a) => {
+            let options = options(&a.server, timeout)?;
+            let endpoint = endpoint(&a.server, a.server.port.unwrap_or(587)).await?;
+            let password = password(&a.user, &a.password)?;
+            warn_plaintext(&a.password);
+            let request = smtp::SendRequest {
+                auth: smtp::AuthRequest {
+                    endpoint,
+                    user: a.user.clone(),
+                    password,
+                    mechanism: a.password.mechanism,
+                    allow_plaintext: a.password.allow_plaintext_auth,
+                },
+                from: address(&a.from, "--from")?,
+                to: address(&a.to, "--to")?,
+                ca_file: a.server.ca_file.clone(),
+            };
+            Ok(print(
+                &smtp::send_check(&request, &options).await,
+                &a.server,
+            ))
+        }
+    }
+}
+
+fn step_timeout(global: &super::GlobalArgs) -> Result<Duration, BadInput> {
+    match global.timeout {
+        None => Ok(Duration::from_secs(10)),
+        Some(secs) if secs.is_finite() && secs > 0.0 && secs <= 3600.0 => {
+            Ok(Duration::from_secs_f64(secs))
+        }
+        Some(secs) => Err(BadInput(format!(
+            "--timeout {secs}: give a number of seconds between 0 and 3600"
+        ))),
+    }
+}
+
+fn options(server: &ServerArgs, timeout: Duration) -> Result<Options, BadInput> {
+    let trust = match &server.ca_file {
+        Some(path) => Trust::from_ca_file(path).map_err(|e| BadInput(e.to_string()))?,
+        None => Trust::system(),
+    };
+    Ok(Options {
+        limits: Limits::with_timeout(timeout),
+        trust,
+        helo_name: server.helo.clone(),
+    })
+}
+
+/// `[::1]` and `::1` both mean the IPv6 address.
+fn bare_host(host: &str) -> &str {
+    host.strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host)
+}
+
+/// The first address of `host`. IP literals are used as they are, without any lookup.
+async fn resolve(host: &str, port: u16) -> Result<SocketAddr, BadInput> {
+    let bare = bare_host(host);
+    if let Ok(ip) = bare.parse::<IpAddr>() {
+        return Ok(SocketAddr::new(ip, port));
+    }
+    let mut addresses = tokio::net::lookup_host((bare, port))
+        .await
+        .map_err(|e| BadInput(format!("cannot find the address of {bare}: {e}")))?;
+    addresses
+        .next()
+        .ok_or_else(|| BadInput(format!("{bare} has no address")))
+}
+
+async fn endpoint(server: &ServerArgs, port: u16) -> Result<Endpoint, BadInput> {
+    Ok(Endpoint {
+        host: bare_host(&server.host).to_string(),
+        addr: resolve(&server.host, port).await?,
+        security: server.security.unwrap_or(Security::for_port(port)),
+        local_ip: server.source_address,
+    })
+}
+
+/// A mail address for MAIL FROM / RCPT TO: no spaces, brackets or line breaks, which would
+/// let an argument smuggle extra SMTP commands.
+fn address(value: &str, flag: &str) -> Result<String, BadInput> {
+    let bad = value.is_empty()
+        || value.len() > 254
+        || value
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || matches!(c, '<' | '>'));
+    if bad || !value.contains('@') {
+        return Err(BadInput(format!(
+            "{flag} {value:?} is not a plain e-mail address (like someone@example.org)"
+        )));
+    }
+    Ok(value.to_string())
+}
+
+fn warn_plaintext(args: &PasswordArgs) {
+    if args.allow_plaintext_auth {
+        eprintln!(
+            "relaydoc: warning: --allow-plaintext-auth: if the connection is not encrypted, \
+             the password travels readable for anyone on the network path"
+        );
+    }
+}
+
+/// The password: `--password-stdin`, else `RELAYDOC_PASSWORD`, else a hidden prompt when a
+/// person is at a terminal.
+fn password(user: &str, args: &PasswordArgs) -> Result<Secret, BadInput> {
+    if args.password_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| BadInput(format!("cannot read the password from stdin: {e}")))?;
+        let password = line.trim_end_matches(['\r', '\n']).to_string();
+        if password.is_empty() {
+            return Err(BadInput(String::from(
+                "--password-stdin: standard input held no password",
+            )));
+        }
+        return Ok(Secret::new(password));
+    }
+    if let Some(password) = std::env::var_os("RELAYDOC_PASSWORD") {
+        return password
+            .into_string()
+            .map(Secret::new)
+            .map_err(|_| BadInput(String::from("RELAYDOC_PASSWORD is not valid UTF-8")));
+    }
+    if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+        return inquire::Password::new(&format!("Password for {user}:"))
+            .without_confirmation()
+            .with_display_mode(inquire::PasswordDisplayMode::Hidden)
+            .prompt()
+            .map(Secret::new)
+            .map_err(|e| BadInput(format!("no password: {e}")));
+    }
+    Err(BadInput(String::from(
+        "a password is needed: use --password-stdin or set RELAYDOC_PASSWORD \
+         (there is no terminal to ask on)",
+    )))
+}
+
+fn exit_for(status: Status) -> ExitCode {
+    exit::code(match status {
+        Status::Ok => exit::OK,
+        Status::Problem => exit::PROBLEM,
+        Status::Error => exit::CHECK_ERROR,
+    })
+}
+
+fn print(report: &CheckReport, server: &ServerArgs) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    let written = if server.json {
+        serde_json::to_string_pretty(report)
+            .map_err(std::io::Error::other)
+            .and_then(|json| writeln!(out, "{json}"))
+    } else {
+        writeln!(out, "{}", human(report, server.transcript))
+    };
+    match written {
+        Ok(()) => exit_for(report.status),
+        // A closed pipe is the reader's choice; the check's verdict still stands.
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => exit_for(report.status),
+        Err(error) => {
+            eprintln!("relaydoc: {error}");
+            exit::code(exit::CHECK_ERROR)
+        }
+    }
+}
+
+/// The report in plain words. Everything from the server passes through
+/// [`sanitize::for_terminal`].
+fn human(report: &CheckReport, with_transcript: bool) -> String {
+    use std::fmt::Write as _;
+    let mut text = String::new();
+    let verdict = match report.status {
+        Status::Ok => "OK",
+        Status::Problem => "PROBLEM",
+        Status::Error => "COULD NOT RUN",
+    };
+    let _ = writeln!(text, "check {}: {verdict}", report.check);
+    let details = &report.details;
+    let summaries: Vec<String> = match details.get("summary") {
+        Some(serde_json::Value::String(s)) => vec![s.clone()],
+        Some(serde_json::Value::Array(items)) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    };
+    for line in summaries {
+        let _ = writeln!(text, "  {}", sanitize::single_line(&line));
+    }
+    let mut findings = Vec::new();
+    collect_findings(details, &mut findings);
+    if !findings.is_empty() {
+        let _ = writeln!(text, "\nFindings:");
+        for (message, cause) in findings {
+            match cause {
+                Some(cause) => {
+                    let _ = writeln!(
+                        text,
+                        "  - {} [points to: {cause}]",
+                        sanitize::single_line(&message)
+                    );
+                }
+                None => {
+                    let _ = writeln!(text, "  - {}", sanitize::single_line(&message));
+                }
+            }
+        }
+    }
+    if let Some(error) = details.get("error").filter(|e| !e.is_null()) {
+        let phase = error.get("phase").and_then(|p| p.as_str()).unwrap_or("?");
+        let message = error.get("message").and_then(|m| m.as_str()).unwrap_or("");
+        let _ = writeln!(
+            text,
+            "\nStopped in phase {phase}: {}",
+            sanitize::single_line(message)
+        );
+    }
+    if !report.facts.is_empty() {
+        let _ = writeln!(text, "\nFacts:");
+        for (key, value) in &report.facts {
+            let _ = writeln!(text, "  {key} = {}", sanitize::single_line(value));
+        }
+    }
+    if with_transcript {
+        let mut transcripts = Vec::new();
+        collect_transcripts(details, "dialogue", &mut transcripts);
+        for (label, lines) in transcripts {
+            let _ = writeln!(text, "\nTranscript ({label}):");
+            for line in lines {
+                let from = line.get("from").and_then(|f| f.as_str()).unwrap_or("");
+                let arrow = match from {
+                    "client" => "C:",
+                    "server" => "S:",
+                    _ => "--",
+                };
+                let at = line
+                    .get("at_ms")
+                    .and_then(serde_json::Value::as_u64)
+                    .unwrap_or(0);
+                let body = line.get("text").and_then(|t| t.as_str()).unwrap_or("");
+                let _ = writeln!(text, "  {at:>6} ms {arrow} {}", sanitize::single_line(body));
+            }
+        }
+    }
+    text.trim_end().to_string()
+}
+
+/// Every `findings` list anywhere in the details (one per port for `check smtp`).
+fn collect_findings(value: &serde_json::Value, out: &mut Vec<(String, Option<String>)>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, child) in map {
+                if key == "findings" {
+                    for item in child.as_array().into_iter().flatten() {
+                        let message = item.get("message").and_then(|m| m.as_str());
+                        let cause = item.get("cause").and_then(|c| c.as_str());
+                        // Notes explain without blaming the server; say so in the text.
+                        let note = item.get("severity").and_then(|s| s.as_str()) == Some("info");
+                        if let Some(message) = message
+                            && !out.iter().any(|(m, _)| m.ends_with(message))
+                        {
+                            let shown = if note {
+                                format!("note: {message}")
+                            } else {
+                                message.to_string()
+                            };
+                            out.push((shown, cause.map(str::to_string)));
+                        }
+                    }
+                } else {
+                    collect_findings(child, out);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                collect_findings(item, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Dialogues in the order they happened, whatever order the JSON map keeps its keys in.
+const DIALOGUE_ORDER: [&str; 8] = [
+    "auth",
+    "dialogue",
+    "ports",
+    "unauthenticated",
+    "authenticated",
+    "before",
+    "pop3",
+    "after",
+];
+
+fn collect_transcripts<'a>(
+    value: &'a serde_json::Value,
+    label: &str,
+    out: &mut Vec<(String, &'a Vec<serde_json::Value>)>,
+) {
+    match value {
+        serde_json::Value::Object(map) => {
+            if let Some(lines) = map.get("transcript").and_then(|t| t.as_array()) {
+                out.push((label.to_string(), lines));
+            }
+            let mut keys: Vec<&String> = map.keys().filter(|k| *k != "transcript").collect();
+            keys.sort_by_key(|k| {
+                DIALOGUE_ORDER
+                    .iter()
+                    .position(|o| o == k)
+                    .unwrap_or(DIALOGUE_ORDER.len())
+            });
+            for key in keys {
+                let child_label = if DIALOGUE_ORDER.contains(&key.as_str()) {
+                    key.clone()
+                } else {
+                    label.to_string()
+                };
+                collect_transcripts(&map[key.as_str()], &child_label, out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                collect_transcripts(item, label, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_that_could_smuggle_commands_are_refused() {
+        assert!(address("a@b.example", "--to").is_ok());
+        for bad in ["a@b>\r\nDATA", "a b@c", "<a@b>", "", "nobody"] {
+            assert!(address(bad, "--to").is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn check_arguments_are_consistent() {
+        use clap::CommandFactory;
+        crate::cli::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn password_is_never_an_argument() {
+        use clap::CommandFactory;
+        let command = crate::cli::Cli::command();
+        let check = command.find_subcommand("check").expect("check");
+        for sub in check.get_subcommands() {
+            for arg in sub.get_arguments() {
+                let long = arg.get_long().unwrap_or_default();
+                assert!(
+                    !long.contains("password") || long == "password-stdin",
+                    "{} takes --{long}",
+                    sub.get_name()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn bracketed_ipv6_hosts_are_bare_for_tls() {
+        assert_eq!(bare_host("[::1]"), "::1");
+        assert_eq!(bare_host("::1"), "::1");
+        assert_eq!(bare_host("mail.example.test"), "mail.example.test");
+    }
+}
