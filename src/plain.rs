@@ -47,10 +47,15 @@ pub fn run(
     checks: &mut dyn CheckRunner,
     out: &mut dyn Write,
     width: usize,
+    color: bool,
 ) -> std::io::Result<Ending> {
     let knowledge = wizard.knowledge();
-    let render =
-        RenderConfig::default_colored().with_canceled_prompt_indicator(Styled::new("(back)"));
+    let render = if color {
+        RenderConfig::default_colored()
+    } else {
+        RenderConfig::empty()
+    }
+    .with_canceled_prompt_indicator(Styled::new("(back)"));
     loop {
         for Effect::RunCheck(request) in std::mem::take(&mut effects) {
             let label = crate::checks::runner::spec(&request.check)
@@ -132,10 +137,13 @@ pub fn run(
             NodeBody::Input {
                 secret,
                 placeholder,
+                multiline,
                 ..
             } => {
                 let hint = "Enter to continue (empty = skip) · Esc back · Ctrl-C quit";
-                if *secret {
+                if *multiline {
+                    read_pasted_lines(&text, out).map(|value| Some(Message::Answer(value)))
+                } else if *secret {
                     inquire::Password::new(&text)
                         .with_render_config(render)
                         .with_help_message(hint)
@@ -168,3 +176,30 @@ pub fn run(
         effects = wizard.update(message).unwrap_or_default();
     }
 }
+
+/// A pasted block of text: line prompts cannot take it (the first newline would end the
+/// answer), so lines are read as they come until an empty line.
+fn read_pasted_lines(question: &str, out: &mut dyn Write) -> Result<String, InquireError> {
+    writeln!(
+        out,
+        "{question}\n(Paste it, then press Enter on an empty line. Just Enter to skip.)"
+    )
+    .and_then(|()| out.flush())
+    .map_err(InquireError::IO)?;
+    let mut text = String::new();
+    let stdin = std::io::stdin();
+    loop {
+        let mut line = String::new();
+        // A cap keeps a runaway paste from filling memory; explain reads at most this much.
+        if stdin.read_line(&mut line).map_err(InquireError::IO)? == 0
+            || line.trim().is_empty()
+            || text.len() > MAX_PASTE_BYTES
+        {
+            break;
+        }
+        text.push_str(&line);
+    }
+    Ok(text)
+}
+
+const MAX_PASTE_BYTES: usize = 1024 * 1024;

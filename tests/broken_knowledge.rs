@@ -392,6 +392,6 @@ fn check_nodes_are_held_to_their_check() {
         file,
         Some((14, 12)),
         Some("c-unknown"),
-        "unknown check `telepathy`; known checks: mx, dnsbl",
+        "unknown check `telepathy`; known checks: explain, mx, dnsbl",
     );
 }

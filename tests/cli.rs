@@ -201,7 +201,7 @@ fn kb_validate_search_show_and_graph() {
         .success()
         .stdout(
             predicate::str::starts_with("digraph relaydoc {")
-                .and(predicate::str::contains("\"start\" -> \"q-where\"")),
+                .and(predicate::str::contains("\"q-error-kind\" -> \"q-where\"")),
         );
     sandbox
         .cmd()

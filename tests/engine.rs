@@ -17,6 +17,7 @@ fn facts(pairs: &[(&str, &str)]) -> Facts {
 /// Facts that lead straight to the webmail question, and "yes" to it.
 fn up_to_the_blocklist_check() -> Facts {
     facts(&[
+        ("error.text", "unknown"),
         ("error.kind", "relay"),
         ("error.where", "client"),
         ("client.id", "thunderbird"),
@@ -120,7 +121,10 @@ fn known_check_results_skip_the_check() {
 #[test]
 fn answer_back_and_restart() {
     let kb = knowledge();
-    let (mut wizard, _) = Wizard::new(&kb, facts(&[("error.kind", "relay")]));
+    let (mut wizard, _) = Wizard::new(
+        &kb,
+        facts(&[("error.text", "unknown"), ("error.kind", "relay")]),
+    );
     assert_eq!(asking(&wizard), "q-where");
     assert!(
         !wizard.can_go_back(),
@@ -177,6 +181,7 @@ fn inputs_take_text_and_empty_means_skip() {
     let (mut wizard, _) = Wizard::new(
         &kb,
         facts(&[
+            ("error.text", "unknown"),
             ("error.kind", "relay"),
             ("error.where", "client"),
             ("client.id", "ios-mail"),
@@ -196,4 +201,42 @@ fn inputs_take_text_and_empty_means_skip() {
         wizard.facts().get("account.email").map(String::as_str),
         Some("me@icloud.com")
     );
+}
+
+#[test]
+fn a_pasted_error_answers_the_questions_it_settles() {
+    let kb = knowledge();
+    let (mut wizard, effects) = Wizard::new(&kb, Facts::new());
+    assert!(effects.is_empty());
+    assert_eq!(asking(&wizard), "start");
+    let effects = wizard
+        .update(Message::Answer(
+            "Oct  3 10:00:01 mx postfix/smtpd[42]: NOQUEUE: reject: RCPT from unknown[192.0.2.9]: \
+             554 5.7.1 <a@example.org>: Relay access denied; from=<b@example.net> \
+             to=<a@example.org> proto=ESMTP helo=<pc>"
+                .into(),
+        ))
+        .expect("text");
+    let [Effect::RunCheck(request)] = effects.as_slice() else {
+        panic!("expected the explain check, got {effects:?}");
+    };
+    assert_eq!(request.check, "explain");
+    let found = relaydoc::checks::runner::run_offline(&kb, request).expect("explain runs offline");
+    assert_eq!(found.get("error.kind").map(String::as_str), Some("relay"));
+    assert_eq!(
+        found.get("error.where").map(String::as_str),
+        Some("server-log")
+    );
+    wizard
+        .update(Message::CheckFinished {
+            node: request.node,
+            facts: found,
+        })
+        .expect("accepted");
+    // What kind of error, where it was seen and the server software are not asked again.
+    assert_eq!(
+        wizard.facts().get("server.software").map(String::as_str),
+        Some("postfix")
+    );
+    assert_eq!(asking(&wizard), "q-server-relay-policy");
 }

@@ -21,6 +21,23 @@ fn spawn(home: &std::path::Path) -> PtySession {
     spawn_command(command, Some(20_000)).expect("spawn in a pty")
 }
 
+/// One line of typed or pasted text at the paste prompt (which reads whole lines).
+fn line(session: &mut PtySession, text: &str) {
+    session.send_line(text).expect("send line");
+    session.flush().expect("flush");
+}
+
+/// The first prompt asks for the error text; an empty line skips it.
+fn skip_the_paste(session: &mut PtySession) {
+    session
+        .exp_string("paste it here")
+        .expect("asks for the error first");
+    session
+        .exp_string("empty line")
+        .expect("says how to finish");
+    line(session, "");
+}
+
 fn key(session: &mut PtySession, key: &str) {
     session.send(key).expect("send key");
     session.flush().expect("flush");
@@ -30,6 +47,7 @@ fn key(session: &mut PtySession, key: &str) {
 fn a_full_path_with_back_ends_in_the_solution_for_the_chosen_client() {
     let home = tempfile::tempdir().expect("temp dir");
     let mut s = spawn(home.path());
+    skip_the_paste(&mut s);
     s.exp_string("What does the error message say?")
         .expect("first question");
     key(&mut s, ENTER); // Relay access denied
@@ -67,9 +85,52 @@ fn a_full_path_with_back_ends_in_the_solution_for_the_chosen_client() {
 fn ctrl_c_quits_cleanly() {
     let home = tempfile::tempdir().expect("temp dir");
     let mut s = spawn(home.path());
+    skip_the_paste(&mut s);
     s.exp_string("What does the error message say?")
         .expect("first question");
     s.send_control('c').expect("ctrl-c");
     s.exp_string("Stopped.").expect("says it stopped");
+    s.exp_eof().expect("exits");
+}
+
+#[test]
+fn a_pasted_error_skips_what_it_answers() {
+    let home = tempfile::tempdir().expect("temp dir");
+    let mut s = spawn(home.path());
+    s.exp_string("empty line")
+        .expect("asks for the error first");
+    // Thunderbird's dialog, as a person would copy it.
+    line(&mut s, "Sending of the message failed.");
+    line(
+        &mut s,
+        "An error occurred while sending mail. The mail server responded: 554 5.7.1 \
+         <friend@example.org>: Relay access denied. Please check the message recipient \
+         \"friend@example.org\" and try again.",
+    );
+    line(&mut s, "");
+    s.exp_string("Reading the error message")
+        .expect("explains it");
+    // What it says and where it appeared come from the paste: next is the mail program.
+    s.exp_string("Which mail program")
+        .expect("skips to the client");
+    s.send_control('c').expect("ctrl-c");
+    s.exp_eof().expect("exits");
+}
+
+#[test]
+fn no_color_means_no_colour_codes() {
+    let home = tempfile::tempdir().expect("temp dir");
+    let mut s = spawn(home.path());
+    skip_the_paste(&mut s);
+    let (before, _) = s
+        .exp_regex("I don't know / I don't have the message any more")
+        .expect("the choices");
+    // Cursor movement is fine; SGR colour sequences (ESC [ … m) are not.
+    let colour = regex::Regex::new(r"\x1b\[[0-9;]*m").expect("regex");
+    assert!(
+        !colour.is_match(&before),
+        "colour codes despite NO_COLOR: {before:?}"
+    );
+    s.send_control('c').expect("ctrl-c");
     s.exp_eof().expect("exits");
 }

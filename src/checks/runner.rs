@@ -8,6 +8,7 @@ use std::net::IpAddr;
 
 use crate::checks::dns::{self, DnsClient, DnsSettings};
 use crate::engine::{CheckRequest, Facts};
+use crate::knowledge::Knowledge;
 
 /// A check the wizard can run: its parameters and the facts it can set.
 #[derive(Debug, Clone, Copy)]
@@ -20,6 +21,19 @@ pub struct CheckSpec {
 }
 
 pub const SPECS: &[CheckSpec] = &[
+    CheckSpec {
+        name: "explain",
+        label: "Reading the error message",
+        params: &["text"],
+        sets: &[
+            "error.kind",
+            "error.where",
+            "error.code",
+            "bounce.mentions",
+            "server.software",
+            "account.auth_scheme",
+        ],
+    },
     CheckSpec {
         name: "mx",
         label: "Looking up where mail for the domain goes (MX)",
@@ -55,13 +69,37 @@ pub fn spec(name: &str) -> Option<&'static CheckSpec> {
     SPECS.iter().find(|spec| spec.name == name)
 }
 
+/// Runs the checks that need no network (reading an error text), for any driver, including
+/// the non-interactive walk; `None` for every other check.
+pub fn run_offline(knowledge: &Knowledge, request: &CheckRequest) -> Option<Facts> {
+    match request.check.as_str() {
+        "explain" => {
+            let text = request.params.get("text")?;
+            let signatures = knowledge.signatures().ok()?;
+            let facts = crate::explain::explain(text, signatures).wizard_facts();
+            Some(keep_declared(request, facts))
+        }
+        _ => None,
+    }
+}
+
+/// Only the facts the check's spec declares reach the wizard.
+fn keep_declared(request: &CheckRequest, facts: Facts) -> Facts {
+    let keep = spec(&request.check).map_or(&[][..], |spec| spec.sets);
+    facts
+        .into_iter()
+        .filter(|(key, _)| keep.contains(&key.as_str()))
+        .collect()
+}
+
 /// Runs checks for real, over the network, with the user's resolver settings.
 #[derive(Debug, Clone)]
-pub struct LiveChecks {
+pub struct LiveChecks<'k> {
+    pub knowledge: &'k Knowledge,
     pub dns: DnsSettings,
 }
 
-impl LiveChecks {
+impl LiveChecks<'_> {
     /// Runs one request to the end; `None` when the check could not run at all.
     pub fn run_blocking(&self, request: &CheckRequest) -> Option<Facts> {
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -72,6 +110,9 @@ impl LiveChecks {
     }
 
     pub async fn run(&self, request: &CheckRequest) -> Option<Facts> {
+        if let Some(facts) = run_offline(self.knowledge, request) {
+            return Some(facts);
+        }
         let client = DnsClient::new(&self.dns).ok()?;
         let param = |name: &str| request.params.get(name).map(String::as_str);
         let report = match request.check.as_str() {
@@ -98,14 +139,7 @@ impl LiveChecks {
             }
             _ => return None,
         };
-        let keep = spec(&request.check).map_or(&[][..], |spec| spec.sets);
-        Some(
-            report
-                .facts
-                .into_iter()
-                .filter(|(key, _)| keep.contains(&key.as_str()))
-                .collect(),
-        )
+        Some(keep_declared(request, report.facts.into_iter().collect()))
     }
 
     async fn public_ip(&self, client: &DnsClient) -> Option<dns::public_ip::PublicIpReport> {
@@ -127,7 +161,7 @@ fn default_zones() -> Vec<String> {
         .collect()
 }
 
-impl crate::plain::CheckRunner for LiveChecks {
+impl crate::plain::CheckRunner for LiveChecks<'_> {
     fn run(&mut self, request: &CheckRequest) -> Option<Facts> {
         self.run_blocking(request)
     }

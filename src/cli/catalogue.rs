@@ -68,14 +68,14 @@ pub fn clients(args: ListArgs, global: &GlobalArgs) -> ExitCode {
         return print_json(&rows);
     }
     for client in &kb.clients {
-        println!(
+        outln!(
             "{:<24} {} — {}",
             client.id,
             for_terminal(&client.name),
             for_terminal(&client.platform)
         );
     }
-    println!("\nSee one client's steps: `relaydoc settings CLIENT --email you@example.com`.");
+    outln!("\nSee one client's steps: `relaydoc settings CLIENT --email you@example.com`.");
     exit::code(exit::OK)
 }
 
@@ -94,7 +94,7 @@ pub fn providers(args: ListArgs, global: &GlobalArgs) -> ExitCode {
             .first()
             .map(|e| format!("{}:{} {}", e.host, e.port, security_label(e.security)))
             .unwrap_or_default();
-        println!(
+        outln!(
             "{:<18} {:<28} {}",
             provider.id,
             for_terminal(&provider.name),
@@ -125,7 +125,7 @@ fn report_for(provider: &Provider) -> SettingsReport<'_> {
 fn print_json(value: &impl Serialize) -> ExitCode {
     match serde_json::to_string_pretty(value) {
         Ok(text) => {
-            println!("{text}");
+            outln!("{text}");
             exit::code(exit::OK)
         }
         Err(error) => {
@@ -136,9 +136,9 @@ fn print_json(value: &impl Serialize) -> ExitCode {
 }
 
 pub fn print_provider(provider: &Provider) {
-    println!("{} ({})", for_terminal(&provider.name), provider.id);
+    outln!("{} ({})", for_terminal(&provider.name), provider.id);
     if !provider.domains.is_empty() {
-        println!("Addresses: {}", provider.domains.join(", "));
+        outln!("Addresses: {}", provider.domains.join(", "));
     }
     let line = |e: &Endpoint| {
         format!(
@@ -159,18 +159,18 @@ pub fn print_provider(provider: &Provider) {
             }
         )
     };
-    println!("Outgoing (best first):");
+    outln!("Outgoing (best first):");
     for endpoint in &provider.outgoing {
-        println!("  {}", line(endpoint));
+        outln!("  {}", line(endpoint));
     }
     if !provider.incoming.is_empty() {
-        println!("Incoming:");
+        outln!("Incoming:");
         for endpoint in &provider.incoming {
-            println!("  {}", line(endpoint));
+            outln!("  {}", line(endpoint));
         }
     }
     if let Some(notes) = &provider.notes {
-        println!(
+        outln!(
             "\n{}",
             textwrap::fill(&for_terminal(notes).replace('\n', " "), 90)
         );
@@ -224,9 +224,9 @@ fn print_settings(kb: &Knowledge, target: &TargetSettings<'_>, client: Option<&s
     match (target.provider, &target.email) {
         (Some(provider), _) => {
             print_provider(provider);
-            println!();
+            outln!();
         }
-        (None, Some(email)) => println!(
+        (None, Some(email)) => outln!(
             "relaydoc does not know the provider of {}; the steps use general wording. Your \
              provider's help pages list the exact server names.\n",
             for_terminal(email)
@@ -245,14 +245,14 @@ fn print_settings(kb: &Knowledge, target: &TargetSettings<'_>, client: Option<&s
             note,
         }) = task_view(client, task, target)
         {
-            println!("{title} — {client}");
+            outln!("{title} — {client}");
             for (index, step) in steps.iter().enumerate() {
-                println!("  {}. {}", index + 1, step.replace("**", ""));
+                outln!("  {}. {}", index + 1, step.replace("**", ""));
             }
             if let Some(note) = note {
-                println!("  Note: {}", note.replace("**", ""));
+                outln!("  Note: {}", note.replace("**", ""));
             }
-            println!();
+            outln!();
         }
     }
 }

@@ -82,7 +82,7 @@ pub fn run(args: KbArgs, global: &GlobalArgs) -> ExitCode {
             with_knowledge(global, |kb| show(kb, &id, client.as_deref()))
         }
         KbCommand::Graph { format } => with_knowledge(global, |kb| {
-            print!("{}", graph(kb, format));
+            out!("{}", graph(kb, format));
             exit::code(exit::OK)
         }),
     }
@@ -105,7 +105,7 @@ fn validate(dir: Option<PathBuf>, global: &GlobalArgs) -> ExitCode {
     match loaded {
         Ok(kb) => {
             let count = |kind: &str| kb.nodes.iter().filter(|n| n.kind_name() == kind).count();
-            println!(
+            outln!(
                 "knowledge is sound: {} nodes ({} questions, {} inputs, {} decisions, {} checks, \
                  {} solutions, {} hand-offs), {} causes, {} clients, {} providers, {} facts, \
                  {} error signatures",
@@ -136,21 +136,21 @@ fn search_command(kb: &Knowledge, query: &str, limit: usize, json: bool) -> Exit
     let hits = search::search(kb, query, limit);
     if json {
         match serde_json::to_string_pretty(&hits) {
-            Ok(text) => println!("{text}"),
+            Ok(text) => outln!("{text}"),
             Err(error) => eprintln!("relaydoc: {error}"),
         }
     } else if hits.is_empty() {
-        println!("Nothing matches \"{}\".", for_terminal(query));
+        outln!("Nothing matches \"{}\".", for_terminal(query));
     } else {
         for hit in &hits {
-            println!(
+            outln!(
                 "{:<9} {:<34} {}",
                 hit.kind,
                 hit.id,
                 for_terminal(&hit.title)
             );
         }
-        println!("\nShow one with `relaydoc kb show ID`.");
+        outln!("\nShow one with `relaydoc kb show ID`.");
     }
     exit::code(if hits.is_empty() {
         exit::PROBLEM
@@ -175,7 +175,7 @@ fn show(kb: &Knowledge, id: &str, client: Option<&str>) -> ExitCode {
                 .values
                 .as_ref()
                 .map_or_else(|| "free text".to_string(), |values| values.join(" · "));
-            println!(
+            outln!(
                 "{}\n    {}\n    values: {}",
                 spec.key,
                 for_terminal(&spec.about),
@@ -186,7 +186,7 @@ fn show(kb: &Knowledge, id: &str, client: Option<&str>) -> ExitCode {
     }
     if let Some(node_id) = kb.node_id(id) {
         let node = kb.node(node_id);
-        println!("{} {} ({})", node.kind_name(), node.id, node.origin.file);
+        outln!("{} {} ({})", node.kind_name(), node.id, node.origin.file);
         match &node.body {
             NodeBody::Solution { .. } | NodeBody::Handoff { .. } => {
                 let facts = Default::default();
@@ -194,7 +194,7 @@ fn show(kb: &Knowledge, id: &str, client: Option<&str>) -> ExitCode {
                     return exit::code(exit::OK);
                 };
                 let view = solution_view(kb, node_id, &facts, client);
-                print!("{}", solution_text(&view, terminal_width().min(100)));
+                out!("{}", solution_text(&view, terminal_width().min(100)));
             }
             NodeBody::Question {
                 fact,
@@ -202,50 +202,50 @@ fn show(kb: &Knowledge, id: &str, client: Option<&str>) -> ExitCode {
                 unknown,
                 unknown_label,
             } => {
-                println!("\n{}\n", wrap(&node.text));
+                outln!("\n{}\n", wrap(&node.text));
                 if let Some(help) = &node.help {
-                    println!("{}\n", wrap(help));
+                    outln!("{}\n", wrap(help));
                 }
-                println!("sets fact: {fact}");
+                outln!("sets fact: {fact}");
                 for choice in choices {
-                    println!(
+                    outln!(
                         "  {} → {}",
                         for_terminal(&choice.label),
                         kb.node(choice.next).id
                     );
                 }
-                println!(
+                outln!(
                     "  {} → {}",
                     for_terminal(unknown_label),
                     kb.node(*unknown).id
                 );
             }
             _ => {
-                println!("\n{}", wrap(&node.text));
+                outln!("\n{}", wrap(&node.text));
                 for next in node.successors() {
-                    println!("  → {}", kb.node(next).id);
+                    outln!("  → {}", kb.node(next).id);
                 }
             }
         }
         return exit::code(exit::OK);
     }
     if let Some(cause) = kb.cause(id) {
-        println!(
+        outln!(
             "cause {} — side: {} ({})\n",
             cause.id,
             cause.side.as_str(),
             cause.side.describe()
         );
-        println!(
+        outln!(
             "{}\n\n{}\n\n{}",
             for_terminal(&cause.title),
             wrap(&cause.summary),
             wrap(&cause.explanation)
         );
         if !cause.signs.is_empty() {
-            println!("\nSigns:");
+            outln!("\nSigns:");
             for sign in &cause.signs {
-                println!("  • {}", for_terminal(sign));
+                outln!("  • {}", for_terminal(sign));
             }
         }
         let concluded_by: Vec<&str> = kb
@@ -255,11 +255,11 @@ fn show(kb: &Knowledge, id: &str, client: Option<&str>) -> ExitCode {
             .filter(|(index, _)| kb.cause_of(*index).is_some_and(|c| c.id == cause.id))
             .map(|(_, node)| node.id.as_str())
             .collect();
-        println!("\nConcluded by: {}", concluded_by.join(", "));
+        outln!("\nConcluded by: {}", concluded_by.join(", "));
         return exit::code(exit::OK);
     }
     if let Some(found) = kb.client(id) {
-        println!(
+        outln!(
             "{} — {} ({})",
             for_terminal(&found.name),
             for_terminal(&found.platform),
@@ -271,17 +271,17 @@ fn show(kb: &Knowledge, id: &str, client: Option<&str>) -> ExitCode {
                 title, steps, note, ..
             }) = task_view(found, task, &target)
             {
-                println!("\n{title}  [{task}]");
+                outln!("\n{title}  [{task}]");
                 for (index, step) in steps.iter().enumerate() {
-                    println!("  {}. {}", index + 1, step.replace("**", ""));
+                    outln!("  {}. {}", index + 1, step.replace("**", ""));
                 }
                 if let Some(note) = note {
-                    println!("  Note: {}", note.replace("**", ""));
+                    outln!("  Note: {}", note.replace("**", ""));
                 }
             }
         }
         if !found.sources.is_empty() {
-            println!("\nSources: {}", found.sources.join(", "));
+            outln!("\nSources: {}", found.sources.join(", "));
         }
         return exit::code(exit::OK);
     }

@@ -9,6 +9,24 @@ use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
+/// `print!` for command output: a reader that closes the pipe early (`relaydoc kb graph |
+/// head`) ends the program quietly with success instead of a panic.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(format_args!($($arg)*))
+    };
+}
+
+/// `println!` with the same closed-pipe handling as [`out!`].
+macro_rules! outln {
+    () => {
+        $crate::cli::write_stdout(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 use crate::diagnostic::Diagnostics;
 use crate::exit;
 use crate::knowledge::Knowledge;
@@ -81,6 +99,21 @@ pub enum ColorWhen {
     Auto,
     Always,
     Never,
+}
+
+impl ColorWhen {
+    /// Whether to colour what goes to the terminal: `auto` means a terminal, and no
+    /// `NO_COLOR` (https://no-color.org: any non-empty value turns colour off).
+    pub fn enabled(self) -> bool {
+        match self {
+            Self::Always => true,
+            Self::Never => false,
+            Self::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+                    && std::io::stderr().is_terminal()
+            }
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -180,4 +213,17 @@ pub fn terminal_width() -> usize {
         .map(|(width, _)| usize::from(width.0))
         .unwrap_or(80)
         .clamp(40, 120)
+}
+
+/// Writes command output; a closed pipe is the reader's choice, so it exits with success.
+pub fn write_stdout(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(error) = stdout.write_fmt(args) {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(i32::from(exit::OK));
+        }
+        eprintln!("relaydoc: cannot write output: {error}");
+        std::process::exit(i32::from(exit::BAD_INPUT));
+    }
 }

@@ -72,11 +72,14 @@ pub fn run(args: WizardArgs, global: &GlobalArgs) -> ExitCode {
             );
             return exit::code(exit::NO_TERMINAL);
         }
-        let outcome = walk(&knowledge, facts.clone(), |_| None);
+        // Without a person nothing goes over the network; reading the error text is offline.
+        let outcome = walk(&knowledge, facts.clone(), |request| {
+            crate::checks::runner::run_offline(&knowledge, request)
+        });
         if args.json {
             return match serde_json::to_string_pretty(&outcome) {
                 Ok(json) => {
-                    println!("{json}");
+                    outln!("{json}");
                     exit::code(if outcome.cause.is_some() {
                         exit::OK
                     } else {
@@ -91,7 +94,7 @@ pub fn run(args: WizardArgs, global: &GlobalArgs) -> ExitCode {
         }
         let node = knowledge.node_id(&outcome.node).unwrap_or(knowledge.start);
         if let Some(client) = pick_client(&knowledge, &facts, None) {
-            print!(
+            out!(
                 "{}",
                 solution_text(
                     &solution_view(&knowledge, node, &facts, client),
@@ -100,7 +103,7 @@ pub fn run(args: WizardArgs, global: &GlobalArgs) -> ExitCode {
             );
         }
         if !outcome.missing.is_empty() {
-            println!(
+            outln!(
                 "\n(Answered \"don't know\" for: {})",
                 outcome.missing.join(", ")
             );
@@ -109,12 +112,15 @@ pub fn run(args: WizardArgs, global: &GlobalArgs) -> ExitCode {
     }
 
     let (mut wizard, effects) = Wizard::new(&knowledge, facts);
-    println!(
+    outln!(
         "relaydoc — let's find out why your mail is refused.\n\
          Answer one question at a time; \"I don't know\" is always fine."
     );
     let mut checks = match super::check_dns::settings_from(global) {
-        Ok(dns) => LiveChecks { dns },
+        Ok(dns) => LiveChecks {
+            knowledge: &knowledge,
+            dns,
+        },
         Err(message) => {
             eprintln!("relaydoc: {message}");
             return exit::code(exit::BAD_INPUT);
@@ -127,10 +133,11 @@ pub fn run(args: WizardArgs, global: &GlobalArgs) -> ExitCode {
         &mut checks,
         &mut stdout,
         terminal_width(),
+        global.color.enabled(),
     ) {
         Ok(Ending::Concluded(_)) => exit::code(exit::OK),
         Ok(Ending::Quit) => {
-            println!("Stopped. Run `relaydoc` again any time.");
+            outln!("Stopped. Run `relaydoc` again any time.");
             exit::code(exit::INTERRUPTED)
         }
         Err(error) => super::report_io(error),

@@ -812,6 +812,7 @@ impl Resolver<'_> {
         NodeBody::Input {
             fact: fact.map(|fact| fact.value).unwrap_or_default(),
             secret: raw.secret.unwrap_or(false),
+            multiline: raw.multiline.unwrap_or(false),
             placeholder: raw.placeholder.clone(),
             next,
             unknown,

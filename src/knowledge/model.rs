@@ -176,6 +176,7 @@ pub enum NodeBody {
     Input {
         fact: String,
         secret: bool,
+        multiline: bool,
         placeholder: Option<String>,
         next: NodeId,
         unknown: NodeId,

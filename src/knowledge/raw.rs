@@ -110,6 +110,9 @@ pub struct RawNode {
     /// Input whose value is masked and never stored.
     #[serde(default)]
     pub secret: Option<bool>,
+    /// Input that takes several lines (a pasted error message).
+    #[serde(default)]
+    pub multiline: Option<bool>,
     #[serde(default)]
     pub placeholder: Option<String>,
 
