@@ -956,6 +956,47 @@ fn summarise(input: SummaryInput<'_>) -> String {
     parts.join(" ")
 }
 
+impl Explanation {
+    /// The wizard's facts this explanation answers, so the questions they settle are skipped:
+    /// what kind of error it is, where it was seen, its code, what a bounce mentions, and the
+    /// facts signatures carry (server software, POP-before-SMTP…).
+    pub fn wizard_facts(&self) -> BTreeMap<String, String> {
+        let mut facts: BTreeMap<String, String> = self
+            .facts
+            .iter()
+            .filter(|(key, _)| key.as_str() != "error.text")
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect();
+        if self.relay_denial {
+            facts.insert("error.kind".into(), "relay".into());
+        }
+        if let Some(code) = &self.code {
+            let code = match code.as_str() {
+                "554" | "454" | "550" => code.clone(),
+                _ => "other".into(),
+            };
+            facts.insert("error.code".into(), code);
+        }
+        // What a bounce from the recipient's side mentions, read off the leading cause.
+        if self.relay_denial && self.side == Some(Side::RecipientMx) {
+            let mentions = self
+                .causes
+                .first()
+                .and_then(|cause| match cause.id.as_str() {
+                    "sender-blacklisted" => Some("blocklist"),
+                    "sender-verify-failed" => Some("sender-verify"),
+                    "recipient-account-invalid" => Some("mailbox"),
+                    "recipient-domain-not-local" => Some("domain-not-local"),
+                    _ => None,
+                });
+            if let Some(mentions) = mentions {
+                facts.insert("bounce.mentions".into(), mentions.into());
+            }
+        }
+        facts
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1013,46 +1054,5 @@ mod tests {
         assert_eq!(found.client.as_deref(), Some("unknown[127.0.0.1]"));
         assert_eq!(found.recipient.as_deref(), Some("someone@example.org"));
         assert_eq!(found.stage, Some(Stage::Rcpt));
-    }
-}
-
-impl Explanation {
-    /// The wizard's facts this explanation answers, so the questions they settle are skipped:
-    /// what kind of error it is, where it was seen, its code, what a bounce mentions, and the
-    /// facts signatures carry (server software, POP-before-SMTP…).
-    pub fn wizard_facts(&self) -> BTreeMap<String, String> {
-        let mut facts: BTreeMap<String, String> = self
-            .facts
-            .iter()
-            .filter(|(key, _)| key.as_str() != "error.text")
-            .map(|(key, value)| (key.clone(), value.clone()))
-            .collect();
-        if self.relay_denial {
-            facts.insert("error.kind".into(), "relay".into());
-        }
-        if let Some(code) = &self.code {
-            let code = match code.as_str() {
-                "554" | "454" | "550" => code.clone(),
-                _ => "other".into(),
-            };
-            facts.insert("error.code".into(), code);
-        }
-        // What a bounce from the recipient's side mentions, read off the leading cause.
-        if self.relay_denial && self.side == Some(Side::RecipientMx) {
-            let mentions = self
-                .causes
-                .first()
-                .and_then(|cause| match cause.id.as_str() {
-                    "sender-blacklisted" => Some("blocklist"),
-                    "sender-verify-failed" => Some("sender-verify"),
-                    "recipient-account-invalid" => Some("mailbox"),
-                    "recipient-domain-not-local" => Some("domain-not-local"),
-                    _ => None,
-                });
-            if let Some(mentions) = mentions {
-                facts.insert("bounce.mentions".into(), mentions.into());
-            }
-        }
-        facts
     }
 }
