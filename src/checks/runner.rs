@@ -58,6 +58,17 @@ pub const SPECS: &[CheckSpec] = &[
         sets: &["public.ip", "public.ip_method"],
     },
     CheckSpec {
+        name: "smtp",
+        label: "Connecting to the mail server on ports 587, 465 and 25",
+        params: &["host"],
+        sets: &[
+            "server.auth_offered",
+            "server.reachable",
+            "server.starttls_offered",
+            "server.ports_open",
+        ],
+    },
+    CheckSpec {
         name: "my-ip-blacklist",
         label: "Finding your internet address and checking it against spam blocklists",
         params: &[],
@@ -126,6 +137,33 @@ impl LiveChecks<'_> {
                     .to_check_report()
             }
             "public-ip" => self.public_ip(&client).await?.to_check_report(),
+            "smtp" => {
+                let mut report = self.probe(param("host")?).await?;
+                // The tree asks one question about AUTH: offered, only after STARTTLS, or not.
+                let offered = match (
+                    report.facts.get("server.auth_offered").map(String::as_str),
+                    report
+                        .facts
+                        .get("server.auth_only_after_tls")
+                        .map(String::as_str),
+                ) {
+                    (Some("yes"), Some("yes")) => Some("tls-only"),
+                    (Some("yes"), _) => Some("yes"),
+                    (Some("no"), _) => Some("no"),
+                    _ => None,
+                };
+                match offered {
+                    Some(value) => {
+                        report
+                            .facts
+                            .insert("server.auth_offered".into(), value.into());
+                    }
+                    None => {
+                        report.facts.remove("server.auth_offered");
+                    }
+                }
+                report
+            }
             "my-ip-blacklist" => {
                 let ip = self.public_ip(&client).await?.ip?;
                 let listing = dns::dnsbl::check(&client, ip, &default_zones()).await;
@@ -142,6 +180,37 @@ impl LiveChecks<'_> {
         Some(keep_declared(request, report.facts.into_iter().collect()))
     }
 
+    /// Probes ports 587, 465 and 25 of `host` side by side, or only the port given as
+    /// `host:port`. A name is resolved with the system resolver, as `relaydoc check smtp`
+    /// does; an IP address is used as it is.
+    async fn probe(&self, host: &str) -> Option<crate::checks::CheckReport> {
+        use crate::checks::smtp::{self, conn::Limits, session, tls::Trust};
+        let (bare, port) = split_host_port(host.trim());
+        let ip = match bare.parse::<IpAddr>() {
+            Ok(ip) => ip,
+            Err(_) => tokio::net::lookup_host((bare, 25)).await.ok()?.next()?.ip(),
+        };
+        let ports = match port {
+            Some(port) => vec![port],
+            None => vec![587, 465, 25],
+        };
+        let endpoints: Vec<session::Endpoint> = ports
+            .into_iter()
+            .map(|port| session::Endpoint {
+                host: bare.to_string(),
+                addr: std::net::SocketAddr::new(ip, port),
+                security: session::Security::for_port(port),
+                local_ip: None,
+            })
+            .collect();
+        let options = session::Options {
+            limits: Limits::with_timeout(self.dns.timeout),
+            trust: Trust::system(),
+            helo_name: "relaydoc.invalid".into(),
+        };
+        Some(smtp::probe_ports_check(&endpoints, &options).await)
+    }
+
     async fn public_ip(&self, client: &DnsClient) -> Option<dns::public_ip::PublicIpReport> {
         let method = dns::public_ip::Method::Opendns;
         let server = dns::public_ip::locate_server(client, method).await.ok()?;
@@ -151,6 +220,21 @@ impl LiveChecks<'_> {
         })
         .ok()?;
         Some(dns::public_ip::check(&service, method, server).await)
+    }
+}
+
+/// `host`, `host:port`, `[v6]:port` or a bare IPv6 address.
+fn split_host_port(text: &str) -> (&str, Option<u16>) {
+    if let Some(rest) = text.strip_prefix('[') {
+        let (host, after) = rest.split_once(']').unwrap_or((rest, ""));
+        return (host, after.strip_prefix(':').and_then(|p| p.parse().ok()));
+    }
+    match text.rsplit_once(':') {
+        Some((host, port)) if !host.contains(':') => match port.parse() {
+            Ok(port) => (host, Some(port)),
+            Err(_) => (text, None),
+        },
+        _ => (text, None),
     }
 }
 
@@ -164,5 +248,27 @@ fn default_zones() -> Vec<String> {
 impl crate::plain::CheckRunner for LiveChecks<'_> {
     fn run(&mut self, request: &CheckRequest) -> Option<Facts> {
         self.run_blocking(request)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_host_port;
+
+    #[test]
+    fn host_and_port_forms() {
+        assert_eq!(
+            split_host_port("mail.example.com"),
+            ("mail.example.com", None)
+        );
+        assert_eq!(
+            split_host_port("mail.example.com:2525"),
+            ("mail.example.com", Some(2525))
+        );
+        assert_eq!(split_host_port("127.0.0.1:587"), ("127.0.0.1", Some(587)));
+        assert_eq!(split_host_port("[::1]:465"), ("::1", Some(465)));
+        assert_eq!(split_host_port("::1"), ("::1", None));
+        assert_eq!(split_host_port("[::1]"), ("::1", None));
+        assert_eq!(split_host_port("host:notaport"), ("host:notaport", None));
     }
 }
