@@ -21,6 +21,16 @@ struct Sourced<T> {
     layer: usize,
 }
 
+impl<T> Sourced<T> {
+    fn new(item: T, file: &SourceFile) -> Self {
+        Self {
+            item,
+            file: file.name.clone(),
+            layer: file.layer,
+        }
+    }
+}
+
 fn pos<T>(spanned: &Spanned<T>) -> Option<Position> {
     Position::from_saphyr(&spanned.referenced)
 }
@@ -34,59 +44,17 @@ pub fn build(files: &[SourceFile]) -> Result<Knowledge, Diagnostics> {
     let mut clients = Vec::new();
     let mut providers = Vec::new();
 
-    for file in files {
-        let relative = file.relative.as_str();
-        let top = relative.split('/').next().unwrap_or(relative);
-        let sourced = |layer| (file.name.clone(), layer);
-        let (name, layer) = sourced(file.layer);
-        match top {
-            "facts.yaml" | "facts.yml" => match parse_yaml::<FactsFile>(file) {
-                Ok(parsed) => facts.extend(parsed.facts.into_iter().map(|item| Sourced {
-                    item,
-                    file: name.clone(),
-                    layer,
-                })),
-                Err(problem) => problems.push(problem),
-            },
-            "causes.yaml" | "causes.yml" => match parse_yaml::<CausesFile>(file) {
-                Ok(parsed) => causes.extend(parsed.causes.into_iter().map(|item| Sourced {
-                    item,
-                    file: name.clone(),
-                    layer,
-                })),
-                Err(problem) => problems.push(problem),
-            },
-            "tree" => match parse_yaml::<TreeFile>(file) {
-                Ok(parsed) => nodes.extend(parsed.nodes.into_iter().map(|item| Sourced {
-                    item,
-                    file: name.clone(),
-                    layer,
-                })),
-                Err(problem) => problems.push(problem),
-            },
-            "clients" => match parse_yaml::<RawClient>(file) {
-                Ok(item) => clients.push(Sourced {
-                    item,
-                    file: name,
-                    layer,
-                }),
-                Err(problem) => problems.push(problem),
-            },
-            "providers" => match parse_yaml::<RawProvider>(file) {
-                Ok(item) => providers.push(Sourced {
-                    item,
-                    file: name,
-                    layer,
-                }),
-                Err(problem) => problems.push(problem),
-            },
-            // Read by their own modules (error signatures, DNS blacklist lists…).
-            "signatures" | "dnsbl.yaml" => {}
-            _ => problems.push(Diagnostic::new(
-                name,
-                "not a knowledge file: expected facts.yaml, causes.yaml, or a file under \
-                 tree/, clients/, providers/ or signatures/",
-            )),
+    for (file, parsed) in files.iter().zip(parse_all(files)) {
+        match parsed {
+            Parsed::Facts(items) => facts.extend(items.into_iter().map(|i| Sourced::new(i, file))),
+            Parsed::Causes(items) => {
+                causes.extend(items.into_iter().map(|i| Sourced::new(i, file)));
+            }
+            Parsed::Nodes(items) => nodes.extend(items.into_iter().map(|i| Sourced::new(i, file))),
+            Parsed::Client(item) => clients.push(Sourced::new(*item, file)),
+            Parsed::Provider(item) => providers.push(Sourced::new(*item, file)),
+            Parsed::NotHere => {}
+            Parsed::Problem(problem) => problems.push(problem),
         }
     }
 
@@ -167,6 +135,78 @@ pub fn build(files: &[SourceFile]) -> Result<Knowledge, Diagnostics> {
             .collect(),
         signatures: std::sync::OnceLock::new(),
     })
+}
+
+/// One file, parsed by what its path says it holds.
+enum Parsed {
+    Facts(Vec<RawFact>),
+    Causes(Vec<RawCause>),
+    Nodes(Vec<RawNode>),
+    Client(Box<RawClient>),
+    Provider(Box<RawProvider>),
+    /// Read by its own module (error signatures).
+    NotHere,
+    Problem(Diagnostic),
+}
+
+fn parse_one(file: &SourceFile) -> Parsed {
+    let relative = file.relative.as_str();
+    let top = relative.split('/').next().unwrap_or(relative);
+    let result = match top {
+        "facts.yaml" | "facts.yml" => parse_yaml::<FactsFile>(file).map(|f| Parsed::Facts(f.facts)),
+        "causes.yaml" | "causes.yml" => {
+            parse_yaml::<CausesFile>(file).map(|f| Parsed::Causes(f.causes))
+        }
+        "tree" => parse_yaml::<TreeFile>(file).map(|f| Parsed::Nodes(f.nodes)),
+        "clients" => parse_yaml::<RawClient>(file).map(|c| Parsed::Client(Box::new(c))),
+        "providers" => parse_yaml::<RawProvider>(file).map(|p| Parsed::Provider(Box::new(p))),
+        "signatures" => Ok(Parsed::NotHere),
+        _ => Err(Diagnostic::new(
+            &file.name,
+            "not a knowledge file: expected facts.yaml, causes.yaml, or a file under \
+             tree/, clients/, providers/ or signatures/",
+        )),
+    };
+    result.unwrap_or_else(Parsed::Problem)
+}
+
+/// Parses every file, on every core: YAML parsing is most of the load time, and files are
+/// independent. Results come back in the files' order, so merging stays deterministic.
+fn parse_all(files: &[SourceFile]) -> Vec<Parsed> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    if workers < 2 || files.len() < 4 {
+        return files.iter().map(parse_one).collect();
+    }
+    // Interleaved, so large files (the tree, causes) do not all land on one worker.
+    let mut slots: Vec<Option<Parsed>> = (0..files.len()).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|worker| {
+                scope.spawn(move || {
+                    (worker..files.len())
+                        .step_by(workers)
+                        .map(|index| (index, parse_one(&files[index])))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for handle in handles {
+            // A panicking parser is a bug in a dependency; re-raise it rather than hide it.
+            match handle.join() {
+                Ok(results) => {
+                    for (index, parsed) in results {
+                        slots[index] = Some(parsed);
+                    }
+                }
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+    });
+    slots
+        .into_iter()
+        .zip(files)
+        .map(|(slot, file)| slot.unwrap_or_else(|| parse_one(file)))
+        .collect()
 }
 
 /// Merges items by id: the highest layer wins; equal ids in one layer are reported.
