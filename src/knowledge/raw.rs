@@ -260,23 +260,7 @@ pub enum Protocol {
     Smtp,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Security {
-    None,
-    Starttls,
-    Tls,
-}
-
-impl Security {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::None => "none",
-            Self::Starttls => "starttls",
-            Self::Tls => "tls",
-        }
-    }
-}
+pub use crate::checks::smtp::session::Security;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]

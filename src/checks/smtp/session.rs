@@ -14,8 +14,9 @@ use super::ehlo::Capabilities;
 use super::reply::{Reply, ReplyBuilder, parse_line};
 use super::tls::{Trust, TrustMode};
 
-/// How the connection is protected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+/// How the connection is protected. Also the `security` of endpoints in the providers
+/// catalogue, so a catalogue entry can be probed as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Security {
     /// Plain SMTP, no TLS at all.
