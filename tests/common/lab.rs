@@ -30,82 +30,55 @@ impl Lab {
     }
 }
 
-/// The mail part of the lab (Postfix + Dovecot) alone, for tests that use no DNS: the same
-/// skip-or-panic rule as [`lab`], without waiting for the DNS server.
-pub fn mail_lab(test: &str) -> Option<Lab> {
-    let dir = std::env::var_os("RELAYDOC_LAB_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/tmp/relaydoc-lab"));
-    let smtp_up = TcpStream::connect_timeout(
-        &SocketAddr::from(([127, 0, 0, 1], 2525)),
-        Duration::from_secs(2),
-    )
-    .is_ok();
-    if smtp_up {
-        return Some(Lab { dir });
-    }
-    let required = std::env::var("RELAYDOC_REQUIRE_LAB").is_ok_and(|v| v == "1");
-    assert!(
-        !required,
-        "{test}: the mail lab is required (RELAYDOC_REQUIRE_LAB=1) but smtp 127.0.0.1:2525 \
-         does not answer; start it with tests/lab/start.sh"
-    );
-    eprintln!("{test}: SKIPPED: the mail lab is not running (start it with tests/lab/start.sh)");
-    None
-}
+/// The lab's SMTP (Postfix, port 2525) and DNS (NSD, port 5353) listeners on 127.0.0.1.
+const SMTP: (&str, u16) = ("smtp", 2525);
+const DNS: (&str, u16) = ("dns", 5353);
 
-/// The lab, or `None` (with a message) when it is not running and not required.
-///
-/// Panics when `RELAYDOC_REQUIRE_LAB=1` and the lab does not answer: in CI a missing lab must
-/// fail the run, never skip silently.
+/// The whole lab: mail servers and DNS.
 pub fn lab(test: &str) -> Option<Lab> {
-    let dir = std::env::var_os("RELAYDOC_LAB_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/tmp/relaydoc-lab"));
-    let smtp_up = TcpStream::connect_timeout(
-        &SocketAddr::from(([127, 0, 0, 1], 2525)),
-        Duration::from_secs(2),
-    )
-    .is_ok();
-    let dns_up = TcpStream::connect_timeout(
-        &SocketAddr::from(([127, 0, 0, 1], 5353)),
-        Duration::from_secs(2),
-    )
-    .is_ok();
-    if smtp_up && dns_up {
-        return Some(Lab { dir });
-    }
-    let required = std::env::var("RELAYDOC_REQUIRE_LAB").is_ok_and(|v| v == "1");
-    assert!(
-        !required,
-        "{test}: the mail lab is required (RELAYDOC_REQUIRE_LAB=1) but is not answering \
-         (smtp 127.0.0.1:2525 up: {smtp_up}, dns 127.0.0.1:5353 up: {dns_up}); \
-         start it with tests/lab/start.sh"
-    );
-    eprintln!("{test}: SKIPPED: the mail lab is not running (start it with tests/lab/start.sh)");
-    None
+    require(test, &[SMTP, DNS])
 }
 
-/// Only the lab's DNS server (NSD on 127.0.0.1:5353, `tests/lab/dns.sh start`), for tests that
-/// need nothing else; `None` (with a message) when it is not running and not required.
+/// Only the mail servers (Postfix + Dovecot), for tests that need no DNS.
+pub fn mail_lab(test: &str) -> Option<Lab> {
+    require(test, &[SMTP])
+}
+
+/// Only the lab's DNS server (`tests/lab/dns.sh start`), for tests that need nothing else.
 pub fn dns_lab(test: &str) -> Option<Lab> {
+    require(test, &[DNS])
+}
+
+/// The lab when every listed service answers; otherwise `None` with a "skipped" line — or a
+/// panic when `RELAYDOC_REQUIRE_LAB=1`: in CI a missing lab must fail the run, never skip.
+fn require(test: &str, services: &[(&str, u16)]) -> Option<Lab> {
     let dir = std::env::var_os("RELAYDOC_LAB_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/tmp/relaydoc-lab"));
-    let dns_up = TcpStream::connect_timeout(
-        &SocketAddr::from(([127, 0, 0, 1], 5353)),
-        Duration::from_secs(2),
-    )
-    .is_ok();
-    if dns_up {
+    let down: Vec<String> = services
+        .iter()
+        .filter(|(_, port)| {
+            TcpStream::connect_timeout(
+                &SocketAddr::from(([127, 0, 0, 1], *port)),
+                Duration::from_secs(2),
+            )
+            .is_err()
+        })
+        .map(|(name, port)| format!("{name} 127.0.0.1:{port}"))
+        .collect();
+    if down.is_empty() {
         return Some(Lab { dir });
     }
     let required = std::env::var("RELAYDOC_REQUIRE_LAB").is_ok_and(|v| v == "1");
     assert!(
         !required,
-        "{test}: the lab's DNS server is required (RELAYDOC_REQUIRE_LAB=1) but 127.0.0.1:5353 \
-         does not answer; start it with tests/lab/dns.sh start (or tests/lab/start.sh)"
+        "{test}: the lab is required (RELAYDOC_REQUIRE_LAB=1) but does not answer on {}; \
+         start it with tests/lab/start.sh",
+        down.join(", ")
     );
-    eprintln!("{test}: SKIPPED: the lab's DNS server is not running (tests/lab/dns.sh start)");
+    eprintln!(
+        "{test}: SKIPPED: the lab is not running ({} down; start it with tests/lab/start.sh)",
+        down.join(", ")
+    );
     None
 }
