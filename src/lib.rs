@@ -12,3 +12,4 @@ pub mod plain;
 pub mod prefill;
 pub mod present;
 pub mod sanitize;
+pub mod tui;
