@@ -1,5 +1,5 @@
-//! `relaydoc wizard` (and bare `relaydoc`): interactive plain prompts, or a non-interactive
-//! walk from known facts with `--json`.
+//! `relaydoc wizard` (and bare `relaydoc`): the full-screen TUI on a terminal, plain prompts
+//! with `--plain`, or a non-interactive walk from known facts with `--json`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -107,6 +107,10 @@ pub fn run(args: WizardArgs, global: &GlobalArgs) -> ExitCode {
         return exit::code(exit::OK);
     }
 
+    if !args.plain {
+        return run_tui(&knowledge, facts, global);
+    }
+
     let (mut wizard, effects) = Wizard::new(&knowledge, facts);
     println!(
         "relaydoc — let's find out why your mail is refused.\n\
@@ -126,5 +130,39 @@ pub fn run(args: WizardArgs, global: &GlobalArgs) -> ExitCode {
             exit::code(exit::INTERRUPTED)
         }
         Err(error) => super::report_io(error),
+    }
+}
+
+/// The full-screen wizard. Nothing is printed while it owns the screen; one closing line after.
+fn run_tui(
+    knowledge: &crate::knowledge::Knowledge,
+    facts: crate::engine::Facts,
+    global: &GlobalArgs,
+) -> ExitCode {
+    let options = crate::tui::Options {
+        color: use_color(global.color),
+        checks: std::sync::Arc::new(crate::tui::NoLiveChecks),
+    };
+    match crate::tui::run(knowledge, facts, options) {
+        Ok(crate::tui::Ending::Concluded(node)) => {
+            println!("relaydoc: read the answer again any time with `relaydoc kb show {node}`.");
+            exit::code(exit::OK)
+        }
+        Ok(crate::tui::Ending::Quit) => exit::code(exit::OK),
+        Ok(crate::tui::Ending::Interrupted) => exit::code(exit::INTERRUPTED),
+        Err(error) => {
+            eprintln!("relaydoc: the screen could not be drawn: {error}");
+            eprintln!("relaydoc: try `relaydoc wizard --plain` for simple prompts.");
+            exit::code(exit::NO_TERMINAL)
+        }
+    }
+}
+
+/// `--color`, with NO_COLOR (any non-empty value) turning `auto` off.
+fn use_color(when: super::ColorWhen) -> bool {
+    match when {
+        super::ColorWhen::Always => true,
+        super::ColorWhen::Never => false,
+        super::ColorWhen::Auto => std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty()),
     }
 }

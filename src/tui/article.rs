@@ -13,6 +13,7 @@ use super::theme::Theme;
 use crate::engine::Facts;
 use crate::knowledge::Knowledge;
 use crate::knowledge::model::{Client, NodeBody};
+use crate::knowledge::raw::AuthKind;
 use crate::present::{StepView, TargetSettings, pick_client, solution_view, task_view};
 use crate::sanitize::for_terminal;
 
@@ -20,6 +21,23 @@ use crate::sanitize::for_terminal;
 /// stops at 100 columns on wide screens.
 pub fn text_width(width: u16) -> usize {
     usize::from(width).saturating_sub(4).clamp(20, 100)
+}
+
+/// Width from which the solution's settings block sits beside the steps instead of below.
+const SETTINGS_ASIDE_FROM: u16 = 120;
+
+/// Whether a terminal `width` wide shows the settings beside the solution.
+pub fn settings_aside(width: u16) -> bool {
+    width >= SETTINGS_ASIDE_FROM
+}
+
+/// The solution text's width: narrower when the settings sit beside it.
+pub fn solution_width(width: u16) -> usize {
+    if settings_aside(width) {
+        usize::from(width).saturating_sub(50).clamp(20, 100)
+    } else {
+        text_width(width)
+    }
 }
 
 /// Wrapped, styled lines, built paragraph by paragraph.
@@ -75,9 +93,11 @@ impl Doc {
     /// `**bold**` marks in knowledge text become bold.
     pub fn item(&mut self, first: &str, rest: &str, text: &str, style: Style) {
         let text = for_terminal(text);
+        // Never split words such as "sign-in" or "SSL/TLS" across lines.
         let options = textwrap::Options::new(self.width.max(10))
             .initial_indent(first)
-            .subsequent_indent(rest);
+            .subsequent_indent(rest)
+            .word_splitter(textwrap::WordSplitter::NoHyphenation);
         // Marks are wrapped as text; that only makes lines shorter once they are removed.
         let mut bold = false;
         for line in textwrap::wrap(text.trim(), options) {
@@ -153,9 +173,12 @@ pub fn solution_doc(
     width: u16,
     theme: Theme,
 ) -> Doc {
-    let mut doc = Doc::new(text_width(width), theme);
+    let mut doc = Doc::new(solution_width(width), theme);
     let Some(client) = solution_client(knowledge, facts, ui) else {
-        doc.para("relaydoc knows no mail programs; its knowledge is incomplete.", Style::new());
+        doc.para(
+            "relaydoc knows no mail programs; its knowledge is incomplete.",
+            Style::new(),
+        );
         return doc;
     };
     let view = solution_view(knowledge, ui.node, facts, client);
@@ -218,7 +241,7 @@ pub fn solution_doc(
     }
 
     let target = TargetSettings::from_facts(knowledge, facts);
-    if has_client_steps || target.provider.is_some() {
+    if !settings_aside(width) && (has_client_steps || target.provider.is_some()) {
         settings_block(&mut doc, &target);
     }
     if let Some(fix) = &view.server_fix {
@@ -231,13 +254,16 @@ pub fn solution_doc(
     }
     if let Some(tell) = &view.tell {
         doc.heading("What to tell them (you can copy this)");
-        doc.verbatim(tell, "  ", Style::new());
+        for paragraph in tell.split("\n\n") {
+            let joined = paragraph.split_whitespace().collect::<Vec<_>>().join(" ");
+            doc.item("  ", "  ", &joined, Style::new());
+        }
     }
     doc
 }
 
 /// The outgoing server settings, one per line, easy to read out and copy.
-fn settings_block(doc: &mut Doc, target: &TargetSettings<'_>) {
+pub fn settings_block(doc: &mut Doc, target: &TargetSettings<'_>) {
     let heading = match target.provider {
         Some(provider) => format!("Settings to use ({})", provider.name),
         None => "Settings to use".to_string(),
@@ -246,18 +272,20 @@ fn settings_block(doc: &mut Doc, target: &TargetSettings<'_>) {
     doc.field("Outgoing server", &target.fill("{host}"));
     doc.field("Port", &target.fill("{port}"));
     doc.field("Encryption", &target.fill("{security}"));
-    let auth = match target.outgoing().map(|endpoint| endpoint.auth) {
-        Some(crate::knowledge::raw::AuthKind::Oauth2) => {
-            "Yes — sign in through the provider's own login window (OAuth)"
-        }
-        Some(crate::knowledge::raw::AuthKind::PopBeforeSmtp) => {
-            "Check for new mail first, then send (POP-before-SMTP)"
-        }
-        Some(crate::knowledge::raw::AuthKind::None) => "None",
-        _ => "Yes — with your user name and password",
-    };
-    doc.field("Sign-in", auth);
+    let auth = target
+        .outgoing()
+        .map_or(AuthKind::Password, |endpoint| endpoint.auth);
+    doc.field("Sign-in", auth_label(auth));
     doc.field("User name", &target.fill("{username}"));
+}
+
+fn auth_label(auth: AuthKind) -> &'static str {
+    match auth {
+        AuthKind::Password => "yes — with your user name and password",
+        AuthKind::Oauth2 => "yes — through the provider's own login window (OAuth)",
+        AuthKind::PopBeforeSmtp => "check for new mail first, then send (POP-before-SMTP)",
+        AuthKind::None => "none",
+    }
 }
 
 pub fn solution_len(
@@ -349,7 +377,12 @@ pub fn article_doc(knowledge: &Knowledge, id: &str, width: u16, theme: Theme) ->
     }
     if let Some(provider) = knowledge.provider(id) {
         doc.item("", "", &provider.name, theme.title());
-        doc.item("Provider · ", "  ", &provider.domains.join(", "), theme.dim());
+        doc.item(
+            "Provider · ",
+            "  ",
+            &provider.domains.join(", "),
+            theme.dim(),
+        );
         for (heading, endpoints) in [
             ("Outgoing mail (SMTP)", &provider.outgoing),
             ("Incoming mail", &provider.incoming),
@@ -367,11 +400,11 @@ pub fn article_doc(knowledge: &Knowledge, id: &str, width: u16, theme: Theme) ->
                     "  • ",
                     "    ",
                     &format!(
-                        "{protocol}{} port {} · {} · sign-in: {:?}",
+                        "{protocol}{} port {} · {} · sign-in: {}",
                         endpoint.host,
                         endpoint.port,
                         crate::present::security_label(endpoint.security),
-                        endpoint.auth
+                        auth_label(endpoint.auth)
                     ),
                     Style::new(),
                 );

@@ -122,6 +122,31 @@ pub fn evidence(report: &CheckReport, secrets: &[&str]) -> Vec<String> {
     let mut text = match &report.details {
         serde_json::Value::Null => String::from("(this check left no details)"),
         serde_json::Value::String(text) => text.clone(),
+        // Objects read better as "key: value" lines, lists (transcripts) one item a line.
+        serde_json::Value::Object(fields) => {
+            let mut out = String::new();
+            for (key, value) in fields {
+                match value {
+                    serde_json::Value::String(text) => out.push_str(&format!("{key}: {text}\n")),
+                    serde_json::Value::Array(items) => {
+                        out.push_str(&format!("{key}:\n"));
+                        for item in items {
+                            match item {
+                                serde_json::Value::String(text) => {
+                                    out.push_str(&format!("  {text}\n"));
+                                }
+                                other => out.push_str(&format!("  {other}\n")),
+                            }
+                        }
+                    }
+                    other => out.push_str(&format!(
+                        "{key}: {}\n",
+                        serde_json::to_string_pretty(other).unwrap_or_default()
+                    )),
+                }
+            }
+            out
+        }
         details => serde_json::to_string_pretty(details).unwrap_or_default(),
     };
     for secret in secrets.iter().filter(|secret| !secret.is_empty()) {

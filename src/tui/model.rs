@@ -76,9 +76,13 @@ pub struct Model<'k> {
 /// The screen in front of the person.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Screen {
-    Home { selected: usize },
+    Home {
+        selected: usize,
+    },
     /// A text box for the error message, which becomes the `error.text` fact.
-    Paste { text: String },
+    Paste {
+        text: String,
+    },
     /// The wizard run in `Model::session`.
     Wizard,
     Browse(Browse),
@@ -225,12 +229,13 @@ impl<'k> Model<'k> {
     }
 
     fn quit(&mut self) -> Option<Cmd> {
-        let concluded = self.session.as_ref().and_then(|session| {
-            match session.wizard.state() {
+        let concluded = self
+            .session
+            .as_ref()
+            .and_then(|session| match session.wizard.state() {
                 State::Finished(node) => Some(self.knowledge.node(*node).id.clone()),
                 _ => None,
-            }
-        });
+            });
         self.ending = Some(concluded.map_or(Ending::Quit, Ending::Concluded));
         Some(Cmd::Quit)
     }

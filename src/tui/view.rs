@@ -36,7 +36,7 @@ const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "�
 
 /// Rows between the header and the footer: what a full-height document can use.
 pub fn body_height(size: (u16, u16)) -> u16 {
-    size.1.saturating_sub(2)
+    size.1.saturating_sub(3)
 }
 
 pub fn view(model: &Model<'_>, frame: &mut Frame<'_>) {
@@ -45,7 +45,9 @@ pub fn view(model: &Model<'_>, frame: &mut Frame<'_>) {
         too_small(frame, area);
         return;
     }
-    let [header, body, footer] = Layout::vertical([
+    // Header, a blank line to breathe, the body, the footer.
+    let [header, _, body, footer] = Layout::vertical([
+        Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Min(0),
         Constraint::Length(1),
@@ -58,7 +60,12 @@ pub fn view(model: &Model<'_>, frame: &mut Frame<'_>) {
             home(model, frame, inner, *selected);
             (
                 String::new(),
-                vec![("↑↓", "choose"), ("Enter", "go"), ("?", "help"), ("q", "quit")],
+                vec![
+                    ("↑↓", "choose"),
+                    ("Enter", "go"),
+                    ("?", "help"),
+                    ("q", "quit"),
+                ],
             )
         }
         Screen::Paste { text } => {
@@ -119,8 +126,7 @@ fn too_small(frame: &mut Frame<'_>, area: Rect) {
 fn header_bar(theme: Theme, frame: &mut Frame<'_>, area: Rect, context: &str) {
     let left = " relaydoc · help for \"Relay access denied\"";
     let right = format!("{context} ");
-    let pad = usize::from(area.width)
-        .saturating_sub(left.chars().count() + right.chars().count());
+    let pad = usize::from(area.width).saturating_sub(left.chars().count() + right.chars().count());
     let line = format!("{left}{}{right}", " ".repeat(pad));
     frame.render_widget(Paragraph::new(line).style(theme.bar()), area);
 }
@@ -176,12 +182,7 @@ fn home(model: &Model<'_>, frame: &mut Frame<'_>, area: Rect, selected: usize) {
         } else {
             ("    ", Style::new())
         };
-        doc.item(
-            &format!("{marker}{}. ", index + 1),
-            "       ",
-            label,
-            style,
-        );
+        doc.item(&format!("{marker}{}. ", index + 1), "       ", label, style);
     }
     doc.gap();
     doc.para(
@@ -237,7 +238,10 @@ fn paste(theme: Theme, frame: &mut Frame<'_>, area: Rect, text: &str) {
     let row = u16::try_from(lines.len() - skip - 1).unwrap_or(0);
     frame.render_widget(Paragraph::new(visible), inner);
     frame.set_cursor_position(Position::new(
-        inner.x + u16::try_from(last).unwrap_or(0).min(inner.width.saturating_sub(1)),
+        inner.x
+            + u16::try_from(last)
+                .unwrap_or(0)
+                .min(inner.width.saturating_sub(1)),
         inner.y + row.min(inner.height.saturating_sub(1)),
     ));
     frame.render_widget(
@@ -260,22 +264,22 @@ fn wizard(
             let step = format!("Question {}", session.wizard.answered().len() + 1);
             let keys = if typing(model) {
                 vec![
-                    ("Enter", "continue"),
+                    ("Enter", "ok"),
                     ("Tab", "why we ask"),
                     ("Esc", "back"),
                     ("Ctrl-R", "restart"),
-                    ("F1", "help"),
+                    ("F1", "keys"),
                     ("Ctrl-C", "quit"),
                 ]
             } else {
                 vec![
                     ("↑↓", "choose"),
-                    ("Enter", "answer"),
+                    ("Enter", "ok"),
                     ("Tab", "why we ask"),
                     ("Esc", "back"),
                     ("r", "restart"),
                     ("q", "quit"),
-                    ("?", "help"),
+                    ("?", "keys"),
                 ]
             };
             (step, keys)
@@ -307,7 +311,11 @@ fn wizard(
         Stage::Solution(ui) => {
             solution(model, session, ui, frame, area);
             let keys = if ui.picker.is_some() {
-                vec![("↑↓", "choose"), ("Enter", "use this one"), ("Esc", "close")]
+                vec![
+                    ("↑↓", "choose"),
+                    ("Enter", "use this one"),
+                    ("Esc", "close"),
+                ]
             } else {
                 vec![
                     ("↑↓ PgDn", "scroll"),
@@ -398,18 +406,21 @@ fn question(
                 .iter()
                 .map(|choice| choice.label.as_str())
                 .chain([unknown_label.as_str()]);
+            // Numbers line up even past nine choices.
+            let digits = (options.len() + 1).to_string().len();
+            let rest = " ".repeat(digits + 4);
             for (index, label) in labels.enumerate() {
                 let number = if index == options.len() {
-                    "0".to_string()
+                    format!("{:>digits$}", 0)
                 } else {
-                    (index + 1).to_string()
+                    format!("{:>digits$}", index + 1)
                 };
                 let (marker, style) = if index == ui.selected {
                     ("› ", theme.selected())
                 } else {
                     ("  ", Style::new())
                 };
-                choices.item(&format!("{marker}{number}. "), "     ", label, style);
+                choices.item(&format!("{marker}{number}. "), &rest, label, style);
             }
         }
         NodeBody::Input {
@@ -451,7 +462,11 @@ fn question(
         let block = Block::bordered()
             .border_type(BorderType::Rounded)
             .border_style(theme.border())
-            .title(if secret { " Hidden as you type " } else { " Your answer " });
+            .title(if secret {
+                " Hidden as you type "
+            } else {
+                " Your answer "
+            });
         let inner = block.inner(box_area);
         frame.render_widget(block, box_area);
         let visible_width = usize::from(inner.width.saturating_sub(1));
@@ -465,7 +480,8 @@ fn question(
         if tail.is_empty() {
             if let Some(placeholder) = placeholder {
                 frame.render_widget(
-                    Paragraph::new(single_line(&placeholder)).style(theme.dim()),
+                    Paragraph::new(format!("for example: {}", single_line(&placeholder)))
+                        .style(theme.dim()),
                     inner,
                 );
             }
@@ -487,19 +503,22 @@ fn question(
 
     // Help panels below the choices (narrow) or in the side panel (wide).
     let mut panels = Doc::new(width, theme);
+    panels.lines.push(Line::default());
     if ui.show_why {
         panels.heading("Why we ask");
         match &node.help {
             Some(help) => panels.para(help, Style::new()),
-            None => panels.para("This answer decides which question comes next.", Style::new()),
+            None => panels.para(
+                "This answer decides which question comes next.",
+                Style::new(),
+            ),
         }
     } else if node.help.is_some() {
         panels.gap();
         panels.item("", "", "Press Tab to see why we ask.", theme.dim());
     }
-    // "Where to look" goes below the choices, or into the side panel when there is one.
-    let look_width = side.map_or(width, |side| usize::from(side.width.saturating_sub(3)));
-    let mut look = Doc::new(look_width, theme);
+    // "Where to look" goes below the choices, where there is the most room.
+    let mut look = Doc::new(width, theme);
     if let (Some(task), Some(client)) = (
         &node.client_task,
         pick_client(knowledge, session.wizard.facts(), None),
@@ -512,19 +531,28 @@ fn question(
             ..
         }) = task_view(client, task, &target)
         {
-            look.heading(&format!("Where to look — {title} ({client})"));
+            look.lines.push(Line::default());
+            look.item(
+                "",
+                "",
+                &format!("Where to look — {title} ({client})"),
+                theme.heading(),
+            );
             for (index, step) in steps.iter().enumerate() {
                 look.item(&format!("{:>2}. ", index + 1), "    ", step, Style::new());
             }
         }
     }
-    if side.is_none() {
-        panels.lines.append(&mut look.lines);
-    }
+    panels.lines.append(&mut look.lines);
     frame.render_widget(Paragraph::new(panels.lines), rest);
 
     if let Some(side) = side {
-        let mut panel = Doc::new(usize::from(side.width.saturating_sub(2)), theme);
+        let block = Block::new()
+            .borders(Borders::LEFT)
+            .border_style(theme.border())
+            .title(Span::styled(" Your answers so far", theme.heading()));
+        let inner = block.inner(side).inner(ratatui::layout::Margin::new(1, 1));
+        let mut panel = Doc::new(usize::from(inner.width), theme);
         if answers.is_empty() {
             panel.para("Your answers will be listed here.", theme.dim());
         }
@@ -532,17 +560,8 @@ fn question(
             panel.item("", "", title, theme.dim());
             panel.item("  ", "  ", answer, Style::new());
         }
-        panel.lines.append(&mut look.lines);
-        let block = Block::new()
-            .borders(Borders::LEFT)
-            .border_style(theme.border())
-            .title(Span::styled(" Your answers so far", theme.heading()));
-        let inner = block.inner(side);
         frame.render_widget(block, side);
-        frame.render_widget(
-            Paragraph::new(panel.lines),
-            inner.inner(ratatui::layout::Margin::new(1, 1)),
-        );
+        frame.render_widget(Paragraph::new(panel.lines), inner);
     }
 }
 
@@ -560,7 +579,11 @@ fn breadcrumb(titles: &[&str], width: usize, theme: Theme) -> Line<'static> {
         text = format!("… › {text}");
     }
     if text.chars().count() > width {
-        text = text.chars().take(width.saturating_sub(1)).collect::<String>() + "…";
+        text = text
+            .chars()
+            .take(width.saturating_sub(1))
+            .collect::<String>()
+            + "…";
     }
     Line::from(vec![
         Span::styled("So far: ", theme.dim()),
@@ -642,14 +665,15 @@ fn checks(
         );
         let room = usize::from(area.width).saturating_sub(head.chars().count());
         let summary: String = if summary.chars().count() > room {
-            summary.chars().take(room.saturating_sub(1)).collect::<String>() + "…"
+            summary
+                .chars()
+                .take(room.saturating_sub(1))
+                .collect::<String>()
+                + "…"
         } else {
             summary
         };
-        let mut line = Line::from(vec![
-            Span::styled(head, style),
-            Span::raw(summary),
-        ]);
+        let mut line = Line::from(vec![Span::styled(head, style), Span::raw(summary)]);
         if index == ui.selected {
             line = line.patch_style(theme.selected());
         }
@@ -666,7 +690,7 @@ fn checks(
     if let Some((row, scroll)) = ui.evidence
         && let Some(row) = session.checks.get(row)
     {
-        let popup = area.inner(ratatui::layout::Margin::new(1, 1));
+        let popup = area;
         let title = single_line(
             model
                 .knowledge
@@ -676,7 +700,9 @@ fn checks(
                 .unwrap_or(&row.check),
         );
         let lines: Vec<Line<'_>> = match &row.state {
-            RowState::Done { evidence, .. } => evidence.iter().map(|l| Line::raw(l.as_str())).collect(),
+            RowState::Done { evidence, .. } => {
+                evidence.iter().map(|l| Line::raw(l.as_str())).collect()
+            }
             _ => vec![Line::raw("This check did not finish.")],
         };
         let block = Block::bordered()
@@ -684,7 +710,10 @@ fn checks(
             .border_style(theme.border())
             .title(format!(" What the check saw: {title} "));
         frame.render_widget(Clear, popup);
-        frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), popup);
+        frame.render_widget(
+            Paragraph::new(lines).block(block).scroll((scroll, 0)),
+            popup,
+        );
     }
 }
 
@@ -696,28 +725,58 @@ fn solution(
     area: Rect,
 ) {
     let theme = model.theme;
-    let doc = article::solution_doc(
-        model.knowledge,
-        session.wizard.facts(),
-        ui,
-        model.size.0,
-        theme,
-    );
-    scrolled_doc(frame, area, doc, ui.scroll);
+    let facts = session.wizard.facts();
+    let doc = article::solution_doc(model.knowledge, facts, ui, model.size.0, theme);
+    let doc_width = u16::try_from(article::solution_width(model.size.0)).unwrap_or(area.width);
+    let text_area = Rect {
+        width: doc_width.min(area.width),
+        ..area
+    };
+    scrolled_doc(frame, text_area, doc, ui.scroll);
+    if article::settings_aside(model.size.0) {
+        // Wide: the settings stay in view beside the steps, for reading out and copying.
+        let side = Rect {
+            x: text_area.right() + 3,
+            width: area.right().saturating_sub(text_area.right() + 3),
+            ..area
+        };
+        let mut panel = Doc::new(usize::from(side.width.saturating_sub(2)), theme);
+        article::settings_block(
+            &mut panel,
+            &crate::present::TargetSettings::from_facts(model.knowledge, facts),
+        );
+        let block = Block::new()
+            .borders(Borders::LEFT)
+            .border_style(theme.border());
+        let inner = block.inner(side).inner(ratatui::layout::Margin::new(1, 0));
+        frame.render_widget(block, side);
+        frame.render_widget(Paragraph::new(panel.lines), inner);
+    }
 
     if let Some(selected) = ui.picker {
         let clients = &model.knowledge.clients;
         let height = u16::try_from(clients.len() + 4)
             .unwrap_or(u16::MAX)
             .min(area.height);
-        let width = 46.min(area.width);
+        let longest = clients
+            .iter()
+            .map(|client| single_line(&client.name).chars().count())
+            .max()
+            .unwrap_or(0);
+        let width = u16::try_from(longest + 6)
+            .unwrap_or(u16::MAX)
+            .max(36)
+            .min(area.width);
         let popup = Rect {
             x: area.x + (area.width - width) / 2,
             y: area.y + (area.height - height) / 2,
             width,
             height,
         };
-        let mut lines = vec![Line::styled("Which program do you send with?", theme.strong())];
+        let mut lines = vec![Line::styled(
+            "Which program do you send with?",
+            theme.strong(),
+        )];
         lines.push(Line::default());
         for (index, client) in clients.iter().enumerate() {
             let name = single_line(&client.name);
@@ -744,6 +803,7 @@ fn scrolled_doc(frame: &mut Frame<'_>, area: Rect, doc: Doc, scroll: u16) {
     if !fits {
         let bar_area = Rect {
             x: area.x + area.width + 1,
+            width: 1,
             ..area
         };
         let mut state = ScrollbarState::new(total.saturating_sub(usize::from(area.height)))
@@ -782,7 +842,12 @@ fn browse_screen(model: &Model<'_>, frame: &mut Frame<'_>, area: Rect, browse: &
     let query = single_line(&browse.query);
     let visible: String = query
         .chars()
-        .skip(query.chars().count().saturating_sub(usize::from(inner.width.saturating_sub(1))))
+        .skip(
+            query
+                .chars()
+                .count()
+                .saturating_sub(usize::from(inner.width.saturating_sub(1))),
+        )
         .collect();
     let cursor_x = inner.x + u16::try_from(visible.chars().count()).unwrap_or(0);
     if visible.is_empty() {
