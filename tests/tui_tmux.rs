@@ -247,7 +247,10 @@ fn plain_flag_still_gives_the_line_prompts() {
     };
     t.run_relaydoc("wizard --plain");
     t.wait_for("Answer one question at a time");
-    assert!(!t.alternate_screen_on(), "--plain must not take over the screen");
+    assert!(
+        !t.alternate_screen_on(),
+        "--plain must not take over the screen"
+    );
     t.keys(&["C-c"]);
     t.wait_for("relaydoc-exited=130");
 }

@@ -890,9 +890,7 @@ fn picker_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
     let Stage::Solution(ui) = &mut session.stage else {
         return None;
     };
-    let Some(selected) = ui.picker.as_mut() else {
-        return None;
-    };
+    let selected = ui.picker.as_mut()?;
     match key.code {
         KeyCode::Up | KeyCode::Char('k') => *selected = selected.saturating_sub(1),
         KeyCode::Down | KeyCode::Char('j') => {
