@@ -81,9 +81,12 @@ impl Doc {
     /// Paragraphs separated by blank lines; single newlines inside one are joined, as in the
     /// knowledge files' folded text.
     pub fn para(&mut self, text: &str, style: Style) {
-        for paragraph in for_terminal(text).split("\n\n") {
+        for (index, paragraph) in for_terminal(text).split("\n\n").enumerate() {
             let joined = paragraph.split_whitespace().collect::<Vec<_>>().join(" ");
             if !joined.is_empty() {
+                if index > 0 {
+                    self.gap();
+                }
                 self.item("", "", &joined, style);
             }
         }

@@ -193,10 +193,11 @@ fn home(model: &Model<'_>, frame: &mut Frame<'_>, area: Rect, selected: usize) {
 }
 
 fn paste(theme: Theme, frame: &mut Frame<'_>, area: Rect, text: &str) {
-    let [intro, input, hint] = Layout::vertical([
+    let [intro, input, hint, _] = Layout::vertical([
         Constraint::Length(4),
-        Constraint::Min(3),
+        Constraint::Length(12),
         Constraint::Length(2),
+        Constraint::Min(0),
     ])
     .areas(area);
     let mut doc = Doc::new(text_width(area.width + 4), theme);
@@ -799,6 +800,8 @@ fn solution(
 fn scrolled_doc(frame: &mut Frame<'_>, area: Rect, doc: Doc, scroll: u16) {
     let total = usize::from(doc.len());
     let fits = total <= usize::from(area.height);
+    // After a resize the stored position may lie past the end until the next key clamps it.
+    let scroll = scroll.min(doc.len().saturating_sub(area.height));
     frame.render_widget(Paragraph::new(doc.lines).scroll((scroll, 0)), area);
     if !fits {
         let bar_area = Rect {
@@ -904,6 +907,7 @@ fn help_overlay(theme: Theme, frame: &mut Frame<'_>, area: Rect) {
         ("Esc  ←", "back one question"),
         ("r  Ctrl-R", "start again"),
         ("q", "quit · /: search the knowledge"),
+        ("Alt-Enter", "new line (in the error message box)"),
         ("", "Checks"),
         ("Enter", "what a check saw · c: continue"),
         ("Esc", "cancel and go back (never waits)"),
