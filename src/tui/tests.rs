@@ -686,3 +686,65 @@ fn snapshot_browse() {
         snapshot("browse_article", &m);
     }
 }
+
+// --- checks off the UI thread ---------------------------------------------------------------
+
+/// A runner that takes its time, like a real network check.
+struct SlowRunner;
+
+impl super::checks::LiveChecks for SlowRunner {
+    fn run(&self, request: &crate::engine::CheckRequest) -> CheckReport {
+        std::thread::sleep(Duration::from_millis(50));
+        CheckReport {
+            check: request.check.clone(),
+            status: Status::Ok,
+            facts: [("server.auth_works".to_string(), "yes".to_string())].into(),
+            details: serde_json::json!({"summary": "signed in"}),
+        }
+    }
+}
+
+#[test]
+fn spawned_checks_report_back_on_the_channel_without_blocking_the_caller() {
+    let mut m = model(with_checks(), (80, 24));
+    let job = start_check(&mut m);
+    let ticket = job.ticket;
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let started = std::time::Instant::now();
+    super::checks::spawn(std::sync::Arc::new(SlowRunner), job, sender, Msg::CheckDone);
+    assert!(
+        started.elapsed() < Duration::from_millis(40),
+        "spawn waited for the check"
+    );
+    let msg = receiver
+        .recv_timeout(Duration::from_secs(5))
+        .expect("the report arrives");
+    assert!(matches!(&msg, Msg::CheckDone(done) if done.ticket == ticket));
+    update(&mut m, msg);
+    key(&mut m, KeyCode::Char('c'));
+    assert_eq!(node_id(&m), "s-auth-off");
+}
+
+#[test]
+fn without_live_checks_the_wizard_takes_the_fallback() {
+    let mut m = model(with_checks(), (80, 24));
+    let job = start_check(&mut m);
+    let (sender, receiver) = std::sync::mpsc::channel();
+    super::checks::spawn(
+        std::sync::Arc::new(super::checks::NoLiveChecks),
+        job,
+        sender,
+        Msg::CheckDone,
+    );
+    let msg = receiver
+        .recv_timeout(Duration::from_secs(5))
+        .expect("the report arrives");
+    update(&mut m, msg);
+    let session = m.session.as_ref().expect("run");
+    assert!(matches!(
+        &session.checks[0].state,
+        RowState::Done { status: Status::Error, summary, .. } if summary.contains("not available")
+    ));
+    key(&mut m, KeyCode::Char('c'));
+    assert_eq!(node_id(&m), "s-auth-off");
+}
