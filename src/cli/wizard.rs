@@ -166,3 +166,14 @@ fn use_color(when: super::ColorWhen) -> bool {
         super::ColorWhen::Auto => std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_color_flag_wins_over_the_environment() {
+        assert!(use_color(super::super::ColorWhen::Always));
+        assert!(!use_color(super::super::ColorWhen::Never));
+    }
+}

@@ -748,3 +748,33 @@ fn without_live_checks_the_wizard_takes_the_fallback() {
     key(&mut m, KeyCode::Char('c'));
     assert_eq!(node_id(&m), "s-auth-off");
 }
+
+// --- colour ---------------------------------------------------------------------------------
+
+fn colours_used(m: &Model<'_>) -> bool {
+    let terminal = render(m);
+    terminal.backend().buffer().content().iter().any(|cell| {
+        cell.fg != ratatui::style::Color::Reset || cell.bg != ratatui::style::Color::Reset
+    })
+}
+
+#[test]
+fn without_colour_no_cell_is_coloured_and_selection_still_shows() {
+    let mut plain = model(bundled(), (80, 24));
+    walk_to_solution(&mut plain);
+    key(&mut plain, KeyCode::Char('c'));
+    assert!(!colours_used(&plain));
+    let terminal = render(&plain);
+    assert!(
+        terminal
+            .backend()
+            .buffer()
+            .content()
+            .iter()
+            .any(|cell| cell.modifier.contains(ratatui::style::Modifier::REVERSED)),
+        "the highlighted entry must show without colour"
+    );
+    let mut coloured = Model::new(bundled(), Facts::new(), Theme::new(true), (80, 24));
+    walk_to_solution(&mut coloured);
+    assert!(colours_used(&coloured));
+}
