@@ -86,7 +86,7 @@ k Enter; wait_for "Use user name"
 k 2 Enter; wait_for "Turn on sign-in"
 k c; wait_for "Which program do you send with?"
 k Up Enter; k /; wait_for "Search everything"
-k -l "pop before smtp"; wait_for "found"
+k -l "pop before smtp"; wait_for "best first"
 k Enter; sleep 0.3
 rss=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
 printf 'peak RSS (VmHWM): %.1f MB (aim <= 30 MB)\n' "$(echo "$rss / 1024" | bc -l)"

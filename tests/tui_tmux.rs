@@ -199,7 +199,7 @@ fn a_person_walks_to_a_solution_switches_client_browses_goes_back_and_quits() {
     t.keys(&["Enter"]);
     t.wait_for("Cause · pop-before-smtp-expired");
     t.keys(&["Escape"]);
-    t.wait_for("found");
+    t.wait_for("matches, best first");
     t.keys(&["Escape"]);
     t.wait_for("steps for Mail on Mac (Apple Mail)");
 

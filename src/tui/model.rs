@@ -845,7 +845,7 @@ fn evidence_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
     };
     let max = u16::try_from(lines)
         .unwrap_or(u16::MAX)
-        .saturating_sub(body_height.saturating_sub(4));
+        .saturating_sub(body_height.saturating_sub(2));
     match key.code {
         KeyCode::Esc | KeyCode::Enter | KeyCode::Backspace | KeyCode::Char('q') => {
             if let Stage::Checks(ui) = &mut session.stage {

@@ -869,7 +869,7 @@ fn browse_screen(model: &Model<'_>, frame: &mut Frame<'_>, area: Rect, browse: &
     } else if browse.hits.is_empty() {
         "Nothing found. Try fewer or other words.".to_string()
     } else {
-        format!("{} found", browse.hits.len())
+        format!("{} matches, best first", browse.hits.len())
     };
     let rows = usize::from(list_area.height.saturating_sub(1));
     let offset = browse.selected.saturating_sub(rows.saturating_sub(1));
