@@ -134,14 +134,26 @@ impl Drop for Tmux {
 
 /// After the TUI ends: the shell is back, the alternate screen is gone, the TUI is not drawn.
 fn assert_restored(tmux: &Tmux, exit: &str) {
-    let screen = tmux.wait_for(&format!("relaydoc-exited={exit}"));
+    tmux.wait_for(&format!("relaydoc-exited={exit}"));
+    // The shell prints its prompt after the exit line: wait for it to be the last line.
+    let deadline = Instant::now() + WAIT;
+    let screen = loop {
+        let screen = tmux.screen();
+        let last = screen.lines().rev().find(|line| !line.trim().is_empty());
+        if last.map(str::trim_end) == Some(PROMPT.trim_end()) {
+            break screen;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no prompt after the TUI:\n{screen}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
     assert!(!tmux.alternate_screen_on(), "still on the alternate screen");
     assert!(
         !screen.contains("help for \"Relay access denied\""),
         "the TUI is still drawn:\n{screen}"
     );
-    let last = screen.lines().rev().find(|line| !line.trim().is_empty());
-    assert_eq!(last.map(str::trim_end), Some(PROMPT.trim_end()), "{screen}");
 }
 
 #[test]
@@ -177,10 +189,11 @@ fn a_person_walks_to_a_solution_switches_client_browses_goes_back_and_quits() {
     t.keys(&["Enter"]);
     t.wait_for("Use user name and password");
     t.keys(&["2", "Enter"]);
-    let screen = t.wait_for("Turn on sign-in for the outgoing server");
-    assert!(screen.contains("steps for Thunderbird"), "{screen}");
-    assert!(screen.contains("smtp.gmail.com"), "{screen}");
-    assert!(screen.contains("Settings to use (Gmail"), "{screen}");
+    // A capture can catch a frame half drawn, so each part is waited for.
+    t.wait_for("Turn on sign-in for the outgoing server");
+    t.wait_for("steps for Thunderbird");
+    t.wait_for("Settings to use (Gmail");
+    t.wait_for("smtp.gmail.com");
 
     // The client switcher: Apple Mail is the first program.
     t.keys(&["c"]);
