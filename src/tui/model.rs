@@ -14,7 +14,7 @@ use super::theme::Theme;
 use crate::checks::Status;
 use crate::engine::{AnswerError, Effect, Facts, Message, State, Wizard};
 use crate::knowledge::Knowledge;
-use crate::knowledge::model::{NodeBody, NodeId};
+use crate::knowledge::model::{NodeBody, NodeId, UNKNOWN};
 use crate::knowledge::search::{Hit, search};
 
 /// How many search results Browse lists.
@@ -727,7 +727,28 @@ fn back(model: &mut Model<'_>) -> Option<Cmd> {
     let session = model.session.as_mut()?;
     session.cancel_checks(now);
     if session.wizard.can_go_back() {
-        model.engine(Message::Back)
+        // The engine forgets the answer on Back; the screen shows it again, ready to keep.
+        let previous = session.wizard.answered().last().map(|(node, value)| {
+            let secret = matches!(node.body, NodeBody::Input { secret: true, .. });
+            (node.id.clone(), value.clone(), secret)
+        });
+        let cmd = model.engine(Message::Back);
+        if let (Some((id, value, secret)), Some(session)) = (previous, model.session.as_mut())
+            && let Stage::Question(ui) = &mut session.stage
+            && model.knowledge.node(ui.node).id == id
+        {
+            match &model.knowledge.node(ui.node).body {
+                NodeBody::Question { choices, .. } => {
+                    ui.selected = choices
+                        .iter()
+                        .position(|choice| choice.value == value)
+                        .unwrap_or(choices.len());
+                }
+                NodeBody::Input { .. } if !secret && value != UNKNOWN => ui.input = value,
+                _ => {}
+            }
+        }
+        cmd
     } else {
         model.session = None;
         model.screen = Screen::Home { selected: 0 };

@@ -276,10 +276,15 @@ fn question_keys_answer_dont_know_back_restart_and_why() {
     assert_eq!(node_id(&m), "q-where");
     let facts = m.session.as_ref().expect("run").wizard.facts();
     assert_eq!(facts.get("error.kind").map(String::as_str), Some("unknown"));
+    key(&mut m, KeyCode::Char('2'));
     key(&mut m, KeyCode::Enter);
-    assert_eq!(node_id(&m), "q-client");
+    assert_eq!(node_id(&m), "q-bounce-code");
     key(&mut m, KeyCode::Esc);
     assert_eq!(node_id(&m), "q-where");
+    assert!(
+        matches!(stage(&m), Stage::Question(ui) if ui.selected == 1),
+        "Back shows the answer given before"
+    );
     key(&mut m, KeyCode::Backspace);
     assert_eq!(node_id(&m), "start");
     key(&mut m, KeyCode::Enter);
@@ -327,9 +332,16 @@ fn text_inputs_take_letters_as_text_and_empty_enter_skips() {
     assert_eq!(node_id(&m), "q-users");
     let session = m.session.as_ref().expect("run");
     assert!(session.wizard.missing().any(|fact| fact == "account.email"));
-    // Ctrl-R restarts from inside a text box too.
     key(&mut m, KeyCode::Esc);
     assert_eq!(node_id(&m), "i-email");
+    type_text(&mut m, "me@example.test");
+    key(&mut m, KeyCode::Enter);
+    key(&mut m, KeyCode::Esc);
+    assert!(
+        matches!(stage(&m), Stage::Question(ui) if ui.input == "me@example.test"),
+        "Back shows the address typed before"
+    );
+    // Ctrl-R restarts from inside a text box too.
     ctrl(&mut m, 'r');
     assert_eq!(node_id(&m), "start");
 }
