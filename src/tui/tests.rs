@@ -617,6 +617,8 @@ fn snapshot_questions() {
         key(&mut m, KeyCode::Enter);
         key(&mut m, KeyCode::Enter);
         snapshot("question_where_to_look", &m);
+        key(&mut m, KeyCode::Tab);
+        snapshot("question_where_to_look_and_why", &m);
     }
 }
 

@@ -545,6 +545,17 @@ fn question(
         }
     }
     panels.lines.append(&mut look.lines);
+    // Never cut the help off silently: say there is more, and how to see it.
+    let room = usize::from(rest.height);
+    if panels.lines.len() > room && room > 0 {
+        panels.lines.truncate(room - 1);
+        let hint = if ui.show_why {
+            "… more below: press Tab to hide \"Why we ask\", or make the window taller"
+        } else {
+            "… more below: make the window taller to see it all"
+        };
+        panels.lines.push(Line::styled(hint, theme.strong()));
+    }
     frame.render_widget(Paragraph::new(panels.lines), rest);
 
     if let Some(side) = side {
