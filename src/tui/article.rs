@@ -12,7 +12,7 @@ use super::model::SolutionUi;
 use super::theme::Theme;
 use crate::engine::Facts;
 use crate::knowledge::Knowledge;
-use crate::knowledge::model::{Client, NodeBody};
+use crate::knowledge::model::{Client, NodeBody, NodeId};
 use crate::knowledge::raw::AuthKind;
 use crate::present::{StepView, TargetSettings, pick_client, solution_view, task_view};
 use crate::sanitize::for_terminal;
@@ -26,14 +26,29 @@ pub fn text_width(width: u16) -> usize {
 /// Width from which the solution's settings block sits beside the steps instead of below.
 const SETTINGS_ASIDE_FROM: u16 = 120;
 
-/// Whether a terminal `width` wide shows the settings beside the solution.
-pub fn settings_aside(width: u16) -> bool {
-    width >= SETTINGS_ASIDE_FROM
+/// Whether the solution shows a settings block at all: when it has steps in the mail
+/// program, or the provider is known. Server-side hand-offs have no settings to change.
+pub fn shows_settings(knowledge: &Knowledge, facts: &Facts, node: NodeId) -> bool {
+    let has_client_steps = match &knowledge.node(node).body {
+        NodeBody::Solution { steps, .. } | NodeBody::Handoff { steps, .. } => steps
+            .iter()
+            .any(|step| matches!(step, crate::knowledge::model::Step::ClientTask(_))),
+        _ => false,
+    };
+    has_client_steps
+        || TargetSettings::from_facts(knowledge, facts)
+            .provider
+            .is_some()
+}
+
+/// Whether the settings sit beside the solution (wide windows) rather than below it.
+pub fn settings_aside(knowledge: &Knowledge, facts: &Facts, ui: &SolutionUi, width: u16) -> bool {
+    width >= SETTINGS_ASIDE_FROM && shows_settings(knowledge, facts, ui.node)
 }
 
 /// The solution text's width: narrower when the settings sit beside it.
-pub fn solution_width(width: u16) -> usize {
-    if settings_aside(width) {
+pub fn solution_width(aside: bool, width: u16) -> usize {
+    if aside {
         usize::from(width).saturating_sub(50).clamp(20, 100)
     } else {
         text_width(width)
@@ -176,7 +191,8 @@ pub fn solution_doc(
     width: u16,
     theme: Theme,
 ) -> Doc {
-    let mut doc = Doc::new(solution_width(width), theme);
+    let aside = settings_aside(knowledge, facts, ui, width);
+    let mut doc = Doc::new(solution_width(aside, width), theme);
     let Some(client) = solution_client(knowledge, facts, ui) else {
         doc.para(
             "relaydoc knows no mail programs; its knowledge is incomplete.",
@@ -244,7 +260,7 @@ pub fn solution_doc(
     }
 
     let target = TargetSettings::from_facts(knowledge, facts);
-    if !settings_aside(width) && (has_client_steps || target.provider.is_some()) {
+    if !aside && (has_client_steps || target.provider.is_some()) {
         settings_block(&mut doc, &target);
     }
     if let Some(fix) = &view.server_fix {

@@ -739,13 +739,15 @@ fn solution(
     let theme = model.theme;
     let facts = session.wizard.facts();
     let doc = article::solution_doc(model.knowledge, facts, ui, model.size.0, theme);
-    let doc_width = u16::try_from(article::solution_width(model.size.0)).unwrap_or(area.width);
+    let aside = article::settings_aside(model.knowledge, facts, ui, model.size.0);
+    let doc_width =
+        u16::try_from(article::solution_width(aside, model.size.0)).unwrap_or(area.width);
     let text_area = Rect {
         width: doc_width.min(area.width),
         ..area
     };
     scrolled_doc(frame, text_area, doc, ui.scroll);
-    if article::settings_aside(model.size.0) {
+    if aside {
         // Wide: the settings stay in view beside the steps, for reading out and copying.
         let side = Rect {
             x: text_area.right() + 3,
