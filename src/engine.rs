@@ -41,12 +41,23 @@ pub enum Effect {
     RunCheck(CheckRequest),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct CheckRequest {
     pub node: NodeId,
     pub check: String,
-    /// Check parameter → value, taken from facts.
+    /// Check parameter → value, taken from facts (and from secret inputs: see `Debug`).
     pub params: BTreeMap<String, String>,
+}
+
+/// Parameters may carry a password from a secret input: never print their values.
+impl std::fmt::Debug for CheckRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CheckRequest")
+            .field("node", &self.node)
+            .field("check", &self.check)
+            .field("params", &self.params.keys().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

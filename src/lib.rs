@@ -13,3 +13,4 @@ pub mod plain;
 pub mod prefill;
 pub mod present;
 pub mod sanitize;
+pub mod tui;

@@ -178,28 +178,83 @@ pub fn run(
 }
 
 /// A pasted block of text: line prompts cannot take it (the first newline would end the
-/// answer), so lines are read as they come until an empty line.
+/// answer), so keys are read raw until Enter on an empty line. Bracketed paste arrives whole;
+/// Ctrl-C quits and Esc goes back, as in every other prompt.
 fn read_pasted_lines(question: &str, out: &mut dyn Write) -> Result<String, InquireError> {
+    use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
+    use crossterm::terminal;
+
     writeln!(
         out,
         "{question}\n(Paste it, then press Enter on an empty line. Just Enter to skip.)"
     )
     .and_then(|()| out.flush())
     .map_err(InquireError::IO)?;
-    let mut text = String::new();
-    let stdin = std::io::stdin();
-    loop {
+    terminal::enable_raw_mode().map_err(InquireError::IO)?;
+    let _ = crossterm::execute!(std::io::stdout(), event::EnableBracketedPaste);
+    let result = (|| {
+        let mut text = String::new();
         let mut line = String::new();
-        // A cap keeps a runaway paste from filling memory; explain reads at most this much.
-        if stdin.read_line(&mut line).map_err(InquireError::IO)? == 0
-            || line.trim().is_empty()
-            || text.len() > MAX_PASTE_BYTES
-        {
-            break;
+        let mut echo = std::io::stdout();
+        loop {
+            match event::read().map_err(InquireError::IO)? {
+                Event::Paste(pasted) => {
+                    let pasted = pasted.replace("\r\n", "\n").replace('\r', "\n");
+                    let _ = write!(
+                        echo,
+                        "{}",
+                        crate::sanitize::for_terminal(&pasted).replace('\n', "\r\n")
+                    );
+                    let (complete, rest) = pasted.rsplit_once('\n').unwrap_or(("", &pasted));
+                    if !complete.is_empty() || pasted.contains('\n') {
+                        text.push_str(&line);
+                        text.push_str(complete);
+                        text.push('\n');
+                        line.clear();
+                    }
+                    line.push_str(rest);
+                }
+                Event::Key(key) if key.kind != KeyEventKind::Release => match key.code {
+                    KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                        return Err(InquireError::OperationInterrupted);
+                    }
+                    KeyCode::Esc => return Err(InquireError::OperationCanceled),
+                    // Ctrl-J is a line feed: what some terminals and pipes send for Enter.
+                    KeyCode::Enter | KeyCode::Char('j')
+                        if key.code == KeyCode::Enter
+                            || key.modifiers.contains(KeyModifiers::CONTROL) =>
+                    {
+                        let _ = write!(echo, "\r\n");
+                        if line.trim().is_empty() {
+                            return Ok(text);
+                        }
+                        text.push_str(&line);
+                        text.push('\n');
+                        line.clear();
+                    }
+                    KeyCode::Backspace => {
+                        if line.pop().is_some() {
+                            let _ = write!(echo, "\u{8} \u{8}");
+                        }
+                    }
+                    KeyCode::Char(c) => {
+                        line.push(c);
+                        let _ = write!(echo, "{c}");
+                    }
+                    _ => {}
+                },
+                _ => {}
+            }
+            let _ = echo.flush();
+            // A cap keeps a runaway paste from filling memory; explain reads less than this.
+            if text.len() + line.len() > MAX_PASTE_BYTES {
+                return Ok(text);
+            }
         }
-        text.push_str(&line);
-    }
-    Ok(text)
+    })();
+    let _ = crossterm::execute!(std::io::stdout(), event::DisableBracketedPaste);
+    let _ = terminal::disable_raw_mode();
+    result
 }
 
 const MAX_PASTE_BYTES: usize = 1024 * 1024;

@@ -6,6 +6,11 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here/.."
 
+# The terminal tests (tests/tui_tmux.rs) drive the real binary in tmux.
+if ! command -v tmux >/dev/null 2>&1; then
+    apt-get update -qq && apt-get install -y --no-install-recommends tmux
+fi
+
 if [ -x tests/lab/run-with-lab.sh ]; then
     exec tests/lab/run-with-lab.sh cargo test --all-targets --locked "$@"
 fi

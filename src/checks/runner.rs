@@ -7,6 +7,7 @@
 use std::net::IpAddr;
 
 use crate::checks::dns::{self, DnsClient, DnsSettings};
+use crate::checks::{CheckReport, Status};
 use crate::engine::{CheckRequest, Facts};
 use crate::knowledge::Knowledge;
 
@@ -16,7 +17,10 @@ pub struct CheckSpec {
     pub name: &'static str,
     /// What the person sees while it runs.
     pub label: &'static str,
+    /// Parameters the node must give.
     pub params: &'static [&'static str],
+    /// Parameters it may give.
+    pub optional: &'static [&'static str],
     pub sets: &'static [&'static str],
 }
 
@@ -25,6 +29,7 @@ pub const SPECS: &[CheckSpec] = &[
         name: "explain",
         label: "Reading the error message",
         params: &["text"],
+        optional: &[],
         sets: &[
             "error.kind",
             "error.where",
@@ -38,12 +43,14 @@ pub const SPECS: &[CheckSpec] = &[
         name: "mx",
         label: "Looking up where mail for the domain goes (MX)",
         params: &["domain"],
+        optional: &[],
         sets: &["dns.mx", "dns.mx_hosts", "dns.mx_implicit", "dns.mx_flags"],
     },
     CheckSpec {
         name: "dnsbl",
         label: "Checking the address against spam blocklists",
         params: &["ip"],
+        optional: &[],
         sets: &[
             "dnsbl.ip",
             "dnsbl.listed",
@@ -55,12 +62,14 @@ pub const SPECS: &[CheckSpec] = &[
         name: "public-ip",
         label: "Finding the address the internet sees you as",
         params: &[],
+        optional: &[],
         sets: &["public.ip", "public.ip_method"],
     },
     CheckSpec {
         name: "smtp",
         label: "Connecting to the mail server on ports 587, 465 and 25",
         params: &["host"],
+        optional: &[],
         sets: &[
             "server.auth_offered",
             "server.reachable",
@@ -69,9 +78,18 @@ pub const SPECS: &[CheckSpec] = &[
         ],
     },
     CheckSpec {
+        name: "auth",
+        label: "Signing in to the outgoing server with your user name and password",
+        params: &["user", "password"],
+        // Without a host, the outgoing server comes from the providers catalogue.
+        optional: &["host"],
+        sets: &["auth.result", "server.auth_works"],
+    },
+    CheckSpec {
         name: "my-ip-blacklist",
         label: "Finding your internet address and checking it against spam blocklists",
         params: &[],
+        optional: &[],
         sets: &["public.ip", "client.ip_blacklisted", "dnsbl.listed_on"],
     },
 ];
@@ -83,12 +101,29 @@ pub fn spec(name: &str) -> Option<&'static CheckSpec> {
 /// Runs the checks that need no network (reading an error text), for any driver, including
 /// the non-interactive walk; `None` for every other check.
 pub fn run_offline(knowledge: &Knowledge, request: &CheckRequest) -> Option<Facts> {
+    offline_report(knowledge, request).map(|report| report.facts.into_iter().collect())
+}
+
+fn offline_report(knowledge: &Knowledge, request: &CheckRequest) -> Option<CheckReport> {
     match request.check.as_str() {
         "explain" => {
             let text = request.params.get("text")?;
             let signatures = knowledge.signatures().ok()?;
-            let facts = crate::explain::explain(text, signatures).wizard_facts();
-            Some(keep_declared(request, facts))
+            let explanation = crate::explain::explain(text, signatures);
+            let facts = keep_declared(request, explanation.wizard_facts());
+            Some(CheckReport {
+                check: request.check.clone(),
+                status: if explanation.relay_denial {
+                    Status::Problem
+                } else {
+                    Status::Ok
+                },
+                facts: facts.into_iter().collect(),
+                details: serde_json::json!({
+                    "summary": explanation.summary,
+                    "explanation": explanation,
+                }),
+            })
         }
         _ => None,
     }
@@ -111,8 +146,15 @@ pub struct LiveChecks<'k> {
 }
 
 impl LiveChecks<'_> {
-    /// Runs one request to the end; `None` when the check could not run at all.
+    /// Runs one request to the end: the facts it established for the tree, or `None` when
+    /// the check could not run at all.
     pub fn run_blocking(&self, request: &CheckRequest) -> Option<Facts> {
+        self.report_blocking(request)
+            .map(|report| report.facts.into_iter().collect())
+    }
+
+    /// The whole report (evidence included), with only the facts the check declares.
+    pub fn report_blocking(&self, request: &CheckRequest) -> Option<CheckReport> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -120,9 +162,9 @@ impl LiveChecks<'_> {
         runtime.block_on(self.run(request))
     }
 
-    pub async fn run(&self, request: &CheckRequest) -> Option<Facts> {
-        if let Some(facts) = run_offline(self.knowledge, request) {
-            return Some(facts);
+    pub async fn run(&self, request: &CheckRequest) -> Option<CheckReport> {
+        if let Some(report) = offline_report(self.knowledge, request) {
+            return Some(report);
         }
         let client = DnsClient::new(&self.dns).ok()?;
         let param = |name: &str| request.params.get(name).map(String::as_str);
@@ -137,6 +179,22 @@ impl LiveChecks<'_> {
                     .to_check_report()
             }
             "public-ip" => self.public_ip(&client).await?.to_check_report(),
+            "auth" => {
+                let mut report = self
+                    .auth(param("host"), param("user")?, param("password")?)
+                    .await?;
+                let works = match report.facts.get("auth.result").map(String::as_str) {
+                    Some("ok") => Some("yes"),
+                    Some("failed") => Some("no"),
+                    _ => None,
+                };
+                if let Some(works) = works {
+                    report
+                        .facts
+                        .insert("server.auth_works".into(), works.into());
+                }
+                report
+            }
             "smtp" => {
                 let mut report = self.probe(param("host")?).await?;
                 // The tree asks one question about AUTH: offered, only after STARTTLS, or not.
@@ -177,7 +235,11 @@ impl LiveChecks<'_> {
             }
             _ => return None,
         };
-        Some(keep_declared(request, report.facts.into_iter().collect()))
+        let mut report = report;
+        report.facts = keep_declared(request, report.facts.into_iter().collect())
+            .into_iter()
+            .collect();
+        Some(report)
     }
 
     /// Probes ports 587, 465 and 25 of `host` side by side, or only the port given as
@@ -209,6 +271,62 @@ impl LiveChecks<'_> {
             helo_name: "relaydoc.invalid".into(),
         };
         Some(smtp::probe_ports_check(&endpoints, &options).await)
+    }
+
+    /// A real login at `host` (`host:port`; port 587 when none), or at the outgoing server
+    /// the providers catalogue lists for the user's address. Never over an unencrypted
+    /// connection: the password must not cross the network in the clear.
+    async fn auth(
+        &self,
+        host: Option<&str>,
+        user: &str,
+        password: &str,
+    ) -> Option<crate::checks::CheckReport> {
+        use crate::checks::smtp::{self, conn::Limits, session, tls::Trust};
+        let (name, port, security) = match host {
+            Some(host) => {
+                let (name, port) = split_host_port(host.trim());
+                let port = port.unwrap_or(587);
+                (name.to_string(), port, session::Security::for_port(port))
+            }
+            None => {
+                let target = crate::present::TargetSettings::for_email(
+                    self.knowledge,
+                    Some(user.to_string()),
+                );
+                let endpoint = target.outgoing()?;
+                (endpoint.host.clone(), endpoint.port, endpoint.security)
+            }
+        };
+        if security == session::Security::None {
+            return None;
+        }
+        let ip = match name.parse::<IpAddr>() {
+            Ok(ip) => ip,
+            Err(_) => tokio::net::lookup_host((name.as_str(), port))
+                .await
+                .ok()?
+                .next()?
+                .ip(),
+        };
+        let request = smtp::AuthRequest {
+            endpoint: session::Endpoint {
+                host: name,
+                addr: std::net::SocketAddr::new(ip, port),
+                security,
+                local_ip: None,
+            },
+            user: user.to_string(),
+            password: session::Secret::new(password.to_string()),
+            mechanism: None,
+            allow_plaintext: false,
+        };
+        let options = session::Options {
+            limits: Limits::with_timeout(self.dns.timeout),
+            trust: Trust::system(),
+            helo_name: "relaydoc.invalid".into(),
+        };
+        Some(smtp::auth_check(&request, &options).await)
     }
 
     async fn public_ip(&self, client: &DnsClient) -> Option<dns::public_ip::PublicIpReport> {
@@ -243,6 +361,32 @@ fn default_zones() -> Vec<String> {
         .iter()
         .map(|zone| (*zone).to_string())
         .collect()
+}
+
+/// The live checks for the TUI, which runs each on a worker thread and so needs them owned.
+#[derive(Debug)]
+pub struct SharedLiveChecks {
+    pub knowledge: std::sync::Arc<Knowledge>,
+    pub dns: DnsSettings,
+}
+
+impl crate::tui::LiveChecks for SharedLiveChecks {
+    fn run(&self, request: &CheckRequest) -> CheckReport {
+        let checks = LiveChecks {
+            knowledge: &self.knowledge,
+            dns: self.dns.clone(),
+        };
+        checks
+            .report_blocking(request)
+            .unwrap_or_else(|| CheckReport {
+                check: request.check.clone(),
+                status: Status::Error,
+                facts: Default::default(),
+                details: serde_json::json!({
+                    "summary": "could not run (no network answer, or nothing to check)"
+                }),
+            })
+    }
 }
 
 impl crate::plain::CheckRunner for LiveChecks<'_> {

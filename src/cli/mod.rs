@@ -103,14 +103,15 @@ pub enum ColorWhen {
 
 impl ColorWhen {
     /// Whether to colour what goes to the terminal: `auto` means a terminal, and no
-    /// `NO_COLOR` (https://no-color.org: any non-empty value turns colour off).
+    /// `NO_COLOR` (https://no-color.org: any non-empty value turns colour off); the flag
+    /// wins over the environment.
     pub fn enabled(self) -> bool {
         match self {
             Self::Always => true,
             Self::Never => false,
             Self::Auto => {
                 std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
-                    && std::io::stderr().is_terminal()
+                    && (std::io::stdout().is_terminal() || std::io::stderr().is_terminal())
             }
         }
     }

@@ -1,5 +1,5 @@
-//! `relaydoc wizard` (and bare `relaydoc`): interactive plain prompts, or a non-interactive
-//! walk from known facts with `--json`.
+//! `relaydoc wizard` (and bare `relaydoc`): the full-screen TUI on a terminal, plain prompts
+//! with `--plain`, or a non-interactive walk from known facts with `--json`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::{GlobalArgs, interactive, load_knowledge, report_diagnostics, terminal_width};
-use crate::checks::runner::LiveChecks;
+use crate::checks::runner::{LiveChecks, SharedLiveChecks};
 use crate::engine::{Wizard, walk};
 use crate::exit;
 use crate::plain::{self, Ending};
@@ -111,6 +111,10 @@ pub fn run(args: WizardArgs, global: &GlobalArgs) -> ExitCode {
         return exit::code(exit::OK);
     }
 
+    if !args.plain {
+        return run_tui(knowledge, facts, global);
+    }
+
     let (mut wizard, effects) = Wizard::new(&knowledge, facts);
     outln!(
         "relaydoc — let's find out why your mail is refused.\n\
@@ -141,5 +145,42 @@ pub fn run(args: WizardArgs, global: &GlobalArgs) -> ExitCode {
             exit::code(exit::INTERRUPTED)
         }
         Err(error) => super::report_io(error),
+    }
+}
+
+/// The full-screen wizard. Nothing is printed while it owns the screen; one closing line after.
+fn run_tui(
+    knowledge: crate::knowledge::Knowledge,
+    facts: crate::engine::Facts,
+    global: &GlobalArgs,
+) -> ExitCode {
+    let dns = match super::check_dns::settings_from(global) {
+        Ok(dns) => dns,
+        Err(message) => {
+            eprintln!("relaydoc: {message}");
+            return exit::code(exit::BAD_INPUT);
+        }
+    };
+    // Checks run on worker threads, so they share the knowledge (explain needs its signatures).
+    let knowledge = std::sync::Arc::new(knowledge);
+    let options = crate::tui::Options {
+        color: global.color.enabled(),
+        checks: std::sync::Arc::new(SharedLiveChecks {
+            knowledge: std::sync::Arc::clone(&knowledge),
+            dns,
+        }),
+    };
+    match crate::tui::run(&knowledge, facts, options) {
+        Ok(crate::tui::Ending::Concluded(node)) => {
+            outln!("relaydoc: read the answer again any time with `relaydoc kb show {node}`.");
+            exit::code(exit::OK)
+        }
+        Ok(crate::tui::Ending::Quit) => exit::code(exit::OK),
+        Ok(crate::tui::Ending::Interrupted) => exit::code(exit::INTERRUPTED),
+        Err(error) => {
+            eprintln!("relaydoc: the screen could not be drawn: {error}");
+            eprintln!("relaydoc: try `relaydoc wizard --plain` for simple prompts.");
+            exit::code(exit::NO_TERMINAL)
+        }
     }
 }

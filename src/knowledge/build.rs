@@ -896,6 +896,7 @@ impl Resolver<'_> {
             self.fact_key(file, id, fact);
             if let Some(spec) = spec
                 && !spec.params.contains(&param.as_str())
+                && !spec.optional.contains(&param.as_str())
             {
                 self.report(
                     file,

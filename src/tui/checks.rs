@@ -1,0 +1,159 @@
+//! Live checks as the TUI sees them: a runner that may block, run off the UI thread, whose
+//! reports come back to the event loop as messages.
+//!
+//! The TUI never waits for a check: [`spawn`] hands the request to a worker thread and returns
+//! at once; the report arrives later on the event channel, tagged with a ticket so a report for
+//! a check the person cancelled is recognised and dropped.
+
+use std::sync::Arc;
+use std::sync::mpsc::Sender;
+use std::time::{Duration, Instant};
+
+use crate::checks::{CheckReport, Status};
+use crate::engine::CheckRequest;
+use crate::sanitize::single_line;
+
+/// Runs one live check to the end (it owns its own timeouts) and reports what it found.
+///
+/// Implementations may block: they are always called on a worker thread.
+pub trait LiveChecks: Send + Sync {
+    fn run(&self, request: &CheckRequest) -> CheckReport;
+}
+
+/// For builds without live checks: every check reports that it could not run, so the wizard
+/// takes the tree's fallback branch.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoLiveChecks;
+
+impl LiveChecks for NoLiveChecks {
+    fn run(&self, request: &CheckRequest) -> CheckReport {
+        CheckReport {
+            check: request.check.clone(),
+            status: Status::Error,
+            facts: Default::default(),
+            details: serde_json::json!({
+                "summary": "live checks are not available in this version",
+            }),
+        }
+    }
+}
+
+/// A check to start, with the ticket its report must carry back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckJob {
+    pub ticket: u64,
+    pub request: CheckRequest,
+}
+
+/// A finished check, as it travels back to the UI thread.
+#[derive(Debug, Clone)]
+pub struct CheckDone {
+    pub ticket: u64,
+    pub report: CheckReport,
+    pub elapsed: Duration,
+}
+
+/// Starts `job` on its own thread; `deliver` wraps the result into the event loop's event.
+///
+/// A thread per check is enough: the wizard asks for one check at a time, and a cancelled
+/// check simply finishes in the background and is ignored.
+pub fn spawn<E: Send + 'static>(
+    runner: Arc<dyn LiveChecks>,
+    job: CheckJob,
+    events: Sender<E>,
+    deliver: fn(CheckDone) -> E,
+) {
+    let fallback = (events.clone(), job.clone());
+    let spawned = std::thread::Builder::new()
+        .name(format!("check-{}", job.request.check))
+        .spawn(move || {
+            let started = Instant::now();
+            let report = runner.run(&job.request);
+            // The UI may have quit meanwhile; nobody is left to tell.
+            let _ = events.send(deliver(CheckDone {
+                ticket: job.ticket,
+                report,
+                elapsed: started.elapsed(),
+            }));
+        });
+    if spawned.is_err() {
+        // No thread, no check: report it as one that could not run, so the row never spins
+        // forever.
+        let (events, job) = fallback;
+        let _ = events.send(deliver(CheckDone {
+            ticket: job.ticket,
+            report: CheckReport {
+                check: job.request.check,
+                status: Status::Error,
+                facts: Default::default(),
+                details: serde_json::json!({"summary": "could not start the check"}),
+            },
+            elapsed: Duration::ZERO,
+        }));
+    }
+}
+
+/// One line saying what a check found: the report's `summary` when it has one, otherwise the
+/// facts it established.
+pub fn summary(report: &CheckReport) -> String {
+    if let Some(text) = report.details.get("summary").and_then(|v| v.as_str()) {
+        return single_line(text);
+    }
+    if report.facts.is_empty() {
+        return match report.status {
+            Status::Ok => "nothing wrong found".into(),
+            Status::Problem => "found a problem (see details)".into(),
+            Status::Error => "could not run".into(),
+        };
+    }
+    single_line(
+        &report
+            .facts
+            .iter()
+            .map(|(key, value)| format!("{key} = {value}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    )
+}
+
+/// The evidence behind a report (answers, transcripts) as lines safe to draw, with every
+/// secret the person typed masked even if a check forgot to.
+pub fn evidence(report: &CheckReport, secrets: &[&str]) -> Vec<String> {
+    let mut text = match &report.details {
+        serde_json::Value::Null => String::from("(this check left no details)"),
+        serde_json::Value::String(text) => text.clone(),
+        // Objects read better as "key: value" lines, lists (transcripts) one item a line.
+        serde_json::Value::Object(fields) => {
+            let mut out = String::new();
+            for (key, value) in fields {
+                match value {
+                    serde_json::Value::String(text) => out.push_str(&format!("{key}: {text}\n")),
+                    serde_json::Value::Array(items) => {
+                        out.push_str(&format!("{key}:\n"));
+                        for item in items {
+                            match item {
+                                serde_json::Value::String(text) => {
+                                    out.push_str(&format!("  {text}\n"));
+                                }
+                                other => out.push_str(&format!("  {other}\n")),
+                            }
+                        }
+                    }
+                    other => out.push_str(&format!(
+                        "{key}: {}\n",
+                        serde_json::to_string_pretty(other).unwrap_or_default()
+                    )),
+                }
+            }
+            out
+        }
+        details => serde_json::to_string_pretty(details).unwrap_or_default(),
+    };
+    for secret in secrets.iter().filter(|secret| !secret.is_empty()) {
+        text = text.replace(secret, "********");
+    }
+    crate::sanitize::for_terminal(&text)
+        .lines()
+        .map(|line| line.replace('\t', "    "))
+        .collect()
+}

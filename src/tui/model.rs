@@ -1,0 +1,934 @@
+//! The TUI's state and its pure `update`: what is on screen, and how each message changes it.
+//!
+//! Nothing here touches the terminal or the clock: time arrives in [`Msg::Tick`], check
+//! reports in [`Msg::CheckDone`], and work to do leaves as a [`Cmd`]. The wizard's logic stays
+//! in [`crate::engine::Wizard`]; this module only turns keys into engine messages and keeps the
+//! state of the screens around it (selection, typed text, scroll positions).
+
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use super::checks::{self, CheckDone, CheckJob};
+use super::theme::Theme;
+use crate::checks::Status;
+use crate::engine::{AnswerError, Effect, Facts, Message, State, Wizard};
+use crate::knowledge::Knowledge;
+use crate::knowledge::model::{NodeBody, NodeId, UNKNOWN};
+use crate::knowledge::search::{Hit, search};
+
+/// How many search results Browse lists.
+pub const SEARCH_LIMIT: usize = 50;
+
+/// Lines a PageUp/PageDown moves when scrolling a document.
+pub const PAGE: u16 = 10;
+
+/// How the TUI ended, for the exit status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ending {
+    /// Quit after reaching this conclusion (a node id).
+    Concluded(String),
+    /// Quit before a conclusion.
+    Quit,
+    /// Ctrl-C.
+    Interrupted,
+}
+
+/// Messages: everything that can happen to the TUI.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Key(KeyEvent),
+    /// Text pasted into the terminal (bracketed paste).
+    Paste(String),
+    /// The terminal changed size.
+    Resize(u16, u16),
+    /// Time passes (only sent while something animates).
+    Tick(Instant),
+    /// A live check finished.
+    CheckDone(CheckDone),
+}
+
+/// Work for the event loop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cmd {
+    RunChecks(Vec<CheckJob>),
+    Quit,
+}
+
+#[derive(Debug)]
+pub struct Model<'k> {
+    pub knowledge: &'k Knowledge,
+    /// Facts given on the command line; every new wizard run starts from them.
+    pub initial_facts: Facts,
+    pub screen: Screen,
+    /// The wizard run, kept while Browse is open so the person can return to it.
+    pub session: Option<Session<'k>>,
+    pub help_open: bool,
+    pub theme: Theme,
+    /// Terminal size, so scrolling can stop at the end of what the view will draw.
+    pub size: (u16, u16),
+    pub now: Instant,
+    pub spinner: usize,
+    next_ticket: u64,
+    pub ending: Option<Ending>,
+}
+
+/// The screen in front of the person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Screen {
+    Home {
+        selected: usize,
+    },
+    /// A text box for the error message, which becomes the `error.text` fact.
+    Paste {
+        text: String,
+    },
+    /// The wizard run in `Model::session`.
+    Wizard,
+    Browse(Browse),
+}
+
+/// The entries of the Home menu, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HomeEntry {
+    Start,
+    Paste,
+    Browse,
+    Quit,
+}
+
+pub const HOME_ENTRIES: [HomeEntry; 4] = [
+    HomeEntry::Start,
+    HomeEntry::Paste,
+    HomeEntry::Browse,
+    HomeEntry::Quit,
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Browse {
+    pub query: String,
+    pub hits: Vec<Hit>,
+    pub selected: usize,
+    /// The article open, by id, and how far it is scrolled.
+    pub article: Option<(String, u16)>,
+    /// Whether Esc returns to a wizard run (true) or Home.
+    pub from_wizard: bool,
+}
+
+/// One wizard run: the engine, and the state of the screen showing it.
+#[derive(Debug)]
+pub struct Session<'k> {
+    pub wizard: Wizard<'k>,
+    pub stage: Stage,
+    /// Every check of this run, oldest first.
+    pub checks: Vec<CheckRow>,
+    /// A message for the person about their last answer (e.g. not a choice).
+    pub notice: Option<String>,
+}
+
+/// What the wizard screen shows, following the engine's state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stage {
+    Question(QuestionUi),
+    /// Checks running, or finished and waiting for the person to read them and continue.
+    Checks(ChecksUi),
+    Solution(SolutionUi),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuestionUi {
+    pub node: NodeId,
+    /// The highlighted choice; the last index is "I don't know".
+    pub selected: usize,
+    /// Text typed into an input.
+    pub input: String,
+    pub show_why: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChecksUi {
+    pub selected: usize,
+    /// The row whose evidence is open, and its scroll position.
+    pub evidence: Option<(usize, u16)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SolutionUi {
+    pub node: NodeId,
+    /// The mail client the steps are written for (None: from the facts, or generic).
+    pub client: Option<String>,
+    pub scroll: u16,
+    /// The client switcher, open, with its highlighted entry.
+    pub picker: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckRow {
+    pub ticket: u64,
+    pub node: NodeId,
+    pub check: String,
+    pub started: Instant,
+    pub state: RowState,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum RowState {
+    Running,
+    Done {
+        status: Status,
+        elapsed: Duration,
+        summary: String,
+        evidence: Vec<String>,
+    },
+    Cancelled {
+        elapsed: Duration,
+    },
+}
+
+impl<'k> Model<'k> {
+    pub fn new(knowledge: &'k Knowledge, facts: Facts, theme: Theme, size: (u16, u16)) -> Self {
+        Self {
+            knowledge,
+            initial_facts: facts,
+            screen: Screen::Home { selected: 0 },
+            session: None,
+            help_open: false,
+            theme,
+            size,
+            now: Instant::now(),
+            spinner: 0,
+            next_ticket: 1,
+            ending: None,
+        }
+    }
+
+    /// True while something on screen moves (a spinner), so the loop needs ticks.
+    pub fn animating(&self) -> bool {
+        matches!(self.screen, Screen::Wizard)
+            && self.session.as_ref().is_some_and(|session| {
+                session
+                    .checks
+                    .iter()
+                    .any(|row| row.state == RowState::Running)
+            })
+    }
+
+    /// Starts a wizard run with the command line's facts plus `extra`.
+    pub fn start_wizard(&mut self, extra: Facts) -> Option<Cmd> {
+        let mut facts = self.initial_facts.clone();
+        facts.extend(extra);
+        // Home has its own "paste the error" entry, so a run started any other way has no
+        // error text: the tree's "paste it here" step is not asked again.
+        facts
+            .entry("error.text".into())
+            .or_insert_with(|| crate::knowledge::model::UNKNOWN.into());
+        let (wizard, effects) = Wizard::new(self.knowledge, facts);
+        self.session = Some(Session {
+            wizard,
+            stage: Stage::Question(QuestionUi::at(0)),
+            checks: Vec::new(),
+            notice: None,
+        });
+        self.screen = Screen::Wizard;
+        self.after_engine(effects, false)
+    }
+
+    fn quit(&mut self) -> Option<Cmd> {
+        let concluded = self
+            .session
+            .as_ref()
+            .and_then(|session| match session.wizard.state() {
+                State::Finished(node) => Some(self.knowledge.node(*node).id.clone()),
+                _ => None,
+            });
+        self.ending = Some(concluded.map_or(Ending::Quit, Ending::Concluded));
+        Some(Cmd::Quit)
+    }
+
+    /// Brings the screen in line with the engine after it moved, and turns its effects into
+    /// check jobs. `keep_checks` holds the checks screen up after a check so its result can be
+    /// read before the wizard moves on.
+    fn after_engine(&mut self, effects: Vec<Effect>, keep_checks: bool) -> Option<Cmd> {
+        let session = self.session.as_mut()?;
+        let mut jobs = Vec::new();
+        for Effect::RunCheck(request) in effects {
+            let ticket = self.next_ticket;
+            self.next_ticket += 1;
+            session.checks.push(CheckRow {
+                ticket,
+                node: request.node,
+                check: request.check.clone(),
+                started: self.now,
+                state: RowState::Running,
+            });
+            jobs.push(CheckJob { ticket, request });
+        }
+        session.sync(keep_checks || !jobs.is_empty());
+        (!jobs.is_empty()).then_some(Cmd::RunChecks(jobs))
+    }
+
+    /// Sends a message to the engine; an answer it refuses is shown, not fatal.
+    fn engine(&mut self, message: Message) -> Option<Cmd> {
+        let session = self.session.as_mut()?;
+        session.notice = None;
+        match session.wizard.update(message) {
+            Ok(effects) => self.after_engine(effects, false),
+            Err(error) => {
+                session.notice = Some(describe(&error));
+                None
+            }
+        }
+    }
+
+    fn check_done(&mut self, done: CheckDone) -> Option<Cmd> {
+        let session = self.session.as_mut()?;
+        let row = session
+            .checks
+            .iter_mut()
+            .find(|row| row.ticket == done.ticket)?;
+        if row.state != RowState::Running {
+            // Cancelled meanwhile: the person has moved on.
+            return None;
+        }
+        let secrets: Vec<&str> = match &session.wizard.knowledge().node(row.node).body {
+            NodeBody::Check { params, .. } => params
+                .iter()
+                .filter_map(|(_, fact)| session.wizard.secret(fact))
+                .collect(),
+            _ => Vec::new(),
+        };
+        row.state = RowState::Done {
+            status: done.report.status,
+            elapsed: done.elapsed,
+            summary: checks::summary(&done.report),
+            evidence: checks::evidence(&done.report, &secrets),
+        };
+        let node = row.node;
+        let message = match done.report.status {
+            Status::Error => Message::CheckFailed { node },
+            Status::Ok | Status::Problem => Message::CheckFinished {
+                node,
+                facts: done.report.facts,
+            },
+        };
+        match session.wizard.update(message) {
+            Ok(effects) => self.after_engine(effects, true),
+            Err(_) => None,
+        }
+    }
+}
+
+impl QuestionUi {
+    fn at(node: NodeId) -> Self {
+        Self {
+            node,
+            selected: 0,
+            input: String::new(),
+            show_why: false,
+        }
+    }
+}
+
+impl Session<'_> {
+    /// True while a check has not reported.
+    pub fn checks_running(&self) -> bool {
+        self.checks.iter().any(|row| row.state == RowState::Running)
+    }
+
+    /// Picks the stage that shows the engine's state. `keep_checks` holds the checks screen
+    /// up after a check finished, so its result can be read before the wizard moves on.
+    fn sync(&mut self, keep_checks: bool) {
+        let checking = matches!(self.wizard.state(), State::Checking(_));
+        if checking || (keep_checks && !self.checks.is_empty()) {
+            let last = self.checks.len().saturating_sub(1);
+            match &mut self.stage {
+                Stage::Checks(ui) => ui.selected = last,
+                stage => {
+                    *stage = Stage::Checks(ChecksUi {
+                        selected: last,
+                        evidence: None,
+                    });
+                }
+            }
+            return;
+        }
+        match (self.wizard.state(), &self.stage) {
+            (State::Asking(node), Stage::Question(ui)) if ui.node == *node => {}
+            (State::Asking(node), _) => self.stage = Stage::Question(QuestionUi::at(*node)),
+            (State::Finished(node), Stage::Solution(ui)) if ui.node == *node => {}
+            (State::Finished(node), _) => {
+                self.stage = Stage::Solution(SolutionUi {
+                    node: *node,
+                    client: None,
+                    scroll: 0,
+                    picker: None,
+                });
+            }
+            (State::Checking(_) | State::Quit, _) => {}
+        }
+    }
+
+    /// Marks running checks cancelled: their reports will be ignored.
+    fn cancel_checks(&mut self, now: Instant) {
+        for row in &mut self.checks {
+            if row.state == RowState::Running {
+                row.state = RowState::Cancelled {
+                    elapsed: now.saturating_duration_since(row.started),
+                };
+            }
+        }
+    }
+}
+
+fn describe(error: &AnswerError) -> String {
+    match error {
+        AnswerError::NotAChoice { .. } => "That is not one of the answers here.".into(),
+        AnswerError::NotAsking | AnswerError::UnexpectedCheck => {
+            "Nothing to answer right now.".into()
+        }
+    }
+}
+
+fn is_ctrl(key: &KeyEvent, c: char) -> bool {
+    key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char(c)
+}
+
+/// A key that types a character (no Ctrl or Alt held).
+fn typed_char(key: &KeyEvent) -> Option<char> {
+    match key.code {
+        KeyCode::Char(c)
+            if !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+        {
+            Some(c)
+        }
+        _ => None,
+    }
+}
+
+/// The pure update: applies one message, returns the work it asks for.
+pub fn update(model: &mut Model<'_>, msg: Msg) -> Option<Cmd> {
+    match msg {
+        Msg::Tick(now) => {
+            model.now = now;
+            model.spinner = model.spinner.wrapping_add(1);
+            None
+        }
+        Msg::Resize(width, height) => {
+            model.size = (width, height);
+            None
+        }
+        Msg::CheckDone(done) => model.check_done(done),
+        Msg::Paste(text) => {
+            paste(model, &text);
+            None
+        }
+        Msg::Key(key) => {
+            // Terminals that report releases and repeats would otherwise act twice.
+            if key.kind == KeyEventKind::Release {
+                return None;
+            }
+            if is_ctrl(&key, 'c') {
+                model.quit();
+                model.ending = Some(Ending::Interrupted);
+                return Some(Cmd::Quit);
+            }
+            if model.help_open {
+                model.help_open = false;
+                return None;
+            }
+            if key.code == KeyCode::F(1) || (key.code == KeyCode::Char('?') && !typing(model)) {
+                model.help_open = true;
+                return None;
+            }
+            match &model.screen {
+                Screen::Home { .. } => home_key(model, key),
+                Screen::Paste { .. } => paste_key(model, key),
+                Screen::Wizard => wizard_key(model, key),
+                Screen::Browse(_) => browse_key(model, key),
+            }
+        }
+    }
+}
+
+/// True when keys type into a text box, so letters are text, not commands.
+pub fn typing(model: &Model<'_>) -> bool {
+    match &model.screen {
+        Screen::Paste { .. } => true,
+        Screen::Browse(browse) => browse.article.is_none(),
+        Screen::Wizard => model.session.as_ref().is_some_and(|session| {
+            matches!(&session.stage, Stage::Question(ui)
+                if matches!(model.knowledge.node(ui.node).body, NodeBody::Input { .. }))
+        }),
+        Screen::Home { .. } => false,
+    }
+}
+
+fn paste(model: &mut Model<'_>, text: &str) {
+    // Pasted text is stored as typed; it is sanitised when drawn and when it becomes a fact.
+    match &mut model.screen {
+        Screen::Paste { text: box_text } => box_text.push_str(text),
+        Screen::Browse(browse) if browse.article.is_none() => {
+            browse.query.push_str(&crate::sanitize::single_line(text));
+            refresh_search(model.knowledge, browse);
+        }
+        Screen::Wizard => {
+            if let Some(Session {
+                stage: Stage::Question(ui),
+                ..
+            }) = model.session.as_mut()
+                && matches!(model.knowledge.node(ui.node).body, NodeBody::Input { .. })
+            {
+                ui.input.push_str(&crate::sanitize::single_line(text));
+            }
+        }
+        _ => {}
+    }
+}
+
+fn home_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
+    let Screen::Home { selected } = &mut model.screen else {
+        return None;
+    };
+    match key.code {
+        KeyCode::Up | KeyCode::Char('k') => *selected = selected.saturating_sub(1),
+        KeyCode::Down | KeyCode::Char('j') => {
+            *selected = (*selected + 1).min(HOME_ENTRIES.len() - 1);
+        }
+        KeyCode::Char(c @ '1'..='9') => {
+            let index = c as usize - '1' as usize;
+            if index < HOME_ENTRIES.len() {
+                *selected = index;
+                return choose_home(model, HOME_ENTRIES[index]);
+            }
+        }
+        KeyCode::Enter | KeyCode::Right => {
+            let entry = HOME_ENTRIES[(*selected).min(HOME_ENTRIES.len() - 1)];
+            return choose_home(model, entry);
+        }
+        KeyCode::Char('/') => open_browse(model, false),
+        KeyCode::Char('q') | KeyCode::Esc => return model.quit(),
+        _ => {}
+    }
+    None
+}
+
+fn choose_home(model: &mut Model<'_>, entry: HomeEntry) -> Option<Cmd> {
+    match entry {
+        HomeEntry::Start => model.start_wizard(Facts::new()),
+        HomeEntry::Paste => {
+            model.screen = Screen::Paste {
+                text: String::new(),
+            };
+            None
+        }
+        HomeEntry::Browse => {
+            open_browse(model, false);
+            None
+        }
+        HomeEntry::Quit => model.quit(),
+    }
+}
+
+fn paste_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
+    let Screen::Paste { text } = &mut model.screen else {
+        return None;
+    };
+    match key.code {
+        KeyCode::Esc => model.screen = Screen::Home { selected: 1 },
+        // Alt-Enter or Ctrl-J adds a line; plain Enter goes on, as people expect.
+        KeyCode::Enter if key.modifiers.contains(KeyModifiers::ALT) => text.push('\n'),
+        KeyCode::Char('j') if key.modifiers.contains(KeyModifiers::CONTROL) => text.push('\n'),
+        KeyCode::Enter => {
+            let cleaned = crate::sanitize::for_terminal(text).trim().to_string();
+            let mut facts = Facts::new();
+            if !cleaned.is_empty() {
+                facts.insert("error.text".into(), cleaned);
+            }
+            return model.start_wizard(facts);
+        }
+        KeyCode::Backspace => {
+            text.pop();
+        }
+        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => text.clear(),
+        _ => {
+            if let Some(c) = typed_char(&key) {
+                text.push(c);
+            }
+        }
+    }
+    None
+}
+
+fn open_browse(model: &mut Model<'_>, from_wizard: bool) {
+    let mut browse = Browse {
+        query: String::new(),
+        hits: Vec::new(),
+        selected: 0,
+        article: None,
+        from_wizard,
+    };
+    refresh_search(model.knowledge, &mut browse);
+    model.screen = Screen::Browse(browse);
+}
+
+/// Runs the search for the current query; an empty query lists the causes, a good first read.
+pub fn refresh_search(knowledge: &Knowledge, browse: &mut Browse) {
+    browse.hits = if browse.query.trim().is_empty() {
+        knowledge
+            .causes
+            .iter()
+            .map(|cause| Hit {
+                kind: "cause",
+                id: cause.id.clone(),
+                title: cause.title.clone(),
+                score: 0,
+            })
+            .collect()
+    } else {
+        search(knowledge, &browse.query, SEARCH_LIMIT)
+    };
+    browse.selected = 0;
+}
+
+fn browse_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
+    let knowledge = model.knowledge;
+    let body_height = super::view::body_height(model.size);
+    let Screen::Browse(browse) = &mut model.screen else {
+        return None;
+    };
+    if let Some((id, scroll)) = &mut browse.article {
+        let lines = super::article::article_len(knowledge, id, model.size.0, model.theme);
+        let max = lines.saturating_sub(body_height.saturating_sub(2));
+        match key.code {
+            KeyCode::Esc | KeyCode::Backspace | KeyCode::Left | KeyCode::Char('b') => {
+                browse.article = None;
+            }
+            KeyCode::Char('q') => return model.quit(),
+            code => *scroll = scrolled(*scroll, code, max),
+        }
+        return None;
+    }
+    match key.code {
+        KeyCode::Esc => {
+            if model.session.is_some() && browse.from_wizard {
+                model.screen = Screen::Wizard;
+            } else {
+                model.screen = Screen::Home { selected: 2 };
+            }
+        }
+        KeyCode::Up => browse.selected = browse.selected.saturating_sub(1),
+        KeyCode::Down => {
+            browse.selected = (browse.selected + 1).min(browse.hits.len().saturating_sub(1));
+        }
+        KeyCode::PageUp => browse.selected = browse.selected.saturating_sub(PAGE.into()),
+        KeyCode::PageDown => {
+            browse.selected =
+                (browse.selected + usize::from(PAGE)).min(browse.hits.len().saturating_sub(1));
+        }
+        KeyCode::Enter => {
+            if let Some(hit) = browse.hits.get(browse.selected) {
+                browse.article = Some((hit.id.clone(), 0));
+            }
+        }
+        KeyCode::Backspace => {
+            browse.query.pop();
+            refresh_search(knowledge, browse);
+        }
+        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+            browse.query.clear();
+            refresh_search(knowledge, browse);
+        }
+        _ => {
+            if let Some(c) = typed_char(&key) {
+                browse.query.push(c);
+                refresh_search(knowledge, browse);
+            }
+        }
+    }
+    None
+}
+
+/// The new scroll position after a scrolling key, kept within `0..=max`.
+fn scrolled(scroll: u16, code: KeyCode, max: u16) -> u16 {
+    let next = match code {
+        KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),
+        KeyCode::Down | KeyCode::Char('j') => scroll.saturating_add(1),
+        KeyCode::PageUp => scroll.saturating_sub(PAGE),
+        KeyCode::PageDown | KeyCode::Char(' ') => scroll.saturating_add(PAGE),
+        KeyCode::Home | KeyCode::Char('g') => 0,
+        KeyCode::End | KeyCode::Char('G') => max,
+        _ => scroll,
+    };
+    next.min(max)
+}
+
+/// Keys every wizard stage shares: Back, Restart, Quit, Browse. `None` when not one of them.
+enum Common {
+    Back,
+    Restart,
+    Quit,
+    Browse,
+}
+
+fn common_key(key: &KeyEvent, typing: bool) -> Option<Common> {
+    if is_ctrl(key, 'r') {
+        return Some(Common::Restart);
+    }
+    match key.code {
+        KeyCode::Esc => Some(Common::Back),
+        _ if typing => None,
+        KeyCode::Backspace | KeyCode::Left | KeyCode::Char('b') => Some(Common::Back),
+        KeyCode::Char('r') => Some(Common::Restart),
+        KeyCode::Char('q') => Some(Common::Quit),
+        KeyCode::Char('/') => Some(Common::Browse),
+        _ => None,
+    }
+}
+
+fn wizard_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
+    let typing = typing(model);
+    let session = model.session.as_mut()?;
+    // Overlays inside a stage take their keys first.
+    match &mut session.stage {
+        Stage::Solution(SolutionUi {
+            picker: Some(_), ..
+        }) => return picker_key(model, key),
+        Stage::Checks(ChecksUi {
+            evidence: Some(_), ..
+        }) => return evidence_key(model, key),
+        _ => {}
+    }
+    if let Some(common) = common_key(&key, typing) {
+        return match common {
+            Common::Back => back(model),
+            Common::Restart => {
+                let now = model.now;
+                if let Some(session) = model.session.as_mut() {
+                    session.cancel_checks(now);
+                    session.checks.clear();
+                }
+                model.engine(Message::Restart)
+            }
+            Common::Quit => model.quit(),
+            Common::Browse => {
+                open_browse(model, true);
+                None
+            }
+        };
+    }
+    match &session.stage {
+        Stage::Question(_) => question_key(model, key),
+        Stage::Checks(_) => checks_key(model, key),
+        Stage::Solution(_) => solution_key(model, key),
+    }
+}
+
+/// Back: one question back; from the first question, home. Running checks are cancelled,
+/// never waited for.
+fn back(model: &mut Model<'_>) -> Option<Cmd> {
+    let now = model.now;
+    let session = model.session.as_mut()?;
+    session.cancel_checks(now);
+    if session.wizard.can_go_back() {
+        // The engine forgets the answer on Back; the screen shows it again, ready to keep.
+        let previous = session.wizard.answered().last().map(|(node, value)| {
+            let secret = matches!(node.body, NodeBody::Input { secret: true, .. });
+            (node.id.clone(), value.clone(), secret)
+        });
+        let cmd = model.engine(Message::Back);
+        if let (Some((id, value, secret)), Some(session)) = (previous, model.session.as_mut())
+            && let Stage::Question(ui) = &mut session.stage
+            && model.knowledge.node(ui.node).id == id
+        {
+            match &model.knowledge.node(ui.node).body {
+                NodeBody::Question { choices, .. } => {
+                    ui.selected = choices
+                        .iter()
+                        .position(|choice| choice.value == value)
+                        .unwrap_or(choices.len());
+                }
+                NodeBody::Input { .. } if !secret && value != UNKNOWN => ui.input = value,
+                _ => {}
+            }
+        }
+        cmd
+    } else {
+        model.session = None;
+        model.screen = Screen::Home { selected: 0 };
+        None
+    }
+}
+
+fn question_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
+    let knowledge = model.knowledge;
+    let session = model.session.as_mut()?;
+    let Stage::Question(ui) = &mut session.stage else {
+        return None;
+    };
+    if key.code == KeyCode::Tab {
+        ui.show_why = !ui.show_why;
+        return None;
+    }
+    match &knowledge.node(ui.node).body {
+        NodeBody::Question { choices, .. } => {
+            // The choices, then "I don't know" as the last entry.
+            let count = choices.len() + 1;
+            match key.code {
+                KeyCode::Up | KeyCode::Char('k') => ui.selected = ui.selected.saturating_sub(1),
+                KeyCode::Down | KeyCode::Char('j') => {
+                    ui.selected = (ui.selected + 1).min(count - 1);
+                }
+                KeyCode::Home => ui.selected = 0,
+                KeyCode::End => ui.selected = count - 1,
+                KeyCode::Char(c @ '1'..='9') => {
+                    let index = c as usize - '1' as usize;
+                    if index < count {
+                        ui.selected = index;
+                    }
+                }
+                KeyCode::Char('0' | 'd') => ui.selected = count - 1,
+                KeyCode::Enter | KeyCode::Right | KeyCode::Char(' ') => {
+                    let message = choices
+                        .get(ui.selected)
+                        .map_or(Message::DontKnow, |choice| {
+                            Message::Answer(choice.value.clone())
+                        });
+                    return model.engine(message);
+                }
+                _ => {}
+            }
+            None
+        }
+        NodeBody::Input { .. } => {
+            match key.code {
+                KeyCode::Enter => {
+                    let value = std::mem::take(&mut ui.input);
+                    // An empty answer is the engine's "I don't know / skip".
+                    return model.engine(Message::Answer(value));
+                }
+                KeyCode::Backspace => {
+                    ui.input.pop();
+                }
+                KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    ui.input.clear();
+                }
+                _ => {
+                    if let Some(c) = typed_char(&key) {
+                        ui.input.push(c);
+                    }
+                }
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
+fn checks_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
+    let session = model.session.as_mut()?;
+    let running = session.checks_running();
+    let rows = session.checks.len();
+    let Stage::Checks(ui) = &mut session.stage else {
+        return None;
+    };
+    match key.code {
+        KeyCode::Up | KeyCode::Char('k') => ui.selected = ui.selected.saturating_sub(1),
+        KeyCode::Down | KeyCode::Char('j') => {
+            ui.selected = (ui.selected + 1).min(rows.saturating_sub(1));
+        }
+        KeyCode::Enter => {
+            let done = session
+                .checks
+                .get(ui.selected)
+                .is_some_and(|row| row.state != RowState::Running);
+            if done {
+                ui.evidence = Some((ui.selected, 0));
+            }
+        }
+        KeyCode::Char('c') | KeyCode::Right | KeyCode::Char(' ') if !running => {
+            session.sync(false);
+        }
+        _ => {}
+    }
+    None
+}
+
+fn evidence_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
+    let body_height = super::view::body_height(model.size);
+    let session = model.session.as_mut()?;
+    let Stage::Checks(ChecksUi {
+        evidence: Some((row, scroll)),
+        ..
+    }) = &mut session.stage
+    else {
+        return None;
+    };
+    let lines = match session.checks.get(*row).map(|row| &row.state) {
+        Some(RowState::Done { evidence, .. }) => evidence.len(),
+        _ => 0,
+    };
+    let max = u16::try_from(lines)
+        .unwrap_or(u16::MAX)
+        .saturating_sub(body_height.saturating_sub(2));
+    match key.code {
+        KeyCode::Esc | KeyCode::Enter | KeyCode::Backspace | KeyCode::Char('q') => {
+            if let Stage::Checks(ui) = &mut session.stage {
+                ui.evidence = None;
+            }
+        }
+        code => *scroll = scrolled(*scroll, code, max),
+    }
+    None
+}
+
+fn solution_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
+    let knowledge = model.knowledge;
+    let (width, _) = model.size;
+    let body_height = super::view::body_height(model.size);
+    let theme = model.theme;
+    let session = model.session.as_mut()?;
+    let Stage::Solution(ui) = &mut session.stage else {
+        return None;
+    };
+    match key.code {
+        KeyCode::Char('c') => {
+            let current = super::article::solution_client(knowledge, session.wizard.facts(), ui)
+                .and_then(|client| knowledge.clients.iter().position(|c| c.id == client.id))
+                .unwrap_or(0);
+            ui.picker = Some(current);
+        }
+        code => {
+            let lines =
+                super::article::solution_len(knowledge, session.wizard.facts(), ui, width, theme);
+            let max = lines.saturating_sub(body_height);
+            ui.scroll = scrolled(ui.scroll, code, max);
+        }
+    }
+    None
+}
+
+fn picker_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
+    let count = model.knowledge.clients.len();
+    let knowledge = model.knowledge;
+    let session = model.session.as_mut()?;
+    let Stage::Solution(ui) = &mut session.stage else {
+        return None;
+    };
+    let selected = ui.picker.as_mut()?;
+    match key.code {
+        KeyCode::Up | KeyCode::Char('k') => *selected = selected.saturating_sub(1),
+        KeyCode::Down | KeyCode::Char('j') => {
+            *selected = (*selected + 1).min(count.saturating_sub(1));
+        }
+        KeyCode::Enter => {
+            ui.client = knowledge.clients.get(*selected).map(|c| c.id.clone());
+            ui.picker = None;
+            ui.scroll = 0;
+        }
+        KeyCode::Esc | KeyCode::Char('c' | 'q') => ui.picker = None,
+        _ => {}
+    }
+    None
+}

@@ -1,0 +1,796 @@
+//! The TUI without a terminal: key handling through the pure `update`, and every screen
+//! rendered into ratatui's `TestBackend` and compared with reviewed snapshots (80×24 and
+//! 140×40). Live checks are canned reports, delivered as the event loop would deliver them.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use super::checks::{CheckDone, CheckJob};
+use super::model::{Cmd, Ending, Model, Msg, RowState, Screen, Stage, update};
+use super::theme::Theme;
+use super::view::view;
+use crate::checks::{CheckReport, Status};
+use crate::engine::{Facts, State};
+use crate::knowledge::Knowledge;
+use crate::knowledge::source::{SourceFile, bundled_files};
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (140, 40)];
+
+fn bundled() -> &'static Knowledge {
+    static KB: OnceLock<Knowledge> = OnceLock::new();
+    KB.get_or_init(|| crate::knowledge::bundled().expect("bundled knowledge is valid"))
+}
+
+/// The bundled facts, causes and clients with a tiny tree that asks for a password and runs a
+/// live check: the bundled tree has no check nodes yet.
+const CHECK_TREE: &str = r#"
+nodes:
+  - id: start
+    kind: input
+    title: Your email address
+    fact: account.email
+    text: What is your email address?
+    placeholder: you@example.com
+    next: i-password
+    unknown: s-auth-off
+  - id: i-password
+    kind: input
+    title: Your password
+    fact: account.password
+    secret: true
+    text: What is your email password? It is only used for the sign-in test.
+    next: c-auth
+    unknown: s-auth-off
+  - id: c-auth
+    kind: check
+    title: Sign-in test
+    text: Signing in to your outgoing server with your address and password.
+    check: auth
+    with: {user: account.email, password: account.password}
+    sets: [server.auth_works]
+    branches:
+      - when: {server.auth_works: "no"}
+        next: s-wrong-password
+    otherwise: s-auth-off
+  - id: s-auth-off
+    kind: solution
+    cause: client-auth-off
+    title: Turn on sign-in
+    text: Fixture solution.
+    steps:
+      - say: Turn it on.
+  - id: s-wrong-password
+    kind: solution
+    cause: wrong-credentials
+    title: Type the password again
+    text: The server refused the password.
+    steps:
+      - say: Type it again.
+"#;
+
+fn with_checks() -> &'static Knowledge {
+    static KB: OnceLock<Knowledge> = OnceLock::new();
+    KB.get_or_init(|| {
+        let mut files: Vec<SourceFile> = bundled_files()
+            .into_iter()
+            .filter(|file| !file.relative.starts_with("tree/"))
+            .collect();
+        for file in &mut files {
+            if file.relative == "facts.yaml" {
+                file.text.push_str(
+                    "  - key: account.password\n    about: The password (test fixture).\n",
+                );
+            }
+        }
+        files.push(SourceFile {
+            name: "fixture:tree/check.yaml".into(),
+            relative: "tree/check.yaml".into(),
+            text: CHECK_TREE.into(),
+            layer: 0,
+        });
+        crate::knowledge::build::build(&files).unwrap_or_else(|problems| {
+            panic!(
+                "fixture knowledge: {}",
+                problems
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+        })
+    })
+}
+
+fn model(knowledge: &Knowledge, size: (u16, u16)) -> Model<'_> {
+    Model::new(knowledge, Facts::new(), Theme::new(false), size)
+}
+
+fn key(model: &mut Model<'_>, code: KeyCode) -> Option<Cmd> {
+    update(model, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn ctrl(model: &mut Model<'_>, c: char) -> Option<Cmd> {
+    update(
+        model,
+        Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)),
+    )
+}
+
+fn type_text(model: &mut Model<'_>, text: &str) {
+    for c in text.chars() {
+        key(model, KeyCode::Char(c));
+    }
+}
+
+fn node_id(model: &Model<'_>) -> String {
+    let session = model.session.as_ref().expect("a wizard run");
+    session
+        .wizard
+        .current()
+        .map(|node| node.id.clone())
+        .unwrap_or_default()
+}
+
+fn stage<'a>(model: &'a Model<'_>) -> &'a Stage {
+    &model.session.as_ref().expect("a wizard run").stage
+}
+
+fn render(model: &Model<'_>) -> Terminal<TestBackend> {
+    let (width, height) = model.size;
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
+    terminal.draw(|frame| view(model, frame)).expect("draw");
+    terminal
+}
+
+fn snapshot(name: &str, model: &Model<'_>) {
+    let (width, height) = model.size;
+    let terminal = render(model);
+    insta::assert_snapshot!(format!("{name}_{width}x{height}"), terminal.backend());
+}
+
+/// Start → relay → pop-up → Thunderbird → me@gmail.com → only me → all external → auth
+/// off: the commonest path, ending at `s-client-auth-off`.
+fn walk_to_solution(model: &mut Model<'_>) {
+    key(model, KeyCode::Enter); // Home: start
+    key(model, KeyCode::Enter); // relay access denied
+    key(model, KeyCode::Enter); // a pop-up in my mail program
+    for _ in 0..9 {
+        key(model, KeyCode::Down);
+    }
+    key(model, KeyCode::Enter); // Thunderbird, the tenth program
+    type_text(model, "me@gmail.com");
+    key(model, KeyCode::Enter);
+    key(model, KeyCode::Enter); // only me
+    key(model, KeyCode::Enter); // every outside address fails
+    assert_eq!(node_id(model), "q-smtp-auth");
+    key(model, KeyCode::Char('2')); // turned off
+    key(model, KeyCode::Enter);
+    assert_eq!(node_id(model), "s-client-auth-off");
+}
+
+fn canned(ticket: u64, status: Status, facts: &[(&str, &str)], details: serde_json::Value) -> Msg {
+    Msg::CheckDone(CheckDone {
+        ticket,
+        report: CheckReport {
+            check: "auth".into(),
+            status,
+            facts: facts
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+                .collect(),
+            details,
+        },
+        elapsed: Duration::from_millis(1340),
+    })
+}
+
+/// Email and password typed; the check is running. Returns its job.
+fn start_check(model: &mut Model<'_>) -> CheckJob {
+    key(model, KeyCode::Enter); // Home: start
+    type_text(model, "me@example.test");
+    key(model, KeyCode::Enter);
+    type_text(model, "s3cret-pw");
+    match key(model, KeyCode::Enter) {
+        Some(Cmd::RunChecks(mut jobs)) => {
+            assert_eq!(jobs.len(), 1);
+            jobs.remove(0)
+        }
+        other => panic!("expected a check to run, got {other:?}"),
+    }
+}
+
+// --- key handling ---------------------------------------------------------------------------
+
+#[test]
+fn home_moves_clamps_and_opens_each_entry() {
+    let mut m = model(bundled(), (80, 24));
+    key(&mut m, KeyCode::Up);
+    assert_eq!(m.screen, Screen::Home { selected: 0 });
+    for _ in 0..10 {
+        key(&mut m, KeyCode::Down);
+    }
+    assert_eq!(m.screen, Screen::Home { selected: 3 });
+    key(&mut m, KeyCode::Char('2'));
+    assert!(matches!(m.screen, Screen::Paste { .. }));
+    key(&mut m, KeyCode::Esc);
+    key(&mut m, KeyCode::Char('3'));
+    assert!(matches!(m.screen, Screen::Browse(_)));
+    key(&mut m, KeyCode::Esc);
+    assert!(matches!(m.screen, Screen::Home { .. }));
+    assert_eq!(key(&mut m, KeyCode::Char('q')), Some(Cmd::Quit));
+    assert_eq!(m.ending, Some(Ending::Quit));
+}
+
+#[test]
+fn ctrl_c_interrupts_from_any_screen_even_while_typing() {
+    let mut m = model(bundled(), (80, 24));
+    key(&mut m, KeyCode::Char('2'));
+    type_text(&mut m, "abc");
+    assert_eq!(ctrl(&mut m, 'c'), Some(Cmd::Quit));
+    assert_eq!(m.ending, Some(Ending::Interrupted));
+}
+
+#[test]
+fn pasted_error_becomes_the_error_text_fact_without_control_sequences() {
+    let mut m = model(bundled(), (80, 24));
+    key(&mut m, KeyCode::Char('2'));
+    update(
+        &mut m,
+        Msg::Paste("554 5.7.1 <a@b.test>: \u{1b}[31mRelay access denied\u{1b}]0;x\u{7}\n".into()),
+    );
+    type_text(&mut m, " q?");
+    key(&mut m, KeyCode::Enter);
+    assert_eq!(m.screen, Screen::Wizard);
+    let facts = m.session.as_ref().expect("run").wizard.facts();
+    assert_eq!(
+        facts.get("error.text").map(String::as_str),
+        Some("554 5.7.1 <a@b.test>: Relay access denied\n q?")
+    );
+}
+
+#[test]
+fn an_empty_paste_starts_without_error_text() {
+    let mut m = model(bundled(), (80, 24));
+    key(&mut m, KeyCode::Char('2'));
+    key(&mut m, KeyCode::Enter);
+    let facts = m.session.as_ref().expect("run").wizard.facts();
+    // No text: the tree's own "paste it here" step is answered "don't know", not asked.
+    assert_eq!(facts.get("error.text").map(String::as_str), Some("unknown"));
+    assert_eq!(node_id(&m), "q-error-kind");
+}
+
+#[test]
+fn question_keys_answer_dont_know_back_restart_and_why() {
+    let mut m = model(bundled(), (80, 24));
+    key(&mut m, KeyCode::Enter);
+    assert_eq!(node_id(&m), "q-error-kind");
+    key(&mut m, KeyCode::Tab);
+    assert!(matches!(stage(&m), Stage::Question(ui) if ui.show_why));
+    key(&mut m, KeyCode::Tab);
+    assert!(matches!(stage(&m), Stage::Question(ui) if !ui.show_why));
+    // 0 picks "I don't know": its unknown branch is q-where.
+    key(&mut m, KeyCode::Char('0'));
+    key(&mut m, KeyCode::Enter);
+    assert_eq!(node_id(&m), "q-where");
+    let facts = m.session.as_ref().expect("run").wizard.facts();
+    assert_eq!(facts.get("error.kind").map(String::as_str), Some("unknown"));
+    key(&mut m, KeyCode::Char('2'));
+    key(&mut m, KeyCode::Enter);
+    assert_eq!(node_id(&m), "q-bounce-code");
+    key(&mut m, KeyCode::Esc);
+    assert_eq!(node_id(&m), "q-where");
+    assert!(
+        matches!(stage(&m), Stage::Question(ui) if ui.selected == 1),
+        "Back shows the answer given before"
+    );
+    key(&mut m, KeyCode::Backspace);
+    assert_eq!(node_id(&m), "q-error-kind");
+    key(&mut m, KeyCode::Enter);
+    key(&mut m, KeyCode::Char('r'));
+    assert_eq!(node_id(&m), "q-error-kind");
+    assert!(!m.session.as_ref().expect("run").wizard.can_go_back());
+    // Back from the first question goes home.
+    key(&mut m, KeyCode::Esc);
+    assert!(matches!(m.screen, Screen::Home { .. }));
+    assert!(m.session.is_none());
+}
+
+#[test]
+fn selection_stays_within_the_choices() {
+    let mut m = model(bundled(), (80, 24));
+    key(&mut m, KeyCode::Enter);
+    for _ in 0..20 {
+        key(&mut m, KeyCode::Down);
+    }
+    // The first question has five choices and "I don't know".
+    assert!(matches!(stage(&m), Stage::Question(ui) if ui.selected == 5));
+    key(&mut m, KeyCode::Char('9'));
+    assert!(matches!(stage(&m), Stage::Question(ui) if ui.selected == 5));
+    key(&mut m, KeyCode::Home);
+    assert!(matches!(stage(&m), Stage::Question(ui) if ui.selected == 0));
+}
+
+#[test]
+fn text_inputs_take_letters_as_text_and_empty_enter_skips() {
+    let mut m = model(bundled(), (80, 24));
+    key(&mut m, KeyCode::Enter);
+    key(&mut m, KeyCode::Enter);
+    key(&mut m, KeyCode::Enter);
+    key(&mut m, KeyCode::Enter); // Apple Mail
+    assert_eq!(node_id(&m), "i-email");
+    // q, r, b, / and ? are letters here, not commands.
+    type_text(&mut m, "qrb/?x");
+    assert!(m.ending.is_none());
+    assert!(!m.help_open);
+    assert!(matches!(stage(&m), Stage::Question(ui) if ui.input == "qrb/?x"));
+    key(&mut m, KeyCode::Backspace);
+    ctrl(&mut m, 'u');
+    assert!(matches!(stage(&m), Stage::Question(ui) if ui.input.is_empty()));
+    key(&mut m, KeyCode::Enter);
+    assert_eq!(node_id(&m), "q-users");
+    let session = m.session.as_ref().expect("run");
+    assert!(session.wizard.missing().any(|fact| fact == "account.email"));
+    key(&mut m, KeyCode::Esc);
+    assert_eq!(node_id(&m), "i-email");
+    type_text(&mut m, "me@example.test");
+    key(&mut m, KeyCode::Enter);
+    key(&mut m, KeyCode::Esc);
+    assert!(
+        matches!(stage(&m), Stage::Question(ui) if ui.input == "me@example.test"),
+        "Back shows the address typed before"
+    );
+    // Ctrl-R restarts from inside a text box too.
+    ctrl(&mut m, 'r');
+    assert_eq!(node_id(&m), "q-error-kind");
+}
+
+#[test]
+fn help_overlay_opens_and_any_key_closes_it() {
+    let mut m = model(bundled(), (80, 24));
+    key(&mut m, KeyCode::Char('?'));
+    assert!(m.help_open);
+    key(&mut m, KeyCode::Char('q'));
+    assert!(!m.help_open);
+    assert!(m.ending.is_none(), "the closing key does nothing else");
+    key(&mut m, KeyCode::F(1));
+    assert!(m.help_open);
+}
+
+#[test]
+fn solution_client_switcher_and_scrolling_stop_at_the_end() {
+    let mut m = model(bundled(), (80, 24));
+    walk_to_solution(&mut m);
+    key(&mut m, KeyCode::Char('c'));
+    let Stage::Solution(ui) = stage(&m) else {
+        panic!("not on the solution")
+    };
+    let thunderbird = bundled()
+        .clients
+        .iter()
+        .position(|c| c.id == "thunderbird")
+        .expect("thunderbird");
+    assert_eq!(
+        ui.picker,
+        Some(thunderbird),
+        "opens on the person's program"
+    );
+    key(&mut m, KeyCode::Home);
+    for _ in 0..thunderbird {
+        key(&mut m, KeyCode::Up);
+    }
+    key(&mut m, KeyCode::Enter); // the first program
+    let Stage::Solution(ui) = stage(&m) else {
+        panic!("not on the solution")
+    };
+    assert_eq!(ui.client.as_deref(), Some(bundled().clients[0].id.as_str()));
+    assert_eq!(ui.picker, None);
+    for _ in 0..500 {
+        key(&mut m, KeyCode::Down);
+    }
+    let Stage::Solution(ui) = stage(&m) else {
+        panic!("not on the solution")
+    };
+    let scroll_at_end = ui.scroll;
+    assert!(scroll_at_end > 0);
+    key(&mut m, KeyCode::End);
+    assert!(matches!(stage(&m), Stage::Solution(ui) if ui.scroll == scroll_at_end));
+    key(&mut m, KeyCode::Char('g'));
+    assert!(matches!(stage(&m), Stage::Solution(ui) if ui.scroll == 0));
+    // Back returns to the last question.
+    key(&mut m, KeyCode::Esc);
+    assert_eq!(node_id(&m), "q-smtp-auth");
+}
+
+#[test]
+fn quitting_on_a_solution_reports_the_conclusion() {
+    let mut m = model(bundled(), (80, 24));
+    walk_to_solution(&mut m);
+    assert_eq!(key(&mut m, KeyCode::Char('q')), Some(Cmd::Quit));
+    assert_eq!(
+        m.ending,
+        Some(Ending::Concluded("s-client-auth-off".into()))
+    );
+}
+
+#[test]
+fn browse_searches_as_you_type_opens_and_closes_articles() {
+    let mut m = model(bundled(), (80, 24));
+    key(&mut m, KeyCode::Char('3'));
+    let Screen::Browse(browse) = &m.screen else {
+        panic!("not browsing")
+    };
+    assert_eq!(
+        browse.hits.len(),
+        bundled().causes.len(),
+        "empty query lists causes"
+    );
+    type_text(&mut m, "thunderbird");
+    let Screen::Browse(browse) = &m.screen else {
+        panic!("not browsing")
+    };
+    assert!(browse.hits.iter().any(|hit| hit.id == "thunderbird"));
+    key(&mut m, KeyCode::Enter);
+    let Screen::Browse(browse) = &m.screen else {
+        panic!("not browsing")
+    };
+    assert!(browse.article.is_some());
+    key(&mut m, KeyCode::PageDown);
+    assert!(matches!(&m.screen, Screen::Browse(b) if b.article.as_ref().is_some_and(|a| a.1 > 0)));
+    key(&mut m, KeyCode::Esc);
+    assert!(matches!(&m.screen, Screen::Browse(b) if b.article.is_none()));
+    key(&mut m, KeyCode::Esc);
+    assert!(matches!(m.screen, Screen::Home { .. }));
+}
+
+#[test]
+fn browse_from_the_wizard_returns_to_the_same_question() {
+    let mut m = model(bundled(), (80, 24));
+    key(&mut m, KeyCode::Enter);
+    key(&mut m, KeyCode::Enter);
+    key(&mut m, KeyCode::Char('/'));
+    assert!(matches!(m.screen, Screen::Browse(_)));
+    key(&mut m, KeyCode::Esc);
+    assert_eq!(m.screen, Screen::Wizard);
+    assert_eq!(node_id(&m), "q-where");
+}
+
+#[test]
+fn secrets_are_masked_never_facts_and_checks_run_off_the_update() {
+    let mut m = model(with_checks(), (80, 24));
+    let job = start_check(&mut m);
+    assert_eq!(job.request.check, "auth");
+    assert_eq!(
+        job.request.params.get("password").map(String::as_str),
+        Some("s3cret-pw")
+    );
+    let session = m.session.as_ref().expect("run");
+    assert!(
+        !session
+            .wizard
+            .facts()
+            .values()
+            .any(|v| v.contains("s3cret"))
+    );
+    assert!(matches!(session.wizard.state(), State::Checking(_)));
+    assert!(m.animating());
+    let screen = format!("{}", render(&m).backend());
+    assert!(!screen.contains("s3cret"), "{screen}");
+
+    // The report comes back; the screen stays on the results until the person continues.
+    let before = m.spinner;
+    let later = m.now + Duration::from_millis(100);
+    update(&mut m, Msg::Tick(later));
+    assert_eq!(m.spinner, before + 1);
+    update(
+        &mut m,
+        canned(
+            job.ticket,
+            Status::Problem,
+            &[("server.auth_works", "no")],
+            serde_json::json!({
+                "summary": "the server refused the password",
+                "transcript": ["AUTH PLAIN", "535 5.7.8 bad password s3cret-pw"],
+            }),
+        ),
+    );
+    assert!(!m.animating());
+    assert!(matches!(stage(&m), Stage::Checks(_)));
+    assert_eq!(node_id(&m), "s-wrong-password");
+    let session = m.session.as_ref().expect("run");
+    let RowState::Done {
+        evidence, summary, ..
+    } = &session.checks[0].state
+    else {
+        panic!("row not done")
+    };
+    assert_eq!(summary, "the server refused the password");
+    assert!(evidence.iter().any(|line| line.contains("********")));
+    assert!(!evidence.iter().any(|line| line.contains("s3cret")));
+
+    key(&mut m, KeyCode::Enter);
+    assert!(matches!(stage(&m), Stage::Checks(ui) if ui.evidence.is_some()));
+    key(&mut m, KeyCode::Esc);
+    assert!(matches!(stage(&m), Stage::Checks(ui) if ui.evidence.is_none()));
+    key(&mut m, KeyCode::Char('c'));
+    assert!(matches!(stage(&m), Stage::Solution(_)));
+}
+
+#[test]
+fn a_check_that_cannot_run_takes_the_fallback() {
+    let mut m = model(with_checks(), (80, 24));
+    let job = start_check(&mut m);
+    update(
+        &mut m,
+        canned(
+            job.ticket,
+            Status::Error,
+            &[],
+            serde_json::json!({"summary": "timed out"}),
+        ),
+    );
+    key(&mut m, KeyCode::Right);
+    assert_eq!(node_id(&m), "s-auth-off");
+}
+
+#[test]
+fn esc_cancels_a_running_check_at_once_and_its_late_report_is_ignored() {
+    let mut m = model(with_checks(), (80, 24));
+    let job = start_check(&mut m);
+    // Continue is refused while the check runs.
+    key(&mut m, KeyCode::Char('c'));
+    assert!(matches!(stage(&m), Stage::Checks(_)));
+    key(&mut m, KeyCode::Esc);
+    assert_eq!(node_id(&m), "i-password");
+    assert!(matches!(stage(&m), Stage::Question(_)));
+    assert!(!m.animating());
+    let session = m.session.as_ref().expect("run");
+    assert!(matches!(
+        session.checks[0].state,
+        RowState::Cancelled { .. }
+    ));
+    assert_eq!(session.wizard.secret("account.password"), None);
+    assert_eq!(
+        update(
+            &mut m,
+            canned(job.ticket, Status::Ok, &[], serde_json::Value::Null)
+        ),
+        None
+    );
+    assert_eq!(node_id(&m), "i-password");
+}
+
+// --- snapshots ------------------------------------------------------------------------------
+
+#[test]
+fn snapshot_home_and_help() {
+    for size in SIZES {
+        let mut m = model(bundled(), size);
+        snapshot("home", &m);
+        key(&mut m, KeyCode::Char('?'));
+        snapshot("help", &m);
+    }
+}
+
+#[test]
+fn snapshot_too_small() {
+    let m = model(bundled(), (60, 18));
+    snapshot("too_small", &m);
+}
+
+#[test]
+fn snapshot_paste() {
+    for size in SIZES {
+        let mut m = model(bundled(), size);
+        key(&mut m, KeyCode::Char('2'));
+        update(
+            &mut m,
+            Msg::Paste(
+                "Sending failed: 554 5.7.1 <friend@example.org>: Relay access denied".into(),
+            ),
+        );
+        snapshot("paste", &m);
+    }
+}
+
+#[test]
+fn snapshot_questions() {
+    for size in SIZES {
+        let mut m = model(bundled(), size);
+        key(&mut m, KeyCode::Enter);
+        snapshot("question_first", &m);
+        key(&mut m, KeyCode::Tab);
+        key(&mut m, KeyCode::Down);
+        snapshot("question_why", &m);
+        key(&mut m, KeyCode::Up);
+        key(&mut m, KeyCode::Enter);
+        key(&mut m, KeyCode::Enter);
+        snapshot("question_clients", &m);
+        for _ in 0..9 {
+            key(&mut m, KeyCode::Down);
+        }
+        key(&mut m, KeyCode::Enter);
+        type_text(&mut m, "me@gmail.com");
+        snapshot("question_input", &m);
+        key(&mut m, KeyCode::Enter);
+        key(&mut m, KeyCode::Enter);
+        key(&mut m, KeyCode::Enter);
+        snapshot("question_where_to_look", &m);
+        key(&mut m, KeyCode::Tab);
+        snapshot("question_where_to_look_and_why", &m);
+    }
+}
+
+#[test]
+fn snapshot_secret_input_and_checks() {
+    for size in SIZES {
+        let mut m = model(with_checks(), size);
+        key(&mut m, KeyCode::Enter);
+        type_text(&mut m, "me@example.test");
+        key(&mut m, KeyCode::Enter);
+        type_text(&mut m, "s3cret-pw");
+        snapshot("question_secret", &m);
+        let Some(Cmd::RunChecks(jobs)) = key(&mut m, KeyCode::Enter) else {
+            panic!("no check")
+        };
+        let later = m.now + Duration::from_millis(1200);
+        update(&mut m, Msg::Tick(later));
+        snapshot("checks_running", &m);
+        update(
+            &mut m,
+            canned(
+                jobs[0].ticket,
+                Status::Problem,
+                &[("server.auth_works", "no")],
+                serde_json::json!({
+                    "summary": "the server refused the user name or password",
+                    "transcript": ["C: EHLO relaydoc", "S: 250-AUTH PLAIN LOGIN", "C: AUTH PLAIN ********", "S: 535 5.7.8 Authentication failed"],
+                }),
+            ),
+        );
+        snapshot("checks_done", &m);
+        key(&mut m, KeyCode::Enter);
+        snapshot("checks_evidence", &m);
+    }
+}
+
+#[test]
+fn snapshot_solutions() {
+    for size in SIZES {
+        let mut m = model(bundled(), size);
+        walk_to_solution(&mut m);
+        snapshot("solution", &m);
+        key(&mut m, KeyCode::PageDown);
+        key(&mut m, KeyCode::PageDown);
+        snapshot("solution_scrolled", &m);
+        key(&mut m, KeyCode::Char('c'));
+        snapshot("solution_switcher", &m);
+    }
+}
+
+#[test]
+fn snapshot_handoff() {
+    for size in SIZES {
+        let mut m = model(bundled(), size);
+        key(&mut m, KeyCode::Enter);
+        key(&mut m, KeyCode::Enter); // relay
+        key(&mut m, KeyCode::Enter); // pop-up
+        key(&mut m, KeyCode::Enter); // Apple Mail
+        key(&mut m, KeyCode::Enter); // no address
+        key(&mut m, KeyCode::Char('2')); // everyone
+        key(&mut m, KeyCode::Enter);
+        key(&mut m, KeyCode::Char('2')); // someone else runs the server
+        key(&mut m, KeyCode::Enter);
+        assert_eq!(node_id(&m), "h-provider-server-side");
+        key(&mut m, KeyCode::End);
+        snapshot("handoff_end", &m);
+    }
+}
+
+#[test]
+fn snapshot_browse() {
+    for size in SIZES {
+        let mut m = model(bundled(), size);
+        key(&mut m, KeyCode::Char('3'));
+        snapshot("browse_start", &m);
+        type_text(&mut m, "pop before smtp");
+        snapshot("browse_results", &m);
+        key(&mut m, KeyCode::Enter);
+        snapshot("browse_article", &m);
+    }
+}
+
+// --- checks off the UI thread ---------------------------------------------------------------
+
+/// A runner that takes its time, like a real network check.
+struct SlowRunner;
+
+impl super::checks::LiveChecks for SlowRunner {
+    fn run(&self, request: &crate::engine::CheckRequest) -> CheckReport {
+        std::thread::sleep(Duration::from_millis(50));
+        CheckReport {
+            check: request.check.clone(),
+            status: Status::Ok,
+            facts: [("server.auth_works".to_string(), "yes".to_string())].into(),
+            details: serde_json::json!({"summary": "signed in"}),
+        }
+    }
+}
+
+#[test]
+fn spawned_checks_report_back_on_the_channel_without_blocking_the_caller() {
+    let mut m = model(with_checks(), (80, 24));
+    let job = start_check(&mut m);
+    let ticket = job.ticket;
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let started = std::time::Instant::now();
+    super::checks::spawn(std::sync::Arc::new(SlowRunner), job, sender, Msg::CheckDone);
+    assert!(
+        started.elapsed() < Duration::from_millis(40),
+        "spawn waited for the check"
+    );
+    let msg = receiver
+        .recv_timeout(Duration::from_secs(5))
+        .expect("the report arrives");
+    assert!(matches!(&msg, Msg::CheckDone(done) if done.ticket == ticket));
+    update(&mut m, msg);
+    key(&mut m, KeyCode::Char('c'));
+    assert_eq!(node_id(&m), "s-auth-off");
+}
+
+#[test]
+fn without_live_checks_the_wizard_takes_the_fallback() {
+    let mut m = model(with_checks(), (80, 24));
+    let job = start_check(&mut m);
+    let (sender, receiver) = std::sync::mpsc::channel();
+    super::checks::spawn(
+        std::sync::Arc::new(super::checks::NoLiveChecks),
+        job,
+        sender,
+        Msg::CheckDone,
+    );
+    let msg = receiver
+        .recv_timeout(Duration::from_secs(5))
+        .expect("the report arrives");
+    update(&mut m, msg);
+    let session = m.session.as_ref().expect("run");
+    assert!(matches!(
+        &session.checks[0].state,
+        RowState::Done { status: Status::Error, summary, .. } if summary.contains("not available")
+    ));
+    key(&mut m, KeyCode::Char('c'));
+    assert_eq!(node_id(&m), "s-auth-off");
+}
+
+// --- colour ---------------------------------------------------------------------------------
+
+fn colours_used(m: &Model<'_>) -> bool {
+    let terminal = render(m);
+    terminal.backend().buffer().content().iter().any(|cell| {
+        cell.fg != ratatui::style::Color::Reset || cell.bg != ratatui::style::Color::Reset
+    })
+}
+
+#[test]
+fn without_colour_no_cell_is_coloured_and_selection_still_shows() {
+    let mut plain = model(bundled(), (80, 24));
+    walk_to_solution(&mut plain);
+    key(&mut plain, KeyCode::Char('c'));
+    assert!(!colours_used(&plain));
+    let terminal = render(&plain);
+    assert!(
+        terminal
+            .backend()
+            .buffer()
+            .content()
+            .iter()
+            .any(|cell| cell.modifier.contains(ratatui::style::Modifier::REVERSED)),
+        "the highlighted entry must show without colour"
+    );
+    let mut coloured = Model::new(bundled(), Facts::new(), Theme::new(true), (80, 24));
+    walk_to_solution(&mut coloured);
+    assert!(colours_used(&coloured));
+}

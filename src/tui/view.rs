@@ -1,0 +1,959 @@
+//! Drawing: `view(&Model, &mut Frame)` turns the model into a screen and changes nothing.
+//!
+//! Layout is one header line, the screen's body, and one footer line of keys. Every screen
+//! fits 80×24; wider windows get a side panel and wider text (up to a comfortable reading
+//! width). Below 80×24 only a plain "window too small" message is drawn.
+
+use std::time::Duration;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{
+    Block, BorderType, Borders, Clear, Paragraph, Scrollbar, ScrollbarOrientation, ScrollbarState,
+    Wrap,
+};
+
+use super::article::{self, Doc, text_width};
+use super::model::{
+    Browse, ChecksUi, HOME_ENTRIES, HomeEntry, Model, QuestionUi, RowState, Screen, Session,
+    SolutionUi, Stage, typing,
+};
+use super::theme::Theme;
+use crate::checks::Status;
+use crate::knowledge::model::NodeBody;
+use crate::present::{StepView, TargetSettings, pick_client, task_view};
+use crate::sanitize::{for_terminal, single_line};
+
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+/// Width from which the question screen shows a side panel with the answers so far.
+const SIDE_PANEL_FROM: u16 = 120;
+
+const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+/// Rows between the header and the footer: what a full-height document can use.
+pub fn body_height(size: (u16, u16)) -> u16 {
+    size.1.saturating_sub(3)
+}
+
+pub fn view(model: &Model<'_>, frame: &mut Frame<'_>) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(frame, area);
+        return;
+    }
+    // Header, a blank line to breathe, the body, the footer.
+    let [header, _, body, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let theme = model.theme;
+    let inner = body.inner(ratatui::layout::Margin::new(2, 0));
+    let (context, keys): (String, Vec<(&str, &str)>) = match &model.screen {
+        Screen::Home { selected } => {
+            home(model, frame, inner, *selected);
+            (
+                String::new(),
+                vec![
+                    ("↑↓", "choose"),
+                    ("Enter", "go"),
+                    ("?", "help"),
+                    ("q", "quit"),
+                ],
+            )
+        }
+        Screen::Paste { text } => {
+            paste(theme, frame, inner, text);
+            (
+                "Paste the error".into(),
+                vec![
+                    ("Enter", "continue"),
+                    ("Alt-Enter", "new line"),
+                    ("Esc", "back"),
+                    ("F1", "help"),
+                    ("Ctrl-C", "quit"),
+                ],
+            )
+        }
+        Screen::Browse(browse) => {
+            browse_screen(model, frame, inner, browse);
+            let keys = if browse.article.is_some() {
+                vec![
+                    ("↑↓ PgUp PgDn", "scroll"),
+                    ("Esc", "back to results"),
+                    ("?", "help"),
+                    ("q", "quit"),
+                ]
+            } else {
+                vec![
+                    ("type", "search"),
+                    ("↑↓", "pick"),
+                    ("Enter", "read"),
+                    ("Esc", "back"),
+                    ("F1", "help"),
+                    ("Ctrl-C", "quit"),
+                ]
+            };
+            ("Browse".into(), keys)
+        }
+        Screen::Wizard => match &model.session {
+            Some(session) => wizard(model, session, frame, inner),
+            None => (String::new(), Vec::new()),
+        },
+    };
+    header_bar(theme, frame, header, &context);
+    footer_bar(theme, frame, footer, &keys);
+    if model.help_open {
+        help_overlay(theme, frame, area);
+    }
+}
+
+fn too_small(frame: &mut Frame<'_>, area: Rect) {
+    let text = format!(
+        "This window is too small for relaydoc.\n\nIt needs at least {MIN_WIDTH}×{MIN_HEIGHT} \
+         characters; it is {}×{} now.\nMake the window larger, or press Ctrl-C to quit.",
+        area.width, area.height
+    );
+    frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
+}
+
+fn header_bar(theme: Theme, frame: &mut Frame<'_>, area: Rect, context: &str) {
+    let left = " relaydoc · help for \"Relay access denied\"";
+    let right = format!("{context} ");
+    let pad = usize::from(area.width).saturating_sub(left.chars().count() + right.chars().count());
+    let line = format!("{left}{}{right}", " ".repeat(pad));
+    frame.render_widget(Paragraph::new(line).style(theme.bar()), area);
+}
+
+fn footer_bar(theme: Theme, frame: &mut Frame<'_>, area: Rect, keys: &[(&str, &str)]) {
+    let mut spans = vec![Span::raw(" ")];
+    for (index, (key, label)) in keys.iter().enumerate() {
+        if index > 0 {
+            spans.push(Span::styled(" · ", theme.dim()));
+        }
+        spans.push(Span::styled(*key, theme.key()));
+        spans.push(Span::raw(format!(" {label}")));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn home(model: &Model<'_>, frame: &mut Frame<'_>, area: Rect, selected: usize) {
+    let theme = model.theme;
+    let width = text_width(area.width + 4).min(76);
+    let mut doc = Doc::new(width, theme);
+    doc.gap();
+    doc.item(
+        "",
+        "",
+        "Your email was refused with \"Relay access denied\"?",
+        theme.title(),
+    );
+    doc.para(
+        "relaydoc finds out why, and shows you exactly what to change. It asks one plain \
+         question at a time — \"I don't know\" is always a fine answer.",
+        Style::new(),
+    );
+    if !model.initial_facts.is_empty() {
+        doc.gap();
+        doc.para(
+            &format!(
+                "You gave {} answer(s) on the command line; those questions will be skipped.",
+                model.initial_facts.len()
+            ),
+            theme.dim(),
+        );
+    }
+    doc.gap();
+    for (index, entry) in HOME_ENTRIES.iter().enumerate() {
+        let label = match entry {
+            HomeEntry::Start => "Start — answer a few questions",
+            HomeEntry::Paste => "I have the error message — paste it in",
+            HomeEntry::Browse => "Browse and search everything relaydoc knows",
+            HomeEntry::Quit => "Quit",
+        };
+        let (marker, style) = if index == selected {
+            ("  › ", theme.selected())
+        } else {
+            ("    ", Style::new())
+        };
+        doc.item(&format!("{marker}{}. ", index + 1), "       ", label, style);
+    }
+    doc.gap();
+    doc.para(
+        "Nothing is sent anywhere unless a check says so first.",
+        theme.dim(),
+    );
+    frame.render_widget(Paragraph::new(doc.lines), area);
+}
+
+fn paste(theme: Theme, frame: &mut Frame<'_>, area: Rect, text: &str) {
+    let [intro, input, hint, _] = Layout::vertical([
+        Constraint::Length(4),
+        Constraint::Length(12),
+        Constraint::Length(2),
+        Constraint::Min(0),
+    ])
+    .areas(area);
+    let mut doc = Doc::new(text_width(area.width + 4), theme);
+    doc.gap();
+    doc.item("", "", "Paste the error message", theme.title());
+    doc.para(
+        "Copy the whole message from the pop-up or the returned email and paste it here \
+         (or type what it says). Press Enter when done; leave it empty to skip.",
+        Style::new(),
+    );
+    frame.render_widget(Paragraph::new(doc.lines), intro);
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border())
+        .title(" The error message ");
+    let inner = block.inner(input);
+    frame.render_widget(block, input);
+    let shown = for_terminal(text);
+    let width = usize::from(inner.width.max(1));
+    let mut lines: Vec<String> = Vec::new();
+    for raw in shown.split('\n') {
+        let wrapped = textwrap::wrap(raw, textwrap::Options::new(width).break_words(true));
+        if wrapped.is_empty() {
+            lines.push(String::new());
+        }
+        lines.extend(wrapped.into_iter().map(|piece| piece.into_owned()));
+    }
+    if lines.is_empty() {
+        lines.push(String::new());
+    }
+    // Keep the end of a long paste (where the cursor is) in view.
+    let skip = lines.len().saturating_sub(usize::from(inner.height.max(1)));
+    let visible: Vec<Line<'_>> = lines
+        .iter()
+        .skip(skip)
+        .map(|line| Line::raw(line.clone()))
+        .collect();
+    let last = lines.last().map_or(0, |line| line.chars().count());
+    let row = u16::try_from(lines.len() - skip - 1).unwrap_or(0);
+    frame.render_widget(Paragraph::new(visible), inner);
+    frame.set_cursor_position(Position::new(
+        inner.x
+            + u16::try_from(last)
+                .unwrap_or(0)
+                .min(inner.width.saturating_sub(1)),
+        inner.y + row.min(inner.height.saturating_sub(1)),
+    ));
+    frame.render_widget(
+        Paragraph::new("Example: 554 5.7.1 <friend@example.org>: Relay access denied")
+            .style(theme.dim()),
+        hint,
+    );
+}
+
+/// The wizard screens; returns the header context and the footer keys.
+fn wizard(
+    model: &Model<'_>,
+    session: &Session<'_>,
+    frame: &mut Frame<'_>,
+    area: Rect,
+) -> (String, Vec<(&'static str, &'static str)>) {
+    match &session.stage {
+        Stage::Question(ui) => {
+            question(model, session, ui, frame, area);
+            let step = format!("Question {}", session.wizard.answered().len() + 1);
+            let keys = if typing(model) {
+                vec![
+                    ("Enter", "ok"),
+                    ("Tab", "why we ask"),
+                    ("Esc", "back"),
+                    ("Ctrl-R", "restart"),
+                    ("F1", "keys"),
+                    ("Ctrl-C", "quit"),
+                ]
+            } else {
+                vec![
+                    ("↑↓", "choose"),
+                    ("Enter", "ok"),
+                    ("Tab", "why we ask"),
+                    ("Esc", "back"),
+                    ("r", "restart"),
+                    ("q", "quit"),
+                    ("?", "keys"),
+                ]
+            };
+            (step, keys)
+        }
+        Stage::Checks(ui) => {
+            checks(model, session, ui, frame, area);
+            let keys = if ui.evidence.is_some() {
+                vec![("↑↓", "scroll"), ("Esc", "close")]
+            } else if session.checks_running() {
+                vec![
+                    ("↑↓", "pick"),
+                    ("Esc", "cancel and go back"),
+                    ("r", "restart"),
+                    ("q", "quit"),
+                    ("?", "help"),
+                ]
+            } else {
+                vec![
+                    ("c", "continue"),
+                    ("↑↓", "pick"),
+                    ("Enter", "details"),
+                    ("Esc", "back"),
+                    ("r", "restart"),
+                    ("q", "quit"),
+                ]
+            };
+            ("Checks".into(), keys)
+        }
+        Stage::Solution(ui) => {
+            solution(model, session, ui, frame, area);
+            let keys = if ui.picker.is_some() {
+                vec![
+                    ("↑↓", "choose"),
+                    ("Enter", "use this one"),
+                    ("Esc", "close"),
+                ]
+            } else {
+                vec![
+                    ("↑↓ PgDn", "scroll"),
+                    ("c", "mail program"),
+                    ("Esc", "back"),
+                    ("r", "restart"),
+                    ("q", "quit"),
+                    ("?", "help"),
+                ]
+            };
+            ("Solution".into(), keys)
+        }
+    }
+}
+
+/// What the person answered so far, as "title: answer" pairs for the breadcrumb.
+fn answers(session: &Session<'_>) -> Vec<(String, String)> {
+    session
+        .wizard
+        .answered()
+        .into_iter()
+        .map(|(node, value)| {
+            let answer = match &node.body {
+                NodeBody::Question {
+                    choices,
+                    unknown_label,
+                    ..
+                } => choices
+                    .iter()
+                    .find(|choice| choice.value == value)
+                    .map_or_else(|| unknown_label.clone(), |choice| choice.label.clone()),
+                NodeBody::Input { secret: true, .. } => "(hidden)".to_string(),
+                NodeBody::Input { .. } if value == crate::knowledge::model::UNKNOWN => {
+                    "(skipped)".to_string()
+                }
+                _ => value,
+            };
+            (single_line(node.label()), single_line(&answer))
+        })
+        .collect()
+}
+
+fn question(
+    model: &Model<'_>,
+    session: &Session<'_>,
+    ui: &QuestionUi,
+    frame: &mut Frame<'_>,
+    area: Rect,
+) {
+    let theme = model.theme;
+    let knowledge = model.knowledge;
+    let node = knowledge.node(ui.node);
+    let answers = answers(session);
+    let wide = area.width >= SIDE_PANEL_FROM;
+    let (main, side) = if wide {
+        let [main, _, side] = Layout::horizontal([
+            Constraint::Min(60),
+            Constraint::Length(2),
+            Constraint::Length(40),
+        ])
+        .areas(area);
+        (main, Some(side))
+    } else {
+        (area, None)
+    };
+    let width = usize::from(main.width).min(100);
+
+    // Breadcrumb, question, then choices: always on screen.
+    let mut top = Doc::new(width, theme);
+    if side.is_none() && !answers.is_empty() {
+        let trail: Vec<&str> = answers.iter().map(|(title, _)| title.as_str()).collect();
+        top.lines
+            .push(breadcrumb(&trail, width.saturating_sub(8), theme));
+    }
+    top.gap();
+    top.item("", "", &node.text, theme.title());
+    top.gap();
+
+    let mut choices = Doc::new(width, theme);
+    let mut cursor = None;
+    match &node.body {
+        NodeBody::Question {
+            choices: options,
+            unknown_label,
+            ..
+        } => {
+            let labels = options
+                .iter()
+                .map(|choice| choice.label.as_str())
+                .chain([unknown_label.as_str()]);
+            // Numbers line up even past nine choices.
+            let digits = (options.len() + 1).to_string().len();
+            let rest = " ".repeat(digits + 4);
+            for (index, label) in labels.enumerate() {
+                let number = if index == options.len() {
+                    format!("{:>digits$}", 0)
+                } else {
+                    format!("{:>digits$}", index + 1)
+                };
+                let (marker, style) = if index == ui.selected {
+                    ("› ", theme.selected())
+                } else {
+                    ("  ", Style::new())
+                };
+                choices.item(&format!("{marker}{number}. "), &rest, label, style);
+            }
+        }
+        NodeBody::Input {
+            secret,
+            placeholder,
+            ..
+        } => {
+            // The box is drawn below; reserve its three rows here.
+            let shown = if *secret {
+                "•".repeat(ui.input.chars().count())
+            } else {
+                single_line(&ui.input)
+            };
+            cursor = Some((shown, placeholder.clone(), *secret));
+        }
+        _ => {}
+    }
+    if let Some(notice) = &session.notice {
+        choices.gap();
+        choices.item("! ", "  ", notice, theme.error());
+    }
+
+    let top_height = top.len();
+    let choices_height = if cursor.is_some() { 5 } else { choices.len() };
+    let [top_area, choices_area, rest] = Layout::vertical([
+        Constraint::Length(top_height),
+        Constraint::Length(choices_height),
+        Constraint::Min(0),
+    ])
+    .areas(main);
+    frame.render_widget(Paragraph::new(top.lines), top_area);
+    if let Some((shown, placeholder, secret)) = cursor {
+        let [box_area, hint_area] =
+            Layout::vertical([Constraint::Length(3), Constraint::Length(2)]).areas(choices_area);
+        let box_area = Rect {
+            width: box_area.width.min(72),
+            ..box_area
+        };
+        let block = Block::bordered()
+            .border_type(BorderType::Rounded)
+            .border_style(theme.border())
+            .title(if secret {
+                " Hidden as you type "
+            } else {
+                " Your answer "
+            });
+        let inner = block.inner(box_area);
+        frame.render_widget(block, box_area);
+        let visible_width = usize::from(inner.width.saturating_sub(1));
+        let count = shown.chars().count();
+        // Long text scrolls left so the end, where typing happens, stays visible.
+        let tail: String = shown
+            .chars()
+            .skip(count.saturating_sub(visible_width))
+            .collect();
+        let tail_width = u16::try_from(tail.chars().count()).unwrap_or(0);
+        if tail.is_empty() {
+            if let Some(placeholder) = placeholder {
+                frame.render_widget(
+                    Paragraph::new(format!("for example: {}", single_line(&placeholder)))
+                        .style(theme.dim()),
+                    inner,
+                );
+            }
+        } else {
+            frame.render_widget(Paragraph::new(tail), inner);
+        }
+        frame.set_cursor_position(Position::new(inner.x + tail_width, inner.y));
+        frame.render_widget(
+            Paragraph::new(
+                "Press Enter to continue. Nothing typed? Enter skips this question (\"I don't know\").",
+            )
+            .style(theme.dim())
+            .wrap(Wrap { trim: true }),
+            hint_area,
+        );
+    } else {
+        frame.render_widget(Paragraph::new(choices.lines), choices_area);
+    }
+
+    // Help panels below the choices (narrow) or in the side panel (wide).
+    let mut panels = Doc::new(width, theme);
+    panels.lines.push(Line::default());
+    if ui.show_why {
+        panels.heading("Why we ask");
+        match &node.help {
+            Some(help) => panels.para(help, Style::new()),
+            None => panels.para(
+                "This answer decides which question comes next.",
+                Style::new(),
+            ),
+        }
+    } else if node.help.is_some() {
+        panels.gap();
+        panels.item("", "", "Press Tab to see why we ask.", theme.dim());
+    }
+    // "Where to look" goes below the choices, where there is the most room.
+    let mut look = Doc::new(width, theme);
+    if let (Some(task), Some(client)) = (
+        &node.client_task,
+        pick_client(knowledge, session.wizard.facts(), None),
+    ) {
+        let target = TargetSettings::from_facts(knowledge, session.wizard.facts());
+        if let Some(StepView::ClientTask {
+            client,
+            title,
+            steps,
+            ..
+        }) = task_view(client, task, &target)
+        {
+            look.lines.push(Line::default());
+            look.item(
+                "",
+                "",
+                &format!("Where to look — {title} ({client})"),
+                theme.heading(),
+            );
+            for (index, step) in steps.iter().enumerate() {
+                look.item(&format!("{:>2}. ", index + 1), "    ", step, Style::new());
+            }
+        }
+    }
+    panels.lines.append(&mut look.lines);
+    // Never cut the help off silently: say there is more, and how to see it.
+    let room = usize::from(rest.height);
+    if panels.lines.len() > room && room > 0 {
+        panels.lines.truncate(room - 1);
+        let hint = if ui.show_why {
+            "… more below: press Tab to hide \"Why we ask\", or make the window taller"
+        } else {
+            "… more below: make the window taller to see it all"
+        };
+        panels.lines.push(Line::styled(hint, theme.strong()));
+    }
+    frame.render_widget(Paragraph::new(panels.lines), rest);
+
+    if let Some(side) = side {
+        let block = Block::new()
+            .borders(Borders::LEFT)
+            .border_style(theme.border())
+            .title(Span::styled(" Your answers so far", theme.heading()));
+        let inner = block.inner(side).inner(ratatui::layout::Margin::new(1, 1));
+        let mut panel = Doc::new(usize::from(inner.width), theme);
+        if answers.is_empty() {
+            panel.para("Your answers will be listed here.", theme.dim());
+        }
+        for (title, answer) in &answers {
+            panel.item("", "", title, theme.dim());
+            panel.item("  ", "  ", answer, Style::new());
+        }
+        frame.render_widget(block, side);
+        frame.render_widget(Paragraph::new(panel.lines), inner);
+    }
+}
+
+/// "So far: a › b › c", dropping the oldest titles when it does not fit.
+fn breadcrumb(titles: &[&str], width: usize, theme: Theme) -> Line<'static> {
+    let mut kept: Vec<&str> = titles.to_vec();
+    let joined = |kept: &[&str]| kept.join(" › ");
+    let mut dropped = false;
+    while kept.len() > 1 && joined(&kept).chars().count() + 2 > width {
+        kept.remove(0);
+        dropped = true;
+    }
+    let mut text = joined(&kept);
+    if dropped {
+        text = format!("… › {text}");
+    }
+    if text.chars().count() > width {
+        text = text
+            .chars()
+            .take(width.saturating_sub(1))
+            .collect::<String>()
+            + "…";
+    }
+    Line::from(vec![
+        Span::styled("So far: ", theme.dim()),
+        Span::styled(text, theme.dim()),
+    ])
+}
+
+fn format_elapsed(elapsed: Duration) -> String {
+    format!("{:.1} s", elapsed.as_secs_f64())
+}
+
+fn checks(
+    model: &Model<'_>,
+    session: &Session<'_>,
+    ui: &ChecksUi,
+    frame: &mut Frame<'_>,
+    area: Rect,
+) {
+    let theme = model.theme;
+    let running = session.checks_running();
+    let mut doc = Doc::new(usize::from(area.width), theme);
+    doc.gap();
+    if running {
+        doc.item(
+            "",
+            "",
+            "Checking for you… this takes a few seconds.",
+            theme.title(),
+        );
+    } else {
+        doc.item(
+            "",
+            "",
+            "Checks finished. Press c to continue.",
+            theme.title(),
+        );
+    }
+    doc.gap();
+    let name_width = 24;
+    for (index, row) in session.checks.iter().enumerate() {
+        let node = model.knowledge.node(row.node);
+        let name: String = single_line(node.title.as_deref().unwrap_or(&row.check))
+            .chars()
+            .take(name_width)
+            .collect();
+        let (symbol, word, style, elapsed, summary) = match &row.state {
+            RowState::Running => (
+                SPINNER[model.spinner % SPINNER.len()],
+                "checking",
+                theme.strong(),
+                model.now.saturating_duration_since(row.started),
+                String::from("…"),
+            ),
+            RowState::Done {
+                status,
+                elapsed,
+                summary,
+                ..
+            } => {
+                let (symbol, word, style) = match status {
+                    Status::Ok => ("✓", "ok", theme.ok()),
+                    Status::Problem => ("!", "problem", theme.problem()),
+                    Status::Error => ("✗", "error", theme.error()),
+                };
+                (symbol, word, style, *elapsed, summary.clone())
+            }
+            RowState::Cancelled { elapsed } => (
+                "–",
+                "cancelled",
+                theme.dim(),
+                *elapsed,
+                String::from("stopped"),
+            ),
+        };
+        let marker = if index == ui.selected { "›" } else { " " };
+        let head = format!(
+            "{marker} {symbol} {word:<9} {name:<name_width$} {:>7}  ",
+            format_elapsed(elapsed)
+        );
+        let room = usize::from(area.width).saturating_sub(head.chars().count());
+        let summary: String = if summary.chars().count() > room {
+            summary
+                .chars()
+                .take(room.saturating_sub(1))
+                .collect::<String>()
+                + "…"
+        } else {
+            summary
+        };
+        let mut line = Line::from(vec![Span::styled(head, style), Span::raw(summary)]);
+        if index == ui.selected {
+            line = line.patch_style(theme.selected());
+        }
+        doc.lines.push(line);
+    }
+    doc.gap();
+    doc.para(
+        "Enter shows what a finished check saw (server replies, DNS answers). Passwords are \
+         never shown.",
+        theme.dim(),
+    );
+    frame.render_widget(Paragraph::new(doc.lines), area);
+
+    if let Some((row, scroll)) = ui.evidence
+        && let Some(row) = session.checks.get(row)
+    {
+        let popup = area;
+        let title = single_line(
+            model
+                .knowledge
+                .node(row.node)
+                .title
+                .as_deref()
+                .unwrap_or(&row.check),
+        );
+        let lines: Vec<Line<'_>> = match &row.state {
+            RowState::Done { evidence, .. } => {
+                evidence.iter().map(|l| Line::raw(l.as_str())).collect()
+            }
+            _ => vec![Line::raw("This check did not finish.")],
+        };
+        let block = Block::bordered()
+            .border_type(BorderType::Rounded)
+            .border_style(theme.border())
+            .title(format!(" What the check saw: {title} "));
+        frame.render_widget(Clear, popup);
+        frame.render_widget(
+            Paragraph::new(lines).block(block).scroll((scroll, 0)),
+            popup,
+        );
+    }
+}
+
+fn solution(
+    model: &Model<'_>,
+    session: &Session<'_>,
+    ui: &SolutionUi,
+    frame: &mut Frame<'_>,
+    area: Rect,
+) {
+    let theme = model.theme;
+    let facts = session.wizard.facts();
+    let doc = article::solution_doc(model.knowledge, facts, ui, model.size.0, theme);
+    let aside = article::settings_aside(model.knowledge, facts, ui, model.size.0);
+    let doc_width =
+        u16::try_from(article::solution_width(aside, model.size.0)).unwrap_or(area.width);
+    let text_area = Rect {
+        width: doc_width.min(area.width),
+        ..area
+    };
+    scrolled_doc(frame, text_area, doc, ui.scroll);
+    if aside {
+        // Wide: the settings stay in view beside the steps, for reading out and copying.
+        let side = Rect {
+            x: text_area.right() + 3,
+            width: area.right().saturating_sub(text_area.right() + 3),
+            ..area
+        };
+        let mut panel = Doc::new(usize::from(side.width.saturating_sub(2)), theme);
+        article::settings_block(
+            &mut panel,
+            &crate::present::TargetSettings::from_facts(model.knowledge, facts),
+        );
+        let block = Block::new()
+            .borders(Borders::LEFT)
+            .border_style(theme.border());
+        let inner = block.inner(side).inner(ratatui::layout::Margin::new(1, 0));
+        frame.render_widget(block, side);
+        frame.render_widget(Paragraph::new(panel.lines), inner);
+    }
+
+    if let Some(selected) = ui.picker {
+        let clients = &model.knowledge.clients;
+        let height = u16::try_from(clients.len() + 4)
+            .unwrap_or(u16::MAX)
+            .min(area.height);
+        let longest = clients
+            .iter()
+            .map(|client| single_line(&client.name).chars().count())
+            .max()
+            .unwrap_or(0);
+        let width = u16::try_from(longest + 6)
+            .unwrap_or(u16::MAX)
+            .max(36)
+            .min(area.width);
+        let popup = Rect {
+            x: area.x + (area.width - width) / 2,
+            y: area.y + (area.height - height) / 2,
+            width,
+            height,
+        };
+        let mut lines = vec![Line::styled(
+            "Which program do you send with?",
+            theme.strong(),
+        )];
+        lines.push(Line::default());
+        for (index, client) in clients.iter().enumerate() {
+            let name = single_line(&client.name);
+            lines.push(if index == selected {
+                Line::styled(format!("› {name}"), theme.selected())
+            } else {
+                Line::raw(format!("  {name}"))
+            });
+        }
+        let block = Block::bordered()
+            .border_type(BorderType::Rounded)
+            .border_style(theme.border())
+            .title(" Mail program ");
+        frame.render_widget(Clear, popup);
+        frame.render_widget(Paragraph::new(lines).block(block), popup);
+    }
+}
+
+/// A document in `area`, scrolled, with a scrollbar when it does not fit.
+fn scrolled_doc(frame: &mut Frame<'_>, area: Rect, doc: Doc, scroll: u16) {
+    let total = usize::from(doc.len());
+    let fits = total <= usize::from(area.height);
+    // After a resize the stored position may lie past the end until the next key clamps it.
+    let scroll = scroll.min(doc.len().saturating_sub(area.height));
+    frame.render_widget(Paragraph::new(doc.lines).scroll((scroll, 0)), area);
+    if !fits {
+        let bar_area = Rect {
+            x: area.x + area.width + 1,
+            width: 1,
+            ..area
+        };
+        let mut state = ScrollbarState::new(total.saturating_sub(usize::from(area.height)))
+            .position(usize::from(scroll));
+        frame.render_stateful_widget(
+            Scrollbar::new(ScrollbarOrientation::VerticalRight)
+                .begin_symbol(Some("↑"))
+                .end_symbol(Some("↓")),
+            bar_area.intersection(frame.area()),
+            &mut state,
+        );
+    }
+}
+
+fn browse_screen(model: &Model<'_>, frame: &mut Frame<'_>, area: Rect, browse: &Browse) {
+    let theme = model.theme;
+    if let Some((id, scroll)) = &browse.article {
+        let block = Block::new()
+            .borders(Borders::TOP | Borders::BOTTOM)
+            .border_style(theme.border())
+            .title(" Esc: back to the results ");
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        let doc = article::article_doc(model.knowledge, id, model.size.0, theme);
+        scrolled_doc(frame, inner, doc, *scroll);
+        return;
+    }
+    let [search_area, list_area] =
+        Layout::vertical([Constraint::Length(3), Constraint::Min(0)]).areas(area);
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border())
+        .title(" Search everything (works offline) ");
+    let inner = block.inner(search_area);
+    frame.render_widget(block, search_area);
+    let query = single_line(&browse.query);
+    let visible: String = query
+        .chars()
+        .skip(
+            query
+                .chars()
+                .count()
+                .saturating_sub(usize::from(inner.width.saturating_sub(1))),
+        )
+        .collect();
+    let cursor_x = inner.x + u16::try_from(visible.chars().count()).unwrap_or(0);
+    if visible.is_empty() {
+        frame.render_widget(
+            Paragraph::new("Type a word: outlook, port 587, password, blacklist…")
+                .style(theme.dim()),
+            inner,
+        );
+    } else {
+        frame.render_widget(Paragraph::new(visible), inner);
+    }
+    frame.set_cursor_position(Position::new(cursor_x, inner.y));
+
+    let heading = if browse.query.trim().is_empty() {
+        "The causes relaydoc knows — type to search everything".to_string()
+    } else if browse.hits.is_empty() {
+        "Nothing found. Try fewer or other words.".to_string()
+    } else {
+        format!("{} matches, best first", browse.hits.len())
+    };
+    let rows = usize::from(list_area.height.saturating_sub(1));
+    let offset = browse.selected.saturating_sub(rows.saturating_sub(1));
+    let mut lines = vec![Line::styled(heading, theme.heading())];
+    for (index, hit) in browse.hits.iter().enumerate().skip(offset).take(rows) {
+        let kind = match hit.kind {
+            "question" | "input" => "question",
+            "handoff" => "solution",
+            kind => kind,
+        };
+        let title: String = single_line(&hit.title);
+        let text = format!(" {kind:<9} {title}");
+        let text: String = text.chars().take(usize::from(list_area.width)).collect();
+        lines.push(if index == browse.selected {
+            Line::styled(text, theme.selected())
+        } else {
+            Line::from(vec![
+                Span::styled(format!(" {kind:<9} "), theme.dim()),
+                Span::raw(text.chars().skip(11).collect::<String>()),
+            ])
+        });
+    }
+    frame.render_widget(Paragraph::new(lines), list_area);
+}
+
+fn help_overlay(theme: Theme, frame: &mut Frame<'_>, area: Rect) {
+    let rows: &[(&str, &str)] = &[
+        ("", "Everywhere"),
+        ("F1  ?", "this help (any key closes it)"),
+        ("Ctrl-C", "quit at once"),
+        ("", "Questions"),
+        ("↑ ↓  1–9", "pick an answer · 0 or d: \"I don't know\""),
+        ("Enter", "answer (in a text box: empty = skip)"),
+        ("Tab", "why we ask"),
+        ("Esc  ←", "back one question"),
+        ("r  Ctrl-R", "start again"),
+        ("q", "quit · /: search the knowledge"),
+        ("Alt-Enter", "new line (in the error message box)"),
+        ("", "Checks"),
+        ("Enter", "what a check saw · c: continue"),
+        ("Esc", "cancel and go back (never waits)"),
+        ("", "Solution"),
+        ("↑ ↓ PgUp PgDn", "scroll · c: steps for another program"),
+        ("", "Browse"),
+        ("type", "search · ↑ ↓ pick · Enter read · Esc back"),
+    ];
+    let mut lines = Vec::new();
+    for (key, what) in rows {
+        if key.is_empty() {
+            lines.push(Line::styled((*what).to_string(), theme.heading()));
+        } else {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {key:<15}"), theme.key()),
+                Span::raw((*what).to_string()),
+            ]));
+        }
+    }
+    let height = u16::try_from(lines.len() + 2)
+        .unwrap_or(u16::MAX)
+        .min(area.height);
+    let width = 66.min(area.width);
+    let popup = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border())
+        .title(" Keys ");
+    frame.render_widget(Clear, popup);
+    frame.render_widget(Paragraph::new(Text::from(lines)).block(block), popup);
+}
