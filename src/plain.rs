@@ -232,10 +232,8 @@ fn read_pasted_lines(question: &str, out: &mut dyn Write) -> Result<String, Inqu
                         text.push('\n');
                         line.clear();
                     }
-                    KeyCode::Backspace => {
-                        if line.pop().is_some() {
-                            let _ = write!(echo, "\u{8} \u{8}");
-                        }
+                    KeyCode::Backspace if line.pop().is_some() => {
+                        let _ = write!(echo, "\u{8} \u{8}");
                     }
                     KeyCode::Char(c) => {
                         line.push(c);
