@@ -19,6 +19,8 @@ mod wizard;
 
 pub mod check_dns;
 
+mod check_account;
+
 mod explain;
 
 mod check;
