@@ -358,6 +358,12 @@ impl Launcher {
     }
 }
 
+/// A check discovery may or may not have waited for.
+enum Pending {
+    Done(SubCheck),
+    Running(Running),
+}
+
 /// A started check.
 struct Running {
     id: String,
@@ -569,7 +575,9 @@ fn label_for(id: &str, request: &AccountRequest, domain: &str, host: &str) -> St
         "host" => format!("Address and reverse name of {host}"),
         "smtp" => format!("Ports of {host}: answer, encryption, sign-in offered"),
         "auth" => format!("Signing in as {}", request.user),
-        "relay" => String::from("Sending to an outside address without signing in (nothing is sent)"),
+        "relay" => {
+            String::from("Sending to an outside address without signing in (nothing is sent)")
+        }
         "relay-login" => {
             String::from("Sending to an outside address after signing in (nothing is sent)")
         }
@@ -617,12 +625,11 @@ impl<R: Resolve + 'static> AccountCheck<R> {
             (running, rx)
         };
 
-        let (settings, mut mx_task, srv_task) =
-            self.discover(kb, request, &domain, mx_task, srv_task).await;
+        let (srv_task, srv_report) = srv_task;
+        let (settings, mx_task) = self
+            .discover(kb, request, &domain, mx_task, srv_report)
+            .await;
         let mut settings = restrict(settings, request.port, request.security);
-        if let Some(task) = mx_task.take() {
-            done.push(task);
-        }
         launcher.emit(Event::Settings(settings.clone()));
 
         let user = if settings.local_part_user && request.user == request.email {
@@ -659,18 +666,18 @@ impl<R: Resolve + 'static> AccountCheck<R> {
                     "host".into(),
                     label_for("host", request, &domain, &host),
                     self.deadlines.dns,
-                    async move { dns::host::check(&*resolver, &target).await.to_check_report() },
+                    async move {
+                        dns::host::check(&*resolver, &target)
+                            .await
+                            .to_check_report()
+                    },
                 ));
             }
             let addresses = match literal {
                 Some(ip) => vec![ip],
                 None => addresses_of(&*self.resolver, &host).await,
             };
-            if let Some(&address) = addresses
-                .iter()
-                .find(|a| a.is_ipv4())
-                .or(addresses.first())
-            {
+            if let Some(&address) = addresses.iter().find(|a| a.is_ipv4()).or(addresses.first()) {
                 self.launch_server_checks(
                     &launcher,
                     request,
@@ -687,7 +694,11 @@ impl<R: Resolve + 'static> AccountCheck<R> {
                         format!("dnsbl:{ip}"),
                         format!("Spam blocklists for the server's address {ip}"),
                         self.deadlines.dns,
-                        async move { dns::dnsbl::check(&*resolver, ip, &zones).await.to_check_report() },
+                        async move {
+                            dns::dnsbl::check(&*resolver, ip, &zones)
+                                .await
+                                .to_check_report()
+                        },
                     ));
                 }
             } else {
@@ -723,6 +734,10 @@ impl<R: Resolve + 'static> AccountCheck<R> {
         }
 
         done.push(srv_task.finish().await);
+        done.push(match mx_task {
+            Pending::Done(sub) => sub,
+            Pending::Running(task) => task.finish().await,
+        });
         for task in running {
             done.push(task.finish().await);
         }
@@ -732,44 +747,40 @@ impl<R: Resolve + 'static> AccountCheck<R> {
         assemble(kb, request, settings, done, skipped, total)
     }
 
-    /// Decides the settings to test, waiting only for what the decision needs.
+    /// Decides the settings to test, waiting only for what the decision needs: nothing for
+    /// a given server, the SRV answer otherwise, and the MX answer only when neither SRV
+    /// nor the address's domain in the catalogue settles it.
     async fn discover(
         &self,
         kb: &Knowledge,
         request: &AccountRequest,
         domain: &str,
-        mx_task: Running,
-        srv_task: (Running, tokio::sync::oneshot::Receiver<dns::srv::SrvReport>),
-    ) -> (Settings, Option<SubCheck>, Running) {
-        let (srv_running, srv_report) = srv_task;
+        mx: Running,
+        srv_report: tokio::sync::oneshot::Receiver<dns::srv::SrvReport>,
+    ) -> (Settings, Pending) {
+        let plain = |source, candidates, warning| Settings {
+            source,
+            provider: None,
+            candidates,
+            warning,
+            pop_before_smtp: false,
+            local_part_user: false,
+        };
         if let Some(server) = &request.server {
-            let mut candidates = usual_ports(server);
-            // A given server with a given port: that port only (restrict does it); without,
-            // 587 first, as `check smtp` does.
-            candidates.truncate(3);
-            let settings = Settings {
-                source: Source::Given,
-                provider: None,
-                candidates,
-                warning: None,
-                pop_before_smtp: false,
-                local_part_user: false,
-            };
-            return (settings, Some(mx_task.finish().await), srv_running);
+            return (
+                plain(Source::Given, usual_ports(server), None),
+                Pending::Running(mx),
+            );
         }
         if let Ok(report) = srv_report.await
             && let Some(settings) = from_srv(&report)
         {
-            return (settings, Some(mx_task.finish().await), srv_running);
+            return (settings, Pending::Running(mx));
         }
         if let Some(provider) = kb.provider_for_domain(domain) {
-            return (
-                from_provider(provider),
-                Some(mx_task.finish().await),
-                srv_running,
-            );
+            return (from_provider(provider), Pending::Running(mx));
         }
-        let mx = mx_task.finish().await;
+        let mx = mx.finish().await;
         let hosts: Vec<String> = mx
             .report
             .facts
@@ -783,7 +794,7 @@ impl<R: Resolve + 'static> AccountCheck<R> {
                  are tested",
                 provider.name
             ));
-            return (settings, Some(mx), srv_running);
+            return (settings, Pending::Done(mx));
         }
         let implicit = mx.report.facts.get("dns.mx_implicit").map(String::as_str) == Some("yes");
         let host = hosts
@@ -791,29 +802,19 @@ impl<R: Resolve + 'static> AccountCheck<R> {
             .cloned()
             .or_else(|| implicit.then(|| domain.to_owned()));
         let settings = match host {
-            Some(host) => Settings {
-                source: Source::Mx,
-                provider: None,
-                candidates: usual_ports(&host),
-                warning: Some(format!(
+            Some(host) => plain(
+                Source::Mx,
+                usual_ports(&host),
+                Some(format!(
                     "{domain} publishes no sending settings, so relaydoc tries its incoming \
                      mail server ({host}). That server is for receiving mail and may not accept \
                      mail programs at all: your provider's help pages name the right outgoing \
                      server"
                 )),
-                pop_before_smtp: false,
-                local_part_user: false,
-            },
-            None => Settings {
-                source: Source::None,
-                provider: None,
-                candidates: Vec::new(),
-                warning: None,
-                pop_before_smtp: false,
-                local_part_user: false,
-            },
+            ),
+            None => plain(Source::None, Vec::new(), None),
         };
-        (settings, Some(mx), srv_running)
+        (settings, Pending::Done(mx))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -903,7 +904,20 @@ impl<R: Resolve + 'static> AccountCheck<R> {
                     "relay-login".into(),
                     label_for("relay-login", request, domain, &host),
                     self.deadlines.smtp,
-                    async move { smtp::relay_check(&relay, &options).await },
+                    async move {
+                        let mut report = smtp::relay_check(&relay, &options).await;
+                        // This attempt logs in by design; its "without login" half is the
+                        // other task's job, so its "not tested" line would only confuse.
+                        if let Some(serde_json::Value::Array(lines)) =
+                            report.details.get_mut("summary")
+                        {
+                            lines.retain(|line| {
+                                line.as_str()
+                                    .is_none_or(|l| !l.starts_with("without login"))
+                            });
+                        }
+                        report
+                    },
                 ));
             }
             None => {
@@ -975,7 +989,8 @@ fn collect_facts(request: &AccountRequest, settings: &Settings, checks: &[SubChe
             }
         }
     }
-    facts.entry("relay.authenticated".to_owned())
+    facts
+        .entry("relay.authenticated".to_owned())
         .or_insert_with(|| "not-tested".to_owned());
     let dnsbl: Vec<&SubCheck> = checks
         .iter()
@@ -997,7 +1012,10 @@ fn collect_facts(request: &AccountRequest, settings: &Settings, checks: &[SubChe
         facts.insert("dnsbl.server_listed".to_owned(), verdict.to_owned());
     }
     facts.insert("account.email".to_owned(), request.email.clone());
-    facts.insert("settings.source".to_owned(), settings.source.as_str().into());
+    facts.insert(
+        "settings.source".to_owned(),
+        settings.source.as_str().into(),
+    );
     if let Some(provider) = &settings.provider {
         facts.insert("settings.provider".to_owned(), provider.clone());
     }
@@ -1093,12 +1111,16 @@ fn assemble(
     let facts = collect_facts(request, &settings, &checks);
     let tree = tree_facts(kb, &facts, settings.source, settings.pop_before_smtp);
     let outcome = engine::walk(kb, tree.clone(), |_| None);
-    let cause = outcome.cause.as_deref().and_then(|id| kb.cause(id)).map(|c| CauseView {
-        id: c.id.clone(),
-        title: c.title.clone(),
-        summary: c.summary.clone(),
-        side: c.side.as_str().to_owned(),
-    });
+    let cause = outcome
+        .cause
+        .as_deref()
+        .and_then(|id| kb.cause(id))
+        .map(|c| CauseView {
+            id: c.id.clone(),
+            title: c.title.clone(),
+            summary: c.summary.clone(),
+            side: c.side.as_str().to_owned(),
+        });
     let slowest = checks
         .iter()
         .max_by(|a, b| a.elapsed_ms.total_cmp(&b.elapsed_ms))
@@ -1193,8 +1215,7 @@ fn summarise(
     }
     match get("relay.authenticated") {
         Some("accepted") => lines.push(
-            "After signing in, the server accepts outside addresses: signing in fixes it."
-                .into(),
+            "After signing in, the server accepts outside addresses: signing in fixes it.".into(),
         ),
         Some("not-tested") | None => {}
         Some(verdict) => lines.push(format!(
@@ -1279,7 +1300,8 @@ mod tests {
     #[test]
     fn facts_lead_to_the_expected_causes() {
         let kb = kb();
-        let cases: &[(&[(&str, &str)], Source, &str)] = &[
+        type Case<'a> = (&'a [(&'a str, &'a str)], Source, &'a str);
+        let cases: &[Case<'_>] = &[
             // Relay refused without login, login works: the client does not sign in.
             (
                 &[

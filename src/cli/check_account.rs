@@ -143,7 +143,10 @@ pub(super) async fn run(
         if typed.is_empty() {
             (None, String::from("no password was typed"))
         } else {
-            (Some(crate::checks::smtp::session::Secret::new(typed)), String::new())
+            (
+                Some(crate::checks::smtp::session::Secret::new(typed)),
+                String::new(),
+            )
         }
     } else {
         (
@@ -227,7 +230,11 @@ impl Line {
                 format!("{:.1} s", self.started.elapsed().as_secs_f64())
             ),
             LineState::Done(status, elapsed) => {
-                format!("  {:<8} {:>6}  {label}", status_word(*status), duration(*elapsed))
+                format!(
+                    "  {:<8} {:>6}  {label}",
+                    status_word(*status),
+                    duration(*elapsed)
+                )
             }
             LineState::Skipped(reason) => {
                 format!("  skipped          {label}: {}", single_line(reason))
@@ -339,7 +346,11 @@ fn plain_line(event: &Event, lines: &[Line]) {
                 .iter()
                 .find(|l| &l.id == id)
                 .map_or(id.as_str(), |l| l.label.as_str());
-            format!("{} after {}: {label}", status_word(*status), duration(*elapsed))
+            format!(
+                "{} after {}: {label}",
+                status_word(*status),
+                duration(*elapsed)
+            )
         }
         Event::Skipped { label, reason, .. } => format!("skipped: {label}: {reason}"),
     };
@@ -355,7 +366,10 @@ fn redraw(lines: &[Line], header: Option<&str>, drawn: usize, width: usize) -> u
     }
     let mut count = 0;
     let mut row = |text: &str| {
-        let cut: String = single_line(text).chars().take(width.saturating_sub(1)).collect();
+        let cut: String = single_line(text)
+            .chars()
+            .take(width.saturating_sub(1))
+            .collect();
         out.push_str(&format!("\r\x1b[K{cut}\n"));
         count += 1;
     };
