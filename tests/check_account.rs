@@ -377,6 +377,73 @@ fn every_check_starts_before_the_first_one_ends() {
     drop(silent_dns);
 }
 
+/// An SMTP server that takes `pause` over every reply: each step stays within the step
+/// timeout, so only a check's own deadline can end a dialogue of many steps.
+fn sluggish_smtp_server(pause: Duration) -> u16 {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let Ok(reader) = stream.try_clone() else {
+                    return;
+                };
+                let mut writer = stream;
+                std::thread::sleep(pause);
+                if writer.write_all(b"220 sluggish.test ESMTP\r\n").is_err() {
+                    return;
+                }
+                for line in BufReader::new(reader).lines() {
+                    let Ok(line) = line else { return };
+                    std::thread::sleep(pause);
+                    let reply: &[u8] = if line.to_ascii_uppercase().starts_with("QUIT") {
+                        b"221 bye\r\n"
+                    } else {
+                        b"250 ok\r\n"
+                    };
+                    if writer.write_all(reply).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn a_dialogue_that_drags_on_ends_at_the_checks_deadline() {
+    // Step timeout 2 s, so each check's deadline is 6 s; every reply takes 1.5 s, so the
+    // relay test (banner, EHLO, MAIL, RCPT, RSET, QUIT: 9 s) can only end at its deadline.
+    let port = sluggish_smtp_server(Duration::from_millis(1500));
+    let silent_dns = UdpSocket::bind("127.0.0.1:0").expect("bind udp");
+    let dns = silent_dns.local_addr().expect("addr");
+    let home = tempfile::tempdir().expect("home");
+    let output = relaydoc(home.path())
+        .args(["--dns-server", &dns.to_string(), "--timeout", "2"])
+        .args([
+            "check",
+            "account",
+            "alice@sluggish.test",
+            "--json",
+            "--no-login",
+        ])
+        .args(["--server", "127.0.0.1", "--port", &port.to_string()])
+        .args(["--security", "none", "--zone", "bl.sluggish.test"])
+        .timeout(Duration::from_secs(60))
+        .output()
+        .expect("run");
+    let report = json(&output);
+    let relay = check(&report, "relay");
+    assert_eq!(relay["timed_out"], true, "{relay:#}");
+    assert_eq!(relay["report"]["status"], "error");
+    assert_eq!(relay["report"]["details"]["error"]["phase"], "deadline");
+    // The port probe (banner, EHLO, QUIT: 4.5 s) ended on its own, within its deadline.
+    assert_eq!(check(&report, "smtp")["timed_out"], false);
+    drop(silent_dns);
+}
+
 #[test]
 fn an_address_without_a_domain_is_bad_input() {
     let home = tempfile::tempdir().expect("home");

@@ -288,7 +288,12 @@ async fn show_progress(mut receiver: UnboundedReceiver<Event>, live: bool) {
             },
             _ = tick.tick(), if live => None,
         };
-        if let Some(event) = event {
+        // Everything that arrived together is drawn once, not once per event.
+        let mut batch: Vec<Event> = event.into_iter().collect();
+        while let Ok(more) = receiver.try_recv() {
+            batch.push(more);
+        }
+        for event in batch {
             if !live {
                 plain_line(&event, &lines);
             }
