@@ -535,3 +535,43 @@ fn canary_password_never_leaks_from_check_account() {
         }
     }
 }
+
+// ------------------------------------------------------------------ live progress
+
+#[test]
+fn on_a_terminal_progress_is_redrawn_in_place() {
+    use rexpect::session::spawn_command;
+    let port = slow_smtp_server(Duration::from_millis(800));
+    let silent_dns = UdpSocket::bind("127.0.0.1:0").expect("bind udp");
+    let dns = silent_dns.local_addr().expect("addr");
+    let home = tempfile::tempdir().expect("home");
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_relaydoc"));
+    command
+        .env_clear()
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("TERM", "xterm-256color")
+        .env("NO_COLOR", "1")
+        .args(["--dns-server", &dns.to_string(), "--timeout", "1"])
+        .args(["check", "account", "alice@pty.test", "--no-login"])
+        .args(["--server", "127.0.0.1", "--port", &port.to_string()])
+        .args(["--zone", "bl.pty.test"]);
+    let mut session = spawn_command(command, Some(30_000)).expect("spawn in a pty");
+    // Everything the display drew before the report began.
+    let progress = session
+        .exp_string("Account alice@pty.test")
+        .expect("the report follows the progress");
+    // Pending checks are shown as running, then the block is redrawn over itself (cursor
+    // up, erase line) with each check's result and time.
+    assert!(
+        progress.contains("0.0 s  Ports of 127.0.0.1"),
+        "no running line: {progress:?}"
+    );
+    assert!(progress.contains("A\r\x1b[K"), "no redraw: {progress:?}");
+    assert!(
+        progress.contains("ms  Ports of 127.0.0.1") && progress.contains("error  "),
+        "no finished line with its time: {progress:?}"
+    );
+    session.exp_eof().expect("ends");
+    drop(silent_dns);
+}

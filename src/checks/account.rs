@@ -1289,6 +1289,63 @@ mod tests {
         assert_eq!(forced.candidates[1].security, Security::Tls);
     }
 
+    #[test]
+    fn catalogue_settings_put_a_password_endpoint_first() {
+        let kb = kb();
+        let provider = kb
+            .provider_for_domain("gmx.de")
+            .expect("gmx in the catalogue");
+        let settings = from_provider(provider);
+        assert_eq!(settings.source, Source::Catalogue);
+        let primary = settings.primary().expect("an endpoint");
+        assert_eq!(primary.host, "mail.gmx.net");
+        assert!(settings.candidates.len() >= 2);
+        assert!(settings.candidates.iter().all(|c| c.port != 0));
+    }
+
+    #[test]
+    fn srv_settings_test_submission_first_and_skip_services_not_offered() {
+        use crate::checks::dns::fake::FakeResolver;
+        use crate::checks::dns::{Answer, RecordData, RecordKind};
+        let srv = |port, target: &str| RecordData::Srv {
+            priority: 0,
+            weight: 1,
+            port,
+            target: target.to_owned(),
+        };
+        let resolver = FakeResolver::default()
+            .records(
+                "_submissions._tcp.d.test",
+                RecordKind::Srv,
+                vec![srv(465, "smtp.d.test")],
+            )
+            .records(
+                "_submission._tcp.d.test",
+                RecordKind::Srv,
+                vec![srv(587, "smtp.d.test")],
+            )
+            .answer("_imap._tcp.d.test", RecordKind::Srv, Answer::NoData);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        let report = runtime.block_on(dns::srv::check(&resolver, "d.test"));
+        let settings = from_srv(&report).expect("SRV settings");
+        let ports: Vec<(u16, Security)> = settings
+            .candidates
+            .iter()
+            .map(|c| (c.port, c.security))
+            .collect();
+        assert_eq!(ports, vec![(587, Security::Starttls), (465, Security::Tls)]);
+
+        let only_not_offered = FakeResolver::default().records(
+            "_submission._tcp.e.test",
+            RecordKind::Srv,
+            vec![srv(0, ".")],
+        );
+        let report = runtime.block_on(dns::srv::check(&only_not_offered, "e.test"));
+        assert!(from_srv(&report).is_none());
+    }
+
     fn facts(pairs: &[(&str, &str)]) -> Facts {
         pairs
             .iter()
