@@ -137,9 +137,9 @@ fn srv_settings_login_works_so_the_client_does_not_sign_in() {
         ("srv", "srv"),
         ("host", "host"),
         ("smtp", "smtp"),
-        ("auth", "auth"),
         ("relay", "relay"),
-        ("relay-login", "relay"),
+        // Sign-in and relay after it share one connection: one login, not two.
+        ("login", "relay"),
         ("dnsbl:127.0.0.1", "dnsbl"),
     ] {
         let sub = check(&report, id);
@@ -187,7 +187,7 @@ fn without_a_password_the_login_tests_are_skipped_and_said_so() {
     let home = tempfile::tempdir().expect("home");
     let output = account(&lab, home.path(), ALICE).output().expect("run");
     let report = json(&output);
-    assert_eq!(skipped_ids(&report), vec!["auth", "relay-login"]);
+    assert_eq!(skipped_ids(&report), vec!["login"]);
     assert_eq!(fact(&report, "login.tested"), "no");
     assert_eq!(fact(&report, "relay.authenticated"), "not-tested");
     assert_eq!(fact(&report, "relay.unauthenticated"), "rejected-554");
@@ -246,7 +246,7 @@ fn a_domain_without_srv_uses_the_catalogue() {
     assert_eq!(fact(&report, "client.server_host"), "127.0.0.1");
     assert_eq!(fact(&report, "client.port"), "2587");
     assert_eq!(fact(&report, "relay.unauthenticated"), "rejected-554");
-    assert!(skipped_ids(&report).contains(&"auth"));
+    assert!(skipped_ids(&report).contains(&"login"));
 }
 
 #[test]
@@ -344,8 +344,7 @@ fn every_check_starts_before_the_first_one_ends() {
         "host",
         "smtp",
         "relay",
-        "auth",
-        "relay-login",
+        "login",
         "dnsbl:127.0.0.1",
     ] {
         assert!(ids.contains(&id), "{id} missing from {ids:?}");
@@ -365,7 +364,7 @@ fn every_check_starts_before_the_first_one_ends() {
     );
     // Every SMTP check really waited for the slow server (so the ordering above is not
     // trivially true), and each ended as an error, not a hang.
-    for id in ["smtp", "relay", "auth", "relay-login"] {
+    for id in ["smtp", "relay", "login"] {
         let sub = check(&report, id);
         assert_eq!(sub["report"]["status"], "error", "{id}: {sub:#}");
         assert!(

@@ -7,7 +7,8 @@
 //!    the domain's MX, with a warning that an MX is meant for receiving.
 //! 2. **Running every applicable check concurrently**, each as its own tokio task with its own
 //!    deadline: MX and SRV of the domain, host/FCrDNS of the server, the port probe of the
-//!    candidate endpoints, AUTH, relay without and with login, DNSBL of the server's addresses.
+//!    candidate endpoints, relay without login, sign-in (AUTH) followed by relay with login
+//!    on one connection, DNSBL of the server's addresses.
 //!    Only the real dependencies are waited for (the server checks need a server, from
 //!    discovery, and an address); total time is discovery plus the slowest server check.
 //!    Each task reports [`Event`]s for live progress, and its start and finish offsets, which
@@ -50,7 +51,7 @@ use tokio::task::JoinHandle;
 
 use crate::checks::dns::{self, Answer, RecordData, RecordKind, Resolve};
 use crate::checks::smtp::session::{Endpoint, Mechanism, Options, Secret, Security};
-use crate::checks::smtp::{self, AuthRequest, RelayRequest};
+use crate::checks::smtp::{self, RelayRequest};
 use crate::checks::{CheckReport, Status};
 use crate::engine::{self, Facts};
 use crate::knowledge::Knowledge;
@@ -572,15 +573,20 @@ fn label_for(id: &str, request: &AccountRequest, domain: &str, host: &str) -> St
     match id {
         "mx" => format!("Where mail for {domain} is delivered (MX)"),
         "srv" => format!("Mail settings {domain} publishes (SRV)"),
+        // No server to name (none was found): the check is described, not addressed.
+        "host" if host.is_empty() => {
+            String::from("Address and reverse name of the outgoing server")
+        }
+        "smtp" if host.is_empty() => String::from("Ports of the outgoing server"),
         "host" => format!("Address and reverse name of {host}"),
         "smtp" => format!("Ports of {host}: answer, encryption, sign-in offered"),
-        "auth" => format!("Signing in as {}", request.user),
         "relay" => {
             String::from("Sending to an outside address without signing in (nothing is sent)")
         }
-        "relay-login" => {
-            String::from("Sending to an outside address after signing in (nothing is sent)")
-        }
+        "login" => format!(
+            "Signing in as {}, then sending to an outside address (nothing is sent)",
+            request.user
+        ),
         _ => id.to_owned(),
     }
 }
@@ -709,7 +715,7 @@ impl<R: Resolve + 'static> AccountCheck<R> {
                     Some(w) => format!("{w}. {reason}"),
                     None => reason.clone(),
                 });
-                for id in ["smtp", "auth", "relay", "relay-login"] {
+                for id in ["smtp", "relay", "login"] {
                     launcher.skip(
                         &mut skipped,
                         id,
@@ -723,7 +729,7 @@ impl<R: Resolve + 'static> AccountCheck<R> {
                 "no outgoing server found for {domain}: give it with --server (it is in your \
                  mail program's outgoing server settings or your provider's help pages)"
             );
-            for id in ["host", "smtp", "auth", "relay", "relay-login"] {
+            for id in ["host", "smtp", "relay", "login"] {
                 launcher.skip(
                     &mut skipped,
                     id,
@@ -880,20 +886,10 @@ impl<R: Resolve + 'static> AccountCheck<R> {
         }
         match &request.password {
             Some(password) => {
-                let auth = AuthRequest {
-                    endpoint: primary.clone(),
-                    user: request.user.clone(),
-                    password: password.clone(),
-                    mechanism: request.mechanism,
-                    allow_plaintext: request.allow_plaintext,
-                };
-                let options = self.options.clone();
-                running.push(launcher.launch(
-                    "auth".into(),
-                    label_for("auth", request, domain, &host),
-                    self.deadlines.smtp,
-                    async move { smtp::auth_check(&auth, &options).await },
-                ));
+                // One connection signs in and then names the outside recipient, as a mail
+                // client does. A separate AUTH test beside it would log in twice: with a
+                // wrong password that is two failures towards the server's lock-out
+                // (fail2ban, Dovecot's growing delay), and the second one comes back late.
                 let relay = RelayRequest {
                     credentials: Some((request.user.clone(), password.clone())),
                     login_only: true,
@@ -901,13 +897,13 @@ impl<R: Resolve + 'static> AccountCheck<R> {
                 };
                 let options = self.options.clone();
                 running.push(launcher.launch(
-                    "relay-login".into(),
-                    label_for("relay-login", request, domain, &host),
+                    "login".into(),
+                    label_for("login", request, domain, &host),
                     self.deadlines.smtp,
                     async move {
                         let mut report = smtp::relay_check(&relay, &options).await;
-                        // This attempt logs in by design; its "without login" half is the
-                        // other task's job, so its "not tested" line would only confuse.
+                        // The "without login" half is the other task's job, so its "not
+                        // tested" line would only confuse.
                         if let Some(serde_json::Value::Array(lines)) =
                             report.details.get_mut("summary")
                         {
@@ -921,14 +917,12 @@ impl<R: Resolve + 'static> AccountCheck<R> {
                 ));
             }
             None => {
-                for id in ["auth", "relay-login"] {
-                    launcher.skip(
-                        skipped,
-                        id,
-                        label_for(id, request, domain, &host),
-                        request.no_password_reason.clone(),
-                    );
-                }
+                launcher.skip(
+                    skipped,
+                    "login",
+                    label_for("login", request, domain, &host),
+                    request.no_password_reason.clone(),
+                );
             }
         }
     }
@@ -977,14 +971,9 @@ fn collect_facts(request: &AccountRequest, settings: &Settings, checks: &[SubChe
             }
         }
     }
-    if let Some(check) = find(checks, "relay-login")
-        && let Some(value) = check.report.facts.get("relay.authenticated")
-    {
-        facts.insert("relay.authenticated".to_owned(), value.clone());
-    }
-    if let Some(check) = find(checks, "auth") {
+    if let Some(check) = find(checks, "login") {
         for (key, value) in &check.report.facts {
-            if key.starts_with("auth.") {
+            if key.starts_with("auth.") || key == "relay.authenticated" {
                 facts.insert(key.clone(), value.clone());
             }
         }
@@ -1228,7 +1217,7 @@ fn summarise(
                 .into(),
         );
     }
-    for skip in skipped.iter().filter(|s| s.id == "auth") {
+    for skip in skipped.iter().filter(|s| s.id == "login") {
         lines.push(format!("Sign-in was not tested: {}.", skip.reason));
     }
     lines
