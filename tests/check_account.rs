@@ -373,6 +373,9 @@ fn every_check_starts_before_the_first_one_ends() {
         );
     }
     assert_eq!(fact(&report, "settings.source"), "given");
+    // Nothing got as far as sending: no cause is claimed on no evidence.
+    assert!(report["details"]["cause"].is_null(), "{report:#}");
+    assert_eq!(report["status"], "error");
     drop(silent_dns);
 }
 

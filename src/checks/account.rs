@@ -14,7 +14,9 @@
 //!    Each task reports [`Event`]s for live progress, and its start and finish offsets, which
 //!    the report keeps so concurrency can be verified from the outside.
 //! 3. **Turning the results into the tree's facts** ([`tree_facts`]) and walking the bundled
-//!    decision tree with them ([`crate::engine::walk`]) to name the cause.
+//!    decision tree with them ([`crate::engine::walk`]) to name the cause. The tree is only
+//!    walked when a check got the server's answer to sending or to the login: otherwise
+//!    every question would take its "don't know" branch and name a cause nothing supports.
 //!
 //! # Facts set (besides every sub-check's own facts, see `checks::dns` and `checks::smtp`)
 //!
@@ -289,6 +291,10 @@ pub struct AccountCheck<R> {
     pub options: Options,
     pub deadlines: Deadlines,
     pub events: Option<UnboundedSender<Event>>,
+    /// When DNS gives the server no address, ask the operating system too (it also reads
+    /// /etc/hosts, where `localhost` and private names live). Only for the system resolver:
+    /// with `--dns-server` the answers must come from that server alone.
+    pub system_fallback: bool,
 }
 
 /// Starts checks as tasks and remembers when.
@@ -681,7 +687,14 @@ impl<R: Resolve + 'static> AccountCheck<R> {
             }
             let addresses = match literal {
                 Some(ip) => vec![ip],
-                None => addresses_of(&*self.resolver, &host).await,
+                None => {
+                    let found = addresses_of(&*self.resolver, &host).await;
+                    if found.is_empty() && self.system_fallback {
+                        system_addresses(&host).await
+                    } else {
+                        found
+                    }
+                }
             };
             if let Some(&address) = addresses.iter().find(|a| a.is_ipv4()).or(addresses.first()) {
                 self.launch_server_checks(
@@ -950,6 +963,19 @@ async fn addresses_of<R: Resolve>(resolver: &R, host: &str) -> Vec<IpAddr> {
     out
 }
 
+/// The operating system's addresses for `host`, within a few seconds.
+async fn system_addresses(host: &str) -> Vec<IpAddr> {
+    let lookup = tokio::net::lookup_host((host, 0));
+    match tokio::time::timeout(Duration::from_secs(5), lookup).await {
+        Ok(Ok(addresses)) => {
+            let mut out: Vec<IpAddr> = addresses.map(|a| a.ip()).collect();
+            out.dedup();
+            out
+        }
+        _ => Vec::new(),
+    }
+}
+
 fn find<'a>(checks: &'a [SubCheck], id: &str) -> Option<&'a SubCheck> {
     checks.iter().find(|c| c.id == id)
 }
@@ -1099,7 +1125,23 @@ fn assemble(
 ) -> AccountReport {
     let facts = collect_facts(request, &settings, &checks);
     let tree = tree_facts(kb, &facts, settings.source, settings.pop_before_smtp);
-    let outcome = engine::walk(kb, tree.clone(), |_| None);
+    // Without a relay verdict or a login result the checks never got as far as the server's
+    // answer to sending; a walk on nothing would end in the tree's "don't know" default and
+    // name a cause no check supports, so no cause is claimed then.
+    let evidence = matches!(
+        facts.get("relay.unauthenticated").map(String::as_str),
+        Some("rejected-554" | "deferred-454" | "accepted" | "rejected-other" | "deferred-other")
+    ) || facts.contains_key("auth.result");
+    let outcome = if evidence {
+        engine::walk(kb, tree.clone(), |_| None)
+    } else {
+        engine::Outcome {
+            cause: None,
+            node: String::new(),
+            path: Vec::new(),
+            missing: Vec::new(),
+        }
+    };
     let cause = outcome
         .cause
         .as_deref()

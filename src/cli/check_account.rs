@@ -192,6 +192,7 @@ pub(super) async fn run(
         },
         deadlines: Deadlines::from_timeouts(dns_settings.timeout, step_timeout),
         events: Some(events),
+        system_fallback: dns_settings.server.is_none(),
     };
     let live = std::io::stderr().is_terminal();
     let (report, ()) = tokio::join!(
@@ -486,6 +487,14 @@ fn human(report: &AccountReport, kb: &crate::knowledge::Knowledge, width: usize)
                     single_line(&report.node)
                 );
             }
+        }
+        None if report.node.is_empty() => {
+            let _ = writeln!(
+                out,
+                "\nThe checks could not get as far as the server's answer to sending, so they \
+                 point to no cause yet. Fix what stopped them (above), or run `relaydoc` (the \
+                 wizard), which asks what the checks could not find out."
+            );
         }
         None => {
             let _ = writeln!(
