@@ -1377,6 +1377,130 @@ mod tests {
         assert!(from_srv(&report).is_none());
     }
 
+    /// Discovery end to end on a scripted resolver: no network is touched (every server
+    /// either has no address or is 127.0.0.1 port 1, where nothing listens).
+    mod discovery {
+        use super::*;
+        use crate::checks::dns::fake::FakeResolver;
+        use crate::checks::smtp::conn::Limits;
+        use crate::checks::smtp::tls::Trust;
+
+        fn request(email: &str) -> AccountRequest {
+            AccountRequest {
+                email: email.to_owned(),
+                user: email.to_owned(),
+                server: None,
+                port: None,
+                security: None,
+                password: None,
+                no_password_reason: "test".to_owned(),
+                mechanism: None,
+                allow_plaintext: false,
+                from: email.to_owned(),
+                to: DEFAULT_OUTSIDE_RECIPIENT.to_owned(),
+                zones: vec!["bl.invalid".to_owned()],
+                local_ip: None,
+            }
+        }
+
+        async fn run(resolver: FakeResolver, request: &AccountRequest) -> AccountReport {
+            let check = AccountCheck {
+                resolver: Arc::new(resolver),
+                options: Options {
+                    limits: Limits::with_timeout(Duration::from_secs(2)),
+                    trust: Trust::system(),
+                    helo_name: "relaydoc.invalid".to_owned(),
+                },
+                deadlines: Deadlines::from_timeouts(Duration::from_secs(2), Duration::from_secs(2)),
+                events: None,
+                system_fallback: false,
+            };
+            check.run(&kb(), request).await
+        }
+
+        fn mx(host: &str) -> Vec<RecordData> {
+            vec![RecordData::Mx {
+                preference: 10,
+                exchange: host.to_owned(),
+            }]
+        }
+
+        #[tokio::test]
+        async fn srv_comes_before_the_catalogue_and_the_mx() {
+            let resolver = FakeResolver::default()
+                .records(
+                    "_submission._tcp.gmx.de",
+                    RecordKind::Srv,
+                    vec![RecordData::Srv {
+                        priority: 0,
+                        weight: 0,
+                        port: 1,
+                        target: "smtp.gmx.de".to_owned(),
+                    }],
+                )
+                .address("smtp.gmx.de", "127.0.0.1");
+            let report = run(resolver, &request("me@gmx.de")).await;
+            assert_eq!(report.settings.source, Source::Srv);
+            assert_eq!(report.facts["client.server_host"], "smtp.gmx.de");
+            assert_eq!(report.facts["client.port"], "1");
+            // Nothing listens on port 1: no verdict, so no cause.
+            assert!(report.cause.is_none());
+            assert_eq!(report.status, Status::Error);
+        }
+
+        #[tokio::test]
+        async fn the_catalogue_knows_the_address_domain() {
+            let report = run(FakeResolver::default(), &request("me@gmx.de")).await;
+            assert_eq!(report.settings.source, Source::Catalogue);
+            assert_eq!(report.settings.provider.as_deref(), Some("gmx-de"));
+            // mail.gmx.net has no address in the scripted DNS: said, and nothing contacted.
+            assert!(
+                report
+                    .skipped
+                    .iter()
+                    .any(|s| s.id == "smtp" && s.reason.contains("no address"))
+            );
+        }
+
+        #[tokio::test]
+        async fn a_hosted_domain_is_found_through_its_mx() {
+            let resolver = FakeResolver::default().records(
+                "corp.test",
+                RecordKind::Mx,
+                mx("aspmx.l.google.com"),
+            );
+            let report = run(resolver, &request("me@corp.test")).await;
+            assert_eq!(report.settings.source, Source::Catalogue);
+            assert_eq!(report.settings.provider.as_deref(), Some("gmail"));
+        }
+
+        #[tokio::test]
+        async fn the_mx_is_the_last_resort_and_says_so() {
+            let resolver =
+                FakeResolver::default().records("own.test", RecordKind::Mx, mx("mx.own.test"));
+            let report = run(resolver, &request("me@own.test")).await;
+            assert_eq!(report.settings.source, Source::Mx);
+            assert_eq!(report.facts["client.server_host"], "mx.own.test");
+            assert_eq!(report.facts["client.port"], "587");
+            let warning = report.settings.warning.unwrap_or_default();
+            assert!(warning.contains("for receiving mail"), "{warning}");
+        }
+
+        #[tokio::test]
+        async fn a_given_server_wins_and_the_domain_is_still_checked() {
+            let mut given = request("me@gmx.de");
+            given.server = Some("127.0.0.1".to_owned());
+            given.port = Some(1);
+            let report = run(FakeResolver::default(), &given).await;
+            assert_eq!(report.settings.source, Source::Given);
+            let ids: Vec<&str> = report.checks.iter().map(|c| c.id.as_str()).collect();
+            for id in ["mx", "srv", "host", "smtp", "relay", "dnsbl:127.0.0.1"] {
+                assert!(ids.contains(&id), "{id} in {ids:?}");
+            }
+            assert!(report.skipped.iter().any(|s| s.id == "login"));
+        }
+    }
+
     fn facts(pairs: &[(&str, &str)]) -> Facts {
         pairs
             .iter()
