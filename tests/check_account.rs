@@ -213,6 +213,31 @@ fn without_a_password_the_login_tests_are_skipped_and_said_so() {
     assert!(text.contains("client-auth-off"), "{text}");
 }
 
+#[test]
+fn from_a_trusted_network_the_error_is_not_reproduced_and_no_cause_is_claimed() {
+    let Some(lab) = lab("from_a_trusted_network_the_error_is_not_reproduced") else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("home");
+    // 127.0.0.2 is in the lab Postfix's mynetworks: on the MX-like port 2525 it may relay
+    // without login (the submission port 2587 insists on a login from everyone).
+    let output = account(&lab, home.path(), ALICE)
+        .args([
+            "--no-login",
+            "--source-address",
+            "127.0.0.2",
+            "--port",
+            "2525",
+        ])
+        .output()
+        .expect("run");
+    let report = json(&output);
+    assert_eq!(fact(&report, "relay.unauthenticated"), "accepted");
+    assert!(report["details"]["cause"].is_null(), "{report:#}");
+    let summary = report["details"]["summary"].to_string();
+    assert!(summary.contains("could not be reproduced"), "{summary}");
+}
+
 /// A knowledge folder with one provider, laid over the bundled knowledge.
 fn overlay(dir: &Path, yaml: &str) {
     let providers = dir.join("providers");

@@ -15,8 +15,8 @@
 //!    the report keeps so concurrency can be verified from the outside.
 //! 3. **Turning the results into the tree's facts** ([`tree_facts`]) and walking the bundled
 //!    decision tree with them ([`crate::engine::walk`]) to name the cause. The tree is only
-//!    walked when a check got the server's answer to sending or to the login: otherwise
-//!    every question would take its "don't know" branch and name a cause nothing supports.
+//!    walked on evidence (a relay denial reproduced, or a login refused): otherwise every
+//!    question would take its "don't know" branch and name a cause nothing supports.
 //!
 //! # Facts set (besides every sub-check's own facts, see `checks::dns` and `checks::smtp`)
 //!
@@ -1125,13 +1125,12 @@ fn assemble(
 ) -> AccountReport {
     let facts = collect_facts(request, &settings, &checks);
     let tree = tree_facts(kb, &facts, settings.source, settings.pop_before_smtp);
-    // Without a relay verdict or a login result the checks never got as far as the server's
-    // answer to sending; a walk on nothing would end in the tree's "don't know" default and
-    // name a cause no check supports, so no cause is claimed then.
-    let evidence = matches!(
-        facts.get("relay.unauthenticated").map(String::as_str),
-        Some("rejected-554" | "deferred-454" | "accepted" | "rejected-other" | "deferred-other")
-    ) || facts.contains_key("auth.result");
+    // The tree is walked only on evidence of the person's problem: a relay denial
+    // reproduced, or a login refused. Without either, every question would take its "don't
+    // know" branch and the walk would name a cause no check supports (the server was not
+    // reached, or it relays for this network without login and the error cannot be
+    // reproduced from here).
+    let evidence = tree.contains_key("error.kind") || tree.contains_key("client.smtp_auth");
     let outcome = if evidence {
         engine::walk(kb, tree.clone(), |_| None)
     } else {

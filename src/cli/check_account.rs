@@ -491,9 +491,9 @@ fn human(report: &AccountReport, kb: &crate::knowledge::Knowledge, width: usize)
         None if report.node.is_empty() => {
             let _ = writeln!(
                 out,
-                "\nThe checks could not get as far as the server's answer to sending, so they \
-                 point to no cause yet. Fix what stopped them (above), or run `relaydoc` (the \
-                 wizard), which asks what the checks could not find out."
+                "\nThe checks did not reproduce the error (no relay refusal, no refused \
+                 login), so they point to no cause on their own. See what stopped them above, \
+                 or run `relaydoc` (the wizard), which asks what the checks could not find out."
             );
         }
         None => {
