@@ -870,10 +870,10 @@ impl<R: Resolve + 'static> AccountCheck<R> {
                 label_for("smtp", request, domain, &host),
                 self.deadlines.smtp,
                 async move {
-                    if endpoints.len() == 1 {
-                        smtp::probe_check(&endpoints[0], &options).await
-                    } else {
-                        smtp::probe_ports_check(&endpoints, &options).await
+                    // One port gets `check smtp --port`'s report; several, the side-by-side one.
+                    match endpoints.as_slice() {
+                        [one] => smtp::probe_check(one, &options).await,
+                        several => smtp::probe_ports_check(several, &options).await,
                     }
                 },
             ));
