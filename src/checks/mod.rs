@@ -9,6 +9,7 @@ pub mod smtp;
 
 use std::collections::BTreeMap;
 
+pub mod account;
 pub mod dns;
 pub mod runner;
 

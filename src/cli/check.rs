@@ -50,6 +50,8 @@ pub enum CheckCommand {
     PopBeforeSmtp(PopBeforeSmtpArgs),
     /// Log in and send one short test message (opt-in: this really sends mail)
     Send(SendArgs),
+    /// Everything about one mail account at once: its settings, ports, login, relay, blocklists
+    Account(super::check_account::AccountArgs),
     /// The DNS checks: mx, host, srv, dnsbl, public-ip
     #[command(flatten)]
     Dns(super::check_dns::DnsCheck),
@@ -205,12 +207,13 @@ pub fn run(args: CheckArgs, global: &super::GlobalArgs) -> ExitCode {
 
 /// A problem with what the user asked for, found before contacting anything.
 #[derive(Debug)]
-struct BadInput(String);
+pub(super) struct BadInput(pub(super) String);
 
 async fn run_async(args: CheckArgs, global: &super::GlobalArgs) -> Result<ExitCode, BadInput> {
     let timeout = step_timeout(global)?;
     match args.command {
         CheckCommand::Dns(dns) => Ok(super::check_dns::run(dns, global).await),
+        CheckCommand::Account(a) => super::check_account::run(a, global, timeout).await,
         CheckCommand::Smtp(a) => {
             let options = options(&a.server, timeout)?;
             let report = match a.server.port {
@@ -329,7 +332,7 @@ async fn run_async(args: CheckArgs, global: &super::GlobalArgs) -> Result<ExitCo
     }
 }
 
-fn step_timeout(global: &super::GlobalArgs) -> Result<Duration, BadInput> {
+pub(super) fn step_timeout(global: &super::GlobalArgs) -> Result<Duration, BadInput> {
     match global.timeout {
         None => Ok(Duration::from_secs(10)),
         Some(secs) if secs.is_finite() && secs > 0.0 && secs <= 3600.0 => {
@@ -354,7 +357,7 @@ fn options(server: &ServerArgs, timeout: Duration) -> Result<Options, BadInput> 
 }
 
 /// `[::1]` and `::1` both mean the IPv6 address.
-fn bare_host(host: &str) -> &str {
+pub(super) fn bare_host(host: &str) -> &str {
     host.strip_prefix('[')
         .and_then(|h| h.strip_suffix(']'))
         .unwrap_or(host)
@@ -385,7 +388,7 @@ async fn endpoint(server: &ServerArgs, port: u16) -> Result<Endpoint, BadInput> 
 
 /// A mail address for MAIL FROM / RCPT TO: no spaces, brackets or line breaks, which would
 /// let an argument smuggle extra SMTP commands.
-fn address(value: &str, flag: &str) -> Result<String, BadInput> {
+pub(super) fn address(value: &str, flag: &str) -> Result<String, BadInput> {
     let bad = value.is_empty()
         || value.len() > 254
         || value
@@ -399,7 +402,7 @@ fn address(value: &str, flag: &str) -> Result<String, BadInput> {
     Ok(value.to_string())
 }
 
-fn warn_plaintext(args: &PasswordArgs) {
+pub(super) fn warn_plaintext(args: &PasswordArgs) {
     if args.allow_plaintext_auth {
         eprintln!(
             "relaydoc: warning: --allow-plaintext-auth: if the connection is not encrypted, \
@@ -408,9 +411,8 @@ fn warn_plaintext(args: &PasswordArgs) {
     }
 }
 
-/// The password: `--password-stdin`, else `RELAYDOC_PASSWORD`, else a hidden prompt when a
-/// person is at a terminal.
-fn password(user: &str, args: &PasswordArgs) -> Result<Secret, BadInput> {
+/// A password given without asking: `--password-stdin`, else `RELAYDOC_PASSWORD`.
+pub(super) fn given_password(args: &PasswordArgs) -> Result<Option<Secret>, BadInput> {
     if args.password_stdin {
         let mut line = String::new();
         std::io::stdin()
@@ -423,21 +425,39 @@ fn password(user: &str, args: &PasswordArgs) -> Result<Secret, BadInput> {
                 "--password-stdin: standard input held no password",
             )));
         }
-        return Ok(Secret::new(password));
+        return Ok(Some(Secret::new(password)));
     }
     if let Some(password) = std::env::var_os("RELAYDOC_PASSWORD") {
         return password
             .into_string()
-            .map(Secret::new)
+            .map(|p| Some(Secret::new(p)))
             .map_err(|_| BadInput(String::from("RELAYDOC_PASSWORD is not valid UTF-8")));
     }
-    if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
-        return inquire::Password::new(&format!("Password for {user}:"))
-            .without_confirmation()
-            .with_display_mode(inquire::PasswordDisplayMode::Hidden)
-            .prompt()
-            .map(Secret::new)
-            .map_err(|e| BadInput(format!("no password: {e}")));
+    Ok(None)
+}
+
+/// True when a person can answer a hidden prompt.
+pub(super) fn can_prompt() -> bool {
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
+/// Asks for a password without echoing it.
+pub(super) fn prompt_password(question: &str) -> Result<String, BadInput> {
+    inquire::Password::new(question)
+        .without_confirmation()
+        .with_display_mode(inquire::PasswordDisplayMode::Hidden)
+        .prompt()
+        .map_err(|e| BadInput(format!("no password: {e}")))
+}
+
+/// The password: `--password-stdin`, else `RELAYDOC_PASSWORD`, else a hidden prompt when a
+/// person is at a terminal.
+fn password(user: &str, args: &PasswordArgs) -> Result<Secret, BadInput> {
+    if let Some(password) = given_password(args)? {
+        return Ok(password);
+    }
+    if can_prompt() {
+        return prompt_password(&format!("Password for {user}:")).map(Secret::new);
     }
     Err(BadInput(String::from(
         "a password is needed: use --password-stdin or set RELAYDOC_PASSWORD \

@@ -37,6 +37,8 @@ mod wizard;
 
 pub mod check_dns;
 
+mod check_account;
+
 mod explain;
 
 mod check;
