@@ -204,8 +204,8 @@ fn condition_reading_a_fact_nothing_upstream_sets() {
     kind: decide
     text: decides on a server fact
     branches:
-      - when: {server.auth_works: \"no\"}
-        next: s-auth-database-corrupt
+      - when: {server.relay_policy: network}
+        next: s-mynetworks-too-narrow
     otherwise: s-wrong-credentials
 ",
     )]);
@@ -215,7 +215,7 @@ fn condition_reading_a_fact_nothing_upstream_sets() {
         "tree/facts.yaml",
         Some((9, 9)),
         Some("d-server-only"),
-        "reads fact `server.auth_works`, but no question, input or check on any path to this node sets it",
+        "reads fact `server.relay_policy`, but no question, input or check on any path to this node sets it",
     );
 }
 

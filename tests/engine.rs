@@ -21,7 +21,7 @@ fn up_to_the_blocklist_check() -> Facts {
         ("error.kind", "relay"),
         ("error.where", "client"),
         ("client.id", "thunderbird"),
-        ("account.email", "someone@example.test"),
+        ("account.email", "unknown"),
         ("users.affected", "one"),
         ("recipients.scope", "all-external"),
         ("client.smtp_auth", "on"),

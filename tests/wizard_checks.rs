@@ -28,6 +28,7 @@ fn live(kb: &relaydoc::knowledge::Knowledge) -> LiveChecks<'_> {
             server: Some("127.0.0.1:5353".parse().expect("address")),
             timeout: std::time::Duration::from_secs(5),
         },
+        ca: None,
     }
 }
 
@@ -103,4 +104,89 @@ fn an_unreachable_server_falls_back_to_asking() {
         outcome.missing.contains(&"server.auth_offered".to_string()),
         "{outcome:?}"
     );
+}
+
+/// The lab's mail server as a provider, so the sign-in test finds it from the address.
+fn knowledge_with_lab_provider() -> (tempfile::TempDir, relaydoc::knowledge::Knowledge) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("providers")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("providers/lab.yaml"),
+        "id: lab\nname: The test lab\ndomains: [example.test]\nusername: full-address\n\
+         outgoing:\n  - {host: 127.0.0.1, port: 2587, security: starttls, auth: password}\n",
+    )
+    .expect("write");
+    let kb = relaydoc::knowledge::load(&[dir.path().to_path_buf()]).expect("overlay loads");
+    (dir, kb)
+}
+
+fn up_to_the_sign_in_test() -> Facts {
+    [
+        ("error.text", "unknown"),
+        ("error.kind", "relay"),
+        ("error.where", "client"),
+        ("client.id", "thunderbird"),
+        ("account.email", "alice@example.test"),
+        ("users.affected", "one"),
+        ("recipients.scope", "all-external"),
+        ("client.smtp_auth", "on"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+/// Types `password` at the sign-in step and runs the login against the lab; returns the
+/// wizard's node afterwards and everything that could have carried the password.
+fn sign_in(password: &str) -> (String, String) {
+    use relaydoc::engine::{Effect, Message, Wizard};
+    let lab = common::lab::mail_lab("sign_in").expect("checked by the caller");
+    let (_dir, kb) = knowledge_with_lab_provider();
+    let checks = LiveChecks {
+        ca: Some(relaydoc::checks::smtp::tls::Trust::from_ca_file(&lab.ca_file()).expect("lab CA")),
+        ..live(&kb)
+    };
+    let (mut wizard, _) = Wizard::new(&kb, up_to_the_sign_in_test());
+    assert_eq!(wizard.current().map(|n| n.id.as_str()), Some("i-password"));
+    let effects = wizard
+        .update(Message::Answer(password.into()))
+        .expect("typed");
+    let [Effect::RunCheck(request)] = effects.as_slice() else {
+        panic!("expected the sign-in check, got {effects:?}");
+    };
+    let report = checks.report_blocking(request).expect("the check runs");
+    let mut seen = format!(
+        "{request:?}\n{}\n{:?}\n",
+        serde_json::to_string(&report).expect("json"),
+        wizard.facts()
+    );
+    wizard
+        .update(Message::CheckFinished {
+            node: request.node,
+            facts: report.facts.into_iter().collect(),
+        })
+        .expect("accepted");
+    let outcome = wizard.outcome();
+    seen.push_str(&serde_json::to_string(&outcome).expect("json"));
+    seen.push_str(&format!("{:?}", wizard.facts()));
+    (
+        wizard.current().map(|n| n.id.clone()).unwrap_or_default(),
+        seen,
+    )
+}
+
+#[test]
+fn the_sign_in_test_logs_in_and_never_keeps_the_password() {
+    if common::lab::mail_lab("the_sign_in_test_logs_in_and_never_keeps_the_password").is_none() {
+        return;
+    }
+    // The lab's real password for alice; the wizard moves on to the next question.
+    let (node, seen) = sign_in("password");
+    assert_eq!(node, "q-auth-scheme", "{seen}");
+
+    // A wrong password, as a canary: refused, and it appears in nothing the wizard keeps.
+    let canary = "canary-Zq8v-not-a-real-password";
+    let (node, seen) = sign_in(canary);
+    assert_eq!(node, "s-wrong-credentials", "{seen}");
+    assert!(!seen.contains(canary), "the password leaked: {seen}");
 }

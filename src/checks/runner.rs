@@ -143,9 +143,18 @@ fn keep_declared(request: &CheckRequest, facts: Facts) -> Facts {
 pub struct LiveChecks<'k> {
     pub knowledge: &'k Knowledge,
     pub dns: DnsSettings,
+    /// A private CA to trust (`--ca-file`); `None` means the system's roots, loaded only
+    /// when a check needs them (reading them would slow every start).
+    pub ca: Option<crate::checks::smtp::tls::Trust>,
 }
 
 impl LiveChecks<'_> {
+    fn trust(&self) -> crate::checks::smtp::tls::Trust {
+        self.ca
+            .clone()
+            .unwrap_or_else(crate::checks::smtp::tls::Trust::system)
+    }
+
     /// Runs one request to the end: the facts it established for the tree, or `None` when
     /// the check could not run at all.
     pub fn run_blocking(&self, request: &CheckRequest) -> Option<Facts> {
@@ -246,7 +255,7 @@ impl LiveChecks<'_> {
     /// `host:port`. A name is resolved with the system resolver, as `relaydoc check smtp`
     /// does; an IP address is used as it is.
     async fn probe(&self, host: &str) -> Option<crate::checks::CheckReport> {
-        use crate::checks::smtp::{self, conn::Limits, session, tls::Trust};
+        use crate::checks::smtp::{self, conn::Limits, session};
         let (bare, port) = split_host_port(host.trim());
         let ip = match bare.parse::<IpAddr>() {
             Ok(ip) => ip,
@@ -267,7 +276,7 @@ impl LiveChecks<'_> {
             .collect();
         let options = session::Options {
             limits: Limits::with_timeout(self.dns.timeout),
-            trust: Trust::system(),
+            trust: self.trust(),
             helo_name: "relaydoc.invalid".into(),
         };
         Some(smtp::probe_ports_check(&endpoints, &options).await)
@@ -282,7 +291,7 @@ impl LiveChecks<'_> {
         user: &str,
         password: &str,
     ) -> Option<crate::checks::CheckReport> {
-        use crate::checks::smtp::{self, conn::Limits, session, tls::Trust};
+        use crate::checks::smtp::{self, conn::Limits, session};
         let (name, port, security) = match host {
             Some(host) => {
                 let (name, port) = split_host_port(host.trim());
@@ -323,7 +332,7 @@ impl LiveChecks<'_> {
         };
         let options = session::Options {
             limits: Limits::with_timeout(self.dns.timeout),
-            trust: Trust::system(),
+            trust: self.trust(),
             helo_name: "relaydoc.invalid".into(),
         };
         Some(smtp::auth_check(&request, &options).await)
@@ -368,6 +377,7 @@ fn default_zones() -> Vec<String> {
 pub struct SharedLiveChecks {
     pub knowledge: std::sync::Arc<Knowledge>,
     pub dns: DnsSettings,
+    pub ca: Option<crate::checks::smtp::tls::Trust>,
 }
 
 impl crate::tui::LiveChecks for SharedLiveChecks {
@@ -375,6 +385,7 @@ impl crate::tui::LiveChecks for SharedLiveChecks {
         let checks = LiveChecks {
             knowledge: &self.knowledge,
             dns: self.dns.clone(),
+            ca: self.ca.clone(),
         };
         checks
             .report_blocking(request)

@@ -8,6 +8,7 @@ use clap::Args;
 
 use super::{GlobalArgs, interactive, load_knowledge, report_diagnostics, terminal_width};
 use crate::checks::runner::{LiveChecks, SharedLiveChecks};
+use crate::checks::smtp::tls::Trust;
 use crate::engine::{Wizard, walk};
 use crate::exit;
 use crate::plain::{self, Ending};
@@ -43,6 +44,10 @@ pub struct WizardArgs {
     /// Do not ask anything: walk from the facts and print the result as JSON
     #[arg(long)]
     pub json: bool,
+
+    /// Trust this CA certificate (PEM) in live checks, e.g. a company's private CA
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
 }
 
 pub fn run(args: WizardArgs, global: &GlobalArgs) -> ExitCode {
@@ -112,7 +117,7 @@ pub fn run(args: WizardArgs, global: &GlobalArgs) -> ExitCode {
     }
 
     if !args.plain {
-        return run_tui(knowledge, facts, global);
+        return run_tui(knowledge, facts, &args, global);
     }
 
     let (mut wizard, effects) = Wizard::new(&knowledge, facts);
@@ -120,15 +125,14 @@ pub fn run(args: WizardArgs, global: &GlobalArgs) -> ExitCode {
         "relaydoc — let's find out why your mail is refused.\n\
          Answer one question at a time; \"I don't know\" is always fine."
     );
-    let mut checks = match super::check_dns::settings_from(global) {
-        Ok(dns) => LiveChecks {
-            knowledge: &knowledge,
-            dns,
-        },
-        Err(message) => {
-            eprintln!("relaydoc: {message}");
-            return exit::code(exit::BAD_INPUT);
-        }
+    let (dns, ca) = match live_settings(&args, global) {
+        Ok(settings) => settings,
+        Err(code) => return code,
+    };
+    let mut checks = LiveChecks {
+        knowledge: &knowledge,
+        dns,
+        ca,
     };
     let mut stdout = std::io::stdout();
     match plain::run(
@@ -152,14 +156,12 @@ pub fn run(args: WizardArgs, global: &GlobalArgs) -> ExitCode {
 fn run_tui(
     knowledge: crate::knowledge::Knowledge,
     facts: crate::engine::Facts,
+    args: &WizardArgs,
     global: &GlobalArgs,
 ) -> ExitCode {
-    let dns = match super::check_dns::settings_from(global) {
-        Ok(dns) => dns,
-        Err(message) => {
-            eprintln!("relaydoc: {message}");
-            return exit::code(exit::BAD_INPUT);
-        }
+    let (dns, ca) = match live_settings(args, global) {
+        Ok(settings) => settings,
+        Err(code) => return code,
     };
     // Checks run on worker threads, so they share the knowledge (explain needs its signatures).
     let knowledge = std::sync::Arc::new(knowledge);
@@ -168,6 +170,7 @@ fn run_tui(
         checks: std::sync::Arc::new(SharedLiveChecks {
             knowledge: std::sync::Arc::clone(&knowledge),
             dns,
+            ca,
         }),
     };
     match crate::tui::run(&knowledge, facts, options) {
@@ -183,4 +186,26 @@ fn run_tui(
             exit::code(exit::NO_TERMINAL)
         }
     }
+}
+
+/// The resolver and TLS trust live checks use, from `--dns-server`, `--timeout` and
+/// `--ca-file`; bad values are reported here, before any question is asked.
+fn live_settings(
+    args: &WizardArgs,
+    global: &GlobalArgs,
+) -> Result<(crate::checks::dns::DnsSettings, Option<Trust>), ExitCode> {
+    let dns = super::check_dns::settings_from(global).map_err(|message| {
+        eprintln!("relaydoc: {message}");
+        exit::code(exit::BAD_INPUT)
+    })?;
+    let ca = args
+        .ca_file
+        .as_deref()
+        .map(Trust::from_ca_file)
+        .transpose()
+        .map_err(|error| {
+            eprintln!("relaydoc: --ca-file: {error}");
+            exit::code(exit::BAD_INPUT)
+        })?;
+    Ok((dns, ca))
 }

@@ -79,13 +79,6 @@ fn with_checks() -> &'static Knowledge {
             .into_iter()
             .filter(|file| !file.relative.starts_with("tree/"))
             .collect();
-        for file in &mut files {
-            if file.relative == "facts.yaml" {
-                file.text.push_str(
-                    "  - key: account.password\n    about: The password (test fixture).\n",
-                );
-            }
-        }
         files.push(SourceFile {
             name: "fixture:tree/check.yaml".into(),
             relative: "tree/check.yaml".into(),
