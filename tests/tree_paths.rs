@@ -48,10 +48,28 @@ fn enumerate(kb: &Knowledge) -> Vec<(Facts, NodeId)> {
                 with.insert(fact.clone(), UNKNOWN.to_string());
                 stack.push((*unknown, with, depth + 1));
             }
-            NodeBody::Input { fact, unknown, .. } => {
-                let mut with = facts.clone();
-                with.insert(fact.clone(), UNKNOWN.to_string());
-                stack.push((*unknown, with, depth + 1));
+            NodeBody::Input {
+                fact,
+                next,
+                unknown,
+                ..
+            } => {
+                if let Some(value) = facts.get(fact) {
+                    let to = if value == UNKNOWN { *unknown } else { *next };
+                    stack.push((to, facts, depth + 1));
+                    continue;
+                }
+                let mut skipped = facts.clone();
+                skipped.insert(fact.clone(), UNKNOWN.to_string());
+                stack.push((*unknown, skipped, depth + 1));
+                // A given text routes on: the check it feeds then branches on its results.
+                // (The error text is left out: what explain makes of it is the same facts the
+                // questions after it enumerate anyway.)
+                if fact != "error.text" {
+                    let mut given = facts.clone();
+                    given.insert(fact.clone(), "given".to_string());
+                    stack.push((*next, given, depth + 1));
+                }
             }
             NodeBody::Solution { .. } | NodeBody::Handoff { .. } => paths.push((facts, node)),
             NodeBody::Check {
