@@ -9,6 +9,7 @@ pub mod engine;
 pub mod exit;
 pub mod knowledge;
 pub mod plain;
+pub mod postfix;
 pub mod prefill;
 pub mod present;
 pub mod sanitize;

@@ -15,6 +15,7 @@ use crate::knowledge::Knowledge;
 
 mod catalogue;
 mod kb;
+mod postfix;
 mod wizard;
 
 pub mod check_dns;
@@ -93,6 +94,8 @@ pub enum Command {
     Settings(catalogue::SettingsArgs),
     /// Run a live check: DNS, blacklists, SMTP, AUTH, relay
     Check(CheckDnsArgs),
+    /// Check a Postfix configuration (lint) or replay its relay decision (simulate)
+    Postfix(postfix::PostfixArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout
     #[command(
         after_help = "Example:\n  relaydoc completions bash > ~/.local/share/bash-completion/completions/relaydoc"
@@ -124,6 +127,7 @@ pub fn main() -> ExitCode {
         Some(Command::Providers(args)) => catalogue::providers(args, &cli.global),
         Some(Command::Settings(args)) => catalogue::settings(args, &cli.global),
         Some(Command::Check(args)) => check_dns::run(args.command, &cli.global),
+        Some(Command::Postfix(args)) => postfix::run(args),
         Some(Command::Completions { shell }) => {
             let mut command = Cli::command();
             clap_complete::generate(shell, &mut command, "relaydoc", &mut std::io::stdout());
