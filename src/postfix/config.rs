@@ -273,6 +273,14 @@ impl<'a> Settings<'a> {
         settings
     }
 
+    /// main.cf's own view, without the service's overrides (what daemons other than smtpd,
+    /// such as trivial-rewrite, see).
+    pub fn main_only(&self) -> Self {
+        let mut settings = self.clone();
+        settings.service = None;
+        settings
+    }
+
     /// The raw (unexpanded) value and where it came from; `None` for a name with no value
     /// and no default relaydoc knows.
     pub fn raw(&self, name: &str) -> Option<(String, Origin)> {

@@ -100,7 +100,7 @@ pub fn lint(main: &MainCf, services: &[Service], settings: &Settings<'_>) -> Rep
         }
     }
     findings.extend(main_findings);
-    findings.sort_by(|a, b| a.severity.cmp(&b.severity));
+    findings.sort_by_key(|f| f.severity);
     Report { findings }
 }
 

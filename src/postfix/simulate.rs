@@ -35,6 +35,8 @@ pub enum Outcome {
     Accept,
     Reject,
     Defer,
+    /// The server cannot run with this configuration: no reply at all.
+    Error,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -114,7 +116,7 @@ enum ListResult {
 }
 
 /// Where a list runs and what its rejects say.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 enum Kind {
     Client,
     Helo,
@@ -144,7 +146,8 @@ struct Walk<'a> {
     mynetworks: NetList,
     steps: Vec<Step>,
     approximations: Vec<String>,
-    defer_if_permit: bool,
+    /// Set by defer_if_permit: the list it was in, for the reply text.
+    defer_if_permit: Option<Kind>,
     defer_if_reject: bool,
     warn_if_reject: bool,
     stage: Stage,
@@ -168,7 +171,7 @@ pub fn simulate(settings: &Settings<'_>, client: &Client) -> Simulation {
         mynetworks,
         steps: Vec::new(),
         approximations,
-        defer_if_permit: false,
+        defer_if_permit: None,
         defer_if_reject: false,
         warn_if_reject: false,
         stage: Stage::Connect,
@@ -219,6 +222,10 @@ pub enum Destination {
 /// Whether mail for `domain` is for this server (`mydestination`, virtual domains,
 /// `relay_domains`), with notes for lists relaydoc could not read.
 pub fn destination(settings: &Settings<'_>, domain: &str, notes: &mut Vec<String>) -> Destination {
+    // The address class is resolved by trivial-rewrite(8), which reads main.cf only: a
+    // master.cf `-o relay_domains=…` on an smtpd service changes nothing (seen in the matrix).
+    let main_only = settings.main_only();
+    let settings = &main_only;
     let domain = domain.trim_end_matches('.').to_ascii_lowercase();
     let subdomains_match = |param: &str| {
         settings
@@ -294,6 +301,26 @@ fn bracketed(address: &str) -> String {
 impl Walk<'_> {
     fn run(&mut self) -> Verdict {
         let s = self.settings;
+        // Postfix refuses to run without a working relay guard in one of the two RCPT lists.
+        let guarded = has_working_guard(s);
+        if !guarded {
+            // smtpd checks this when it starts, before the greeting, and exits (seen in
+            // the matrix: "fatal: in parameter smtpd_relay_restrictions or
+            // smtpd_recipient_restrictions, specify at least one working instance of …").
+            self.stage = Stage::Connect;
+            self.push("smtpd_relay_restrictions", "(no relay guard)", "error", "neither smtpd_relay_restrictions nor smtpd_recipient_restrictions has reject_unauth_destination, defer_unauth_destination, reject, defer, defer_if_permit or check_relay_domains");
+            return Verdict {
+                outcome: Outcome::Error,
+                code: 421,
+                enhanced: "4.3.0".into(),
+                reply: "(no reply: smtpd stops with a fatal configuration error before the greeting; the client sees the connection hang or close)".into(),
+                stage: Stage::Connect,
+                decided_by: Some(Rule {
+                    parameter: "smtpd_relay_restrictions".into(),
+                    rule: "(no relay guard)".into(),
+                }),
+            };
+        }
         // --- connection level: TLS and AUTH, which decide what the client may do later.
         let wrapper = s.flag("smtpd_tls_wrappermode");
         let level = tls_level(s);
@@ -306,6 +333,19 @@ impl Walk<'_> {
         if tls && level == "none" && !wrapper {
             self.note("--tls given, but this service offers no STARTTLS (smtpd_tls_security_level is empty or none): continuing without TLS");
             tls = false;
+        }
+        // With smtpd_delay_reject = no, the client list runs at connect and the HELO list at
+        // EHLO, both before AUTH; otherwise everything waits for RCPT TO.
+        let delay = s.flag("smtpd_delay_reject");
+        if !delay {
+            for list in [
+                (Kind::Client, "smtpd_client_restrictions", Stage::Connect),
+                (Kind::Helo, "smtpd_helo_restrictions", Stage::Helo),
+            ] {
+                if let Some(verdict) = self.run_list(list) {
+                    return verdict;
+                }
+            }
         }
         if let Some(user) = &self.client.sasl_user {
             self.stage = Stage::Auth;
@@ -361,24 +401,20 @@ impl Walk<'_> {
         }
 
         // --- the restriction lists.
-        let delay = s.flag("smtpd_delay_reject");
-        let mut lists = vec![
-            (
-                Kind::Client,
-                "smtpd_client_restrictions",
-                if delay { Stage::Rcpt } else { Stage::Connect },
-            ),
-            (
-                Kind::Helo,
-                "smtpd_helo_restrictions",
-                if delay { Stage::Rcpt } else { Stage::Helo },
-            ),
-            (
-                Kind::Sender,
-                "smtpd_sender_restrictions",
-                if delay { Stage::Rcpt } else { Stage::Mail },
-            ),
-        ];
+        if !delay {
+            let sender = (Kind::Sender, "smtpd_sender_restrictions", Stage::Mail);
+            if let Some(verdict) = self.run_list(sender) {
+                return verdict;
+            }
+        }
+        let mut lists = Vec::new();
+        if delay {
+            lists.extend([
+                (Kind::Client, "smtpd_client_restrictions", Stage::Rcpt),
+                (Kind::Helo, "smtpd_helo_restrictions", Stage::Rcpt),
+                (Kind::Sender, "smtpd_sender_restrictions", Stage::Rcpt),
+            ]);
+        }
         let has_relay_list = s.raw("smtpd_relay_restrictions").is_some();
         let relay_first = has_relay_list && s.flag("smtpd_relay_before_recipient_restrictions");
         let relay = (Kind::Relay, "smtpd_relay_restrictions", Stage::Rcpt);
@@ -388,41 +424,9 @@ impl Walk<'_> {
             (true, true) => lists.extend([relay, recipient]),
             (true, false) => lists.extend([recipient, relay]),
         }
-
-        // Postfix refuses to run without a relay guard in one of the two RCPT lists.
-        let guards = [
-            "reject_unauth_destination",
-            "defer_unauth_destination",
-            "reject",
-            "defer",
-            "defer_if_permit",
-            "check_relay_domains",
-        ];
-        let guarded = ["smtpd_relay_restrictions", "smtpd_recipient_restrictions"]
-            .iter()
-            .any(|p| s.list(p).iter().any(|item| guards.contains(&item.as_str())));
-        for (kind, param, stage) in lists {
-            self.stage = stage;
-            if matches!(kind, Kind::Relay | Kind::Recipient) && !guarded {
-                self.stage = Stage::Rcpt;
-                self.note("neither smtpd_relay_restrictions nor smtpd_recipient_restrictions has reject_unauth_destination (or defer_unauth_destination, reject, defer): Postfix logs a fatal configuration error and refuses the command");
-                return self.early(
-                    451,
-                    "4.3.5",
-                    "Server configuration error",
-                    param,
-                    "(no relay guard)",
-                    "Postfix refuses a configuration with no relay guard",
-                );
-            }
-            let items = s.list(param);
-            if items.is_empty() {
-                self.push(param, "(empty)", "dunno", "the list is empty");
-                continue;
-            }
-            self.warn_if_reject = false;
-            if let ListResult::Stop(reply, rule) = self.eval_list(kind, param, &items, 0) {
-                return self.finish(reply, Some(rule));
+        for list in lists {
+            if let Some(verdict) = self.run_list(list) {
+                return verdict;
             }
         }
         self.stage = Stage::Rcpt;
@@ -437,17 +441,21 @@ impl Walk<'_> {
                 ));
             }
         }
-        if self.defer_if_permit {
+        if let Some(kind) = self.defer_if_permit {
             let code = s.number("defer_code", 450);
+            // The reply text as the matrix saw it: "450 4.7.0 <rcpt>: Recipient address
+            // rejected: defer_if_permit requested".
+            let reply = Reply {
+                code,
+                enhanced: "4.7.0".into(),
+                text: format!(
+                    "{}: {}: defer_if_permit requested",
+                    self.subject(kind),
+                    kind.label()
+                ),
+            };
             return self.finish(
-                Reply {
-                    code,
-                    enhanced: "4.7.1".into(),
-                    text: format!(
-                        "{}: Recipient address rejected: Access denied",
-                        bracketed(&self.client.to)
-                    ),
-                },
+                reply,
                 Some(Rule {
                     parameter: "(defer_if_permit)".into(),
                     rule: "defer_if_permit".into(),
@@ -461,6 +469,21 @@ impl Walk<'_> {
             reply: "250 2.1.5 Ok".into(),
             stage: Stage::Rcpt,
             decided_by: None,
+        }
+    }
+
+    /// Runs one restriction list; `Some` when it ends the session.
+    fn run_list(&mut self, (kind, param, stage): (Kind, &str, Stage)) -> Option<Verdict> {
+        self.stage = stage;
+        let items = self.settings.list(param);
+        if items.is_empty() {
+            self.push(param, "(empty)", "dunno", "the list is empty");
+            return None;
+        }
+        self.warn_if_reject = false;
+        match self.eval_list(kind, param, &items, 0) {
+            ListResult::Stop(reply, rule) => Some(self.finish(reply, Some(rule))),
+            ListResult::Permit | ListResult::Dunno => None,
         }
     }
 
@@ -479,22 +502,18 @@ impl Walk<'_> {
             if code >= 500 { "reject" } else { "defer" },
             why,
         );
-        let outcome = if code >= 500 {
-            Outcome::Reject
-        } else {
-            Outcome::Defer
-        };
-        Verdict {
-            outcome,
-            code,
-            enhanced: enhanced.into(),
-            reply: format!("{code} {enhanced} {text}"),
-            stage: self.stage,
-            decided_by: Some(Rule {
+        // soft_bounce softens these too (the matrix saw AUTH's 503 5.5.1 become 403 4.5.1).
+        self.finish(
+            Reply {
+                code,
+                enhanced: enhanced.into(),
+                text: text.into(),
+            },
+            Some(Rule {
                 parameter: parameter.into(),
                 rule: rule.into(),
             }),
-        }
+        )
     }
 
     /// Applies `soft_bounce` and builds the verdict for a reject or defer.
@@ -669,7 +688,7 @@ impl Walk<'_> {
                 "defer: unconditional".into(),
             ),
             "defer_if_permit" => {
-                self.defer_if_permit = true;
+                self.defer_if_permit = Some(kind);
                 ItemResult::Dunno("a later permit becomes a 450 defer".into())
             }
             "defer_if_reject" => {
@@ -1010,7 +1029,7 @@ impl Walk<'_> {
                 found,
             ),
             "DEFER_IF_PERMIT" => {
-                self.defer_if_permit = true;
+                self.defer_if_permit = Some(kind);
                 ItemResult::Dunno(found)
             }
             "DEFER_IF_REJECT" => {
@@ -1079,6 +1098,45 @@ enum ItemResult {
     Reject(Reply, String),
     Nested(ListResult),
     ConfigError(String),
+}
+
+/// Restrictions that count as a relay guard for smtpd's start-up check.
+pub const RELAY_GUARDS: &[&str] = &[
+    "reject_unauth_destination",
+    "defer_unauth_destination",
+    "reject",
+    "defer",
+    "defer_if_permit",
+    "check_relay_domains",
+];
+
+/// smtpd's start-up check (seen in the matrix): smtpd_relay_restrictions or
+/// smtpd_recipient_restrictions must hold a *working* guard. Rules after an unconditional
+/// `permit` are ignored ("restriction `reject_unauth_destination' after `permit' is ignored"),
+/// and a guard inside a restriction class counts. Without one, smtpd exits with a fatal error.
+pub fn has_working_guard(settings: &Settings<'_>) -> bool {
+    fn working(settings: &Settings<'_>, items: &[String], depth: usize) -> bool {
+        let classes = settings.list("smtpd_restriction_classes");
+        for item in items {
+            if item == "permit" {
+                return false;
+            }
+            if RELAY_GUARDS.contains(&item.as_str()) {
+                return true;
+            }
+            if depth < MAX_CLASS_DEPTH
+                && classes.iter().any(|c| c == item)
+                && working(settings, &settings.list(item), depth + 1)
+            {
+                return true;
+            }
+        }
+        false
+    }
+    ["smtpd_relay_restrictions", "smtpd_recipient_restrictions"]
+        .iter()
+        .filter(|p| settings.raw(p).is_some())
+        .any(|p| working(settings, &settings.list(p), 0))
 }
 
 /// The effective TLS level: `smtpd_tls_security_level`, or the older `smtpd_enforce_tls` /
@@ -1170,6 +1228,7 @@ pub fn render(sim: &Simulation) -> String {
         Outcome::Accept => "ACCEPTED".to_owned(),
         Outcome::Reject => format!("REJECTED ({})", v.code),
         Outcome::Defer => format!("DEFERRED ({}, try again later)", v.code),
+        Outcome::Error => "SERVER ERROR (Postfix cannot run this configuration)".to_owned(),
     };
     let _ = writeln!(out, "Verdict: {headline} at {}", v.stage.name());
     let _ = writeln!(out, "  reply: {}", v.reply);
