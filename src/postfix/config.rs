@@ -231,13 +231,16 @@ pub struct Settings<'a> {
     /// True when `version` was assumed, not read from `mail_version` or given.
     pub version_assumed: bool,
     pub level: Level,
+    /// Expanded values already computed: lint and simulate read the same lists many times,
+    /// and a hostile chain of `$a $a` references is costly to expand even once.
+    cache: std::cell::RefCell<std::collections::HashMap<String, String>>,
 }
 
 /// Expansion stops this deep (Postfix itself refuses loops); a chain deeper than this is a
 /// mistake or a loop.
 const MAX_EXPANSION_DEPTH: usize = 24;
 /// An expanded value longer than this is cut; no real setting comes near it.
-const MAX_EXPANDED_BYTES: usize = 1024 * 1024;
+const MAX_EXPANDED_BYTES: usize = 256 * 1024;
 
 impl<'a> Settings<'a> {
     /// main.cf's own view; `version` overrides `mail_version` from the file when given.
@@ -263,6 +266,7 @@ impl<'a> Settings<'a> {
             version,
             version_assumed,
             level,
+            cache: Default::default(),
         }
     }
 
@@ -270,6 +274,7 @@ impl<'a> Settings<'a> {
     pub fn for_service(&self, name: &str, overrides: Vec<Param>) -> Self {
         let mut settings = self.clone();
         settings.service = Some((name.to_owned(), overrides));
+        settings.cache = Default::default();
         settings
     }
 
@@ -278,6 +283,7 @@ impl<'a> Settings<'a> {
     pub fn main_only(&self) -> Self {
         let mut settings = self.clone();
         settings.service = None;
+        settings.cache = Default::default();
         settings
     }
 
@@ -312,9 +318,13 @@ impl<'a> Settings<'a> {
 
     /// The value with every `$name` expanded.
     pub fn value(&self, name: &str) -> String {
+        if let Some(value) = self.cache.borrow().get(name) {
+            return value.clone();
+        }
         let raw = self.raw(name).map(|(value, _)| value).unwrap_or_default();
         let mut out = String::new();
         self.expand_into(&raw, 0, &mut out);
+        self.cache.borrow_mut().insert(name.to_owned(), out.clone());
         out
     }
 
@@ -346,6 +356,9 @@ impl<'a> Settings<'a> {
             return;
         }
         let bytes = text.as_bytes();
+        // Brace partners, found once per text: scanning for each `${` separately would be
+        // quadratic on a value full of unclosed braces.
+        let mut partners: Option<std::collections::HashMap<usize, usize>> = None;
         let mut i = 0;
         while i < bytes.len() {
             if out.len() > MAX_EXPANDED_BYTES {
@@ -362,15 +375,15 @@ impl<'a> Settings<'a> {
                     out.push('$');
                     i += 1;
                 }
-                Some(&open @ (b'{' | b'(')) => {
-                    let close = if open == b'{' { '}' } else { ')' };
-                    let Some(len) = matching_close(&text[i..], open as char, close) else {
+                Some(b'{' | b'(') => {
+                    let pairs = partners.get_or_insert_with(|| brace_partners(text));
+                    let Some(&end) = pairs.get(&i) else {
                         // Unbalanced: keep the text as it is.
                         out.push('$');
                         continue;
                     };
-                    let inner = &text[i + 1..i + len];
-                    i += len + 1;
+                    let inner = &text[i + 1..end];
+                    i = end + 1;
                     self.expand_braced(inner, depth, out);
                 }
                 Some(c) if is_name_char(*c as char) => {
@@ -519,6 +532,31 @@ impl<'a> Settings<'a> {
         };
         Some(value.to_owned())
     }
+}
+
+/// For every `{` and `(` in `text`, the byte index of the brace that closes it (one pass).
+fn brace_partners(text: &str) -> std::collections::HashMap<usize, usize> {
+    let mut partners = std::collections::HashMap::new();
+    let mut curly = Vec::new();
+    let mut round = Vec::new();
+    for (index, byte) in text.bytes().enumerate() {
+        match byte {
+            b'{' => curly.push(index),
+            b'(' => round.push(index),
+            b'}' => {
+                if let Some(open) = curly.pop() {
+                    partners.insert(open, index);
+                }
+            }
+            b')' => {
+                if let Some(open) = round.pop() {
+                    partners.insert(open, index);
+                }
+            }
+            _ => {}
+        }
+    }
+    partners
 }
 
 /// Length up to (not including) the brace that closes the one `text` starts with.

@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::postfix::config::{MainCf, Origin, Settings};
 use crate::postfix::master::Service;
 use crate::postfix::net::NetList;
-use crate::postfix::simulate::{effective_mynetworks, tls_level};
+use crate::postfix::simulate::{RELAY_GUARDS, effective_mynetworks, has_working_guard, tls_level};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -70,21 +70,42 @@ const DEAD_DNSBLS: &[(&str, bool, &str)] = &[
     ("unsubscore.com", false, "LashBack's UBL is offline"),
 ];
 
-const RELAY_GUARDS: &[&str] = &[
-    "reject_unauth_destination",
-    "defer_unauth_destination",
-    "reject",
-    "defer",
-    "defer_if_permit",
-    "check_relay_domains",
-];
-
 /// Lints main.cf and, when given, master.cf's smtpd services.
 pub fn lint(main: &MainCf, services: &[Service], settings: &Settings<'_>) -> Report {
     let mut findings = Vec::new();
     unknown_parameters(main, services, &mut findings);
     let main_findings = lint_settings(settings, None);
     for service in services.iter().filter(|s| s.is_smtpd()) {
+        for o in service.overrides.iter().filter(|o| {
+            matches!(
+                o.name.as_str(),
+                "mydestination"
+                    | "relay_domains"
+                    | "virtual_alias_domains"
+                    | "virtual_mailbox_domains"
+            )
+        }) {
+            findings.push(Finding {
+                id: "service-domain-override-ignored".into(),
+                cause: "recipient-domain-not-local".into(),
+                severity: Severity::Warning,
+                parameter: o.name.clone(),
+                message: crate::sanitize::single_line(&format!(
+                    "master.cf service {} (line {}): -o {}= has no effect on which domains are \
+                     local or relayed: trivial-rewrite decides that, and it reads main.cf only \
+                     (the real Postfix in relaydoc's test matrix still answers \"Relay access \
+                     denied\")",
+                    service.name, o.line, o.name
+                )),
+                fix: format!(
+                    "remove the -o {name}=… line from master.cf and set it in main.cf:\npostconf -e '{name} = {value}'\npostfix reload",
+                    name = o.name,
+                    value = o.value.replace(',', ", ")
+                ),
+                service: Some(service.name.clone()),
+                line: Some(o.line),
+            });
+        }
         let view = settings.for_service(&service.name, service.overrides.clone());
         for finding in lint_settings(&view, Some(service)) {
             // Report a service only where it differs from main.cf (its own override, or a
@@ -206,59 +227,88 @@ fn relay_rules(ctx: &mut Ctx<'_, '_>) {
         Vec::new()
     };
     let recipient = s.list("smtpd_recipient_restrictions");
-    let any_guard = relay
-        .iter()
-        .chain(&recipient)
-        .any(|i| RELAY_GUARDS.contains(&i.as_str()));
     let sound = "permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination";
     let main_param = if relay_exists {
         "smtpd_relay_restrictions"
     } else {
         "smtpd_recipient_restrictions"
     };
-    if !any_guard {
-        ctx.add(
-            "no-relay-guard",
-            "relay-restrictions-misconfigured",
-            Severity::Error,
-            main_param,
-            "neither smtpd_relay_restrictions nor smtpd_recipient_restrictions contains \
-             reject_unauth_destination (or defer_unauth_destination, reject, defer): Postfix \
-             refuses this configuration and answers every RCPT with 451 4.3.5 Server \
-             configuration error; without that refusal it would be an open relay"
-                .into(),
-            ctx.set(main_param, sound),
-        );
-        return;
-    }
     let (relay_blocks, relay_at) = list_blocks(&relay);
     let (rcpt_blocks, rcpt_at) = list_blocks(&recipient);
-    let blocked = relay_blocks == Some(true) || rcpt_blocks == Some(true);
-    if !blocked {
-        let (param, items, at) = if relay_blocks == Some(false) {
-            ("smtpd_relay_restrictions", &relay, relay_at)
-        } else {
-            ("smtpd_recipient_restrictions", &recipient, rcpt_at)
-        };
-        let fixed: Vec<String> = items
+    // A guard after `permit` is ignored by Postfix ("restriction `reject_unauth_destination'
+    // after `permit' is ignored"): find such lists first.
+    let shadowed: Vec<(&str, &Vec<String>, usize)> = [
+        ("smtpd_relay_restrictions", &relay, relay_blocks, relay_at),
+        (
+            "smtpd_recipient_restrictions",
+            &recipient,
+            rcpt_blocks,
+            rcpt_at,
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(param, items, blocks, at)| {
+        let permit_at = at?;
+        let guard_after = items[permit_at..]
+            .iter()
+            .any(|i| RELAY_GUARDS.contains(&i.as_str()));
+        (blocks == Some(false) && guard_after).then_some((param, items, permit_at))
+    })
+    .collect();
+    let without_permit = |items: &Vec<String>, at: usize| -> String {
+        items
             .iter()
             .enumerate()
-            .filter(|(i, _)| Some(*i) != at)
-            .map(|(_, item)| item.clone())
-            .collect();
+            .filter(|(i, _)| *i != at)
+            .map(|(_, item)| item.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if !has_working_guard(s) {
+        if let Some((param, items, at)) = shadowed.first() {
+            ctx.add(
+                "permit-before-guard",
+                "relay-restrictions-misconfigured",
+                Severity::Error,
+                param,
+                format!(
+                    "`permit` comes before the relay guard in {param} (`{}`): Postfix ignores \
+                     every rule after `permit`, finds no working reject_unauth_destination, and \
+                     smtpd stops with a fatal error on every connection, so clients get no \
+                     greeting at all (were it accepted, this would be an open relay)",
+                    items.join(", ")
+                ),
+                ctx.set(param, &without_permit(items, *at)),
+            );
+        } else {
+            ctx.add(
+                "no-relay-guard",
+                "relay-restrictions-misconfigured",
+                Severity::Error,
+                main_param,
+                "neither smtpd_relay_restrictions nor smtpd_recipient_restrictions contains \
+                 reject_unauth_destination (or defer_unauth_destination, reject, defer): smtpd \
+                 stops with a fatal error (\"specify at least one working instance of …\") on \
+                 every connection, so clients get no greeting at all"
+                    .into(),
+                ctx.set(main_param, sound),
+            );
+        }
+        return;
+    }
+    for (param, items, at) in &shadowed {
         ctx.add(
-            "open-relay-permit",
+            "permit-before-guard",
             "relay-restrictions-misconfigured",
-            Severity::Error,
+            Severity::Warning,
             param,
             format!(
-                "OPEN RELAY: `permit` comes before reject_unauth_destination in {param}, so \
-                 anyone can send mail through this server to any domain: `{}`",
+                "`permit` in {param} makes Postfix ignore every rule after it (`{}`); the other \
+                 list still guards relaying, but this one lets everything through",
                 items.join(", ")
             ),
-            ctx.set(param, &fixed.join(", ")),
+            ctx.set(param, &without_permit(items, *at)),
         );
-        return;
     }
     // Which list guards relaying, and is permit_sasl_authenticated before its guard there?
     let (guard_param, guard_items, guard_at) = if relay_blocks == Some(true) {
@@ -333,11 +383,7 @@ fn relay_rules(ctx: &mut Ctx<'_, '_>) {
                 ),
         );
     }
-    if !relay_exists && s.version.major >= 3
-        || (relay_exists
-            && relay.is_empty()
-            && s.origin("smtpd_relay_restrictions") == Origin::Default)
-    {
+    if relay_exists && relay.is_empty() {
         ctx.add(
             "relay-restrictions-empty",
             "relay-restrictions-misconfigured",
@@ -376,10 +422,11 @@ fn sasl(ctx: &mut Ctx<'_, '_>) {
         ctx.add(
             "sasl-disabled",
             "server-sasl-disabled",
+            // On port 25 alone that is normal for a pure MX; on a submission port it is fatal.
             if submission {
                 Severity::Error
             } else {
-                Severity::Warning
+                Severity::Info
             },
             "smtpd_sasl_auth_enable",
             format!(
@@ -501,13 +548,15 @@ fn mynetworks(ctx: &mut Ctx<'_, '_>) {
         && relay_items.iter().any(|i| i == "permit_sasl_authenticated");
     let only_loopback = list.nets().all(|n| match n.addr {
         std::net::IpAddr::V4(v4) => v4.is_loopback(),
-        std::net::IpAddr::V6(v6) => v6.is_loopback(),
+        std::net::IpAddr::V6(v6) => {
+            v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
     });
     if !sasl_relay && only_loopback && relay_items.iter().any(|i| i == "permit_mynetworks") {
         ctx.add(
             "relay-only-from-localhost",
             "mynetworks-too-narrow",
-            Severity::Warning,
+            Severity::Info,
             "mynetworks",
             format!(
                 "relaying is allowed only from mynetworks ({}), which holds only this machine, \
@@ -680,15 +729,22 @@ fn soft_bounce(ctx: &mut Ctx<'_, '_>) {
 /// Names Postfix does not know, unless something refers to them as `$name` (a user-defined
 /// restriction class or list is legal).
 fn unknown_parameters(main: &MainCf, services: &[Service], findings: &mut Vec<Finding>) {
-    let mut referenced = String::new();
-    for param in &main.params {
-        referenced.push_str(&param.value);
-        referenced.push(' ');
-    }
-    for service in services {
-        for o in &service.overrides {
-            referenced.push_str(&o.value);
-            referenced.push(' ');
+    // Every name referred to as $name, ${name} or $(name), collected in one pass.
+    let mut referenced = std::collections::HashSet::new();
+    let values = main.params.iter().map(|p| p.value.as_str()).chain(
+        services
+            .iter()
+            .flat_map(|s| s.overrides.iter().map(|o| o.value.as_str())),
+    );
+    for value in values {
+        for (index, _) in value.match_indices('$') {
+            let rest = value[index + 1..].trim_start_matches(['{', '(']);
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            if end > 0 {
+                referenced.insert(rest[..end].to_owned());
+            }
         }
     }
     let classes = main
@@ -697,9 +753,7 @@ fn unknown_parameters(main: &MainCf, services: &[Service], findings: &mut Vec<Fi
         .unwrap_or_default();
     let mut report = |name: &str, line: usize, service: Option<&Service>| {
         if crate::postfix::names::is_known(name)
-            || referenced.contains(&format!("${name}"))
-            || referenced.contains(&format!("${{{name}}}"))
-            || referenced.contains(&format!("$({name})"))
+            || referenced.contains(name)
             || crate::postfix::config::split_list(&classes)
                 .iter()
                 .any(|c| c == name)
