@@ -9,7 +9,9 @@ use serde::Serialize;
 use crate::postfix::config::{MainCf, Origin, Settings};
 use crate::postfix::master::Service;
 use crate::postfix::net::NetList;
-use crate::postfix::simulate::{RELAY_GUARDS, effective_mynetworks, has_working_guard, tls_level};
+use crate::postfix::simulate::{
+    RELAY_GUARDS, effective_mynetworks, has_working_guard, join_restrictions, tls_level,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -169,11 +171,19 @@ impl Ctx<'_, '_> {
     /// `-o` line for a master.cf service.
     fn set(&self, name: &str, value: &str) -> String {
         match self.service {
-            Some(service) => format!(
-                "in master.cf, under service {}:\n  -o {name}={}\nthen: postfix reload",
-                service.name,
-                value.replace(", ", ",")
-            ),
+            Some(service) => {
+                let compact = value.replace(", ", ",");
+                // `-o name=value` cannot hold spaces; Postfix 3.0+ takes `-o { name = value }`.
+                let option = if compact.contains(' ') {
+                    format!("-o {{ {name} = {value} }}")
+                } else {
+                    format!("-o {name}={compact}")
+                };
+                format!(
+                    "in master.cf, under service {}:\n  {option}\nthen: postfix reload",
+                    service.name
+                )
+            }
             None => format!("postconf -e '{name} = {value}'\npostfix reload"),
         }
     }
@@ -256,13 +266,13 @@ fn relay_rules(ctx: &mut Ctx<'_, '_>) {
     })
     .collect();
     let without_permit = |items: &Vec<String>, at: usize| -> String {
-        items
+        let kept = items
             .iter()
             .enumerate()
             .filter(|(i, _)| *i != at)
-            .map(|(_, item)| item.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
+            .map(|(_, item)| item.clone())
+            .collect::<Vec<_>>();
+        join_restrictions(&kept)
     };
     if !has_working_guard(s) {
         if let Some((param, items, at)) = shadowed.first() {
@@ -353,7 +363,7 @@ fn relay_rules(ctx: &mut Ctx<'_, '_>) {
                         "users can sign in (smtpd_sasl_auth_enable = yes), but {why} in {param}: \
                          signed-in users still get \"Relay access denied\" when they send to other domains"
                     ),
-                    ctx.set(param, &fixed.join(", ")),
+                    ctx.set(param, &join_restrictions(&fixed)),
                 );
             }
         }
@@ -377,8 +387,7 @@ fn relay_rules(ctx: &mut Ctx<'_, '_>) {
             "nothing to fix if that is intended; for a permanent 554 instead:\n".to_owned()
                 + &ctx.set(
                     guard_param,
-                    &guard_items
-                        .join(", ")
+                    &join_restrictions(guard_items)
                         .replace("defer_unauth_destination", "reject_unauth_destination"),
                 ),
         );
@@ -638,15 +647,27 @@ fn client_reject_all(ctx: &mut Ctx<'_, '_>) {
             ),
             ctx.set(
                 param,
-                &items
-                    .iter()
-                    .filter(|i| *i != "reject")
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                &join_restrictions(
+                    &items
+                        .iter()
+                        .filter(|i| *i != "reject")
+                        .cloned()
+                        .collect::<Vec<_>>(),
+                ),
             ) + "\n(relay control belongs in smtpd_relay_restrictions)",
         );
     }
+}
+
+fn dead_zone(zone: &str) -> Option<&'static (&'static str, bool, &'static str)> {
+    let zone = zone
+        .split(['=', '*'])
+        .next()
+        .unwrap_or(zone)
+        .to_ascii_lowercase();
+    DEAD_DNSBLS
+        .iter()
+        .find(|(dead, _, _)| zone == *dead || zone.ends_with(&format!(".{dead}")))
 }
 
 fn dead_dnsbls(ctx: &mut Ctx<'_, '_>) {
@@ -660,42 +681,43 @@ fn dead_dnsbls(ctx: &mut Ctx<'_, '_>) {
         "postscreen_dnsbl_sites",
     ] {
         let items = s.list(param);
-        for (index, item) in items.iter().enumerate() {
-            let zone = if param == "postscreen_dnsbl_sites" {
-                Some(
-                    item.split(['=', '*'])
-                        .next()
-                        .unwrap_or(item)
-                        .to_ascii_lowercase(),
-                )
-            } else if item.starts_with("reject_rbl_client")
-                || item.starts_with("reject_rhsbl")
-                || item.starts_with("permit_dnswl")
-            {
-                items
-                    .get(index + 1)
-                    .map(|z| z.split('=').next().unwrap_or(z).to_ascii_lowercase())
-            } else {
-                None
-            };
-            let Some(zone) = zone else { continue };
-            let Some((_, lists_world, why)) = DEAD_DNSBLS
-                .iter()
-                .find(|(dead, _, _)| zone == *dead || zone.ends_with(&format!(".{dead}")))
-            else {
+        let postscreen = param == "postscreen_dnsbl_sites";
+        // (index of the zone, index of its restriction if any)
+        let dead: Vec<(usize, Option<usize>)> = items
+            .iter()
+            .enumerate()
+            .filter_map(|(index, item)| {
+                if postscreen {
+                    return dead_zone(item).map(|_| (index, None));
+                }
+                let is_dnsbl = item.starts_with("reject_rbl_client")
+                    || item.starts_with("reject_rhsbl")
+                    || item.starts_with("permit_dnswl");
+                let zone = items.get(index + 1).filter(|_| is_dnsbl)?;
+                dead_zone(zone).map(|_| (index + 1, Some(index)))
+            })
+            .collect();
+        if dead.is_empty() {
+            continue;
+        }
+        // One fix for the list: every dead zone removed, with its restriction.
+        let drop: Vec<usize> = dead
+            .iter()
+            .flat_map(|(zone, rule)| [Some(*zone), *rule])
+            .flatten()
+            .collect();
+        let kept: Vec<String> = items
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !drop.contains(i))
+            .map(|(_, item)| item.clone())
+            .collect();
+        let fix = ctx.set(param, &join_restrictions(&kept));
+        for (zone_at, _) in dead {
+            let zone = items[zone_at].clone();
+            let Some((_, lists_world, why)) = dead_zone(&zone) else {
                 continue;
             };
-            let kept: Vec<String> = items
-                .iter()
-                .enumerate()
-                .filter(|(i, z)| {
-                    let is_zone = param == "postscreen_dnsbl_sites" && *i == index
-                        || *i == index + 1 && param != "postscreen_dnsbl_sites";
-                    let is_rule = *i == index && param != "postscreen_dnsbl_sites";
-                    !(is_zone || is_rule) || z.is_empty()
-                })
-                .map(|(_, z)| z.clone())
-                .collect();
             ctx.add(
                 "dead-dnsbl",
                 "client-ip-blacklisted",
@@ -703,9 +725,13 @@ fn dead_dnsbls(ctx: &mut Ctx<'_, '_>) {
                 param,
                 format!(
                     "{param} uses the DNS blacklist {zone}, which is dead ({why}): {}",
-                    if *lists_world { "it answers \"listed\" for every address, so every client is rejected as blacklisted" } else { "every lookup waits for a timeout" }
+                    if *lists_world {
+                        "it answers \"listed\" for every address, so every client is rejected as blacklisted"
+                    } else {
+                        "every lookup waits for a timeout"
+                    }
                 ),
-                ctx.set(param, &kept.join(", ")),
+                fix.clone(),
             );
         }
     }

@@ -63,7 +63,7 @@ impl Table {
                 if !name.starts_with('/') {
                     return opaque("not an absolute path; relaydoc does not guess the directory");
                 }
-                match crate::postfix::read_bounded(Path::new(name)) {
+                match crate::postfix::read_named_file(Path::new(name)) {
                     Ok(text) => Self::Pairs {
                         spec: spec.to_owned(),
                         pairs: source_pairs(&text),
@@ -77,7 +77,7 @@ impl Table {
                     Err(why) => opaque(&format!("{name}: {why}")),
                 }
             }
-            "cidr" => match crate::postfix::read_bounded(Path::new(name)) {
+            "cidr" => match crate::postfix::read_named_file(Path::new(name)) {
                 Ok(text) => Self::Cidr {
                     spec: spec.to_owned(),
                     rules: text

@@ -42,3 +42,13 @@ pub fn read_bounded(path: &std::path::Path) -> Result<String, String> {
     }
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
+
+/// Like [`read_bounded`], for files a configuration names (lookup tables, `/file` lists): only
+/// regular files, so a setting such as `mynetworks = /dev/stdin` or a FIFO can never block.
+pub fn read_named_file(path: &std::path::Path) -> Result<String, String> {
+    let metadata = std::fs::metadata(path).map_err(|error| format!("cannot open: {error}"))?;
+    if !metadata.is_file() {
+        return Err("not a regular file; not read".to_owned());
+    }
+    read_bounded(path)
+}

@@ -113,7 +113,7 @@ impl NetList {
         if let Some(net) = Net::parse(item) {
             self.entries.push((negated, Entry::Net(net)));
         } else if item.starts_with('/') && depth == 0 {
-            match crate::postfix::read_bounded(Path::new(item)) {
+            match crate::postfix::read_named_file(Path::new(item)) {
                 Ok(text) => {
                     for line in text.lines() {
                         let line = line.trim();
@@ -130,7 +130,7 @@ impl NetList {
                     .push((negated, Entry::Opaque(format!("{item} ({why})")))),
             }
         } else if let Some(path) = item.strip_prefix("cidr:") {
-            match crate::postfix::read_bounded(Path::new(path)) {
+            match crate::postfix::read_named_file(Path::new(path)) {
                 Ok(text) => {
                     for line in text.lines() {
                         let mut words = line.split_whitespace();

@@ -1158,6 +1158,21 @@ pub fn tls_level(settings: &Settings<'_>) -> String {
     }
 }
 
+/// A restriction list as a person writes it: `, ` between restrictions, a space before a
+/// restriction's argument (`reject_rbl_client zen.spamhaus.org`).
+pub fn join_restrictions(items: &[String]) -> String {
+    let mut out = String::new();
+    let mut after_taker = false;
+    for item in items {
+        if !out.is_empty() {
+            out.push_str(if after_taker { " " } else { ", " });
+        }
+        out.push_str(item);
+        after_taker = !after_taker && takes_argument(item);
+    }
+    out
+}
+
 /// Restrictions that take the next list item as their argument.
 fn takes_argument(item: &str) -> bool {
     (item.starts_with("check_") && (item.ends_with("_access") || item == "check_policy_service"))
