@@ -773,10 +773,14 @@ fn unknown_parameters(main: &MainCf, services: &[Service], findings: &mut Vec<Fi
             }
         }
     }
-    let classes = main
-        .get("smtpd_restriction_classes")
-        .map(|p| p.value.clone())
-        .unwrap_or_default();
+    // Restriction class names are user-defined parameters, in main.cf or in a service's -o.
+    let classes: String = main
+        .params
+        .iter()
+        .chain(services.iter().flat_map(|s| s.overrides.iter()))
+        .filter(|p| p.name == "smtpd_restriction_classes")
+        .map(|p| format!("{} ", p.value))
+        .collect();
     let mut report = |name: &str, line: usize, service: Option<&Service>| {
         if crate::postfix::names::is_known(name)
             || referenced.contains(name)

@@ -8,8 +8,8 @@
 # Usage: postfix-matrix.sh start|stop|status
 # Env:   RELAYDOC_LAB_DIR=/tmp/relaydoc-lab   lab directory (absolute path)
 #        RELAYDOC_LAB_TIMEOUT=30              seconds to wait for the listeners
-# Needs: root; postfix, dovecot-core, openssl, ss (tests/lab/postfix-matrix.sh install
-#        installs them from Debian's packages, postfix preseeded "No configuration").
+# Needs: root; postfix, dovecot-core, openssl, ss: `start` installs them from Debian's
+#        packages when missing (as `install` does; postfix preseeded "No configuration").
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -60,6 +60,10 @@ ready() {
 
 start() {
     [ "$(id -u)" = 0 ] || die "must run as root (the Postfix and Dovecot masters drop privileges themselves)"
+    # Debian's packages are installed when missing (postfix preseeded "No configuration").
+    for b in postfix postconf dovecot openssl ss; do
+        command -v "$b" >/dev/null || { echo "postfix-matrix.sh: $b missing, installing packages" >&2; install_packages >&2; break; }
+    done
     for b in postfix postconf dovecot openssl ss; do
         command -v "$b" >/dev/null || die "missing $b (run: $0 install)"
     done
