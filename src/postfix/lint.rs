@@ -628,11 +628,12 @@ fn client_reject_all(ctx: &mut Ctx<'_, '_>) {
         let only_conditional = before
             .iter()
             .all(|i| i == "permit_mynetworks" || i == "permit_sasl_authenticated");
-        if !only_conditional
-            || before.iter().any(|i| i == "permit_sasl_authenticated")
-                && s.flag("smtpd_sasl_auth_enable")
-                && s.flag("smtpd_delay_reject")
-        {
+        // On a submission port, "signed-in users only" is the point; anywhere else (port 25)
+        // it also turns away every server delivering mail to this server's own domains.
+        let sasl_first = before.iter().any(|i| i == "permit_sasl_authenticated")
+            && s.flag("smtpd_sasl_auth_enable")
+            && s.flag("smtpd_delay_reject");
+        if !only_conditional || sasl_first && ctx.service.is_some_and(Service::is_submission) {
             continue;
         }
         ctx.add(
@@ -641,9 +642,14 @@ fn client_reject_all(ctx: &mut Ctx<'_, '_>) {
             Severity::Error,
             param,
             format!(
-                "{param} = {} turns away every client outside mynetworks, even for mail to this \
-                 server's own domains (\"Access denied\")",
-                items.join(", ")
+                "{param} = {} turns away every client outside mynetworks{}, even servers \
+                 delivering mail to this server's own domains (\"Access denied\")",
+                join_restrictions(&items),
+                if sasl_first {
+                    " that has not signed in"
+                } else {
+                    ""
+                }
             ),
             ctx.set(
                 param,
