@@ -143,7 +143,12 @@ CONF
     printf '%s\n' 'alice@example.test example.test/alice/Maildir/' > "$DIR/etc/vmailbox"
     printf '%s\n' 'example.net OK' 'example.org REJECT no mail for example.org here' > "$DIR/etc/rcpt_access"
     printf '%s\n' '127.0.0.2 550 5.7.1 this address may not send here' > "$DIR/etc/client_access"
+    printf '%s\n' '127.0.0.1 OK' > "$DIR/etc/pop_before_smtp"
+    printf '%s\n' '127.0.0.0/30 OK' > "$DIR/etc/trusted.cidr"
+    printf '%s\n' 'example.test 553 5.7.1 sign in first' > "$DIR/etc/sender_access"
     # Postfix waits ~2 s for a "hot" (just written) main.cf or table to cool down.
+    touch -d '1 minute ago' "$DIR/etc/"*
+    postmap -c "$DIR/etc" "hash:$DIR/etc/pop_before_smtp"
     touch -d '1 minute ago' "$DIR/etc/"*
     postfix -c "$DIR/etc" start </dev/null >"$DIR/log/postfix.start.out" 2>&1 \
         || { cat "$DIR/log/postfix.start.out" >&2; die "postfix failed to start (log: $DIR/log/postfix.log)"; }
