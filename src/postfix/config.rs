@@ -234,6 +234,10 @@ pub struct Settings<'a> {
     /// Expanded values already computed: lint and simulate read the same lists many times,
     /// and a hostile chain of `$a $a` references is costly to expand even once.
     cache: std::cell::RefCell<std::collections::HashMap<String, String>>,
+    /// How many `value()` calls are under way: a default computed from another parameter
+    /// (mydomain from myhostname) starts a new expansion, and `myhostname = $mydomain` would
+    /// otherwise recurse forever (found by the fuzzer).
+    active: std::cell::Cell<usize>,
 }
 
 /// Expansion stops this deep (Postfix itself refuses loops); a chain deeper than this is a
@@ -267,6 +271,7 @@ impl<'a> Settings<'a> {
             version_assumed,
             level,
             cache: Default::default(),
+            active: Default::default(),
         }
     }
 
@@ -321,10 +326,18 @@ impl<'a> Settings<'a> {
         if let Some(value) = self.cache.borrow().get(name) {
             return value.clone();
         }
+        if self.active.get() > MAX_EXPANSION_DEPTH {
+            return String::new();
+        }
+        self.active.set(self.active.get() + 1);
         let raw = self.raw(name).map(|(value, _)| value).unwrap_or_default();
         let mut out = String::new();
         self.expand_into(&raw, 0, &mut out);
-        self.cache.borrow_mut().insert(name.to_owned(), out.clone());
+        self.active.set(self.active.get() - 1);
+        // Only a complete answer is remembered (one cut short by the guard is not).
+        if self.active.get() == 0 {
+            self.cache.borrow_mut().insert(name.to_owned(), out.clone());
+        }
         out
     }
 
@@ -717,6 +730,14 @@ mod tests {
         assert!(!pre_210.flag("smtpd_relay_before_recipient_restrictions"));
         let v35 = Settings::new(&new, Version::parse("3.5.1"));
         assert!(!v35.flag("smtpd_relay_before_recipient_restrictions"));
+    }
+
+    #[test]
+    fn defaults_that_refer_back_do_not_recurse_forever() {
+        // Found by the fuzzer: mydomain's default is computed from myhostname.
+        let main = main_of("myhostname = $mydomain\nmydestination = $myhostname\n");
+        let s = Settings::new(&main, None);
+        assert_eq!(s.value("mydestination"), "localdomain");
     }
 
     #[test]
