@@ -279,6 +279,7 @@ fn hostile_input_is_answered_quickly() {
         ("exponential $ doubling", format!("{doubling}smtpd_relay_restrictions = $d0 reject_unauth_destination\nmydestination = $d0\n")),
         ("brace storm", format!("smtpd_relay_restrictions = {}{}\n", "${x?{".repeat(100_000), "}".repeat(50_000))),
         ("continuations only", "  x\n".repeat(1_000_000)),
+        ("defaults that refer back, doubling (found by cargo fuzz)", "myhostname = $mydomain $mydomain $mydomain\nmydestination = $myhostname $myhostname\nrelay_domains = $mydestination\n".into()),
         ("restriction class loop", "smtpd_restriction_classes = a, b\na = b\nb = a\nsmtpd_relay_restrictions = a, reject_unauth_destination\n".into()),
     ];
     for (name, text) in &inputs {

@@ -238,11 +238,19 @@ pub struct Settings<'a> {
     /// (mydomain from myhostname) starts a new expansion, and `myhostname = $mydomain` would
     /// otherwise recurse forever (found by the fuzzer).
     active: std::cell::Cell<usize>,
+    /// Expansion steps spent on the current top-level `value()`: a chain like `a = $b $b`,
+    /// `b = $c $c`, … doubles at each level, so the steps are budgeted, not only the depth.
+    work: std::cell::Cell<usize>,
 }
 
 /// Expansion stops this deep (Postfix itself refuses loops); a chain deeper than this is a
 /// mistake or a loop.
 const MAX_EXPANSION_DEPTH: usize = 24;
+/// Defaults computed from other parameters nest `value()` calls; real ones nest twice.
+const MAX_VALUE_NESTING: usize = 8;
+/// Expansion steps for one value: far beyond any real configuration, small enough to answer
+/// at once for a hostile one.
+const MAX_EXPANSION_WORK: usize = 200_000;
 /// An expanded value longer than this is cut; no real setting comes near it.
 const MAX_EXPANDED_BYTES: usize = 256 * 1024;
 
@@ -272,6 +280,7 @@ impl<'a> Settings<'a> {
             level,
             cache: Default::default(),
             active: Default::default(),
+            work: Default::default(),
         }
     }
 
@@ -326,8 +335,11 @@ impl<'a> Settings<'a> {
         if let Some(value) = self.cache.borrow().get(name) {
             return value.clone();
         }
-        if self.active.get() > MAX_EXPANSION_DEPTH {
+        if self.active.get() > MAX_VALUE_NESTING {
             return String::new();
+        }
+        if self.active.get() == 0 {
+            self.work.set(0);
         }
         self.active.set(self.active.get() + 1);
         let raw = self.raw(name).map(|(value, _)| value).unwrap_or_default();
@@ -365,7 +377,8 @@ impl<'a> Settings<'a> {
     }
 
     fn expand_into(&self, text: &str, depth: usize, out: &mut String) {
-        if depth > MAX_EXPANSION_DEPTH {
+        self.work.set(self.work.get() + 1);
+        if depth > MAX_EXPANSION_DEPTH || self.work.get() > MAX_EXPANSION_WORK {
             return;
         }
         let bytes = text.as_bytes();
