@@ -321,7 +321,11 @@ fn relay_rules(ctx: &mut Ctx<'_, '_>) {
         );
     }
     // Which list guards relaying, and is permit_sasl_authenticated before its guard there?
-    let (guard_param, guard_items, guard_at) = if relay_blocks == Some(true) {
+    // The list Postfix evaluates first decides the reply for refused relaying: the relay list
+    // first only with smtpd_relay_before_recipient_restrictions (3.6+, level 3.6+).
+    let relay_first = relay_exists && s.flag("smtpd_relay_before_recipient_restrictions");
+    let relay_decides = relay_blocks == Some(true) && (relay_first || rcpt_blocks != Some(true));
+    let (guard_param, guard_items, guard_at) = if relay_decides {
         ("smtpd_relay_restrictions", &relay, relay_at)
     } else {
         ("smtpd_recipient_restrictions", &recipient, rcpt_at)
@@ -583,7 +587,12 @@ fn mynetworks(ctx: &mut Ctx<'_, '_>) {
 
 fn domains(ctx: &mut Ctx<'_, '_>) {
     let s = ctx.settings;
-    if !s.is_set("mydomain") && !s.is_set("myhostname") {
+    // Only when the domain is named on purpose (mydomain set, or mail sent as @$mydomain):
+    // a host whose domain's mail is handled by another server is normal.
+    let origin_uses_domain = s
+        .raw("myorigin")
+        .is_some_and(|(v, _)| v.contains("mydomain"));
+    if !s.is_set("mydomain") && !origin_uses_domain {
         return;
     }
     let domain = s.value("mydomain").trim().to_ascii_lowercase();
