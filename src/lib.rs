@@ -10,6 +10,7 @@ pub mod exit;
 pub mod explain;
 pub mod knowledge;
 pub mod plain;
+pub mod postfix;
 pub mod prefill;
 pub mod present;
 pub mod sanitize;

@@ -33,6 +33,7 @@ use crate::knowledge::Knowledge;
 
 mod catalogue;
 mod kb;
+mod postfix;
 mod wizard;
 
 pub mod check_dns;
@@ -135,6 +136,8 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Explain an error text, bounce message or log lines: relay denial or not, and why
     Explain(explain::ExplainArgs),
+    /// Check a Postfix configuration (lint) or replay its relay decision (simulate)
+    Postfix(postfix::PostfixArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout
     #[command(
         after_help = "Example:\n  relaydoc completions bash > ~/.local/share/bash-completion/completions/relaydoc"
@@ -160,6 +163,7 @@ pub fn main() -> ExitCode {
         Some(Command::Settings(args)) => catalogue::settings(args, &cli.global),
         Some(Command::Check(args)) => check::run(args, &cli.global),
         Some(Command::Explain(args)) => explain::run(&args, &cli.global),
+        Some(Command::Postfix(args)) => postfix::run(args),
         Some(Command::Completions { shell }) => {
             let mut command = Cli::command();
             clap_complete::generate(shell, &mut command, "relaydoc", &mut std::io::stdout());

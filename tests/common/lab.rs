@@ -82,3 +82,68 @@ fn require(test: &str, services: &[(&str, u16)]) -> Option<Lab> {
     );
     None
 }
+
+/// The simulator-vs-Postfix matrix instance (`tests/lab/postfix-matrix.sh`, ports 2600-2699):
+/// its directory, starting it when it is not running (root, Debian's postfix and dovecot-core
+/// installed). Returns the directory and whether this call started it (so the caller stops
+/// it again), or `None` with a SKIPPED line when it cannot run and is not required.
+pub fn postfix_matrix(test: &str) -> Option<(PathBuf, bool)> {
+    let lab = std::env::var_os("RELAYDOC_LAB_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/tmp/relaydoc-lab"));
+    let dir = lab.join("postfix-matrix");
+    let up = || {
+        TcpStream::connect_timeout(
+            &SocketAddr::from(([127, 0, 0, 1], 2600)),
+            Duration::from_secs(2),
+        )
+        .is_ok()
+    };
+    if up() {
+        return Some((dir, false));
+    }
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/lab/postfix-matrix.sh");
+    // Output goes to a file, not a pipe: daemons inherit it, and a pipe would never close.
+    let log = dir.with_extension("start.log");
+    let started = std::fs::create_dir_all(&lab).is_ok()
+        && std::fs::File::create(&log).is_ok_and(|file| {
+            let err = file.try_clone();
+            err.is_ok_and(|err| {
+                std::process::Command::new(&script)
+                    .arg("start")
+                    .env("RELAYDOC_LAB_DIR", &lab)
+                    .stdin(std::process::Stdio::null())
+                    .stdout(file)
+                    .stderr(err)
+                    .status()
+                    .is_ok_and(|status| status.success())
+            })
+        })
+        && up();
+    if started {
+        return Some((dir, true));
+    }
+    let why = std::fs::read_to_string(&log).unwrap_or_default();
+    let required = std::env::var("RELAYDOC_REQUIRE_LAB").is_ok_and(|v| v == "1");
+    assert!(
+        !required,
+        "{test}: the Postfix matrix is required (RELAYDOC_REQUIRE_LAB=1) but could not start \
+         ({} start): {why}",
+        script.display()
+    );
+    eprintln!("{test}: SKIPPED: the Postfix matrix cannot start here: {why}");
+    None
+}
+
+/// Stops the matrix instance when the test started it.
+pub fn stop_postfix_matrix(started: bool) {
+    if started {
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/lab/postfix-matrix.sh");
+        let _ = std::process::Command::new(script)
+            .arg("stop")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
+}

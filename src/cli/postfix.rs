@@ -1,0 +1,367 @@
+//! `relaydoc postfix lint|simulate`: reads the configuration files (bounded), hands them to
+//! [`crate::postfix`], and prints plain words or the `--json` report.
+
+use std::io::{IsTerminal, Read, Write};
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+
+use crate::exit;
+use crate::postfix::config::{self, MainCf, Settings, Version};
+use crate::postfix::master::{self, Service};
+use crate::postfix::{MAX_FILE_BYTES, lint, simulate};
+
+#[derive(Debug, Args)]
+pub struct PostfixArgs {
+    #[command(subcommand)]
+    pub command: PostfixCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PostfixCommand {
+    /// Find settings that cause "Relay access denied" (or an open relay), with exact fixes
+    #[command(after_help = "\
+Examples:
+  postconf -n | relaydoc postfix lint
+  relaydoc postfix lint /etc/postfix/main.cf --master /etc/postfix/master.cf
+  relaydoc postfix lint main.cf --json
+
+Reads `postconf -n` output or main.cf itself. Give the Postfix release with
+--postfix-version when the input does not set mail_version (postconf -n never
+shows it): defaults such as smtpd_relay_restrictions depend on it.
+
+Exit codes: 0 nothing wrong (notes only), 1 errors or warnings found, 2 bad input.")]
+    Lint(LintArgs),
+    /// Replay one RCPT through the restrictions and show the verdict, rule by rule
+    #[command(after_help = "\
+Examples:
+  relaydoc postfix simulate --config main.cf --client-ip 203.0.113.5 \\
+      --helo laptop --from me@example.com --to friend@example.org
+  relaydoc postfix simulate --config main.cf --master master.cf --service submission \\
+      --client-ip 203.0.113.5 --sasl-user me --tls --helo laptop \\
+      --from me@example.com --to friend@example.org --json
+
+Follows Postfix's order (client, HELO, sender, then relay and recipient
+restrictions, relay first since 3.6 at compatibility_level 3.6), its reply codes
+and soft_bounce. DNS, policy servers and databases are not consulted: such steps
+are listed as approximations.
+
+Exit codes: 0 accepted, 1 rejected or deferred, 2 bad input.")]
+    Simulate(SimulateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// `postconf -n` output or main.cf; `-` or nothing for standard input
+    #[arg(value_name = "FILE|-")]
+    pub file: Option<PathBuf>,
+    /// master.cf, to check each smtpd service's -o overrides too
+    #[arg(long, value_name = "FILE")]
+    pub master: Option<PathBuf>,
+    /// The Postfix release (e.g. 3.7.11), when the input has no mail_version
+    #[arg(long, value_name = "VERSION")]
+    pub postfix_version: Option<String>,
+    /// Print the findings as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// `postconf -n` output or main.cf (`-` for standard input)
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+    /// master.cf, for a service's -o overrides (with --service)
+    #[arg(long, value_name = "FILE", requires = "service")]
+    pub master: Option<PathBuf>,
+    /// The master.cf service the client connects to: smtp, submission, 127.0.0.1:2600, 587…
+    #[arg(long, value_name = "NAME", requires = "master")]
+    pub service: Option<String>,
+    /// The client's IP address
+    #[arg(long, value_name = "IP")]
+    pub client_ip: String,
+    /// The client signs in (SMTP AUTH) as this user; the password is assumed right
+    #[arg(long, value_name = "USER")]
+    pub sasl_user: Option<String>,
+    /// The client uses TLS (STARTTLS, or the port's implicit TLS)
+    #[arg(long)]
+    pub tls: bool,
+    /// The name the client gives in EHLO/HELO
+    #[arg(long, value_name = "NAME")]
+    pub helo: String,
+    /// Envelope sender (MAIL FROM); empty for a bounce
+    #[arg(long, value_name = "ADDRESS")]
+    pub from: String,
+    /// Envelope recipient (RCPT TO)
+    #[arg(long, value_name = "ADDRESS")]
+    pub to: String,
+    /// The Postfix release (e.g. 3.7.11), when the configuration has no mail_version
+    #[arg(long, value_name = "VERSION")]
+    pub postfix_version: Option<String>,
+    /// Print the verdict and the walk as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: PostfixArgs) -> ExitCode {
+    match args.command {
+        PostfixCommand::Lint(args) => lint_command(args),
+        PostfixCommand::Simulate(args) => simulate_command(args),
+    }
+}
+
+/// Bad input: said on stderr, and as `{"error": …}` on stdout in JSON mode; exit 2.
+fn bad_input(json: bool, message: &str) -> ExitCode {
+    let message = crate::sanitize::for_terminal(message);
+    eprintln!("relaydoc: {message}");
+    if json {
+        println!("{}", serde_json::json!({ "error": message }));
+    }
+    exit::code(exit::BAD_INPUT)
+}
+
+/// Reads a file, or standard input for `-`, at most [`MAX_FILE_BYTES`].
+fn read_input(path: &Path) -> Result<(String, String), String> {
+    if path == Path::new("-") {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .lock()
+            .take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|error| format!("standard input: {error}"))?;
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Err(format!(
+                "standard input: more than {} MiB; that is not a Postfix configuration",
+                MAX_FILE_BYTES / (1024 * 1024)
+            ));
+        }
+        return Ok(("-".into(), String::from_utf8_lossy(&bytes).into_owned()));
+    }
+    let name = path.display().to_string();
+    crate::postfix::read_bounded(path)
+        .map(|text| (name.clone(), text))
+        .map_err(|why| format!("{name}: {why}"))
+}
+
+/// Prints parse problems (at most a screenful: junk input has one per line).
+fn report_problems(problems: &crate::diagnostic::Diagnostics) {
+    const SHOWN: usize = 20;
+    for problem in problems.iter().take(SHOWN) {
+        eprintln!("{}", crate::sanitize::for_terminal(&problem.to_string()));
+    }
+    if problems.len() > SHOWN {
+        eprintln!("… and {} more problem(s)", problems.len() - SHOWN);
+    }
+}
+
+/// Reads main.cf (and master.cf): `Err` is the exit code after reporting.
+fn load(
+    file: &Path,
+    master_file: Option<&Path>,
+    json: bool,
+) -> Result<(MainCf, Vec<Service>), ExitCode> {
+    let (name, text) = read_input(file).map_err(|why| bad_input(json, &why))?;
+    let (main, problems) = config::parse_main(&name, &text);
+    report_problems(&problems);
+    if main.params.is_empty() && !problems.is_empty() {
+        return Err(bad_input(
+            json,
+            &format!(
+                "{name}: no `name = value` setting found; is this `postconf -n` output or main.cf?"
+            ),
+        ));
+    }
+    let services = match master_file {
+        Some(path) => {
+            let (name, text) = read_input(path).map_err(|why| bad_input(json, &why))?;
+            let (services, problems) = master::parse_master(&name, &text);
+            report_problems(&problems);
+            if services.is_empty() && !problems.is_empty() {
+                return Err(bad_input(
+                    json,
+                    &format!("{name}: no service line found; is this master.cf?"),
+                ));
+            }
+            services
+        }
+        None => Vec::new(),
+    };
+    Ok((main, services))
+}
+
+fn parse_version(text: Option<&str>, json: bool) -> Result<Option<Version>, ExitCode> {
+    match text {
+        None => Ok(None),
+        Some(text) => Version::parse(text).map(Some).ok_or_else(|| {
+            bad_input(
+                json,
+                &format!("--postfix-version {text}: expected a release such as 3.7.11"),
+            )
+        }),
+    }
+}
+
+fn print_out(text: &str) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => exit::code(exit::OK),
+        // A closed pipe (`… | head`) is the reader's choice.
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => exit::code(exit::OK),
+        Err(error) => {
+            eprintln!("relaydoc: {error}");
+            exit::code(exit::CHECK_ERROR)
+        }
+    }
+}
+
+fn lint_command(args: LintArgs) -> ExitCode {
+    let file = match &args.file {
+        Some(file) => file.clone(),
+        None if std::io::stdin().is_terminal() => {
+            return bad_input(
+                args.json,
+                "give main.cf, or pipe `postconf -n` into `relaydoc postfix lint -`",
+            );
+        }
+        None => PathBuf::from("-"),
+    };
+    let version = match parse_version(args.postfix_version.as_deref(), args.json) {
+        Ok(version) => version,
+        Err(code) => return code,
+    };
+    let (main, services) = match load(&file, args.master.as_deref(), args.json) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
+    };
+    let settings = Settings::new(&main, version);
+    let report = lint::lint(&main, &services, &settings);
+    let problem = report
+        .findings
+        .iter()
+        .any(|f| f.severity != lint::Severity::Info);
+    let printed = if args.json {
+        match serde_json::to_string_pretty(&report) {
+            Ok(text) => print_out(&(text + "\n")),
+            Err(error) => return bad_input(true, &error.to_string()),
+        }
+    } else {
+        print_out(&lint::render(&report, &main.file, &settings))
+    };
+    if printed != exit::code(exit::OK) {
+        return printed;
+    }
+    exit::code(if problem { exit::PROBLEM } else { exit::OK })
+}
+
+fn simulate_command(args: SimulateArgs) -> ExitCode {
+    let json = args.json;
+    let ip: IpAddr = match args
+        .client_ip
+        .trim()
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse()
+    {
+        Ok(ip) => ip,
+        Err(_) => {
+            return bad_input(
+                json,
+                &format!("--client-ip {}: not an IP address", args.client_ip),
+            );
+        }
+    };
+    for (flag, value) in [
+        ("--helo", &args.helo),
+        ("--from", &args.from),
+        ("--to", &args.to),
+    ] {
+        if value.len() > 1000 || value.chars().any(|c| c.is_control() || c == ' ') {
+            return bad_input(
+                json,
+                &format!(
+                    "{flag}: not a plausible value (spaces, control characters, or over 1000 characters)"
+                ),
+            );
+        }
+    }
+    if !args.to.contains('@') {
+        return bad_input(json, "--to: give the full recipient address, user@domain");
+    }
+    let version = match parse_version(args.postfix_version.as_deref(), json) {
+        Ok(version) => version,
+        Err(code) => return code,
+    };
+    let (main, services) = match load(&args.config, args.master.as_deref(), json) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
+    };
+    let base = Settings::new(&main, version);
+    let settings = match &args.service {
+        None => base,
+        Some(name) => match find_service(&services, name) {
+            Some(service) if service.is_smtpd() => {
+                base.for_service(&service.name, service.overrides.clone())
+            }
+            Some(service) => {
+                return bad_input(
+                    json,
+                    &format!(
+                        "service {} runs {}, not an smtpd that clients talk to",
+                        service.name, service.command
+                    ),
+                );
+            }
+            None => {
+                let names: Vec<&str> = services
+                    .iter()
+                    .filter(|s| s.is_smtpd())
+                    .map(|s| s.name.as_str())
+                    .collect();
+                return bad_input(
+                    json,
+                    &format!(
+                        "no service {name} in master.cf; its smtpd services: {}",
+                        names.join(", ")
+                    ),
+                );
+            }
+        },
+    };
+    let client = simulate::Client {
+        ip,
+        sasl_user: args.sasl_user,
+        tls: args.tls,
+        helo: args.helo,
+        from: args.from,
+        to: args.to,
+    };
+    let sim = simulate::simulate(&settings, &client);
+    let accepted = sim.verdict.outcome == simulate::Outcome::Accept;
+    let printed = if json {
+        match serde_json::to_string_pretty(&sim) {
+            Ok(text) => print_out(&(text + "\n")),
+            Err(error) => return bad_input(true, &error.to_string()),
+        }
+    } else {
+        print_out(&simulate::render(&sim))
+    };
+    if printed != exit::code(exit::OK) {
+        return printed;
+    }
+    exit::code(if accepted { exit::OK } else { exit::PROBLEM })
+}
+
+/// A service by its master.cf name, or by port (`587` finds `submission`).
+fn find_service<'a>(services: &'a [Service], name: &str) -> Option<&'a Service> {
+    services.iter().find(|s| s.name == name).or_else(|| {
+        let port: u16 = name.parse().ok()?;
+        services
+            .iter()
+            .find(|s| s.is_smtpd() && s.port() == Some(port))
+    })
+}
