@@ -50,6 +50,9 @@ Examples:
   relaydoc wizard --plain                    the wizard as simple prompts
   relaydoc wizard --fact client.smtp_auth=off --json
                                              answer from known facts, no questions
+  relaydoc explain bounce.eml                what an error, bounce or log line means
+  relaydoc check account you@example.com     find your server and test it, all at once
+  postconf -n | relaydoc postfix lint        Postfix settings that cause relay denials
   relaydoc kb search \"port 587\"              search the knowledge offline
   relaydoc settings thunderbird --email me@gmail.com
                                              Thunderbird's steps with Gmail's settings
