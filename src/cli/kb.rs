@@ -266,7 +266,27 @@ fn show(kb: &Knowledge, id: &str, client: Option<&str>) -> ExitCode {
             found.id
         );
         let target = TargetSettings::for_email(kb, None);
-        for task in found.tasks.keys() {
+        // In the order a person works through them, then any others a folder adds.
+        const ORDER: [&str; 6] = [
+            "find-outgoing-settings",
+            "enable-smtp-auth",
+            "set-server-port-security",
+            "update-password",
+            "check-mail-first",
+            "disable-pop-before-smtp",
+        ];
+        let ordered = ORDER
+            .iter()
+            .copied()
+            .filter(|task| found.tasks.contains_key(*task))
+            .chain(
+                found
+                    .tasks
+                    .keys()
+                    .map(String::as_str)
+                    .filter(|task| !ORDER.contains(task)),
+            );
+        for task in ordered {
             if let Some(StepView::ClientTask {
                 title, steps, note, ..
             }) = task_view(found, task, &target)
