@@ -479,6 +479,26 @@ mod tests {
     use super::split_host_port;
 
     #[test]
+    fn the_tui_account_check_refuses_a_non_address_before_any_network() {
+        use crate::tui::LiveChecks as _;
+        let checks = super::SharedLiveChecks {
+            knowledge: std::sync::Arc::new(
+                crate::knowledge::bundled().expect("bundled knowledge is valid"),
+            ),
+            // A port nothing listens on: were it asked, the test would fail by timing out.
+            dns: super::DnsSettings {
+                server: Some("127.0.0.1:9".parse().expect("a socket address")),
+                timeout: std::time::Duration::from_millis(200),
+            },
+            ca: None,
+        };
+        let progress = std::cell::Cell::new(0);
+        let result = checks.account("not-an-address", &|_| progress.set(progress.get() + 1));
+        assert!(result.is_err_and(|reason| reason.contains("@")));
+        assert_eq!(progress.get(), 0, "nothing ran");
+    }
+
+    #[test]
     fn host_and_port_forms() {
         assert_eq!(
             split_host_port("mail.example.com"),
