@@ -1275,3 +1275,27 @@ fn snapshot_account() {
         snapshot("account_evidence", &m);
     }
 }
+
+#[test]
+fn a_long_account_result_scrolls_to_keep_the_highlighted_row_in_view() {
+    let mut m = account_screen((80, 24), "me@example.com");
+    let job = start_account(&mut m);
+    let mut report = canned_account_report();
+    report.cause = None;
+    report.summary = (1..=8)
+        .map(|n| format!("Finding number {n} about the server, in plain words."))
+        .collect();
+    finish_account(&mut m, job.ticket, Ok(report));
+    for _ in 0..10 {
+        key(&mut m, KeyCode::Down);
+    }
+    let screen = format!("{:?}", render(&m).backend());
+    assert!(
+        screen.contains("skipped"),
+        "the last row is on screen:\n{screen}"
+    );
+    assert!(
+        screen.contains("not run: no password"),
+        "its finding too:\n{screen}"
+    );
+}

@@ -417,6 +417,7 @@ fn account_run(model: &Model<'_>, frame: &mut Frame<'_>, area: Rect, run: &Accou
     let wide = area.width >= SIDE_PANEL_FROM;
     let name_width = if wide { 56 } else { width.saturating_sub(24) };
     let mut selected_summary = None;
+    let first_row = doc.lines.len();
     for (index, row) in run.rows.iter().enumerate() {
         let name = clipped(&single_line(&row.label), name_width);
         let (symbol, word, style, elapsed, summary) = match &row.state {
@@ -485,7 +486,13 @@ fn account_run(model: &Model<'_>, frame: &mut Frame<'_>, area: Rect, run: &Accou
             theme.dim(),
         ),
     }
-    frame.render_widget(Paragraph::new(doc.lines), area);
+    // A long result can push the rows below a small window: scroll just enough to keep the
+    // highlighted row (and the line under the list) in view.
+    let height = usize::from(area.height);
+    let overflow = doc.lines.len().saturating_sub(height);
+    let wanted = (first_row + run.selected + 3).saturating_sub(height);
+    let scroll = u16::try_from(wanted.min(overflow)).unwrap_or(0);
+    frame.render_widget(Paragraph::new(doc.lines).scroll((scroll, 0)), area);
 
     if let Some((index, scroll)) = run.evidence
         && let Some(row) = run.rows.get(index)
