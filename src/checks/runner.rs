@@ -398,6 +398,74 @@ impl crate::tui::LiveChecks for SharedLiveChecks {
                 }),
             })
     }
+
+    fn account(
+        &self,
+        email: &str,
+        progress: &dyn Fn(crate::checks::account::Event),
+    ) -> Result<crate::checks::account::AccountReport, String> {
+        use crate::checks::account::{self, AccountCheck, AccountRequest, Deadlines};
+        use crate::checks::smtp::{conn::Limits, session};
+        account::domain_of(email)?;
+        let resolver =
+            DnsClient::new(&self.dns).map_err(|error| format!("cannot set up DNS: {error}"))?;
+        // Each check runs on its own worker thread, so it gets its own small runtime.
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|error| format!("cannot start the check: {error}"))?;
+        let request = AccountRequest {
+            email: email.to_owned(),
+            user: email.to_owned(),
+            server: None,
+            port: None,
+            security: None,
+            // The TUI asks for no password: a password typed into a screen of results is
+            // one more thing to keep safe, and the other tests find most causes without it.
+            password: None,
+            no_password_reason: String::from(
+                "no password is asked for here (run `relaydoc check account` to test signing in)",
+            ),
+            mechanism: None,
+            allow_plaintext: false,
+            from: email.to_owned(),
+            to: account::DEFAULT_OUTSIDE_RECIPIENT.to_owned(),
+            zones: default_zones(),
+            local_ip: None,
+        };
+        let (events, mut receiver) = tokio::sync::mpsc::unbounded_channel();
+        let check = AccountCheck {
+            resolver: std::sync::Arc::new(resolver),
+            // The same time limits the wizard's own checks use.
+            options: session::Options {
+                limits: Limits::with_timeout(self.dns.timeout),
+                trust: self
+                    .ca
+                    .clone()
+                    .unwrap_or_else(crate::checks::smtp::tls::Trust::system),
+                helo_name: "relaydoc.invalid".into(),
+            },
+            deadlines: Deadlines::from_timeouts(self.dns.timeout, self.dns.timeout),
+            events: Some(events),
+            system_fallback: self.dns.server.is_none(),
+        };
+        let knowledge = &self.knowledge;
+        let report = runtime.block_on(async move {
+            let run = async move {
+                let report = check.run(knowledge, &request).await;
+                // Dropping the last sender ends the forwarding below.
+                drop(check);
+                report
+            };
+            let forward = async move {
+                while let Some(event) = receiver.recv().await {
+                    progress(event);
+                }
+            };
+            tokio::join!(run, forward).0
+        });
+        Ok(report)
+    }
 }
 
 impl crate::plain::CheckRunner for LiveChecks<'_> {
@@ -409,6 +477,26 @@ impl crate::plain::CheckRunner for LiveChecks<'_> {
 #[cfg(test)]
 mod tests {
     use super::split_host_port;
+
+    #[test]
+    fn the_tui_account_check_refuses_a_non_address_before_any_network() {
+        use crate::tui::LiveChecks as _;
+        let checks = super::SharedLiveChecks {
+            knowledge: std::sync::Arc::new(
+                crate::knowledge::bundled().expect("bundled knowledge is valid"),
+            ),
+            // A port nothing listens on: were it asked, the test would fail by timing out.
+            dns: super::DnsSettings {
+                server: Some("127.0.0.1:9".parse().expect("a socket address")),
+                timeout: std::time::Duration::from_millis(200),
+            },
+            ca: None,
+        };
+        let progress = std::cell::Cell::new(0);
+        let result = checks.account("not-an-address", &|_| progress.set(progress.get() + 1));
+        assert!(result.is_err_and(|reason| reason.contains("@")));
+        assert_eq!(progress.get(), 0, "nothing ran");
+    }
 
     #[test]
     fn host_and_port_forms() {

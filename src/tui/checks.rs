@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
+use crate::checks::account::{AccountReport, Event as AccountEvent};
 use crate::checks::{CheckReport, Status};
 use crate::engine::CheckRequest;
 use crate::sanitize::single_line;
@@ -18,6 +19,22 @@ use crate::sanitize::single_line;
 /// Implementations may block: they are always called on a worker thread.
 pub trait LiveChecks: Send + Sync {
     fn run(&self, request: &CheckRequest) -> CheckReport;
+
+    /// Finds the outgoing server for `email` and tests it, without a password (the sign-in
+    /// test is skipped and the report says so), calling `progress` as each sub-check starts
+    /// and ends. `Err` holds plain words for why nothing could run at all.
+    ///
+    /// The default is for builds without live checks.
+    fn account(
+        &self,
+        email: &str,
+        progress: &dyn Fn(AccountEvent),
+    ) -> Result<AccountReport, String> {
+        let _ = (email, progress);
+        Err(String::from(
+            "live checks are not available in this version",
+        ))
+    }
 }
 
 /// For builds without live checks: every check reports that it could not run, so the wizard
@@ -88,6 +105,71 @@ pub fn spawn<E: Send + 'static>(
                 facts: Default::default(),
                 details: serde_json::json!({"summary": "could not start the check"}),
             },
+            elapsed: Duration::ZERO,
+        }));
+    }
+}
+
+/// An account check to start, with the ticket its progress and report must carry back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountJob {
+    pub ticket: u64,
+    pub email: String,
+}
+
+/// Progress of an account check: a sub-check started, ended or was skipped.
+#[derive(Debug, Clone)]
+pub struct AccountProgress {
+    pub ticket: u64,
+    /// Boxed: reports are large, and the event loop's channel carries small key presses too.
+    pub event: Box<AccountEvent>,
+}
+
+/// A finished account check, as it travels back to the UI thread.
+#[derive(Debug, Clone)]
+pub struct AccountDone {
+    pub ticket: u64,
+    /// Boxed, like [`AccountProgress::event`].
+    pub result: Result<Box<AccountReport>, String>,
+    pub elapsed: Duration,
+}
+
+/// Starts the account check on its own thread; `progress` and `deliver` wrap what it reports
+/// into the event loop's event. Like [`spawn`], it returns at once, and a check the person
+/// left finishes in the background and is ignored.
+pub fn spawn_account<E: Send + 'static>(
+    runner: Arc<dyn LiveChecks>,
+    job: AccountJob,
+    events: Sender<E>,
+    progress: fn(AccountProgress) -> E,
+    deliver: fn(AccountDone) -> E,
+) {
+    let fallback = (events.clone(), job.ticket);
+    let spawned = std::thread::Builder::new()
+        .name("check-account".into())
+        .spawn(move || {
+            let started = Instant::now();
+            let ticket = job.ticket;
+            let report = |event| {
+                // The UI may have quit meanwhile; nobody is left to tell.
+                let _ = events.send(progress(AccountProgress {
+                    ticket,
+                    event: Box::new(event),
+                }));
+            };
+            let result = runner.account(&job.email, &report).map(Box::new);
+            let _ = events.send(deliver(AccountDone {
+                ticket,
+                result,
+                elapsed: started.elapsed(),
+            }));
+        });
+    if spawned.is_err() {
+        // No thread, no check: say so, so the screen never spins forever.
+        let (events, ticket) = fallback;
+        let _ = events.send(deliver(AccountDone {
+            ticket,
+            result: Err(String::from("could not start the check")),
             elapsed: Duration::ZERO,
         }));
     }

@@ -41,6 +41,8 @@ pub enum Event {
     /// The terminal could not be read any more (closed, lost); the TUI ends.
     InputLost(String),
     CheckDone(checks::CheckDone),
+    AccountProgress(checks::AccountProgress),
+    AccountDone(checks::AccountDone),
     Tick,
 }
 
@@ -104,6 +106,8 @@ fn event_loop(
                 )));
             }
             Event::CheckDone(done) => Msg::CheckDone(done),
+            Event::AccountProgress(progress) => Msg::AccountProgress(progress),
+            Event::AccountDone(done) => Msg::AccountDone(done),
             Event::Tick => Msg::Tick(Instant::now()),
         };
         // Elapsed times on screen are measured against the model's clock.
@@ -115,6 +119,13 @@ fn event_loop(
                     checks::spawn(runner.clone(), job, sender.clone(), Event::CheckDone);
                 }
             }
+            Some(Cmd::RunAccount(job)) => checks::spawn_account(
+                runner.clone(),
+                job,
+                sender.clone(),
+                Event::AccountProgress,
+                Event::AccountDone,
+            ),
             None => {}
         }
         terminal.draw(|frame| view::view(&model, frame))?;

@@ -9,9 +9,10 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use super::checks::{self, CheckDone, CheckJob};
+use super::checks::{self, AccountDone, AccountJob, AccountProgress, CheckDone, CheckJob};
 use super::theme::Theme;
 use crate::checks::Status;
+use crate::checks::account::{self, AccountReport, Event as AccountEvent, Settings};
 use crate::engine::{AnswerError, Effect, Facts, Message, State, Wizard};
 use crate::knowledge::Knowledge;
 use crate::knowledge::model::{NodeBody, NodeId, UNKNOWN};
@@ -46,12 +47,17 @@ pub enum Msg {
     Tick(Instant),
     /// A live check finished.
     CheckDone(CheckDone),
+    /// A sub-check of the account check started, ended or was skipped.
+    AccountProgress(AccountProgress),
+    /// The account check finished.
+    AccountDone(AccountDone),
 }
 
 /// Work for the event loop.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cmd {
     RunChecks(Vec<CheckJob>),
+    RunAccount(AccountJob),
     Quit,
 }
 
@@ -86,6 +92,8 @@ pub enum Screen {
     /// The wizard run in `Model::session`.
     Wizard,
     Browse(Browse),
+    /// "Check my account": an address box, then the live checks and their result.
+    Account(AccountUi),
 }
 
 /// The entries of the Home menu, in order.
@@ -93,13 +101,15 @@ pub enum Screen {
 pub enum HomeEntry {
     Start,
     Paste,
+    Account,
     Browse,
     Quit,
 }
 
-pub const HOME_ENTRIES: [HomeEntry; 4] = [
+pub const HOME_ENTRIES: [HomeEntry; 5] = [
     HomeEntry::Start,
     HomeEntry::Paste,
+    HomeEntry::Account,
     HomeEntry::Browse,
     HomeEntry::Quit,
 ];
@@ -124,6 +134,98 @@ pub struct Session<'k> {
     pub checks: Vec<CheckRow>,
     /// A message for the person about their last answer (e.g. not a choice).
     pub notice: Option<String>,
+}
+
+/// Where an entry sits on the Home menu, so a screen left with Esc highlights the entry it was
+/// opened from.
+fn home_index(entry: HomeEntry) -> usize {
+    HOME_ENTRIES
+        .iter()
+        .position(|candidate| *candidate == entry)
+        .unwrap_or(0)
+}
+
+/// The "Check my account" screen: the address box until a check starts, then its run.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AccountUi {
+    pub input: String,
+    /// Why the address typed cannot be checked, shown under the box.
+    pub notice: Option<String>,
+    pub run: Option<AccountRun>,
+}
+
+/// One account check, from the moment Enter was pressed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountRun {
+    pub ticket: u64,
+    pub email: String,
+    pub started: Instant,
+    /// Where the settings under test came from, in plain words (known after discovery).
+    pub settings: Vec<String>,
+    pub rows: Vec<AccountRow>,
+    /// `None` while the check runs.
+    pub outcome: Option<AccountOutcome>,
+    pub selected: usize,
+    /// The row whose evidence is open, and its scroll position.
+    pub evidence: Option<(usize, u16)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountRow {
+    pub id: String,
+    pub label: String,
+    pub started: Instant,
+    pub state: AccountRowState,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountRowState {
+    Running,
+    Done {
+        status: Status,
+        elapsed: Duration,
+        timed_out: bool,
+        summary: String,
+        /// Filled from the final report; empty while only progress has arrived.
+        evidence: Vec<String>,
+    },
+    /// Not run (e.g. the sign-in test without a password), and why.
+    Skipped {
+        reason: String,
+    },
+}
+
+/// What the finished check concluded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountOutcome {
+    Finished {
+        /// The cause the results point to: its title and summary.
+        cause: Option<(String, String)>,
+        /// The report's own summary lines.
+        summary: Vec<String>,
+        elapsed: Duration,
+    },
+    /// Nothing could run at all, in plain words.
+    CouldNotRun(String),
+}
+
+/// Where the settings under test came from, in plain words; a warning about them follows.
+pub fn settings_words(settings: &Settings) -> Vec<String> {
+    let mut lines = vec![match settings.primary() {
+        Some(primary) => format!(
+            "Testing {}:{} ({}), found in {}.",
+            primary.host,
+            primary.port,
+            primary.security.as_str(),
+            settings.source.words()
+        ),
+        None => String::from("No outgoing server was found to test."),
+    }];
+    lines.extend(settings.warning.clone());
+    lines
+        .iter()
+        .map(|line| crate::sanitize::single_line(line))
+        .collect()
 }
 
 /// What the wizard screen shows, following the engine's state.
@@ -204,6 +306,9 @@ impl<'k> Model<'k> {
 
     /// True while something on screen moves (a spinner), so the loop needs ticks.
     pub fn animating(&self) -> bool {
+        if let Screen::Account(ui) = &self.screen {
+            return ui.run.as_ref().is_some_and(|run| run.outcome.is_none());
+        }
         matches!(self.screen, Screen::Wizard)
             && self.session.as_ref().is_some_and(|session| {
                 session
@@ -420,6 +525,19 @@ pub fn update(model: &mut Model<'_>, msg: Msg) -> Option<Cmd> {
             None
         }
         Msg::CheckDone(done) => model.check_done(done),
+        Msg::AccountProgress(progress) => {
+            let now = model.now;
+            if let Some(run) = current_account_run(model, progress.ticket) {
+                account_progress(run, *progress.event, now);
+            }
+            None
+        }
+        Msg::AccountDone(done) => {
+            if let Some(run) = current_account_run(model, done.ticket) {
+                account_done(run, done);
+            }
+            None
+        }
         Msg::Paste(text) => {
             paste(model, &text);
             None
@@ -447,6 +565,7 @@ pub fn update(model: &mut Model<'_>, msg: Msg) -> Option<Cmd> {
                 Screen::Paste { .. } => paste_key(model, key),
                 Screen::Wizard => wizard_key(model, key),
                 Screen::Browse(_) => browse_key(model, key),
+                Screen::Account(_) => account_key(model, key),
             }
         }
     }
@@ -461,6 +580,7 @@ pub fn typing(model: &Model<'_>) -> bool {
             matches!(&session.stage, Stage::Question(ui)
                 if matches!(model.knowledge.node(ui.node).body, NodeBody::Input { .. }))
         }),
+        Screen::Account(ui) => ui.run.is_none(),
         Screen::Home { .. } => false,
     }
 }
@@ -469,6 +589,9 @@ fn paste(model: &mut Model<'_>, text: &str) {
     // Pasted text is stored as typed; it is sanitised when drawn and when it becomes a fact.
     match &mut model.screen {
         Screen::Paste { text: box_text } => box_text.push_str(text),
+        Screen::Account(ui) if ui.run.is_none() => {
+            ui.input.push_str(crate::sanitize::single_line(text).trim());
+        }
         Screen::Browse(browse) if browse.article.is_none() => {
             browse.query.push_str(&crate::sanitize::single_line(text));
             refresh_search(model.knowledge, browse);
@@ -523,6 +646,10 @@ fn choose_home(model: &mut Model<'_>, entry: HomeEntry) -> Option<Cmd> {
             };
             None
         }
+        HomeEntry::Account => {
+            model.screen = Screen::Account(AccountUi::default());
+            None
+        }
         HomeEntry::Browse => {
             open_browse(model, false);
             None
@@ -536,7 +663,11 @@ fn paste_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
         return None;
     };
     match key.code {
-        KeyCode::Esc => model.screen = Screen::Home { selected: 1 },
+        KeyCode::Esc => {
+            model.screen = Screen::Home {
+                selected: home_index(HomeEntry::Paste),
+            };
+        }
         // Alt-Enter or Ctrl-J adds a line; plain Enter goes on, as people expect.
         KeyCode::Enter if key.modifiers.contains(KeyModifiers::ALT) => text.push('\n'),
         KeyCode::Char('j') if key.modifiers.contains(KeyModifiers::CONTROL) => text.push('\n'),
@@ -559,6 +690,242 @@ fn paste_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
         }
     }
     None
+}
+
+/// The account run the screen shows, if `ticket` is its; a report for a run the person left
+/// (Esc, a new address) finds none and is dropped.
+fn current_account_run<'m>(model: &'m mut Model<'_>, ticket: u64) -> Option<&'m mut AccountRun> {
+    match &mut model.screen {
+        Screen::Account(AccountUi { run: Some(run), .. })
+            if run.ticket == ticket && run.outcome.is_none() =>
+        {
+            Some(run)
+        }
+        _ => None,
+    }
+}
+
+fn account_progress(run: &mut AccountRun, event: AccountEvent, now: Instant) {
+    match event {
+        AccountEvent::Settings(settings) => run.settings = settings_words(&settings),
+        AccountEvent::Started { id, label } => run.rows.push(AccountRow {
+            id,
+            label,
+            started: now,
+            state: AccountRowState::Running,
+        }),
+        AccountEvent::Finished {
+            id,
+            status,
+            elapsed,
+            summary,
+        } => {
+            if let Some(row) = run.rows.iter_mut().find(|row| row.id == id) {
+                row.state = AccountRowState::Done {
+                    status,
+                    elapsed,
+                    timed_out: false,
+                    summary: crate::sanitize::single_line(&summary),
+                    evidence: Vec::new(),
+                };
+            }
+        }
+        AccountEvent::Skipped { id, label, reason } => run.rows.push(AccountRow {
+            id,
+            label,
+            started: now,
+            state: AccountRowState::Skipped { reason },
+        }),
+    }
+}
+
+fn account_done(run: &mut AccountRun, done: AccountDone) {
+    match done.result {
+        Ok(report) => account_report(run, &report, done.elapsed),
+        Err(reason) => {
+            // Rows still spinning will never hear back.
+            for row in &mut run.rows {
+                if row.state == AccountRowState::Running {
+                    row.state = AccountRowState::Skipped {
+                        reason: String::from("did not finish"),
+                    };
+                }
+            }
+            run.outcome = Some(AccountOutcome::CouldNotRun(crate::sanitize::single_line(
+                &reason,
+            )));
+        }
+    }
+}
+
+/// The final report replaces what progress showed: it has every row, with its evidence.
+fn account_report(run: &mut AccountRun, report: &AccountReport, elapsed: Duration) {
+    let started = run.started;
+    let mut rows: Vec<AccountRow> = report
+        .checks
+        .iter()
+        .map(|check| AccountRow {
+            id: check.id.clone(),
+            label: check.label.clone(),
+            started,
+            state: AccountRowState::Done {
+                status: check.report.status,
+                elapsed: Duration::from_secs_f64((check.elapsed_ms / 1000.0).max(0.0)),
+                timed_out: check.timed_out,
+                summary: crate::sanitize::single_line(
+                    &account::summary_of(&check.report).join(" "),
+                ),
+                evidence: checks::evidence(&check.report, &[]),
+            },
+        })
+        .collect();
+    rows.extend(report.skipped.iter().map(|skip| AccountRow {
+        id: skip.id.clone(),
+        label: skip.label.clone(),
+        started,
+        state: AccountRowState::Skipped {
+            reason: skip.reason.clone(),
+        },
+    }));
+    run.rows = rows;
+    run.selected = run.selected.min(run.rows.len().saturating_sub(1));
+    run.settings = settings_words(&report.settings);
+    run.outcome = Some(AccountOutcome::Finished {
+        cause: report
+            .cause
+            .as_ref()
+            .map(|cause| (cause.title.clone(), cause.summary.clone())),
+        summary: report.summary.clone(),
+        elapsed,
+    });
+}
+
+fn account_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
+    let body_height = super::view::body_height(model.size);
+    let Screen::Account(ui) = &mut model.screen else {
+        return None;
+    };
+    let Some(run) = &mut ui.run else {
+        return account_input_key(model, key);
+    };
+    if let Some((row, scroll)) = &mut run.evidence {
+        let lines = run.rows.get(*row).map_or(0, |row| match &row.state {
+            AccountRowState::Done { evidence, .. } => evidence.len(),
+            _ => 1,
+        });
+        let max = u16::try_from(lines)
+            .unwrap_or(u16::MAX)
+            .saturating_sub(body_height.saturating_sub(2));
+        match key.code {
+            KeyCode::Esc | KeyCode::Enter | KeyCode::Backspace | KeyCode::Char('q') => {
+                run.evidence = None;
+            }
+            code => *scroll = scrolled(*scroll, code, max),
+        }
+        return None;
+    }
+    match key.code {
+        // Leaving never waits: a report that arrives later finds no run and is dropped.
+        KeyCode::Esc => {
+            model.screen = Screen::Home {
+                selected: home_index(HomeEntry::Account),
+            };
+        }
+        KeyCode::Char('q') => return model.quit(),
+        KeyCode::Up | KeyCode::Char('k') => run.selected = run.selected.saturating_sub(1),
+        KeyCode::Down | KeyCode::Char('j') => {
+            run.selected = (run.selected + 1).min(run.rows.len().saturating_sub(1));
+        }
+        KeyCode::Enter => {
+            let finished = run
+                .rows
+                .get(run.selected)
+                .is_some_and(|row| row.state != AccountRowState::Running);
+            if finished {
+                run.evidence = Some((run.selected, 0));
+            }
+        }
+        // Another address, once this check is over.
+        KeyCode::Char('n') if run.outcome.is_some() => {
+            ui.run = None;
+            ui.notice = None;
+        }
+        _ => {}
+    }
+    None
+}
+
+fn account_input_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
+    let now = model.now;
+    let Screen::Account(ui) = &mut model.screen else {
+        return None;
+    };
+    match key.code {
+        KeyCode::Esc => {
+            model.screen = Screen::Home {
+                selected: home_index(HomeEntry::Account),
+            };
+        }
+        KeyCode::Enter => {
+            let email = crate::sanitize::single_line(&ui.input).trim().to_string();
+            if let Some(problem) = address_problem(&email) {
+                ui.notice = Some(problem);
+                return None;
+            }
+            ui.notice = None;
+            let ticket = model.next_ticket;
+            model.next_ticket += 1;
+            ui.run = Some(AccountRun {
+                ticket,
+                email: email.clone(),
+                started: now,
+                settings: Vec::new(),
+                rows: Vec::new(),
+                outcome: None,
+                selected: 0,
+                evidence: None,
+            });
+            return Some(Cmd::RunAccount(AccountJob { ticket, email }));
+        }
+        KeyCode::Backspace => {
+            ui.input.pop();
+            ui.notice = None;
+        }
+        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => ui.input.clear(),
+        _ => {
+            if let Some(c) = typed_char(&key) {
+                ui.input.push(c);
+                ui.notice = None;
+            }
+        }
+    }
+    None
+}
+
+/// Why `email` cannot be checked, in plain words; `None` when it looks like an address.
+fn address_problem(email: &str) -> Option<String> {
+    if email.is_empty() {
+        return Some(String::from(
+            "Type your email address first, like you@example.com.",
+        ));
+    }
+    if email.chars().any(char::is_whitespace) {
+        return Some(String::from(
+            "An email address has no spaces. Type it like you@example.com.",
+        ));
+    }
+    match account::domain_of(email) {
+        Ok(domain) if domain.contains('.') => None,
+        Ok(_) => Some(String::from(
+            "The part after the @ needs a dot, like example.com.",
+        )),
+        Err(_) if !email.contains('@') => Some(String::from(
+            "That is not an email address: it needs an @, like you@example.com.",
+        )),
+        Err(_) => Some(String::from(
+            "That does not look like an email address. Type it like you@example.com.",
+        )),
+    }
 }
 
 fn open_browse(model: &mut Model<'_>, from_wizard: bool) {
@@ -615,7 +982,9 @@ fn browse_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
             if model.session.is_some() && browse.from_wizard {
                 model.screen = Screen::Wizard;
             } else {
-                model.screen = Screen::Home { selected: 2 };
+                model.screen = Screen::Home {
+                    selected: home_index(HomeEntry::Browse),
+                };
             }
         }
         KeyCode::Up => browse.selected = browse.selected.saturating_sub(1),

@@ -206,14 +206,19 @@ fn home_moves_clamps_and_opens_each_entry() {
     for _ in 0..10 {
         key(&mut m, KeyCode::Down);
     }
-    assert_eq!(m.screen, Screen::Home { selected: 3 });
+    assert_eq!(m.screen, Screen::Home { selected: 4 });
     key(&mut m, KeyCode::Char('2'));
     assert!(matches!(m.screen, Screen::Paste { .. }));
     key(&mut m, KeyCode::Esc);
+    assert_eq!(m.screen, Screen::Home { selected: 1 });
     key(&mut m, KeyCode::Char('3'));
+    assert!(matches!(m.screen, Screen::Account(_)));
+    key(&mut m, KeyCode::Esc);
+    assert_eq!(m.screen, Screen::Home { selected: 2 });
+    key(&mut m, KeyCode::Char('4'));
     assert!(matches!(m.screen, Screen::Browse(_)));
     key(&mut m, KeyCode::Esc);
-    assert!(matches!(m.screen, Screen::Home { .. }));
+    assert_eq!(m.screen, Screen::Home { selected: 3 });
     assert_eq!(key(&mut m, KeyCode::Char('q')), Some(Cmd::Quit));
     assert_eq!(m.ending, Some(Ending::Quit));
 }
@@ -412,7 +417,7 @@ fn quitting_on_a_solution_reports_the_conclusion() {
 #[test]
 fn browse_searches_as_you_type_opens_and_closes_articles() {
     let mut m = model(bundled(), (80, 24));
-    key(&mut m, KeyCode::Char('3'));
+    key(&mut m, KeyCode::Char('4'));
     let Screen::Browse(browse) = &m.screen else {
         panic!("not browsing")
     };
@@ -687,7 +692,7 @@ fn snapshot_handoff() {
 fn snapshot_browse() {
     for size in SIZES {
         let mut m = model(bundled(), size);
-        key(&mut m, KeyCode::Char('3'));
+        key(&mut m, KeyCode::Char('4'));
         snapshot("browse_start", &m);
         type_text(&mut m, "pop before smtp");
         snapshot("browse_results", &m);
@@ -786,4 +791,511 @@ fn without_colour_no_cell_is_coloured_and_selection_still_shows() {
     let mut coloured = Model::new(bundled(), Facts::new(), Theme::new(true), (80, 24));
     walk_to_solution(&mut coloured);
     assert!(colours_used(&coloured));
+}
+
+// --- check my account -----------------------------------------------------------------------
+
+use super::checks::{AccountDone, AccountJob, AccountProgress};
+use super::model::{AccountOutcome, AccountRowState};
+use crate::checks::account::{
+    AccountReport, CauseView, Event as AccountEvent, Settings, Skipped, Source, SubCheck,
+};
+
+/// Home → "Check my account" → the address typed, not yet checked.
+fn account_screen(size: (u16, u16), address: &str) -> Model<'static> {
+    let mut m = model(bundled(), size);
+    key(&mut m, KeyCode::Char('3'));
+    type_text(&mut m, address);
+    m
+}
+
+/// Enter on the address box: the job the event loop would start.
+fn start_account(m: &mut Model<'_>) -> AccountJob {
+    match key(m, KeyCode::Enter) {
+        Some(Cmd::RunAccount(job)) => job,
+        other => panic!("expected the account check to start, got {other:?}"),
+    }
+}
+
+fn progress(ticket: u64, event: AccountEvent) -> Msg {
+    Msg::AccountProgress(AccountProgress {
+        ticket,
+        event: Box::new(event),
+    })
+}
+
+fn sub_check(id: &str, label: &str, status: Status, ms: f64, summary: &str) -> SubCheck {
+    SubCheck {
+        id: id.into(),
+        label: label.into(),
+        started_ms: 0.0,
+        finished_ms: ms,
+        elapsed_ms: ms,
+        timed_out: false,
+        report: CheckReport {
+            check: id.into(),
+            status,
+            facts: Default::default(),
+            details: serde_json::json!({
+                "summary": summary,
+                // Server text is untrusted: the escape must never reach the terminal.
+                "transcript": ["S: 220 mail.example.com ESMTP\u{1b}[31m", "C: EHLO relaydoc.invalid"],
+            }),
+        },
+    }
+}
+
+fn canned_settings() -> Settings {
+    Settings {
+        source: Source::Catalogue,
+        provider: Some("example".into()),
+        candidates: vec![crate::checks::account::Candidate {
+            host: "smtp.example.com".into(),
+            port: 587,
+            security: crate::checks::smtp::session::Security::Starttls,
+        }],
+        warning: None,
+        pop_before_smtp: false,
+        local_part_user: false,
+    }
+}
+
+/// What `check account me@example.com` could report for a server that refuses to relay for
+/// a sender who did not sign in.
+fn canned_account_report() -> AccountReport {
+    AccountReport {
+        email: "me@example.com".into(),
+        settings: canned_settings(),
+        summary: vec![
+            "The server refuses to pass mail on for someone who has not signed in.".into(),
+        ],
+        checks: vec![
+            sub_check(
+                "mx",
+                "Where mail for example.com is delivered (MX)",
+                Status::Ok,
+                41.0,
+                "mx1.example.com",
+            ),
+            sub_check(
+                "srv",
+                "Mail settings example.com publishes (SRV)",
+                Status::Ok,
+                38.0,
+                "none published",
+            ),
+            sub_check(
+                "host",
+                "Address and reverse name of smtp.example.com",
+                Status::Ok,
+                55.0,
+                "192.0.2.10, smtp.example.com",
+            ),
+            sub_check(
+                "smtp",
+                "Ports of smtp.example.com: answer, encryption, sign-in offered",
+                Status::Ok,
+                812.0,
+                "587 answers, STARTTLS, sign-in offered",
+            ),
+            sub_check(
+                "relay",
+                "Sending to an outside address without signing in (nothing is sent)",
+                Status::Problem,
+                930.0,
+                "554 5.7.1 Relay access denied",
+            ),
+            sub_check(
+                "dnsbl",
+                "smtp.example.com on spam blocklists",
+                Status::Ok,
+                240.0,
+                "not listed",
+            ),
+        ],
+        skipped: vec![Skipped {
+            id: "login".into(),
+            label: "Signing in, then sending to an outside address (nothing is sent)".into(),
+            reason: "no password is asked for here".into(),
+        }],
+        total_ms: 1012.0,
+        slowest: Some(("relay".into(), 930.0)),
+        cause: Some(CauseView {
+            id: "client-auth-off".into(),
+            title: "Your mail program sends without signing in".into(),
+            summary: "Your mail program is not set to sign in to the outgoing mail server, so \
+                      the server does not know it is you and refuses to pass your message on."
+                .into(),
+            side: "client".into(),
+        }),
+        node: "s-client-auth-off".into(),
+        path: Vec::new(),
+        missing: Vec::new(),
+        tree_facts: Facts::new(),
+        facts: Facts::new(),
+        status: Status::Problem,
+    }
+}
+
+fn finish_account(m: &mut Model<'_>, ticket: u64, result: Result<AccountReport, String>) {
+    update(
+        m,
+        Msg::AccountDone(AccountDone {
+            ticket,
+            result: result.map(Box::new),
+            elapsed: Duration::from_millis(1012),
+        }),
+    );
+}
+
+fn account_run<'a>(m: &'a Model<'_>) -> &'a super::model::AccountRun {
+    match &m.screen {
+        Screen::Account(ui) => ui.run.as_ref().expect("a check started"),
+        other => panic!("expected the account screen, got {other:?}"),
+    }
+}
+
+#[test]
+fn account_box_refuses_what_is_not_an_address_and_stays() {
+    let mut m = account_screen((80, 24), "me at example");
+    // Letters such as q are text here, not commands.
+    assert_eq!(key(&mut m, KeyCode::Enter), None);
+    let Screen::Account(ui) = &m.screen else {
+        panic!("left the account screen");
+    };
+    assert_eq!(ui.input, "me at example");
+    assert!(ui.run.is_none());
+    assert!(
+        ui.notice
+            .as_deref()
+            .is_some_and(|n| n.contains("no spaces"))
+    );
+    ctrl(&mut m, 'u');
+    type_text(&mut m, "me@localhost");
+    key(&mut m, KeyCode::Enter);
+    assert!(
+        matches!(&m.screen, Screen::Account(ui) if ui.notice.as_deref().is_some_and(|n| n.contains("dot")))
+    );
+    ctrl(&mut m, 'u');
+    type_text(&mut m, "example.com");
+    key(&mut m, KeyCode::Enter);
+    assert!(
+        matches!(&m.screen, Screen::Account(ui) if ui.notice.as_deref().is_some_and(|n| n.contains("@")))
+    );
+    key(&mut m, KeyCode::Esc);
+    assert_eq!(m.screen, Screen::Home { selected: 2 });
+}
+
+#[test]
+fn account_check_starts_off_the_update_and_shows_rows_as_they_come() {
+    let mut m = account_screen((80, 24), " me@example.com ");
+    let job = start_account(&mut m);
+    assert_eq!(job.email, "me@example.com");
+    assert!(
+        m.animating(),
+        "the spinner needs ticks while the check runs"
+    );
+    update(
+        &mut m,
+        progress(job.ticket, AccountEvent::Settings(canned_settings())),
+    );
+    update(
+        &mut m,
+        progress(
+            job.ticket,
+            AccountEvent::Started {
+                id: "mx".into(),
+                label: "Where mail goes (MX)".into(),
+            },
+        ),
+    );
+    update(
+        &mut m,
+        progress(
+            job.ticket,
+            AccountEvent::Started {
+                id: "smtp".into(),
+                label: "Ports".into(),
+            },
+        ),
+    );
+    update(
+        &mut m,
+        progress(
+            job.ticket,
+            AccountEvent::Finished {
+                id: "mx".into(),
+                status: Status::Ok,
+                elapsed: Duration::from_millis(40),
+                summary: "mx1.example.com".into(),
+            },
+        ),
+    );
+    let run = account_run(&m);
+    assert!(run.settings[0].contains("smtp.example.com:587"));
+    assert!(matches!(
+        run.rows[0].state,
+        AccountRowState::Done {
+            status: Status::Ok,
+            ..
+        }
+    ));
+    assert_eq!(run.rows[1].state, AccountRowState::Running);
+    // A running row has nothing to show yet.
+    key(&mut m, KeyCode::Down);
+    key(&mut m, KeyCode::Enter);
+    assert!(account_run(&m).evidence.is_none());
+
+    finish_account(&mut m, job.ticket, Ok(canned_account_report()));
+    assert!(!m.animating());
+    let run = account_run(&m);
+    assert_eq!(
+        run.rows.len(),
+        7,
+        "every sub-check and the skipped sign-in test"
+    );
+    assert!(
+        matches!(&run.rows[6].state, AccountRowState::Skipped { reason } if reason.contains("password"))
+    );
+    assert!(matches!(
+        &run.outcome,
+        Some(AccountOutcome::Finished { cause: Some((title, _)), .. }) if title.contains("without signing in")
+    ));
+    // Evidence opens, is free of control characters, scrolls and closes.
+    key(&mut m, KeyCode::Enter);
+    let run = account_run(&m);
+    assert_eq!(run.evidence, Some((1, 0)));
+    let AccountRowState::Done { evidence, .. } = &run.rows[1].state else {
+        panic!("row 1 finished");
+    };
+    assert!(evidence.iter().all(|line| !line.contains('\u{1b}')));
+    key(&mut m, KeyCode::Esc);
+    assert!(account_run(&m).evidence.is_none());
+    // Another address.
+    key(&mut m, KeyCode::Char('n'));
+    assert!(
+        matches!(&m.screen, Screen::Account(ui) if ui.run.is_none() && ui.input == " me@example.com ")
+    );
+}
+
+#[test]
+fn esc_leaves_a_running_account_check_and_its_late_report_is_ignored() {
+    let mut m = account_screen((80, 24), "me@example.com");
+    let job = start_account(&mut m);
+    key(&mut m, KeyCode::Esc);
+    assert_eq!(m.screen, Screen::Home { selected: 2 });
+    update(
+        &mut m,
+        progress(
+            job.ticket,
+            AccountEvent::Started {
+                id: "mx".into(),
+                label: "MX".into(),
+            },
+        ),
+    );
+    finish_account(&mut m, job.ticket, Ok(canned_account_report()));
+    assert_eq!(m.screen, Screen::Home { selected: 2 });
+    // A new check does not take an old one's report either.
+    key(&mut m, KeyCode::Enter);
+    type_text(&mut m, "me@example.com");
+    let second = start_account(&mut m);
+    assert_ne!(second.ticket, job.ticket);
+    finish_account(&mut m, job.ticket, Ok(canned_account_report()));
+    assert!(account_run(&m).outcome.is_none());
+}
+
+#[test]
+fn an_account_check_that_cannot_run_says_so_and_stops_spinning() {
+    let mut m = account_screen((80, 24), "me@example.com");
+    let job = start_account(&mut m);
+    update(
+        &mut m,
+        progress(
+            job.ticket,
+            AccountEvent::Started {
+                id: "mx".into(),
+                label: "MX".into(),
+            },
+        ),
+    );
+    finish_account(
+        &mut m,
+        job.ticket,
+        Err("cannot set up DNS: no resolv.conf".into()),
+    );
+    let run = account_run(&m);
+    assert!(
+        matches!(&run.outcome, Some(AccountOutcome::CouldNotRun(reason)) if reason.contains("DNS"))
+    );
+    assert!(
+        run.rows
+            .iter()
+            .all(|row| row.state != AccountRowState::Running)
+    );
+    assert!(!m.animating());
+}
+
+/// A runner whose account check reports progress and a canned report, like the real one but
+/// without the network.
+struct CannedAccount;
+
+impl super::checks::LiveChecks for CannedAccount {
+    fn run(&self, request: &crate::engine::CheckRequest) -> CheckReport {
+        super::checks::NoLiveChecks.run(request)
+    }
+
+    fn account(
+        &self,
+        email: &str,
+        progress: &dyn Fn(AccountEvent),
+    ) -> Result<AccountReport, String> {
+        progress(AccountEvent::Settings(canned_settings()));
+        progress(AccountEvent::Started {
+            id: "mx".into(),
+            label: "MX".into(),
+        });
+        std::thread::sleep(Duration::from_millis(50));
+        let mut report = canned_account_report();
+        report.email = email.into();
+        Ok(report)
+    }
+}
+
+#[test]
+fn spawned_account_check_reports_progress_then_the_result_without_blocking() {
+    let mut m = account_screen((80, 24), "me@example.com");
+    let job = start_account(&mut m);
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let started = std::time::Instant::now();
+    super::checks::spawn_account(
+        std::sync::Arc::new(CannedAccount),
+        job,
+        sender,
+        Msg::AccountProgress,
+        Msg::AccountDone,
+    );
+    assert!(
+        started.elapsed() < Duration::from_millis(40),
+        "spawn waited for the check"
+    );
+    let mut seen = 0;
+    loop {
+        let msg = receiver
+            .recv_timeout(Duration::from_secs(5))
+            .expect("the check reports");
+        let done = matches!(msg, Msg::AccountDone(_));
+        seen += 1;
+        update(&mut m, msg);
+        if done {
+            break;
+        }
+    }
+    assert_eq!(seen, 3, "settings, one start, then the report");
+    assert!(matches!(
+        account_run(&m).outcome,
+        Some(AccountOutcome::Finished { .. })
+    ));
+}
+
+#[test]
+fn without_live_checks_the_account_check_says_it_cannot_run() {
+    let mut m = account_screen((80, 24), "me@example.com");
+    let job = start_account(&mut m);
+    let (sender, receiver) = std::sync::mpsc::channel();
+    super::checks::spawn_account(
+        std::sync::Arc::new(super::checks::NoLiveChecks),
+        job,
+        sender,
+        Msg::AccountProgress,
+        Msg::AccountDone,
+    );
+    let msg = receiver
+        .recv_timeout(Duration::from_secs(5))
+        .expect("the check reports");
+    update(&mut m, msg);
+    assert!(matches!(
+        &account_run(&m).outcome,
+        Some(AccountOutcome::CouldNotRun(reason)) if reason.contains("not available")
+    ));
+}
+
+#[test]
+fn snapshot_account() {
+    for size in SIZES {
+        let mut m = account_screen(size, "me@example");
+        snapshot("account_input", &m);
+        key(&mut m, KeyCode::Enter);
+        snapshot("account_input_refused", &m);
+        type_text(&mut m, ".com");
+        let job = start_account(&mut m);
+        update(
+            &mut m,
+            progress(job.ticket, AccountEvent::Settings(canned_settings())),
+        );
+        for (id, label) in [
+            ("mx", "Where mail for example.com is delivered (MX)"),
+            (
+                "smtp",
+                "Ports of smtp.example.com: answer, encryption, sign-in offered",
+            ),
+        ] {
+            update(
+                &mut m,
+                progress(
+                    job.ticket,
+                    AccountEvent::Started {
+                        id: id.into(),
+                        label: label.into(),
+                    },
+                ),
+            );
+        }
+        update(
+            &mut m,
+            progress(
+                job.ticket,
+                AccountEvent::Finished {
+                    id: "mx".into(),
+                    status: Status::Ok,
+                    elapsed: Duration::from_millis(41),
+                    summary: "mx1.example.com".into(),
+                },
+            ),
+        );
+        // The clock the view reads, moved on without waiting.
+        m.now += Duration::from_millis(1500);
+        snapshot("account_running", &m);
+        finish_account(&mut m, job.ticket, Ok(canned_account_report()));
+        snapshot("account_result", &m);
+        key(&mut m, KeyCode::Down);
+        key(&mut m, KeyCode::Down);
+        key(&mut m, KeyCode::Down);
+        key(&mut m, KeyCode::Enter);
+        snapshot("account_evidence", &m);
+    }
+}
+
+#[test]
+fn a_long_account_result_scrolls_to_keep_the_highlighted_row_in_view() {
+    let mut m = account_screen((80, 24), "me@example.com");
+    let job = start_account(&mut m);
+    let mut report = canned_account_report();
+    report.cause = None;
+    report.summary = (1..=8)
+        .map(|n| format!("Finding number {n} about the server, in plain words."))
+        .collect();
+    finish_account(&mut m, job.ticket, Ok(report));
+    for _ in 0..10 {
+        key(&mut m, KeyCode::Down);
+    }
+    let screen = format!("{:?}", render(&m).backend());
+    assert!(
+        screen.contains("skipped"),
+        "the last row is on screen:\n{screen}"
+    );
+    assert!(
+        screen.contains("not run: no password"),
+        "its finding too:\n{screen}"
+    );
 }

@@ -17,8 +17,8 @@ use ratatui::widgets::{
 
 use super::article::{self, Doc, text_width};
 use super::model::{
-    Browse, ChecksUi, HOME_ENTRIES, HomeEntry, Model, QuestionUi, RowState, Screen, Session,
-    SolutionUi, Stage, typing,
+    AccountOutcome, AccountRowState, AccountRun, AccountUi, Browse, ChecksUi, HOME_ENTRIES,
+    HomeEntry, Model, QuestionUi, RowState, Screen, Session, SolutionUi, Stage, typing,
 };
 use super::theme::Theme;
 use crate::checks::Status;
@@ -102,6 +102,36 @@ pub fn view(model: &Model<'_>, frame: &mut Frame<'_>) {
             };
             ("Browse".into(), keys)
         }
+        Screen::Account(ui) => {
+            let keys = match &ui.run {
+                None => vec![
+                    ("Enter", "check"),
+                    ("Esc", "back"),
+                    ("F1", "help"),
+                    ("Ctrl-C", "quit"),
+                ],
+                Some(run) if run.evidence.is_some() => vec![
+                    ("↑↓ PgUp PgDn", "scroll"),
+                    ("Esc", "close"),
+                    ("Ctrl-C", "quit"),
+                ],
+                Some(run) if run.outcome.is_none() => vec![
+                    ("↑↓", "pick"),
+                    ("Enter", "what it saw"),
+                    ("Esc", "stop and go back"),
+                    ("Ctrl-C", "quit"),
+                ],
+                Some(_) => vec![
+                    ("↑↓", "pick"),
+                    ("Enter", "what it saw"),
+                    ("n", "another address"),
+                    ("Esc", "back"),
+                    ("q", "quit"),
+                ],
+            };
+            account_screen(model, frame, inner, ui);
+            ("Check my account".into(), keys)
+        }
         Screen::Wizard => match &model.session {
             Some(session) => wizard(model, session, frame, inner),
             None => (String::new(), Vec::new()),
@@ -174,6 +204,7 @@ fn home(model: &Model<'_>, frame: &mut Frame<'_>, area: Rect, selected: usize) {
         let label = match entry {
             HomeEntry::Start => "Start — answer a few questions",
             HomeEntry::Paste => "I have the error message — paste it in",
+            HomeEntry::Account => "Check my account — find my server and test it",
             HomeEntry::Browse => "Browse and search everything relaydoc knows",
             HomeEntry::Quit => "Quit",
         };
@@ -250,6 +281,263 @@ fn paste(theme: Theme, frame: &mut Frame<'_>, area: Rect, text: &str) {
             .style(theme.dim()),
         hint,
     );
+}
+
+fn account_screen(model: &Model<'_>, frame: &mut Frame<'_>, area: Rect, ui: &AccountUi) {
+    match &ui.run {
+        None => account_input(model.theme, frame, area, ui),
+        Some(run) => account_run(model, frame, area, run),
+    }
+}
+
+/// The address box, like the error message box, one line high.
+fn account_input(theme: Theme, frame: &mut Frame<'_>, area: Rect, ui: &AccountUi) {
+    let [intro, input, notice, hint, _] = Layout::vertical([
+        Constraint::Length(7),
+        Constraint::Length(3),
+        Constraint::Length(2),
+        Constraint::Length(2),
+        Constraint::Min(0),
+    ])
+    .areas(area);
+    let mut doc = Doc::new(text_width(area.width + 4), theme);
+    doc.gap();
+    doc.item("", "", "Check my account", theme.title());
+    doc.para(
+        "Type your email address. relaydoc finds the server your mail program should send \
+         through and tests it: does it answer, does it encrypt, does it ask you to sign in, \
+         is it on a spam blocklist. No password is asked for, so the sign-in test is skipped. \
+         Nothing is sent.",
+        Style::new(),
+    );
+    frame.render_widget(Paragraph::new(doc.lines), intro);
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border())
+        .title(" Your email address ");
+    let inner = block.inner(input);
+    frame.render_widget(block, input);
+    let shown = single_line(&ui.input);
+    // Keep the end (where the cursor is) in view when the address is longer than the box.
+    let room = usize::from(inner.width.saturating_sub(1));
+    let count = shown.chars().count();
+    let visible: String = shown.chars().skip(count.saturating_sub(room)).collect();
+    let cursor = u16::try_from(visible.chars().count()).unwrap_or(0);
+    frame.render_widget(Paragraph::new(visible), inner);
+    frame.set_cursor_position(Position::new(
+        inner.x + cursor.min(inner.width.saturating_sub(1)),
+        inner.y,
+    ));
+    if let Some(message) = &ui.notice {
+        frame.render_widget(
+            Paragraph::new(single_line(message))
+                .style(theme.problem())
+                .wrap(Wrap { trim: true }),
+            notice,
+        );
+    }
+    frame.render_widget(
+        Paragraph::new("Example: me@example.com").style(theme.dim()),
+        hint,
+    );
+}
+
+/// The checks as they run, then what they found; Enter opens a check's evidence.
+fn account_run(model: &Model<'_>, frame: &mut Frame<'_>, area: Rect, run: &AccountRun) {
+    let theme = model.theme;
+    let width = usize::from(area.width);
+    let mut doc = Doc::new(width, theme);
+    doc.gap();
+    let email = single_line(&run.email);
+    match &run.outcome {
+        None => doc.item(
+            "",
+            "",
+            &format!("Checking {email}… this takes a few seconds."),
+            theme.title(),
+        ),
+        Some(AccountOutcome::Finished { elapsed, .. }) => doc.item(
+            "",
+            "",
+            &format!(
+                "Checks for {email} finished in {}.",
+                format_elapsed(*elapsed)
+            ),
+            theme.title(),
+        ),
+        Some(AccountOutcome::CouldNotRun(_)) => doc.item(
+            "",
+            "",
+            &format!("The checks for {email} could not run."),
+            theme.title(),
+        ),
+    }
+    for line in &run.settings {
+        doc.para(line, theme.dim());
+    }
+    match &run.outcome {
+        Some(AccountOutcome::Finished {
+            cause: Some((title, summary)),
+            ..
+        }) => {
+            doc.gap();
+            doc.item(
+                "",
+                "",
+                &format!("What this points to: {}", single_line(title)),
+                theme.heading(),
+            );
+            doc.para(&single_line(summary), Style::new());
+        }
+        Some(AccountOutcome::Finished {
+            cause: None,
+            summary,
+            ..
+        }) => {
+            doc.gap();
+            doc.item(
+                "",
+                "",
+                "These results point to no single cause.",
+                theme.heading(),
+            );
+            for line in summary {
+                doc.para(&single_line(line), Style::new());
+            }
+        }
+        Some(AccountOutcome::CouldNotRun(reason)) => {
+            doc.gap();
+            doc.para(&single_line(reason), theme.problem());
+        }
+        None => {}
+    }
+    doc.gap();
+    // Wide windows show each check's finding beside it; narrow ones give the name the room
+    // and show the highlighted check's finding under the list.
+    let wide = area.width >= SIDE_PANEL_FROM;
+    let name_width = if wide { 56 } else { width.saturating_sub(24) };
+    let mut selected_summary = None;
+    let first_row = doc.lines.len();
+    for (index, row) in run.rows.iter().enumerate() {
+        let name = clipped(&single_line(&row.label), name_width);
+        let (symbol, word, style, elapsed, summary) = match &row.state {
+            AccountRowState::Running => (
+                SPINNER[model.spinner % SPINNER.len()],
+                "checking",
+                theme.strong(),
+                Some(format_elapsed(
+                    model.now.saturating_duration_since(row.started),
+                )),
+                String::from("…"),
+            ),
+            AccountRowState::Done {
+                status,
+                elapsed,
+                timed_out,
+                summary,
+                ..
+            } => {
+                let (symbol, word, style) = match (status, timed_out) {
+                    (_, true) => ("✗", "too slow", theme.error()),
+                    (Status::Ok, _) => ("✓", "ok", theme.ok()),
+                    (Status::Problem, _) => ("!", "problem", theme.problem()),
+                    (Status::Error, _) => ("✗", "error", theme.error()),
+                };
+                (
+                    symbol,
+                    word,
+                    style,
+                    Some(short_elapsed(*elapsed)),
+                    summary.clone(),
+                )
+            }
+            AccountRowState::Skipped { reason } => (
+                "–",
+                "skipped",
+                theme.dim(),
+                None,
+                format!("not run: {}", single_line(reason)),
+            ),
+        };
+        let marker = if index == run.selected { "›" } else { " " };
+        let elapsed = elapsed.unwrap_or_default();
+        let head = format!("{marker} {symbol} {word:<9} {name:<name_width$} {elapsed:>7}  ");
+        let room = width.saturating_sub(head.chars().count());
+        let mut spans = vec![Span::styled(head, style)];
+        if wide {
+            spans.push(Span::raw(clipped(&summary, room)));
+        } else if index == run.selected {
+            selected_summary = Some(summary);
+        }
+        let mut line = Line::from(spans);
+        if index == run.selected {
+            line = line.patch_style(theme.selected());
+        }
+        doc.lines.push(line);
+    }
+    if run.rows.is_empty() && run.outcome.is_none() {
+        doc.para("Finding your outgoing server…", theme.dim());
+    }
+    doc.gap();
+    match selected_summary {
+        Some(summary) => doc.para(&format!("› {summary}"), Style::new()),
+        None => doc.para(
+            "Enter shows what a check saw (server replies, DNS answers).",
+            theme.dim(),
+        ),
+    }
+    // A long result can push the rows below a small window: scroll just enough to keep the
+    // highlighted row (and the line under the list) in view.
+    let height = usize::from(area.height);
+    let overflow = doc.lines.len().saturating_sub(height);
+    let wanted = (first_row + run.selected + 3).saturating_sub(height);
+    let scroll = u16::try_from(wanted.min(overflow)).unwrap_or(0);
+    frame.render_widget(Paragraph::new(doc.lines).scroll((scroll, 0)), area);
+
+    if let Some((index, scroll)) = run.evidence
+        && let Some(row) = run.rows.get(index)
+    {
+        let lines: Vec<Line<'_>> = match &row.state {
+            AccountRowState::Done { evidence, .. } if !evidence.is_empty() => {
+                evidence.iter().map(|l| Line::raw(l.as_str())).collect()
+            }
+            AccountRowState::Done { summary, .. } => vec![Line::raw(summary.as_str())],
+            AccountRowState::Skipped { reason } => {
+                vec![Line::raw(format!("Not run: {}", single_line(reason)))]
+            }
+            AccountRowState::Running => vec![Line::raw("This check has not finished.")],
+        };
+        let block = Block::bordered()
+            .border_type(BorderType::Rounded)
+            .border_style(theme.border())
+            .title(format!(
+                " What the check saw: {} ",
+                clipped(&single_line(&row.label), width.saturating_sub(24))
+            ));
+        frame.render_widget(Clear, area);
+        frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
+    }
+}
+
+/// Short checks in milliseconds, so a fast answer does not read as "0.0 s".
+fn short_elapsed(elapsed: Duration) -> String {
+    if elapsed < Duration::from_secs(1) {
+        format!("{} ms", elapsed.as_millis())
+    } else {
+        format_elapsed(elapsed)
+    }
+}
+
+/// `text` cut to `room` characters, with "…" when something was cut.
+fn clipped(text: &str, room: usize) -> String {
+    if text.chars().count() > room {
+        text.chars()
+            .take(room.saturating_sub(1))
+            .collect::<String>()
+            + "…"
+    } else {
+        text.to_string()
+    }
 }
 
 /// The wizard screens; returns the header context and the footer keys.
@@ -926,6 +1214,8 @@ fn help_overlay(theme: Theme, frame: &mut Frame<'_>, area: Rect) {
         ("Esc", "cancel and go back (never waits)"),
         ("", "Solution"),
         ("↑ ↓ PgUp PgDn", "scroll · c: steps for another program"),
+        ("", "Check my account"),
+        ("Enter", "what a check saw · n: another address"),
         ("", "Browse"),
         ("type", "search · ↑ ↓ pick · Enter read · Esc back"),
     ];
