@@ -704,11 +704,30 @@ fn snapshot_browse() {
 // --- checks off the UI thread ---------------------------------------------------------------
 
 /// A runner that takes its time, like a real network check.
-struct SlowRunner;
+/// Holds a runner inside its check until the test opens it, so a test can see what the
+/// caller got back while the check is still running — no clocks involved.
+struct Gate(std::sync::Mutex<std::sync::mpsc::Receiver<()>>);
+
+impl Gate {
+    fn new() -> (std::sync::mpsc::Sender<()>, Self) {
+        let (open, wait) = std::sync::mpsc::channel();
+        (open, Self(std::sync::Mutex::new(wait)))
+    }
+
+    /// Waits for the test to open the gate; gives up after a while so a broken test fails
+    /// instead of hanging.
+    fn wait(&self) {
+        if let Ok(receiver) = self.0.lock() {
+            let _ = receiver.recv_timeout(Duration::from_secs(10));
+        }
+    }
+}
+
+struct SlowRunner(Gate);
 
 impl super::checks::LiveChecks for SlowRunner {
     fn run(&self, request: &crate::engine::CheckRequest) -> CheckReport {
-        std::thread::sleep(Duration::from_millis(50));
+        self.0.wait();
         CheckReport {
             check: request.check.clone(),
             status: Status::Ok,
@@ -724,12 +743,16 @@ fn spawned_checks_report_back_on_the_channel_without_blocking_the_caller() {
     let job = start_check(&mut m);
     let ticket = job.ticket;
     let (sender, receiver) = std::sync::mpsc::channel();
-    let started = std::time::Instant::now();
-    super::checks::spawn(std::sync::Arc::new(SlowRunner), job, sender, Msg::CheckDone);
-    assert!(
-        started.elapsed() < Duration::from_millis(40),
-        "spawn waited for the check"
+    let (open, gate) = Gate::new();
+    super::checks::spawn(
+        std::sync::Arc::new(SlowRunner(gate)),
+        job,
+        sender,
+        Msg::CheckDone,
     );
+    // spawn has returned while the check still waits at the gate: it did not block.
+    assert!(receiver.try_recv().is_err(), "spawn waited for the check");
+    open.send(()).expect("the check is waiting");
     let msg = receiver
         .recv_timeout(Duration::from_secs(5))
         .expect("the report arrives");
@@ -1138,7 +1161,7 @@ fn an_account_check_that_cannot_run_says_so_and_stops_spinning() {
 
 /// A runner whose account check reports progress and a canned report, like the real one but
 /// without the network.
-struct CannedAccount;
+struct CannedAccount(Gate);
 
 impl super::checks::LiveChecks for CannedAccount {
     fn run(&self, request: &crate::engine::CheckRequest) -> CheckReport {
@@ -1155,7 +1178,7 @@ impl super::checks::LiveChecks for CannedAccount {
             id: "mx".into(),
             label: "MX".into(),
         });
-        std::thread::sleep(Duration::from_millis(50));
+        self.0.wait();
         let mut report = canned_account_report();
         report.email = email.into();
         Ok(report)
@@ -1167,19 +1190,26 @@ fn spawned_account_check_reports_progress_then_the_result_without_blocking() {
     let mut m = account_screen((80, 24), "me@example.com");
     let job = start_account(&mut m);
     let (sender, receiver) = std::sync::mpsc::channel();
-    let started = std::time::Instant::now();
+    let (open, gate) = Gate::new();
     super::checks::spawn_account(
-        std::sync::Arc::new(CannedAccount),
+        std::sync::Arc::new(CannedAccount(gate)),
         job,
         sender,
         Msg::AccountProgress,
         Msg::AccountDone,
     );
-    assert!(
-        started.elapsed() < Duration::from_millis(40),
-        "spawn waited for the check"
-    );
+    // spawn_account has returned while the check waits at the gate: it did not block, so
+    // no result can have arrived yet (progress may have).
     let mut seen = 0;
+    while let Ok(msg) = receiver.try_recv() {
+        assert!(
+            !matches!(msg, Msg::AccountDone(_)),
+            "spawn waited for the check"
+        );
+        seen += 1;
+        update(&mut m, msg);
+    }
+    open.send(()).expect("the check is waiting");
     loop {
         let msg = receiver
             .recv_timeout(Duration::from_secs(5))
