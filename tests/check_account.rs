@@ -7,6 +7,8 @@
 
 mod common;
 
+use common::isolated::relaydoc;
+
 use std::net::{IpAddr, TcpListener, UdpSocket};
 use std::path::Path;
 use std::time::Duration;
@@ -16,20 +18,6 @@ use common::lab::{Lab, lab};
 use serde_json::Value;
 
 const ALICE: &str = "alice@example.test";
-
-fn relaydoc(home: &Path) -> Command {
-    let mut command = Command::cargo_bin("relaydoc").expect("binary");
-    command
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("XDG_CACHE_HOME", home.join("cache"))
-        .env("NO_COLOR", "1");
-    command
-}
 
 /// `check account EMAIL` aimed at the lab's DNS, CA and test blacklist, with a timeout above
 /// Dovecot's longest login penalty (15 s) so a slow answer is never mistaken for a dead one.

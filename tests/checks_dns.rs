@@ -766,15 +766,8 @@ async fn every_check_ends_against_a_silent_server() {
 // ---------------------------------------------------------------- the command line
 
 fn relaydoc(home: &tempfile::TempDir) -> Command {
-    let mut command = Command::cargo_bin("relaydoc").expect("the relaydoc binary");
-    command
-        .env_clear()
-        .env("HOME", home.path())
-        .env("XDG_CONFIG_HOME", home.path().join("config"))
-        .env("XDG_DATA_HOME", home.path().join("data"))
-        .env("XDG_STATE_HOME", home.path().join("state"))
-        .env("NO_COLOR", "1")
-        .timeout(HANG_GUARD);
+    let mut command = common::isolated::relaydoc(home.path());
+    command.timeout(HANG_GUARD);
     command
 }
 

@@ -10,11 +10,12 @@
 
 mod common;
 
+use common::isolated::relaydoc;
+
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::time::Duration;
 
-use assert_cmd::Command;
 use common::lab::{Lab, mail_lab};
 use relaydoc::checks::smtp::conn::Limits;
 use relaydoc::checks::smtp::session::{Endpoint, Mechanism, Options, Secret, Security};
@@ -501,22 +502,6 @@ async fn ports_are_probed_side_by_side() {
 }
 
 // ------------------------------------------------------------------ the real binary
-
-/// The binary with an isolated HOME and config dirs, so nothing from the developer's own
-/// setup is read and everything it writes lands in `home`.
-fn relaydoc(home: &Path) -> Command {
-    let mut command = Command::cargo_bin("relaydoc").expect("binary");
-    command
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("XDG_CACHE_HOME", home.join("cache"))
-        .env("NO_COLOR", "1");
-    command
-}
 
 fn json(output: &std::process::Output) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {

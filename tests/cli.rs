@@ -1,6 +1,8 @@
 //! The real binary end to end, with HOME and the platform dirs pointed at a temp dir so no
 //! test reads or writes the developer's own configuration.
 
+mod common;
+
 use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
@@ -17,16 +19,7 @@ impl Sandbox {
     }
 
     fn cmd(&self) -> Command {
-        let mut cmd = Command::cargo_bin("relaydoc").expect("binary");
-        let home = self.home.path();
-        cmd.env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", home)
-            .env("XDG_CONFIG_HOME", home.join(".config"))
-            .env("XDG_DATA_HOME", home.join(".local/share"))
-            .env("XDG_STATE_HOME", home.join(".local/state"))
-            .env("NO_COLOR", "1");
-        cmd
+        common::isolated::relaydoc(self.home.path())
     }
 
     fn json(&self, args: &[&str]) -> Value {

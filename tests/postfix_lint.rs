@@ -2,6 +2,8 @@
 //! tests/fixtures/postfix/ against its `# expect:` lines, offline simulator cases, hostile
 //! input, and the real binary end to end with an isolated HOME.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -317,16 +319,8 @@ impl Sandbox {
     }
 
     fn cmd(&self) -> Command {
-        let mut cmd = Command::cargo_bin("relaydoc").expect("binary");
-        let home = self.home.path();
-        cmd.env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", home)
-            .env("XDG_CONFIG_HOME", home.join(".config"))
-            .env("XDG_DATA_HOME", home.join(".local/share"))
-            .env("XDG_STATE_HOME", home.join(".local/state"))
-            .env("NO_COLOR", "1")
-            .timeout(Duration::from_secs(60));
+        let mut cmd = common::isolated::relaydoc(self.home.path());
+        cmd.timeout(Duration::from_secs(60));
         cmd
     }
 
