@@ -427,9 +427,36 @@ pub struct Outcome {
 pub fn walk(
     knowledge: &Knowledge,
     facts: Facts,
-    mut run_check: impl FnMut(&CheckRequest) -> Option<Facts>,
+    run_check: impl FnMut(&CheckRequest) -> Option<Facts>,
 ) -> Outcome {
-    let (mut wizard, mut effects) = Wizard::new(knowledge, facts);
+    let (mut wizard, effects) = Wizard::new(knowledge, facts);
+    walk_on(&mut wizard, effects, run_check);
+    wizard.outcome()
+}
+
+/// Anything that takes the engine's messages: the wizard itself, or the session recorder
+/// wrapped around it.
+pub trait Drive {
+    fn state(&self) -> &State;
+    fn update(&mut self, message: Message) -> Result<Vec<Effect>, AnswerError>;
+}
+
+impl Drive for Wizard<'_> {
+    fn state(&self) -> &State {
+        Wizard::state(self)
+    }
+    fn update(&mut self, message: Message) -> Result<Vec<Effect>, AnswerError> {
+        Wizard::update(self, message)
+    }
+}
+
+/// The non-interactive walk of [`walk`] on a wizard already started: to a conclusion, with
+/// "don't know" for every question.
+pub fn walk_on(
+    wizard: &mut impl Drive,
+    mut effects: Vec<Effect>,
+    mut run_check: impl FnMut(&CheckRequest) -> Option<Facts>,
+) {
     loop {
         for Effect::RunCheck(request) in std::mem::take(&mut effects) {
             let message = match run_check(&request) {
@@ -455,7 +482,6 @@ pub fn walk(
             State::Finished(_) | State::Quit => break,
         }
     }
-    wizard.outcome()
 }
 
 impl Wizard<'_> {

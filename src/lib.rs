@@ -14,4 +14,5 @@ pub mod postfix;
 pub mod prefill;
 pub mod present;
 pub mod sanitize;
+pub mod session;
 pub mod tui;

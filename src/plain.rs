@@ -8,12 +8,13 @@ use std::io::Write;
 use inquire::error::InquireError;
 use inquire::ui::{RenderConfig, Styled};
 
-use crate::engine::{Effect, Facts, Message, State, Wizard};
+use crate::engine::{Effect, Facts, Message, State};
 use crate::knowledge::model::NodeBody;
 use crate::present::{
     StepView, TargetSettings, pick_client, solution_text, solution_view, task_view,
 };
 use crate::sanitize::for_terminal;
+use crate::session::{Mode, Recorder};
 
 /// How a plain session ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,15 +42,22 @@ impl CheckRunner for NoChecks {
 
 const KEYS_HINT: &str = "↑↓ move · Enter choose · Esc back · Ctrl-C quit";
 
+/// The extra choice agent mode adds to every question.
+const ADD_NOTE: &str = "✎ Add a note for the ticket…";
+
+/// In agent mode, a line typed into an input that starts with this is a note, not an answer.
+const NOTE_PREFIX: &str = "/note ";
+
 pub fn run(
-    wizard: &mut Wizard<'_>,
+    recorder: &mut Recorder<'_>,
     mut effects: Vec<Effect>,
     checks: &mut dyn CheckRunner,
     out: &mut dyn Write,
     width: usize,
     color: bool,
 ) -> std::io::Result<Ending> {
-    let knowledge = wizard.knowledge();
+    let knowledge = recorder.knowledge();
+    let agent = recorder.mode() == Mode::Agent;
     let render = if color {
         RenderConfig::default_colored()
     } else {
@@ -68,8 +76,10 @@ pub fn run(
                 },
                 None => Message::CheckFailed { node: request.node },
             };
-            effects.extend(wizard.update(message).unwrap_or_default());
+            effects.extend(recorder.update(message).unwrap_or_default());
+            report_save_problem(recorder, out)?;
         }
+        let wizard = recorder.wizard();
         let node_id = match wizard.state().clone() {
             State::Asking(node) => node,
             State::Checking(_) => continue,
@@ -78,7 +88,23 @@ pub fn run(
                 if let Some(client) = client {
                     let view = solution_view(knowledge, node, wizard.facts(), client);
                     writeln!(out, "\n{}", "─".repeat(width.min(72)))?;
+                    if agent {
+                        writeln!(
+                            out,
+                            "Steps for the caller ({}):\n",
+                            for_terminal(&client.name)
+                        )?;
+                    }
                     write!(out, "{}", solution_text(&view, width.min(100)))?;
+                }
+                if agent {
+                    writeln!(out, "\n{}", "─".repeat(width.min(72)))?;
+                    writeln!(out, "For you (internal summary):")?;
+                    let summary =
+                        crate::session::export::internal_summary(knowledge, recorder.session());
+                    for line in summary {
+                        writeln!(out, "  • {line}")?;
+                    }
                 }
                 return Ok(Ending::Concluded(knowledge.node(node).id.clone()));
             }
@@ -86,6 +112,18 @@ pub fn run(
         };
         let node = knowledge.node(node_id);
         writeln!(out)?;
+        if agent {
+            // The agent reads this out; the end-user text is the fallback for overlays
+            // written without a script.
+            let say = node.say.as_deref().unwrap_or(&node.text);
+            let wrapped = textwrap::fill(
+                &for_terminal(say).replace('\n', " "),
+                textwrap::Options::new(width.min(100))
+                    .initial_indent("  ")
+                    .subsequent_indent("  "),
+            );
+            writeln!(out, "Say to the caller:\n{wrapped}")?;
+        }
         if let Some(help) = &node.help {
             let wrapped = textwrap::fill(&for_terminal(help).replace('\n', " "), width.min(100));
             writeln!(out, "{wrapped}")?;
@@ -119,12 +157,20 @@ pub fn run(
                 let mut labels: Vec<String> =
                     choices.iter().map(|c| for_terminal(&c.label)).collect();
                 labels.push(for_terminal(unknown_label));
-                inquire::Select::new(&text, labels.clone())
+                if agent {
+                    labels.push(ADD_NOTE.to_string());
+                }
+                let picked = inquire::Select::new(&text, labels.clone())
                     .with_render_config(render)
                     .with_help_message(KEYS_HINT)
                     .with_page_size(12)
-                    .raw_prompt_skippable()
-                    .map(|picked| {
+                    .raw_prompt_skippable();
+                match picked {
+                    Ok(Some(option)) if agent && option.index == labels.len() - 1 => {
+                        ask_note(recorder, render, out)?;
+                        continue;
+                    }
+                    picked => picked.map(|picked| {
                         picked.map(|option| {
                             choices
                                 .get(option.index)
@@ -132,7 +178,8 @@ pub fn run(
                                     Message::Answer(choice.value.clone())
                                 })
                         })
-                    })
+                    }),
+                }
             }
             NodeBody::Input {
                 secret,
@@ -140,7 +187,11 @@ pub fn run(
                 multiline,
                 ..
             } => {
-                let hint = "Enter to continue (empty = skip) · Esc back · Ctrl-C quit";
+                let hint = if agent && !*secret && !*multiline {
+                    "Enter to continue (empty = skip) · /note TEXT adds a note · Esc back"
+                } else {
+                    "Enter to continue (empty = skip) · Esc back · Ctrl-C quit"
+                };
                 if *multiline {
                     read_pasted_lines(&text, out).map(|value| Some(Message::Answer(value)))
                 } else if *secret {
@@ -166,6 +217,14 @@ pub fn run(
             _ => Ok(Some(Message::Quit)),
         };
         let message = match answer {
+            Ok(Some(Message::Answer(text)))
+                if agent && text.trim_start().starts_with(NOTE_PREFIX) =>
+            {
+                recorder.note(text.trim_start().trim_start_matches(NOTE_PREFIX));
+                writeln!(out, "(note kept)")?;
+                report_save_problem(recorder, out)?;
+                continue;
+            }
             Ok(Some(message)) => message,
             // Esc: back to the previous question (or nowhere, at the first one).
             Ok(None) => Message::Back,
@@ -173,8 +232,42 @@ pub fn run(
             Err(InquireError::OperationCanceled) => Message::Back,
             Err(error) => return Err(std::io::Error::other(error.to_string())),
         };
-        effects = wizard.update(message).unwrap_or_default();
+        effects = recorder.update(message).unwrap_or_default();
+        report_save_problem(recorder, out)?;
     }
+}
+
+/// Asks for an agent's note and keeps it with the current step.
+fn ask_note(
+    recorder: &mut Recorder<'_>,
+    render: RenderConfig<'_>,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let note = inquire::Text::new("Note for the ticket:")
+        .with_render_config(render)
+        .with_help_message("Enter to keep it · Esc to drop it")
+        .prompt_skippable();
+    match note {
+        Ok(Some(text)) if !text.trim().is_empty() => {
+            recorder.note(&text);
+            writeln!(out, "(note kept)")?;
+            report_save_problem(recorder, out)
+        }
+        Ok(_) | Err(InquireError::OperationCanceled) => Ok(()),
+        Err(InquireError::OperationInterrupted) => {
+            // Ctrl-C in the note prompt still means quit; the next prompt asks again.
+            Ok(())
+        }
+        Err(error) => Err(std::io::Error::other(error.to_string())),
+    }
+}
+
+/// A failed save does not stop the call; it is said once so nobody relies on the record.
+fn report_save_problem(recorder: &mut Recorder<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+    if let Some(problem) = recorder.take_save_problem() {
+        writeln!(out, "relaydoc: {}", for_terminal(&problem))?;
+    }
+    Ok(())
 }
 
 /// A pasted block of text: line prompts cannot take it (the first newline would end the

@@ -34,6 +34,7 @@ use crate::knowledge::Knowledge;
 mod catalogue;
 mod kb;
 mod postfix;
+mod sessions;
 mod wizard;
 
 pub mod check_dns;
@@ -141,6 +142,8 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// Check a Postfix configuration (lint) or replay its relay decision (simulate)
     Postfix(postfix::PostfixArgs),
+    /// Saved wizard runs: list, show, resume, export a ticket summary, delete, stats
+    Sessions(sessions::SessionsArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout
     #[command(
         after_help = "Example:\n  relaydoc completions bash > ~/.local/share/bash-completion/completions/relaydoc"
@@ -167,6 +170,7 @@ pub fn main() -> ExitCode {
         Some(Command::Check(args)) => check::run(args, &cli.global),
         Some(Command::Explain(args)) => explain::run(&args, &cli.global),
         Some(Command::Postfix(args)) => postfix::run(args),
+        Some(Command::Sessions(args)) => sessions::run(args, &cli.global),
         Some(Command::Completions { shell }) => {
             let mut command = Cli::command();
             clap_complete::generate(shell, &mut command, "relaydoc", &mut std::io::stdout());

@@ -9,11 +9,13 @@ use clap::Args;
 use super::{GlobalArgs, interactive, load_knowledge, report_diagnostics, terminal_width};
 use crate::checks::runner::{LiveChecks, SharedLiveChecks};
 use crate::checks::smtp::tls::Trust;
-use crate::engine::{Wizard, walk};
+use crate::engine::walk_on;
 use crate::exit;
 use crate::plain::{self, Ending};
 use crate::prefill;
 use crate::present::{pick_client, solution_text, solution_view};
+use crate::session::recorder::Details;
+use crate::session::{Mode, Recorder, Store, SystemClock};
 
 #[derive(Debug, Default, Args)]
 #[command(after_help = "\
@@ -21,6 +23,10 @@ Examples:
   relaydoc wizard                                   ask questions in this terminal
   relaydoc wizard --fact client.id=thunderbird      skip the questions you already answered
   relaydoc wizard --facts caller.yaml --json        no questions: walk from facts, print JSON
+  relaydoc wizard --agent --caller \"J. Doe 4711\"   helpdesk: scripts to read out, notes
+
+Every run is saved as a session after each step (see `relaydoc sessions --help`); --no-save
+turns that off for one run. Passwords are never saved.
 
 A facts file is a YAML mapping, e.g.:
   error.where: client
@@ -48,6 +54,18 @@ pub struct WizardArgs {
     /// Trust this CA certificate (PEM) in live checks, e.g. a company's private CA
     #[arg(long, value_name = "FILE")]
     pub ca_file: Option<PathBuf>,
+
+    /// Helpdesk mode: show what to say to the caller, take notes, give a ticket summary
+    #[arg(long)]
+    pub agent: bool,
+
+    /// Who is calling (a name or ticket number), for the session record
+    #[arg(long, value_name = "TEXT")]
+    pub caller: Option<String>,
+
+    /// Do not save this run as a session
+    #[arg(long)]
+    pub no_save: bool,
 }
 
 pub fn run(args: WizardArgs, global: &GlobalArgs) -> ExitCode {
@@ -77,10 +95,26 @@ pub fn run(args: WizardArgs, global: &GlobalArgs) -> ExitCode {
             );
             return exit::code(exit::NO_TERMINAL);
         }
+        let store = match session_store(args.no_save) {
+            Ok(store) => store,
+            Err(code) => return code,
+        };
+        let (mut recorder, effects) = Recorder::start(
+            &knowledge,
+            facts.clone(),
+            mode_of(&args),
+            details_of(&args),
+            store,
+            Box::new(SystemClock),
+        );
         // Without a person nothing goes over the network; reading the error text is offline.
-        let outcome = walk(&knowledge, facts.clone(), |request| {
+        walk_on(&mut recorder, effects, |request| {
             crate::checks::runner::run_offline(&knowledge, request)
         });
+        if let Some(problem) = recorder.take_save_problem() {
+            eprintln!("relaydoc: {problem}");
+        }
+        let outcome = recorder.wizard().outcome();
         if args.json {
             return match serde_json::to_string_pretty(&outcome) {
                 Ok(json) => {
@@ -120,36 +154,176 @@ pub fn run(args: WizardArgs, global: &GlobalArgs) -> ExitCode {
         return run_tui(knowledge, facts, &args, global);
     }
 
-    let (mut wizard, effects) = Wizard::new(&knowledge, facts);
-    outln!(
-        "relaydoc — let's find out why your mail is refused.\n\
-         Answer one question at a time; \"I don't know\" is always fine."
-    );
-    let (dns, ca) = match live_settings(&args, global) {
+    let (dns, ca) = match live_settings(args.ca_file.as_deref(), global) {
         Ok(settings) => settings,
         Err(code) => return code,
     };
-    let mut checks = LiveChecks {
+    let store = match session_store(args.no_save) {
+        Ok(store) => store,
+        Err(code) => return code,
+    };
+    let mode = mode_of(&args);
+    let mut details = details_of(&args);
+    if mode == Mode::Agent {
+        outln!(
+            "relaydoc helpdesk mode — read out the \"Say to the caller\" lines; pick \
+             \"Add a note\" at any question to note something for the ticket."
+        );
+        if details.caller.is_none() {
+            details.caller = ask_caller();
+        }
+    } else {
+        outln!(
+            "relaydoc — let's find out why your mail is refused.\n\
+             Answer one question at a time; \"I don't know\" is always fine."
+        );
+    }
+    let (mut recorder, effects) = Recorder::start(
+        &knowledge,
+        facts,
+        mode,
+        details,
+        store,
+        Box::new(SystemClock),
+    );
+    let checks = LiveChecks {
         knowledge: &knowledge,
         dns,
         ca,
     };
+    run_plain(&mut recorder, effects, checks, global)
+}
+
+/// Picks a saved session up again: its steps are replayed, then the questions go on.
+pub(super) fn resume(
+    store: &Store,
+    id: &str,
+    plain: bool,
+    ca_file: Option<PathBuf>,
+    global: &GlobalArgs,
+) -> ExitCode {
+    let session = match store.load(id) {
+        Ok(session) => session,
+        Err(error) => {
+            eprintln!(
+                "relaydoc: {}",
+                crate::sanitize::for_terminal(&error.to_string())
+            );
+            return exit::code(exit::BAD_INPUT);
+        }
+    };
+    if !interactive() {
+        eprintln!(
+            "relaydoc: resuming a session asks questions and needs a terminal; \
+             read it with `relaydoc sessions show {}`",
+            session.id
+        );
+        return exit::code(exit::NO_TERMINAL);
+    }
+    let knowledge = match load_knowledge(global) {
+        Ok(knowledge) => knowledge,
+        Err(code) => return code,
+    };
+    let (dns, ca) = match live_settings(ca_file.as_deref(), global) {
+        Ok(settings) => settings,
+        Err(code) => return code,
+    };
+    let _ = plain; // the full-screen view resumes through the same recorder (see tui)
+    let (mut recorder, effects, resumed) = Recorder::resume(
+        &knowledge,
+        session,
+        Some(store.clone()),
+        Box::new(SystemClock),
+    );
+    outln!(
+        "Picked up session {} ({} step(s) replayed).",
+        recorder.session().id,
+        resumed.replayed
+    );
+    if resumed.skipped > 0 {
+        outln!(
+            "The knowledge changed since: {} later step(s) no longer fit and are asked again.",
+            resumed.skipped
+        );
+    }
+    let checks = LiveChecks {
+        knowledge: &knowledge,
+        dns,
+        ca,
+    };
+    run_plain(&mut recorder, effects, checks, global)
+}
+
+fn run_plain(
+    recorder: &mut Recorder<'_>,
+    effects: Vec<crate::engine::Effect>,
+    mut checks: LiveChecks<'_>,
+    global: &GlobalArgs,
+) -> ExitCode {
     let mut stdout = std::io::stdout();
-    match plain::run(
-        &mut wizard,
+    let ending = plain::run(
+        recorder,
         effects,
         &mut checks,
         &mut stdout,
         terminal_width(),
         global.color.enabled(),
-    ) {
-        Ok(Ending::Concluded(_)) => exit::code(exit::OK),
+    );
+    let saved = recorder.saving().then(|| recorder.session().id.clone());
+    match ending {
+        Ok(Ending::Concluded(_)) => {
+            if let Some(id) = saved {
+                outln!("\nSaved as session {id} (`relaydoc sessions show {id}`).");
+            }
+            exit::code(exit::OK)
+        }
         Ok(Ending::Quit) => {
-            outln!("Stopped. Run `relaydoc` again any time.");
+            match saved {
+                Some(id) => outln!("Stopped. Continue later with `relaydoc sessions resume {id}`."),
+                None => outln!("Stopped. Run `relaydoc` again any time."),
+            }
             exit::code(exit::INTERRUPTED)
         }
         Err(error) => super::report_io(error),
     }
+}
+
+fn mode_of(args: &WizardArgs) -> Mode {
+    if args.agent { Mode::Agent } else { Mode::User }
+}
+
+fn details_of(args: &WizardArgs) -> Details {
+    Details {
+        agent: None,
+        caller: args
+            .caller
+            .as_deref()
+            .map(str::trim)
+            .filter(|caller| !caller.is_empty())
+            .map(str::to_string),
+    }
+}
+
+/// Agent mode asks who is calling once, before the first question.
+fn ask_caller() -> Option<String> {
+    inquire::Text::new("Who is calling? (name or ticket number)")
+        .with_help_message("Enter to skip")
+        .prompt_skippable()
+        .ok()
+        .flatten()
+        .map(|caller| caller.trim().to_string())
+        .filter(|caller| !caller.is_empty())
+}
+
+/// Where this run is saved: nowhere with --no-save.
+fn session_store(no_save: bool) -> Result<Option<Store>, ExitCode> {
+    if no_save {
+        return Ok(None);
+    }
+    super::sessions::open_store().map(Some).map_err(|message| {
+        eprintln!("relaydoc: {message}");
+        exit::code(exit::BAD_INPUT)
+    })
 }
 
 /// The full-screen wizard. Nothing is printed while it owns the screen; one closing line after.
@@ -159,7 +333,7 @@ fn run_tui(
     args: &WizardArgs,
     global: &GlobalArgs,
 ) -> ExitCode {
-    let (dns, ca) = match live_settings(args, global) {
+    let (dns, ca) = match live_settings(args.ca_file.as_deref(), global) {
         Ok(settings) => settings,
         Err(code) => return code,
     };
@@ -191,16 +365,14 @@ fn run_tui(
 /// The resolver and TLS trust live checks use, from `--dns-server`, `--timeout` and
 /// `--ca-file`; bad values are reported here, before any question is asked.
 fn live_settings(
-    args: &WizardArgs,
+    ca_file: Option<&std::path::Path>,
     global: &GlobalArgs,
 ) -> Result<(crate::checks::dns::DnsSettings, Option<Trust>), ExitCode> {
     let dns = super::check_dns::settings_from(global).map_err(|message| {
         eprintln!("relaydoc: {message}");
         exit::code(exit::BAD_INPUT)
     })?;
-    let ca = args
-        .ca_file
-        .as_deref()
+    let ca = ca_file
         .map(Trust::from_ca_file)
         .transpose()
         .map_err(|error| {

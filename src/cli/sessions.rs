@@ -1,0 +1,334 @@
+//! `relaydoc sessions …`: the saved wizard runs — list, show, resume, export, delete, stats.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand, ValueEnum};
+
+use super::{GlobalArgs, load_knowledge};
+use crate::exit;
+use crate::sanitize::for_terminal;
+use crate::session::{Store, StoreError, export, human_duration, local_time, stats};
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Every wizard run is saved as a session after each step (unless `wizard --no-save`, or
+`sessions: {save: false}` in the config file), so nothing is lost if the program is stopped.
+Sessions never contain passwords.
+
+Examples:
+  relaydoc sessions list                         all saved sessions, newest last
+  relaydoc sessions show last                    the most recent one, as a ticket summary
+  relaydoc sessions resume 20261122-1430         pick a call up again (an id prefix is enough)
+  relaydoc sessions export last --format md > ticket.md
+  relaydoc sessions stats --json                 causes, time to a solution, drop-off points")]
+pub struct SessionsArgs {
+    #[command(subcommand)]
+    pub command: SessionsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SessionsCommand {
+    /// List saved sessions (unreadable files are reported and skipped)
+    List {
+        /// Print JSON: [{"id", "mode", "started", "updated", "finished", "cause", "node", ...}]
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a session as a ticket summary
+    Show {
+        /// Session id, a unique prefix of one, or `last`
+        id: String,
+        /// Print the session as JSON instead
+        #[arg(long)]
+        json: bool,
+    },
+    /// Continue a session where it stopped
+    Resume {
+        /// Session id, a unique prefix of one, or `last`
+        id: String,
+        /// Use simple line-by-line prompts instead of the full-screen view
+        #[arg(long)]
+        plain: bool,
+        /// Trust this CA certificate (PEM) in live checks
+        #[arg(long, value_name = "FILE")]
+        ca_file: Option<PathBuf>,
+    },
+    /// Write a session as a Markdown ticket summary or as JSON
+    Export {
+        /// Session id, a unique prefix of one, or `last`
+        id: String,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Md)]
+        format: ExportFormat,
+        /// Write to this file instead of standard output
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Delete a saved session
+    Delete {
+        /// Session id (a unique prefix is enough)
+        id: String,
+    },
+    /// What the saved sessions say: causes, time to a solution, drop-off points, busiest nodes
+    Stats {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// A Markdown ticket summary
+    Md,
+    /// The session as JSON
+    Json,
+}
+
+pub fn run(args: SessionsArgs, global: &GlobalArgs) -> ExitCode {
+    let store = match open_store() {
+        Ok(store) => store,
+        Err(message) => {
+            eprintln!("relaydoc: {message}");
+            return exit::code(exit::BAD_INPUT);
+        }
+    };
+    match args.command {
+        SessionsCommand::List { json } => list(&store, json),
+        SessionsCommand::Show { id, json } => show(&store, &id, json, global),
+        SessionsCommand::Resume { id, plain, ca_file } => {
+            super::wizard::resume(&store, &id, plain, ca_file, global)
+        }
+        SessionsCommand::Export { id, format, output } => {
+            export_session(&store, &id, format, output, global)
+        }
+        SessionsCommand::Delete { id } => match store.delete(&id) {
+            Ok(id) => {
+                outln!("Deleted session {id}.");
+                exit::code(exit::OK)
+            }
+            Err(error) => store_error(&error),
+        },
+        SessionsCommand::Stats { json } => show_stats(&store, json),
+    }
+}
+
+/// The folder sessions are saved in: the platform data dir (`~/.local/share/relaydoc/sessions`
+/// on Linux).
+pub fn default_dir() -> Result<PathBuf, String> {
+    directories::ProjectDirs::from("", "", "relaydoc")
+        .map(|dirs| dirs.data_dir().join("sessions"))
+        .ok_or_else(|| {
+            "no home folder is known (HOME is not set), so sessions have nowhere to go; \
+             set HOME, or run the wizard with --no-save"
+                .to_string()
+        })
+}
+
+pub fn open_store() -> Result<Store, String> {
+    Store::open(default_dir()?).map_err(|error| format!("cannot open the sessions folder: {error}"))
+}
+
+fn store_error(error: &StoreError) -> ExitCode {
+    eprintln!("relaydoc: {}", for_terminal(&error.to_string()));
+    exit::code(match error {
+        StoreError::Io { .. } => exit::CHECK_ERROR,
+        _ => exit::BAD_INPUT,
+    })
+}
+
+/// Files that could not be read: named on stderr, so the rest still list.
+fn report_problems(problems: &[StoreError]) {
+    for problem in problems {
+        eprintln!("relaydoc: skipped {}", for_terminal(&problem.to_string()));
+    }
+}
+
+fn list(store: &Store, json: bool) -> ExitCode {
+    let listing = match store.list() {
+        Ok(listing) => listing,
+        Err(error) => return store_error(&error),
+    };
+    report_problems(&listing.problems);
+    if json {
+        let rows: Vec<_> = listing
+            .sessions
+            .iter()
+            .map(|session| {
+                serde_json::json!({
+                    "id": session.id,
+                    "mode": session.mode.as_str(),
+                    "started": session.started,
+                    "updated": session.updated,
+                    "caller": session.caller,
+                    "email": session.email(),
+                    "finished": session.status.finished,
+                    "cause": session.status.cause,
+                    "node": session.status.node,
+                })
+            })
+            .collect();
+        return match serde_json::to_string_pretty(&rows) {
+            Ok(text) => {
+                outln!("{text}");
+                exit::code(exit::OK)
+            }
+            Err(error) => {
+                eprintln!("relaydoc: {error}");
+                exit::code(exit::BAD_INPUT)
+            }
+        };
+    }
+    if listing.sessions.is_empty() {
+        outln!(
+            "No saved sessions in {}. Every wizard run is saved here.",
+            store.dir().display()
+        );
+        return exit::code(exit::OK);
+    }
+    outln!(
+        "{:<21}  {:<19}  {:<5}  {:<24}  OUTCOME",
+        "ID",
+        "STARTED",
+        "MODE",
+        "CUSTOMER"
+    );
+    for session in &listing.sessions {
+        let who = session.caller.as_deref().or(session.email()).unwrap_or("-");
+        let outcome = match (&session.status.cause, session.status.finished) {
+            (Some(cause), _) => cause.clone(),
+            (None, true) => "(hand-off)".to_string(),
+            (None, false) => format!("stopped at {}", session.status.node),
+        };
+        outln!(
+            "{:<21}  {:<19}  {:<5}  {:<24}  {}",
+            session.id,
+            local_time(session.started),
+            session.mode.as_str(),
+            for_terminal(&truncate(who, 24)),
+            for_terminal(&outcome)
+        );
+    }
+    exit::code(exit::OK)
+}
+
+fn truncate(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut short: String = text.chars().take(width - 1).collect();
+    short.push('…');
+    short
+}
+
+fn show(store: &Store, id: &str, json: bool, global: &GlobalArgs) -> ExitCode {
+    let session = match store.load(id) {
+        Ok(session) => session,
+        Err(error) => return store_error(&error),
+    };
+    if json {
+        return print_json(export::to_json(&session));
+    }
+    let knowledge = match load_knowledge(global) {
+        Ok(knowledge) => knowledge,
+        Err(code) => return code,
+    };
+    out!("{}", export::to_markdown(&knowledge, &session));
+    exit::code(exit::OK)
+}
+
+fn print_json(json: serde_json::Result<String>) -> ExitCode {
+    match json {
+        Ok(text) => {
+            outln!("{text}");
+            exit::code(exit::OK)
+        }
+        Err(error) => {
+            eprintln!("relaydoc: {error}");
+            exit::code(exit::BAD_INPUT)
+        }
+    }
+}
+
+fn export_session(
+    store: &Store,
+    id: &str,
+    format: ExportFormat,
+    output: Option<PathBuf>,
+    global: &GlobalArgs,
+) -> ExitCode {
+    let session = match store.load(id) {
+        Ok(session) => session,
+        Err(error) => return store_error(&error),
+    };
+    let text = match format {
+        ExportFormat::Json => match export::to_json(&session) {
+            Ok(json) => json + "\n",
+            Err(error) => {
+                eprintln!("relaydoc: {error}");
+                return exit::code(exit::BAD_INPUT);
+            }
+        },
+        ExportFormat::Md => {
+            let knowledge = match load_knowledge(global) {
+                Ok(knowledge) => knowledge,
+                Err(code) => return code,
+            };
+            export::to_markdown(&knowledge, &session)
+        }
+    };
+    match output {
+        None => {
+            out!("{text}");
+            exit::code(exit::OK)
+        }
+        Some(path) => match std::fs::write(&path, text) {
+            Ok(()) => {
+                eprintln!("relaydoc: wrote {}", path.display());
+                exit::code(exit::OK)
+            }
+            Err(error) => {
+                eprintln!("relaydoc: cannot write {}: {error}", path.display());
+                exit::code(exit::BAD_INPUT)
+            }
+        },
+    }
+}
+
+fn show_stats(store: &Store, json: bool) -> ExitCode {
+    let listing = match store.list() {
+        Ok(listing) => listing,
+        Err(error) => return store_error(&error),
+    };
+    report_problems(&listing.problems);
+    let stats = stats::compute(&listing.sessions);
+    if json {
+        return print_json(serde_json::to_string_pretty(&stats));
+    }
+    outln!(
+        "{} session(s), {} reached a solution.",
+        stats.sessions,
+        stats.finished
+    );
+    if let Some(median) = stats.median_seconds_to_solution {
+        outln!(
+            "Median time to a solution: {}",
+            human_duration(median.round() as i64)
+        );
+    }
+    let section = |title: &str, counts: &[stats::Count]| {
+        if counts.is_empty() {
+            return;
+        }
+        outln!("\n{title}");
+        for count in counts.iter().take(10) {
+            outln!("  {:>5}  {}", count.count, for_terminal(&count.id));
+        }
+    };
+    section("Most frequent causes:", &stats.causes);
+    section(
+        "Where sessions ended without a solution:",
+        &stats.ended_without_solution,
+    );
+    section("Most visited steps:", &stats.most_visited);
+    exit::code(exit::OK)
+}

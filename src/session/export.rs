@@ -1,0 +1,313 @@
+//! Session exports: a Markdown ticket summary for people and ticketing systems, and the
+//! session itself as JSON for scripts. Neither can hold a password: the session never does.
+
+use std::fmt::Write as _;
+
+use super::{EventKind, Mode, Session, human_duration, local_time};
+use crate::knowledge::Knowledge;
+use crate::present::{pick_client, solution_text, solution_view};
+use crate::sanitize::for_terminal;
+
+/// The steps for the caller's own mail program, as plain text: what the solution screen
+/// shows and what `sessions send` emails. `None` until the run reached a conclusion.
+pub fn caller_steps(knowledge: &Knowledge, session: &Session) -> Option<CallerSteps> {
+    if !session.status.finished {
+        return None;
+    }
+    let node = knowledge.node_id(&session.status.node)?;
+    let client = pick_client(knowledge, &session.status.facts, None)?;
+    let view = solution_view(knowledge, node, &session.status.facts, client);
+    Some(CallerSteps {
+        client: for_terminal(&client.name),
+        title: view.title.clone(),
+        text: solution_text(&view, 76),
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallerSteps {
+    pub client: String,
+    pub title: String,
+    pub text: String,
+}
+
+/// The session as JSON, exactly as saved (the file format is the export format).
+pub fn to_json(session: &Session) -> serde_json::Result<String> {
+    serde_json::to_string_pretty(session)
+}
+
+/// What the agent needs for the ticket at a glance: the cause, the evidence the checks found,
+/// where the caller is, and the notes. Lines of plain text.
+pub fn internal_summary(knowledge: &Knowledge, session: &Session) -> Vec<String> {
+    let mut lines = Vec::new();
+    match session
+        .status
+        .cause
+        .as_deref()
+        .and_then(|id| knowledge.cause(id))
+    {
+        Some(cause) => lines.push(format!(
+            "Cause: {} ({}), side: {}",
+            cause.title,
+            cause.id,
+            cause.side.as_str()
+        )),
+        None if session.status.finished => lines.push("Cause: none named (hand-off)".into()),
+        None => lines.push(format!("Not finished: at {}", session.status.node)),
+    }
+    if let Some(email) = session.email() {
+        lines.push(format!("Customer address: {email}"));
+    }
+    if let Some(client) = session
+        .status
+        .facts
+        .get("client.id")
+        .and_then(|id| knowledge.client(id))
+    {
+        lines.push(format!("Mail program: {}", client.name));
+    }
+    for event in &session.events {
+        if let EventKind::Check {
+            label, ran, facts, ..
+        } = &event.what
+        {
+            lines.push(format!("Check: {label}: {}", check_result(*ran, facts)));
+        }
+    }
+    let notes = session.notes().count();
+    if notes > 0 {
+        lines.push(format!("Notes: {notes}"));
+    }
+    lines.into_iter().map(|line| for_terminal(&line)).collect()
+}
+
+fn check_result(ran: bool, facts: &crate::engine::Facts) -> String {
+    if !ran {
+        return "could not run".into();
+    }
+    if facts.is_empty() {
+        return "ran, nothing found".into();
+    }
+    facts
+        .iter()
+        .map(|(key, value)| format!("{key} = {value}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The Markdown ticket summary.
+pub fn to_markdown(knowledge: &Knowledge, session: &Session) -> String {
+    let mut md = String::new();
+    let clean = |text: &str| escape_md(&for_terminal(text));
+    let _ = writeln!(md, "# Ticket summary: relaydoc session {}\n", session.id);
+    let _ = writeln!(md, "| | |\n|---|---|");
+    let _ = writeln!(md, "| Started | {} |", local_time(session.started));
+    let end = session.finished_at().unwrap_or(session.updated);
+    let _ = writeln!(
+        md,
+        "| Duration | {} |",
+        human_duration(end.as_second() - session.started.as_second())
+    );
+    let mode = match (session.mode, &session.agent) {
+        (Mode::Agent, Some(agent)) => format!("Helpdesk call, agent {}", clean(agent)),
+        (Mode::Agent, None) => "Helpdesk call".into(),
+        (Mode::User, _) => "Self-service".into(),
+    };
+    let _ = writeln!(md, "| Mode | {mode} |");
+    if let Some(caller) = &session.caller {
+        let _ = writeln!(md, "| Customer | {} |", clean(caller));
+    }
+    if let Some(email) = session.email() {
+        let _ = writeln!(md, "| Customer address | {} |", clean(email));
+    }
+    if let Some(client) = session
+        .status
+        .facts
+        .get("client.id")
+        .and_then(|id| knowledge.client(id))
+    {
+        let _ = writeln!(md, "| Mail program | {} |", clean(&client.name));
+    }
+    let outcome = match session
+        .status
+        .cause
+        .as_deref()
+        .map(|id| (id, knowledge.cause(id)))
+    {
+        Some((_, Some(cause))) => format!(
+            "**{}** (`{}`), side: {}",
+            clean(&cause.title),
+            cause.id,
+            cause.side.as_str()
+        ),
+        Some((id, None)) => format!("`{}`", clean(id)),
+        None if session.status.finished => "Handed off, no cause named".into(),
+        None => format!(
+            "Not finished; stopped at: {}",
+            node_label(knowledge, &session.status.node)
+        ),
+    };
+    let _ = writeln!(md, "| Outcome | {outcome} |");
+
+    let known: Vec<_> = session
+        .initial_facts
+        .iter()
+        .filter(|(key, _)| key.as_str() != crate::session::recorder::MODE_FACT)
+        .collect();
+    if !known.is_empty() {
+        let _ = writeln!(md, "\n## Known at the start\n");
+        for (key, value) in known {
+            let _ = writeln!(md, "- {}: {}", clean(key), clean(value));
+        }
+    }
+
+    let _ = writeln!(md, "\n## Questions and answers\n");
+    let mut number = 0;
+    for event in &session.events {
+        let time = short_time(event.at);
+        match &event.what {
+            EventKind::Answer {
+                question, answer, ..
+            } => {
+                number += 1;
+                let _ = writeln!(
+                    md,
+                    "{number}. `{time}` {} → **{}**",
+                    clean(question),
+                    clean(answer)
+                );
+            }
+            EventKind::Back { node } => {
+                let _ = writeln!(
+                    md,
+                    "   - `{time}` went back from: {}",
+                    node_label(knowledge, node)
+                );
+            }
+            EventKind::Restart => {
+                let _ = writeln!(md, "   - `{time}` started over");
+            }
+            EventKind::Resumed { .. } => {
+                let _ = writeln!(md, "   - `{time}` call picked up again");
+            }
+            _ => {}
+        }
+    }
+    if number == 0 {
+        let _ = writeln!(md, "(none)");
+    }
+
+    let checks: Vec<_> = session
+        .events
+        .iter()
+        .filter_map(|event| match &event.what {
+            EventKind::Check {
+                label,
+                params,
+                ran,
+                facts,
+                ..
+            } => Some((event.at, label, params, *ran, facts)),
+            _ => None,
+        })
+        .collect();
+    if !checks.is_empty() {
+        let _ = writeln!(md, "\n## Checks (run from the agent's computer)\n");
+        for (at, label, params, ran, facts) in checks {
+            let target = params
+                .iter()
+                .map(|(key, value)| format!("{key} {}", clean(value)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let target = if target.is_empty() {
+                String::new()
+            } else {
+                format!(" ({target})")
+            };
+            let _ = writeln!(
+                md,
+                "- `{}` {}{target}: {}",
+                short_time(at),
+                clean(label),
+                clean(&check_result(ran, facts))
+            );
+        }
+    }
+
+    if let Some(cause) = session
+        .status
+        .cause
+        .as_deref()
+        .and_then(|id| knowledge.cause(id))
+    {
+        let _ = writeln!(md, "\n## Cause\n\n{}", clean(&cause.summary));
+    }
+    if let Some(steps) = caller_steps(knowledge, session) {
+        let _ = writeln!(
+            md,
+            "\n## Steps for the customer ({})\n\n```text\n{}```",
+            clean(&steps.client),
+            for_terminal(&steps.text).replace("```", "'''")
+        );
+    }
+    let sent: Vec<_> = session
+        .events
+        .iter()
+        .filter_map(|event| match &event.what {
+            EventKind::Sent { to } => Some((event.at, to)),
+            _ => None,
+        })
+        .collect();
+    for (at, to) in &sent {
+        let _ = writeln!(
+            md,
+            "\nSteps emailed to {} at {}.",
+            clean(to),
+            local_time(*at)
+        );
+    }
+    let notes: Vec<_> = session.notes().collect();
+    if !notes.is_empty() {
+        let _ = writeln!(md, "\n## Internal notes\n");
+        for (event, text) in notes {
+            let at = match &event.what {
+                EventKind::Note {
+                    node: Some(node), ..
+                } => format!(" (at: {})", node_label(knowledge, node)),
+                _ => String::new(),
+            };
+            let _ = writeln!(md, "- `{}`{at} {}", short_time(event.at), clean(text));
+        }
+    }
+    md
+}
+
+fn node_label(knowledge: &Knowledge, id: &str) -> String {
+    let label = knowledge
+        .node_id(id)
+        .map_or(id, |node| knowledge.node(node).label());
+    escape_md(&for_terminal(label))
+}
+
+fn short_time(at: jiff::Timestamp) -> String {
+    at.to_zoned(jiff::tz::TimeZone::system())
+        .strftime("%H:%M:%S")
+        .to_string()
+}
+
+/// Keeps text typed by people or servers from turning into Markdown structure (a table cell
+/// broken by `|`, a link, a heading) in the ticket system.
+fn escape_md(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out
+}

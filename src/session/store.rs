@@ -1,0 +1,249 @@
+//! Session files on disk: one JSON file a session, written atomically.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use super::{FORMAT, Session};
+
+/// A session file larger than this is not one of ours (a long call is a few hundred KiB).
+const MAX_SESSION_BYTES: u64 = 16 * 1024 * 1024;
+
+const EXTENSION: &str = "json";
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    dir: PathBuf,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("no saved session `{0}` (see `relaydoc sessions list`)")]
+    NotFound(String),
+    #[error("`{given}` matches several sessions: {}; give more of the id", .matches.join(", "))]
+    Ambiguous { given: String, matches: Vec<String> },
+    #[error("{}: {message}", .path.display())]
+    Unreadable { path: PathBuf, message: String },
+    #[error("`{0}` is not a session id (ids look like 20261122-143005-3fa1)")]
+    BadId(String),
+    #[error("{}: {source}", .path.display())]
+    Io { path: PathBuf, source: io::Error },
+}
+
+/// Every readable session, and a problem for each file that is not.
+#[derive(Debug, Default)]
+pub struct Listing {
+    /// Oldest first.
+    pub sessions: Vec<Session>,
+    pub problems: Vec<StoreError>,
+}
+
+impl Store {
+    /// The store in `dir`, created (private to the user) if missing.
+    pub fn open(dir: impl Into<PathBuf>) -> Result<Self, StoreError> {
+        let dir = dir.into();
+        create_private_dir(&dir).map_err(|source| StoreError::Io {
+            path: dir.clone(),
+            source,
+        })?;
+        Ok(Self { dir })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn path_of(&self, id: &str) -> PathBuf {
+        self.dir.join(format!("{id}.{EXTENSION}"))
+    }
+
+    /// Writes the session so that a crash at any moment leaves either the previous complete
+    /// file or the new complete file: temporary file, fsync, rename, fsync of the folder.
+    pub fn save(&self, session: &Session) -> Result<(), StoreError> {
+        let path = self.path_of(&session.id);
+        let io_error = |source| StoreError::Io {
+            path: path.clone(),
+            source,
+        };
+        let json = serde_json::to_vec_pretty(session).map_err(|error| io_error(error.into()))?;
+        // Created 0600 by tempfile: sessions hold customers' addresses.
+        let mut temporary = tempfile::Builder::new()
+            .prefix(&format!(".{}.", session.id))
+            .suffix(".tmp")
+            .tempfile_in(&self.dir)
+            .map_err(io_error)?;
+        temporary.write_all(&json).map_err(io_error)?;
+        temporary.write_all(b"\n").map_err(io_error)?;
+        temporary.as_file().sync_all().map_err(io_error)?;
+        temporary
+            .persist(&path)
+            .map_err(|error| io_error(error.error))?;
+        sync_dir(&self.dir).map_err(io_error)?;
+        Ok(())
+    }
+
+    /// The session with this id, or the one session whose id starts with it; `last` is the
+    /// most recently updated one.
+    pub fn load(&self, id: &str) -> Result<Session, StoreError> {
+        let id = self.resolve(id)?;
+        read_session(&self.path_of(&id))
+    }
+
+    /// The full id for an id, a unique prefix of one, or `last`.
+    pub fn resolve(&self, given: &str) -> Result<String, StoreError> {
+        if given == "last" {
+            let listing = self.list()?;
+            return listing
+                .sessions
+                .iter()
+                .max_by_key(|session| session.updated)
+                .map(|session| session.id.clone())
+                .ok_or_else(|| StoreError::NotFound(given.to_string()));
+        }
+        if given.is_empty()
+            || !given
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(StoreError::BadId(given.to_string()));
+        }
+        if self.path_of(given).is_file() {
+            return Ok(given.to_string());
+        }
+        let mut matches: Vec<String> = self
+            .ids()?
+            .into_iter()
+            .filter(|id| id.starts_with(given))
+            .collect();
+        match matches.len() {
+            0 => Err(StoreError::NotFound(given.to_string())),
+            1 => Ok(matches.remove(0)),
+            _ => {
+                matches.sort();
+                Err(StoreError::Ambiguous {
+                    given: given.to_string(),
+                    matches,
+                })
+            }
+        }
+    }
+
+    /// Every session in the folder; files that cannot be read are reported, not fatal.
+    pub fn list(&self) -> Result<Listing, StoreError> {
+        let mut listing = Listing::default();
+        for id in self.ids()? {
+            match read_session(&self.path_of(&id)) {
+                Ok(session) => listing.sessions.push(session),
+                Err(problem) => listing.problems.push(problem),
+            }
+        }
+        listing
+            .sessions
+            .sort_by(|a, b| a.started.cmp(&b.started).then_with(|| a.id.cmp(&b.id)));
+        Ok(listing)
+    }
+
+    pub fn delete(&self, given: &str) -> Result<String, StoreError> {
+        let id = self.resolve(given)?;
+        let path = self.path_of(&id);
+        fs::remove_file(&path).map_err(|source| StoreError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let _ = sync_dir(&self.dir);
+        Ok(id)
+    }
+
+    /// Ids of the session files present (temporary files of a write in progress excluded).
+    fn ids(&self) -> Result<Vec<String>, StoreError> {
+        let entries = match fs::read_dir(&self.dir) {
+            Ok(entries) => entries,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => {
+                return Err(StoreError::Io {
+                    path: self.dir.clone(),
+                    source,
+                });
+            }
+        };
+        let mut ids = Vec::new();
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.extension().and_then(|e| e.to_str()) != Some(EXTENSION) {
+                continue;
+            }
+            if let Some(stem) = path.file_stem().and_then(|s| s.to_str())
+                && !stem.starts_with('.')
+            {
+                ids.push(stem.to_string());
+            }
+        }
+        ids.sort();
+        Ok(ids)
+    }
+}
+
+fn read_session(path: &Path) -> Result<Session, StoreError> {
+    let unreadable = |message: String| StoreError::Unreadable {
+        path: path.to_path_buf(),
+        message,
+    };
+    let metadata = fs::metadata(path).map_err(|error| unreadable(error.to_string()))?;
+    if metadata.len() > MAX_SESSION_BYTES {
+        return Err(unreadable(format!(
+            "{} bytes is too large for a session file",
+            metadata.len()
+        )));
+    }
+    let bytes = fs::read(path).map_err(|error| unreadable(error.to_string()))?;
+    // Check the version first, so a newer file says so instead of failing on a new field.
+    #[derive(serde::Deserialize)]
+    struct Version {
+        format: Option<u32>,
+    }
+    match serde_json::from_slice::<Version>(&bytes) {
+        Ok(Version {
+            format: Some(format),
+        }) if format > FORMAT => {
+            return Err(unreadable(format!(
+                "written by a newer relaydoc (session format {format}; this one reads {FORMAT})"
+            )));
+        }
+        Ok(_) => {}
+        Err(error) => return Err(unreadable(format!("not a session file: {error}"))),
+    }
+    let session: Session = serde_json::from_slice(&bytes)
+        .map_err(|error| unreadable(format!("not a session file: {error}")))?;
+    let expected = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    if session.id != expected {
+        return Err(unreadable(format!(
+            "the file says it is session `{}`",
+            crate::sanitize::for_terminal(&session.id)
+        )));
+    }
+    Ok(session)
+}
+
+fn create_private_dir(dir: &Path) -> io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+/// Makes a rename in `dir` durable (on Unix a folder is synced like a file).
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        fs::File::open(dir)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
+}
