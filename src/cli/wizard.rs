@@ -108,9 +108,11 @@ pub fn run(args: WizardArgs, global: &GlobalArgs) -> ExitCode {
             Box::new(SystemClock),
         );
         // Without a person nothing goes over the network; reading the error text is offline.
+        recorder.hold_saves();
         walk_on(&mut recorder, effects, |request| {
             crate::checks::runner::run_offline(&knowledge, request)
         });
+        recorder.release_saves();
         if let Some(problem) = recorder.take_save_problem() {
             eprintln!("relaydoc: {problem}");
         }

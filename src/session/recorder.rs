@@ -57,6 +57,9 @@ pub struct Recorder<'k> {
     clock: Box<dyn Clock>,
     save_problem: Option<String>,
     save_problem_said: bool,
+    /// False while a non-interactive walk runs: nobody waits between its steps, so one save
+    /// at the end does (see [`Recorder::hold_saves`]).
+    autosave: bool,
 }
 
 impl std::fmt::Debug for Recorder<'_> {
@@ -103,6 +106,7 @@ impl<'k> Recorder<'k> {
             clock,
             save_problem: None,
             save_problem_said: false,
+            autosave: true,
         };
         recorder.after_step(false);
         (recorder, effects)
@@ -172,6 +176,7 @@ impl<'k> Recorder<'k> {
             clock,
             save_problem: None,
             save_problem_said: false,
+            autosave: true,
         };
         recorder.push(EventKind::Resumed {
             skipped: report.skipped,
@@ -209,6 +214,18 @@ impl<'k> Recorder<'k> {
         let problem = self.save_problem.take();
         self.save_problem_said = problem.is_some();
         problem
+    }
+
+    /// Holds saving until [`Recorder::release_saves`]: for walks without a person, whose
+    /// steps follow each other in microseconds (a save with fsync takes milliseconds).
+    pub fn hold_saves(&mut self) {
+        self.autosave = false;
+    }
+
+    /// Saves now and after every step again.
+    pub fn release_saves(&mut self) {
+        self.autosave = true;
+        self.save();
     }
 
     /// Sends a message to the engine and records what it did.
@@ -335,7 +352,9 @@ impl<'k> Recorder<'k> {
         }
         self.session.updated = self.clock.now();
         self.session.status = scrub(status_of(&self.wizard), &self.secrets());
-        self.save();
+        if self.autosave {
+            self.save();
+        }
     }
 
     fn save(&mut self) {
