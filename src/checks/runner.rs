@@ -56,6 +56,8 @@ pub const SPECS: &[CheckSpec] = &[
             "dnsbl.listed",
             "dnsbl.listed_on",
             "dnsbl.refused_by",
+            // Only for a node that declares it: the tree knows whose address it checks.
+            "client.ip_blacklisted",
         ],
     },
     CheckSpec {
@@ -182,10 +184,20 @@ impl LiveChecks<'_> {
                 .await
                 .to_check_report(),
             "dnsbl" => {
-                let ip: IpAddr = dns::dnsbl::parse_ip(param("ip")?).ok()?;
-                dns::dnsbl::check(&client, ip, &default_zones())
-                    .await
-                    .to_check_report()
+                // The address may have been typed by an agent from what a caller read out:
+                // a wrong one is reported in words, not dropped as "could not run".
+                let ip = match dns::dnsbl::parse_public_ip(param("ip")?) {
+                    Ok(ip) => ip,
+                    Err(why) => return Some(not_run(request, &why)),
+                };
+                let listing = dns::dnsbl::check(&client, ip, &default_zones()).await;
+                let mut report = listing.to_check_report();
+                if self.node_sets(request, "client.ip_blacklisted") {
+                    report
+                        .facts
+                        .insert("client.ip_blacklisted".into(), listing.listed.into());
+                }
+                report
             }
             "public-ip" => self.public_ip(&client).await?.to_check_report(),
             "auth" => {
@@ -249,6 +261,14 @@ impl LiveChecks<'_> {
             .into_iter()
             .collect();
         Some(report)
+    }
+
+    /// Whether the tree node that asked for `request` reads `fact` from it.
+    fn node_sets(&self, request: &CheckRequest, fact: &str) -> bool {
+        self.knowledge
+            .nodes
+            .get(request.node)
+            .is_some_and(|node| node.sets().contains(&fact))
     }
 
     /// Probes ports 587, 465 and 25 of `host` side by side, or only the port given as
@@ -362,6 +382,16 @@ fn split_host_port(text: &str) -> (&str, Option<u16>) {
             Err(_) => (text, None),
         },
         _ => (text, None),
+    }
+}
+
+/// A check that could not run because of what it was given, saying why in plain words.
+fn not_run(request: &CheckRequest, why: &str) -> CheckReport {
+    CheckReport {
+        check: request.check.clone(),
+        status: Status::Error,
+        facts: Default::default(),
+        details: serde_json::json!({ "summary": why }),
     }
 }
 
