@@ -180,16 +180,16 @@ fn wrap(text: &str) -> String {
 }
 
 /// A node's helpdesk text, labelled so it is never mistaken for what the person reads; empty
-/// when the node has none. Each part ends with a blank line.
+/// when the node has none, else ending in one newline.
 fn for_the_agent(node: &crate::knowledge::model::Node) -> String {
-    let mut out = String::new();
+    let mut parts = Vec::new();
     if let Some(say) = &node.say {
-        out.push_str(&format!("Say to the caller:\n{}\n\n", wrap_indented(say)));
+        parts.push(format!("Say to the caller:\n{}\n", wrap_indented(say)));
     }
     if let Some(note) = &node.agent_note {
-        out.push_str(&format!("For the agent:\n{}\n\n", wrap_indented(note)));
+        parts.push(format!("For the agent:\n{}\n", wrap_indented(note)));
     }
-    out
+    parts.join("\n")
 }
 
 /// [`wrap`], two spaces in.
@@ -236,7 +236,10 @@ fn show(kb: &Knowledge, id: &str, client: Option<&str>) -> ExitCode {
                 };
                 let view = solution_view(kb, node_id, &facts, client);
                 out!("{}", solution_text(&view, terminal_width().min(100)));
-                out!("{}", for_the_agent(node));
+                let agent = for_the_agent(node);
+                if !agent.is_empty() {
+                    out!("\n{agent}");
+                }
             }
             NodeBody::Question {
                 fact,
@@ -248,7 +251,10 @@ fn show(kb: &Knowledge, id: &str, client: Option<&str>) -> ExitCode {
                 if let Some(help) = &node.help {
                     outln!("{}\n", wrap(help));
                 }
-                out!("{}", for_the_agent(node));
+                let agent = for_the_agent(node);
+                if !agent.is_empty() {
+                    outln!("{agent}");
+                }
                 outln!("sets fact: {fact}");
                 for choice in choices {
                     outln!(
@@ -267,7 +273,7 @@ fn show(kb: &Knowledge, id: &str, client: Option<&str>) -> ExitCode {
                 outln!("\n{}", wrap(&node.text));
                 let agent = for_the_agent(node);
                 if !agent.is_empty() {
-                    out!("\n{agent}");
+                    outln!("\n{agent}");
                 }
                 for next in node.successors() {
                     outln!("  → {}", kb.node(next).id);
