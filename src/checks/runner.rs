@@ -528,6 +528,74 @@ mod tests {
         assert_eq!(progress.get(), 0, "nothing ran");
     }
 
+    /// Live checks aimed at a port nothing listens on: any DNS question fails at once, so a
+    /// test can tell what the runner did before (or without) the network.
+    fn offline_checks(knowledge: &crate::knowledge::Knowledge) -> super::LiveChecks<'_> {
+        super::LiveChecks {
+            knowledge,
+            dns: super::DnsSettings {
+                server: Some("127.0.0.1:9".parse().expect("a socket address")),
+                timeout: std::time::Duration::from_millis(200),
+            },
+            ca: None,
+        }
+    }
+
+    fn dnsbl_request(
+        knowledge: &crate::knowledge::Knowledge,
+        node: &str,
+        ip: &str,
+    ) -> crate::engine::CheckRequest {
+        crate::engine::CheckRequest {
+            node: knowledge.node_id(node).expect("a bundled node"),
+            check: "dnsbl".into(),
+            params: [("ip".to_string(), ip.to_string())].into(),
+        }
+    }
+
+    #[test]
+    fn an_address_that_is_no_public_ip_is_reported_in_words() {
+        let knowledge = crate::knowledge::bundled().expect("bundled knowledge is valid");
+        let checks = offline_checks(&knowledge);
+        for (typed, says) in [
+            ("two oh three dot nought", "is not an IP address"),
+            ("192.168.1.20", "private address"),
+            ("", "is not an IP address"),
+        ] {
+            let request = dnsbl_request(&knowledge, "c-caller-ip-listed", typed);
+            let report = checks.report_blocking(&request).expect("a report");
+            assert_eq!(report.status, crate::checks::Status::Error, "{typed:?}");
+            assert!(report.facts.is_empty(), "{typed:?}: {:?}", report.facts);
+            let summary = report.details["summary"].as_str().unwrap_or_default();
+            assert!(summary.contains(says), "{typed:?}: {summary}");
+        }
+    }
+
+    #[test]
+    fn dnsbl_sets_the_callers_listing_only_for_a_node_that_reads_it() {
+        let knowledge = crate::knowledge::bundled().expect("bundled knowledge is valid");
+        let checks = offline_checks(&knowledge);
+        // No list can answer here, so the listing is unknown — but it is reported.
+        let callers = checks
+            .run_blocking(&dnsbl_request(
+                &knowledge,
+                "c-caller-ip-listed",
+                "203.0.113.7",
+            ))
+            .expect("facts");
+        assert_eq!(
+            callers.get("client.ip_blacklisted").map(String::as_str),
+            callers.get("dnsbl.listed").map(String::as_str),
+        );
+        assert!(callers.contains_key("client.ip_blacklisted"));
+        // A node that does not say the address is the person's own gets no such fact.
+        let other = checks
+            .run_blocking(&dnsbl_request(&knowledge, "start", "203.0.113.7"))
+            .expect("facts");
+        assert!(!other.contains_key("client.ip_blacklisted"), "{other:?}");
+        assert!(other.contains_key("dnsbl.listed"));
+    }
+
     #[test]
     fn host_and_port_forms() {
         assert_eq!(
