@@ -395,3 +395,192 @@ fn check_nodes_are_held_to_their_check() {
         "unknown check `telepathy`; known checks: explain, mx, dnsbl",
     );
 }
+
+/// `q-other-network` as an organisation might rewrite it, with the helpdesk fields given.
+fn other_network_question(helpdesk_fields: &str) -> Vec<u8> {
+    format!(
+        "nodes:
+  - id: q-other-network
+    kind: question
+    fact: network.other_works
+    text: Other network?
+{helpdesk_fields}    choices:
+      - {{value: \"yes\", label: Yes, next: s-client-ip-blacklisted}}
+    unknown: s-wrong-credentials
+"
+    )
+    .into_bytes()
+}
+
+#[test]
+fn say_and_agent_note_are_read_on_any_node() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("tree")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("tree/ours.yaml"),
+        other_network_question(
+            "    say: Could you try it on your phone's mobile data?\n    agent_note: >-\n      Our VPN users: ask them to\n      disconnect first.\n",
+        ),
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("tree/solution.yaml"),
+        "nodes:\n  - id: s-wrong-server-isp\n    kind: solution\n    cause: wrong-outgoing-server\n    text: Use our server.\n    agent_note: Escalate to team Mail-2.\n",
+    )
+    .expect("write");
+    let kb = relaydoc::knowledge::load(&[dir.path().to_path_buf()]).expect("overlay is sound");
+    let question = kb.node(kb.node_id("q-other-network").expect("exists"));
+    assert_eq!(
+        question.say.as_deref(),
+        Some("Could you try it on your phone's mobile data?")
+    );
+    assert_eq!(
+        question.agent_note.as_deref(),
+        Some("Our VPN users: ask them to disconnect first.")
+    );
+    assert_eq!(
+        question.caller_words(),
+        "Could you try it on your phone's mobile data?"
+    );
+    let solution = kb.node(kb.node_id("s-wrong-server-isp").expect("exists"));
+    assert_eq!(
+        solution.agent_note.as_deref(),
+        Some("Escalate to team Mail-2.")
+    );
+    assert!(kb.warnings.is_empty(), "{}", kb.warnings);
+}
+
+#[test]
+fn empty_say_and_agent_note_are_rejected_where_they_are() {
+    let (dir, problems) = load_overlay(&[(
+        "tree/blank.yaml",
+        &other_network_question("    say: \"  \"\n    agent_note: \"\"\n"),
+    )]);
+    let file = "tree/blank.yaml";
+    expect(
+        &problems,
+        dir.path(),
+        file,
+        Some((6, 10)),
+        Some("q-other-network"),
+        "`say` is empty",
+    );
+    expect(
+        &problems,
+        dir.path(),
+        file,
+        Some((7, 17)),
+        Some("q-other-network"),
+        "`agent_note` is empty",
+    );
+}
+
+#[test]
+fn an_overlong_say_is_rejected() {
+    let long = "Please read this out. ".repeat(60);
+    let (dir, problems) = load_overlay(&[(
+        "tree/long.yaml",
+        &other_network_question(&format!("    say: {long}\n")),
+    )]);
+    expect(
+        &problems,
+        dir.path(),
+        "tree/long.yaml",
+        Some((6, 10)),
+        Some("q-other-network"),
+        "`say` is 1319 characters; at most 1200",
+    );
+}
+
+/// An organisation's own question without `say` still works: agent mode shows its text.
+/// Loading succeeds; the warning is kept for `kb validate` (see tests/cli.rs).
+#[test]
+fn a_question_without_say_is_a_warning_not_an_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("tree")).expect("mkdir");
+    let path = dir.path().join("tree/ours.yaml");
+    std::fs::write(&path, other_network_question("")).expect("write");
+    let kb = relaydoc::knowledge::load(&[dir.path().to_path_buf()])
+        .expect("a missing say does not stop the wizard");
+    let node = kb.node(kb.node_id("q-other-network").expect("exists"));
+    assert_eq!(node.say, None);
+    assert_eq!(node.caller_words(), "Other network?");
+    let warnings: Vec<String> = kb.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [format!(
+            "{}:2:9: [q-other-network] this question has no `say`; agent mode will show the \
+             end-user text instead of words to read out to the caller",
+            path.display()
+        )]
+    );
+}
+
+#[test]
+fn facts_the_program_sets_cannot_be_asked_and_set_by_is_checked() {
+    let (dir, problems) = load_overlay(&[
+        (
+            "tree/mode.yaml",
+            b"nodes:
+  - id: q-other-network
+    kind: question
+    fact: session.mode
+    text: Are you an agent?
+    say: Are you an agent?
+    choices:
+      - {value: agent, label: Yes, next: s-client-ip-blacklisted}
+    unknown: s-wrong-credentials
+",
+        ),
+        (
+            "facts.yaml",
+            b"facts:\n  - key: org.tier\n    values: [gold]\n    set_by: agent\n    about: The customer's tier.\n",
+        ),
+    ]);
+    expect(
+        &problems,
+        dir.path(),
+        "tree/mode.yaml",
+        Some((4, 11)),
+        Some("q-other-network"),
+        "fact `session.mode` is set by relaydoc itself",
+    );
+    expect(
+        &problems,
+        dir.path(),
+        "facts.yaml",
+        Some((4, 13)),
+        Some("org.tier"),
+        "set_by `agent` is not known; the only value is `program`",
+    );
+}
+
+#[test]
+fn input_format_is_for_inputs_and_must_be_known() {
+    let (dir, problems) = load_overlay(&[
+        (
+            "tree/format.yaml",
+            &other_network_question("    say: Other network?\n    format: ip\n"),
+        ),
+        (
+            "tree/unknown-format.yaml",
+            b"nodes:\n  - id: i-caller-ip\n    kind: input\n    fact: public.ip\n    format: phone\n    text: IP?\n    say: IP?\n    next: c-caller-ip-listed\n    unknown: q-other-network\n",
+        ),
+    ]);
+    expect(
+        &problems,
+        dir.path(),
+        "tree/format.yaml",
+        Some((2, 9)),
+        Some("q-other-network"),
+        "`format` has no meaning on a question node",
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.file.ends_with("tree/unknown-format.yaml")
+                && p.position.is_some_and(|at| at.line == 5)
+                && p.message.contains("phone")),
+        "{problems:?}"
+    );
+}

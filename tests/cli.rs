@@ -225,6 +225,126 @@ fn kb_validate_reports_a_broken_folder_with_exit_2() {
 }
 
 #[test]
+fn kb_validate_warns_of_a_question_without_say_and_still_succeeds() {
+    let sandbox = Sandbox::new();
+    let dir = sandbox.home.path().join("mine");
+    std::fs::create_dir_all(dir.join("tree")).expect("mkdir");
+    std::fs::write(
+        dir.join("tree/ours.yaml"),
+        "nodes:\n  - id: q-other-network\n    kind: question\n    fact: network.other_works\n    text: Other network?\n    choices:\n      - {value: \"yes\", label: Yes, next: s-client-ip-blacklisted}\n    unknown: s-wrong-credentials\n",
+    )
+    .expect("write");
+    sandbox
+        .cmd()
+        .args(["kb", "validate", dir.to_str().expect("utf-8")])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("knowledge is sound"))
+        .stderr(
+            predicate::str::contains("warning: ")
+                .and(predicate::str::contains(
+                    "tree/ours.yaml:2:9: [q-other-network] this question has no `say`",
+                ))
+                .and(predicate::str::contains("1 warning(s)")),
+        );
+    // The bundled knowledge alone has nothing to warn about.
+    sandbox
+        .cmd()
+        .args(["kb", "validate"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("warning").not());
+}
+
+#[test]
+fn kb_show_labels_what_the_agent_says_and_reads() {
+    let sandbox = Sandbox::new();
+    sandbox
+        .cmd()
+        .args(["kb", "show", "i-caller-ip"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("Say to the caller:\n  On the same device").and(
+                predicate::str::contains("For the agent:\n  relaydoc runs on your machine"),
+            ),
+        );
+    sandbox
+        .cmd()
+        .args(["kb", "show", "s-client-ip-blacklisted"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("For the agent:")
+                .and(predicate::str::contains("Say to the caller:").not()),
+        );
+    sandbox
+        .cmd()
+        .args(["kb", "show", "facts"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "session.mode\n    Who is at the keyboard",
+        ));
+}
+
+#[test]
+fn wizard_json_takes_the_agent_route_only_with_session_mode_agent() {
+    let sandbox = Sandbox::new();
+    let webmail_works = [
+        "error.kind=relay",
+        "error.where=client",
+        "users.affected=one",
+        "recipients.scope=all-external",
+        "client.smtp_auth=on",
+        "account.auth_scheme=smtp-auth",
+        "account.recently_changed=no",
+        "client.server_owner=email-provider",
+        "client.security=starttls",
+        "webmail.works=yes",
+    ];
+    let run = |extra: &[&str]| {
+        let mut args = vec!["wizard", "--json"];
+        for fact in webmail_works.iter().chain(extra) {
+            args.extend(["--fact", fact]);
+        }
+        sandbox.json(&args)
+    };
+    let path = |json: &Value| -> Vec<String> {
+        json["path"]
+            .as_array()
+            .expect("path is a list")
+            .iter()
+            .filter_map(|id| id.as_str().map(String::from))
+            .collect()
+    };
+    let user = run(&[]);
+    assert!(
+        path(&user).contains(&"c-my-ip-listed".to_string()),
+        "{user}"
+    );
+    assert!(!path(&user).contains(&"i-caller-ip".to_string()), "{user}");
+
+    let agent = run(&["session.mode=agent"]);
+    assert!(path(&agent).contains(&"i-caller-ip".to_string()), "{agent}");
+    assert!(
+        !path(&agent).contains(&"c-my-ip-listed".to_string()),
+        "{agent}"
+    );
+    let missing = agent["missing"].as_array().expect("missing is a list");
+    assert!(missing.contains(&Value::from("public.ip")), "{agent}");
+    assert!(!missing.contains(&Value::from("session.mode")), "{agent}");
+
+    let listed = run(&[
+        "session.mode=agent",
+        "public.ip=203.0.113.7",
+        "client.ip_blacklisted=yes",
+    ]);
+    assert_eq!(listed["cause"], "client-ip-blacklisted", "{listed}");
+    assert!(path(&listed).contains(&"c-caller-ip-listed".to_string()));
+}
+
+#[test]
 fn clients_providers_and_settings() {
     let sandbox = Sandbox::new();
     sandbox.cmd().arg("clients").assert().success().stdout(

@@ -240,3 +240,73 @@ fn a_pasted_error_answers_the_questions_it_settles() {
     );
     assert_eq!(asking(&wizard), "q-server-relay-policy");
 }
+
+/// Agent mode: the blocklist check is about the caller's connection, so the address is asked
+/// for (the caller reads it out) and checked with `dnsbl`, never looked up from this machine.
+#[test]
+fn in_agent_mode_the_callers_address_is_asked_for_and_checked() {
+    let kb = knowledge();
+    let mut given = up_to_the_blocklist_check();
+    given.insert("session.mode".into(), "agent".into());
+    let (mut wizard, effects) = Wizard::new(&kb, given);
+    assert!(
+        effects.is_empty(),
+        "nothing runs before the address: {effects:?}"
+    );
+    assert_eq!(asking(&wizard), "i-caller-ip");
+    let node = wizard.current().expect("a node");
+    assert!(
+        node.say
+            .as_deref()
+            .is_some_and(|say| say.contains("what is my IP"))
+    );
+
+    let mut skipped = wizard.clone();
+    skipped.update(Message::DontKnow).expect("accepted");
+    assert_eq!(asking(&skipped), "q-other-network");
+    assert!(skipped.missing().any(|fact| fact == "public.ip"));
+
+    let effects = wizard
+        .update(Message::Answer(" 203.0.113.7 ".into()))
+        .expect("accepted");
+    let [Effect::RunCheck(request)] = effects.as_slice() else {
+        panic!("expected one check, got {effects:?}");
+    };
+    assert_eq!(request.check, "dnsbl");
+    assert_eq!(
+        request.params.get("ip").map(String::as_str),
+        Some("203.0.113.7")
+    );
+    let mut listed = wizard.clone();
+    listed
+        .update(Message::CheckFinished {
+            node: request.node,
+            facts: facts(&[("client.ip_blacklisted", "yes"), ("dnsbl.listed", "yes")]),
+        })
+        .expect("accepted");
+    assert_eq!(
+        listed.outcome().cause.as_deref(),
+        Some("client-ip-blacklisted")
+    );
+    // A check that could not run (e.g. a mistyped address) goes on as skipping would.
+    wizard
+        .update(Message::CheckFailed { node: request.node })
+        .expect("accepted");
+    assert_eq!(asking(&wizard), "q-other-network");
+}
+
+#[test]
+fn without_agent_mode_the_route_is_unchanged() {
+    let kb = knowledge();
+    for mode in [None, Some("user"), Some("unknown")] {
+        let mut given = up_to_the_blocklist_check();
+        if let Some(mode) = mode {
+            given.insert("session.mode".into(), mode.into());
+        }
+        let (_, effects) = Wizard::new(&kb, given);
+        let [Effect::RunCheck(request)] = effects.as_slice() else {
+            panic!("{mode:?}: expected one check, got {effects:?}");
+        };
+        assert_eq!(request.check, "my-ip-blacklist", "{mode:?}");
+    }
+}

@@ -1,9 +1,12 @@
 //! Every root-to-leaf path of the bundled tree, walked from facts alone.
 //!
 //! The paths are enumerated from the tree itself (each route out of each question, "I don't
-//! know" included; choices that lead to the same node count as one route); for every path the facts it implies are handed to the engine, which must skip
-//! every question and arrive at the same conclusion. Separately, a table of real situations
-//! (the ones the product exists for) pins the cause each must end in.
+//! know" included; choices that lead to the same node count as one route); for every path the
+//! facts it implies are handed to the engine, which must skip every question and arrive at the
+//! same conclusion. Facts relaydoc sets itself (`session.mode`) are not routes of the tree: the
+//! enumeration runs once for each session, people helping themselves and a helpdesk agent.
+//! Separately, a table of real situations (the ones the product exists for) pins the cause each
+//! must end in.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -15,12 +18,31 @@ fn knowledge() -> Knowledge {
     relaydoc::knowledge::bundled().expect("bundled knowledge is valid")
 }
 
-/// (facts the path sets, the leaf it ends at)
-fn enumerate(kb: &Knowledge) -> Vec<(Facts, NodeId)> {
+/// The sessions a walk can start in: no `session.mode` (people helping themselves, and
+/// `wizard --json` without it) and agent mode.
+fn sessions() -> [Facts; 2] {
+    [Facts::new(), facts(&[("session.mode", "agent")])]
+}
+
+/// Every path from every session: (facts the path sets, the leaf it ends at, the node ids on it).
+fn enumerate_all(kb: &Knowledge) -> Vec<(Facts, NodeId, Vec<NodeId>)> {
+    sessions()
+        .into_iter()
+        .flat_map(|session| enumerate(kb, session))
+        .collect()
+}
+
+/// (facts the path sets, the leaf it ends at, the nodes on the way)
+fn enumerate(kb: &Knowledge, session: Facts) -> Vec<(Facts, NodeId, Vec<NodeId>)> {
     let mut paths = Vec::new();
-    let mut stack = vec![(kb.start, Facts::new(), 0usize)];
-    while let Some((node, facts, depth)) = stack.pop() {
-        assert!(depth < 200, "path too deep at {}", kb.node(node).id);
+    let mut stack = vec![(kb.start, session, Vec::new())];
+    while let Some((node, facts, mut on_the_way)) = stack.pop() {
+        assert!(
+            on_the_way.len() < 200,
+            "path too deep at {}",
+            kb.node(node).id
+        );
+        on_the_way.push(node);
         match &kb.node(node).body {
             NodeBody::Question {
                 fact,
@@ -34,7 +56,7 @@ fn enumerate(kb: &Knowledge) -> Vec<(Facts, NodeId)> {
                         .iter()
                         .find(|choice| &choice.value == value)
                         .map_or(*unknown, |choice| choice.next);
-                    stack.push((next, facts, depth + 1));
+                    stack.push((next, facts, on_the_way.clone()));
                     continue;
                 }
                 // Choices that lead to the same node (e.g. one per mail client) are one route.
@@ -42,11 +64,11 @@ fn enumerate(kb: &Knowledge) -> Vec<(Facts, NodeId)> {
                 for choice in choices.iter().filter(|choice| routes.insert(choice.next)) {
                     let mut with = facts.clone();
                     with.insert(fact.clone(), choice.value.clone());
-                    stack.push((choice.next, with, depth + 1));
+                    stack.push((choice.next, with, on_the_way.clone()));
                 }
                 let mut with = facts.clone();
                 with.insert(fact.clone(), UNKNOWN.to_string());
-                stack.push((*unknown, with, depth + 1));
+                stack.push((*unknown, with, on_the_way.clone()));
             }
             NodeBody::Input {
                 fact,
@@ -56,22 +78,24 @@ fn enumerate(kb: &Knowledge) -> Vec<(Facts, NodeId)> {
             } => {
                 if let Some(value) = facts.get(fact) {
                     let to = if value == UNKNOWN { *unknown } else { *next };
-                    stack.push((to, facts, depth + 1));
+                    stack.push((to, facts, on_the_way.clone()));
                     continue;
                 }
                 let mut skipped = facts.clone();
                 skipped.insert(fact.clone(), UNKNOWN.to_string());
-                stack.push((*unknown, skipped, depth + 1));
+                stack.push((*unknown, skipped, on_the_way.clone()));
                 // A given text routes on: the check it feeds then branches on its results.
                 // (The error text is left out: what explain makes of it is the same facts the
                 // questions after it enumerate anyway.)
                 if fact != "error.text" {
                     let mut given = facts.clone();
                     given.insert(fact.clone(), "given".to_string());
-                    stack.push((*next, given, depth + 1));
+                    stack.push((*next, given, on_the_way.clone()));
                 }
             }
-            NodeBody::Solution { .. } | NodeBody::Handoff { .. } => paths.push((facts, node)),
+            NodeBody::Solution { .. } | NodeBody::Handoff { .. } => {
+                paths.push((facts, node, on_the_way));
+            }
             NodeBody::Check {
                 sets,
                 branches,
@@ -84,7 +108,7 @@ fn enumerate(kb: &Knowledge) -> Vec<(Facts, NodeId)> {
                         .iter()
                         .find(|branch| branch.holds(&facts))
                         .map_or(*otherwise, |branch| branch.next);
-                    stack.push((next, facts, depth + 1));
+                    stack.push((next, facts, on_the_way.clone()));
                     continue;
                 }
                 // A check's results are facts too: one route per branch, and one where the
@@ -94,14 +118,14 @@ fn enumerate(kb: &Knowledge) -> Vec<(Facts, NodeId)> {
                     for condition in &branch.when {
                         with.insert(condition.fact.clone(), condition.any_of[0].clone());
                     }
-                    stack.push((branch.next, with, depth + 1));
+                    stack.push((branch.next, with, on_the_way.clone()));
                 }
                 let mut with = facts.clone();
                 for fact in sets {
                     with.entry(fact.clone())
                         .or_insert_with(|| UNKNOWN.to_string());
                 }
-                stack.push((*otherwise, with, depth + 1));
+                stack.push((*otherwise, with, on_the_way.clone()));
             }
             NodeBody::Decide {
                 branches,
@@ -111,7 +135,7 @@ fn enumerate(kb: &Knowledge) -> Vec<(Facts, NodeId)> {
                     .iter()
                     .find(|branch| branch.holds(&facts))
                     .map_or(*otherwise, |branch| branch.next);
-                stack.push((next, facts, depth + 1));
+                stack.push((next, facts, on_the_way.clone()));
             }
         }
     }
@@ -121,11 +145,13 @@ fn enumerate(kb: &Knowledge) -> Vec<(Facts, NodeId)> {
 #[test]
 fn every_path_walked_from_its_facts_reaches_its_own_conclusion() {
     let kb = knowledge();
-    let paths = enumerate(&kb);
-    assert!(paths.len() > 40, "only {} paths", paths.len());
+    let paths = enumerate_all(&kb);
+    assert!(paths.len() > 80, "only {} paths", paths.len());
     let mut per_cause: BTreeMap<String, usize> = BTreeMap::new();
-    for (facts, leaf) in &paths {
+    for (facts, leaf, on_the_way) in &paths {
         let outcome = walk(&kb, facts.clone(), |_| None);
+        let expected_path: Vec<&str> = on_the_way.iter().map(|&n| kb.node(n).id.as_str()).collect();
+        assert_eq!(outcome.path, expected_path, "facts {facts:?}");
         assert_eq!(
             outcome.node,
             kb.node(*leaf).id,
@@ -153,14 +179,67 @@ fn every_path_walked_from_its_facts_reaches_its_own_conclusion() {
 #[test]
 fn every_cause_is_the_conclusion_of_at_least_one_path() {
     let kb = knowledge();
-    let concluded: BTreeSet<String> = enumerate(&kb)
+    for session in sessions() {
+        let concluded: BTreeSet<String> = enumerate(&kb, session.clone())
+            .into_iter()
+            .filter_map(|(_, leaf, _)| kb.cause_of(leaf).map(|cause| cause.id.clone()))
+            .collect();
+        let all: BTreeSet<String> = kb.causes.iter().map(|cause| cause.id.clone()).collect();
+        let never: Vec<_> = all.difference(&concluded).collect();
+        assert!(
+            never.is_empty(),
+            "{session:?}: causes no path concludes: {never:?}"
+        );
+    }
+    let concluded: BTreeSet<String> = enumerate_all(&kb)
         .into_iter()
-        .filter_map(|(_, leaf)| kb.cause_of(leaf).map(|cause| cause.id.clone()))
+        .filter_map(|(_, leaf, _)| kb.cause_of(leaf).map(|cause| cause.id.clone()))
         .collect();
     let all: BTreeSet<String> = kb.causes.iter().map(|cause| cause.id.clone()).collect();
     let never: Vec<_> = all.difference(&concluded).collect();
     assert!(never.is_empty(), "causes no path concludes: {never:?}");
     assert_eq!(all.len(), 18);
+}
+
+/// The blocklist check is about the connection the mail is sent from: the machine running
+/// relaydoc for people helping themselves, the caller's (read out) for an agent.
+#[test]
+fn an_agent_checks_the_callers_address_never_their_own() {
+    let kb = knowledge();
+    let id = |name: &str| kb.node_id(name).expect(name);
+    let (own, callers_input, callers_check) = (
+        id("c-my-ip-listed"),
+        id("i-caller-ip"),
+        id("c-caller-ip-listed"),
+    );
+    let [user, agent] = sessions().map(|session| enumerate(&kb, session));
+
+    assert!(user.iter().any(|(_, _, on)| on.contains(&own)));
+    assert!(
+        user.iter()
+            .all(|(_, _, on)| !on.contains(&callers_input) && !on.contains(&callers_check)),
+        "a session without agent mode asked for the caller's address"
+    );
+
+    assert!(
+        agent.iter().all(|(_, _, on)| !on.contains(&own)),
+        "agent mode looked up the agent's own address"
+    );
+    let listed = id("s-client-ip-blacklisted");
+    assert!(
+        agent
+            .iter()
+            .any(|(_, leaf, on)| *leaf == listed && on.contains(&callers_check)),
+        "no agent route concludes a listed caller address from the check"
+    );
+    // Skipping the address goes where a failed lookup of one's own address goes.
+    let NodeBody::Input { unknown, .. } = &kb.node(callers_input).body else {
+        panic!("i-caller-ip is an input");
+    };
+    let NodeBody::Check { otherwise, .. } = &kb.node(own).body else {
+        panic!("c-my-ip-listed is a check");
+    };
+    assert_eq!(unknown, otherwise);
 }
 
 fn facts(pairs: &[(&str, &str)]) -> Facts {
@@ -310,6 +389,49 @@ fn real_situations_end_in_the_right_cause() {
                 ("account.change", "password"),
             ],
             "wrong-credentials",
+        ),
+        (
+            "agent call: the caller's address is on a blocklist",
+            vec![
+                ("session.mode", "agent"),
+                ("client.smtp_auth", "on"),
+                ("account.recently_changed", "no"),
+                ("client.server_owner", "email-provider"),
+                ("client.security", "starttls"),
+                ("webmail.works", "yes"),
+                ("public.ip", "203.0.113.7"),
+                ("client.ip_blacklisted", "yes"),
+            ],
+            "client-ip-blacklisted",
+        ),
+        (
+            "agent call: the caller's address is clean, sending fails everywhere",
+            vec![
+                ("session.mode", "agent"),
+                ("client.smtp_auth", "on"),
+                ("account.recently_changed", "no"),
+                ("client.server_owner", "email-provider"),
+                ("client.security", "tls"),
+                ("webmail.works", "yes"),
+                ("public.ip", "203.0.113.7"),
+                ("client.ip_blacklisted", "no"),
+                ("network.other_works", "no"),
+            ],
+            "wrong-credentials",
+        ),
+        (
+            "agent call: the caller cannot find their address, other networks work",
+            vec![
+                ("session.mode", "agent"),
+                ("client.smtp_auth", "on"),
+                ("account.recently_changed", "no"),
+                ("client.server_owner", "email-provider"),
+                ("client.security", "starttls"),
+                ("webmail.works", "yes"),
+                ("public.ip", "unknown"),
+                ("network.other_works", "yes"),
+            ],
+            "client-ip-blacklisted",
         ),
         (
             "even colleagues refused, provider's server",

@@ -56,6 +56,8 @@ pub const SPECS: &[CheckSpec] = &[
             "dnsbl.listed",
             "dnsbl.listed_on",
             "dnsbl.refused_by",
+            // Only for a node that declares it: the tree knows whose address it checks.
+            "client.ip_blacklisted",
         ],
     },
     CheckSpec {
@@ -182,10 +184,20 @@ impl LiveChecks<'_> {
                 .await
                 .to_check_report(),
             "dnsbl" => {
-                let ip: IpAddr = dns::dnsbl::parse_ip(param("ip")?).ok()?;
-                dns::dnsbl::check(&client, ip, &default_zones())
-                    .await
-                    .to_check_report()
+                // The address may have been typed by an agent from what a caller read out:
+                // a wrong one is reported in words, not dropped as "could not run".
+                let ip = match dns::dnsbl::parse_public_ip(param("ip")?) {
+                    Ok(ip) => ip,
+                    Err(why) => return Some(not_run(request, &why)),
+                };
+                let listing = dns::dnsbl::check(&client, ip, &default_zones()).await;
+                let mut report = listing.to_check_report();
+                if self.node_sets(request, "client.ip_blacklisted") {
+                    report
+                        .facts
+                        .insert("client.ip_blacklisted".into(), listing.listed.into());
+                }
+                report
             }
             "public-ip" => self.public_ip(&client).await?.to_check_report(),
             "auth" => {
@@ -249,6 +261,14 @@ impl LiveChecks<'_> {
             .into_iter()
             .collect();
         Some(report)
+    }
+
+    /// Whether the tree node that asked for `request` reads `fact` from it.
+    fn node_sets(&self, request: &CheckRequest, fact: &str) -> bool {
+        self.knowledge
+            .nodes
+            .get(request.node)
+            .is_some_and(|node| node.sets().contains(&fact))
     }
 
     /// Probes ports 587, 465 and 25 of `host` side by side, or only the port given as
@@ -362,6 +382,16 @@ fn split_host_port(text: &str) -> (&str, Option<u16>) {
             Err(_) => (text, None),
         },
         _ => (text, None),
+    }
+}
+
+/// A check that could not run because of what it was given, saying why in plain words.
+fn not_run(request: &CheckRequest, why: &str) -> CheckReport {
+    CheckReport {
+        check: request.check.clone(),
+        status: Status::Error,
+        facts: Default::default(),
+        details: serde_json::json!({ "summary": why }),
     }
 }
 
@@ -496,6 +526,74 @@ mod tests {
         let result = checks.account("not-an-address", &|_| progress.set(progress.get() + 1));
         assert!(result.is_err_and(|reason| reason.contains("@")));
         assert_eq!(progress.get(), 0, "nothing ran");
+    }
+
+    /// Live checks aimed at a port nothing listens on: any DNS question fails at once, so a
+    /// test can tell what the runner did before (or without) the network.
+    fn offline_checks(knowledge: &crate::knowledge::Knowledge) -> super::LiveChecks<'_> {
+        super::LiveChecks {
+            knowledge,
+            dns: super::DnsSettings {
+                server: Some("127.0.0.1:9".parse().expect("a socket address")),
+                timeout: std::time::Duration::from_millis(200),
+            },
+            ca: None,
+        }
+    }
+
+    fn dnsbl_request(
+        knowledge: &crate::knowledge::Knowledge,
+        node: &str,
+        ip: &str,
+    ) -> crate::engine::CheckRequest {
+        crate::engine::CheckRequest {
+            node: knowledge.node_id(node).expect("a bundled node"),
+            check: "dnsbl".into(),
+            params: [("ip".to_string(), ip.to_string())].into(),
+        }
+    }
+
+    #[test]
+    fn an_address_that_is_no_public_ip_is_reported_in_words() {
+        let knowledge = crate::knowledge::bundled().expect("bundled knowledge is valid");
+        let checks = offline_checks(&knowledge);
+        for (typed, says) in [
+            ("two oh three dot nought", "is not an IP address"),
+            ("192.168.1.20", "private address"),
+            ("", "is not an IP address"),
+        ] {
+            let request = dnsbl_request(&knowledge, "c-caller-ip-listed", typed);
+            let report = checks.report_blocking(&request).expect("a report");
+            assert_eq!(report.status, crate::checks::Status::Error, "{typed:?}");
+            assert!(report.facts.is_empty(), "{typed:?}: {:?}", report.facts);
+            let summary = report.details["summary"].as_str().unwrap_or_default();
+            assert!(summary.contains(says), "{typed:?}: {summary}");
+        }
+    }
+
+    #[test]
+    fn dnsbl_sets_the_callers_listing_only_for_a_node_that_reads_it() {
+        let knowledge = crate::knowledge::bundled().expect("bundled knowledge is valid");
+        let checks = offline_checks(&knowledge);
+        // No list can answer here, so the listing is unknown — but it is reported.
+        let callers = checks
+            .run_blocking(&dnsbl_request(
+                &knowledge,
+                "c-caller-ip-listed",
+                "203.0.113.7",
+            ))
+            .expect("facts");
+        assert_eq!(
+            callers.get("client.ip_blacklisted").map(String::as_str),
+            callers.get("dnsbl.listed").map(String::as_str),
+        );
+        assert!(callers.contains_key("client.ip_blacklisted"));
+        // A node that does not say the address is the person's own gets no such fact.
+        let other = checks
+            .run_blocking(&dnsbl_request(&knowledge, "start", "203.0.113.7"))
+            .expect("facts");
+        assert!(!other.contains_key("client.ip_blacklisted"), "{other:?}");
+        assert!(other.contains_key("dnsbl.listed"));
     }
 
     #[test]

@@ -28,7 +28,9 @@ Examples:
   relaydoc kb validate                 the bundled knowledge (and your own folder, if any)
   relaydoc kb validate ./my-knowledge  your folder laid over the bundled one
 
-Every problem is listed as FILE:LINE:COLUMN: [ID] message. Exit code 2 when there are any.")]
+Every problem is listed as FILE:LINE:COLUMN: [ID] message. Exit code 2 when there are any.
+Warnings (\"warning: FILE:LINE:COLUMN: [ID] message\", e.g. a question with no `say` for agent
+mode) are shown once the knowledge is sound; they do not change the exit code.")]
     Validate {
         /// Folder to lay over the bundled knowledge
         dir: Option<PathBuf>,
@@ -104,6 +106,12 @@ fn validate(dir: Option<PathBuf>, global: &GlobalArgs) -> ExitCode {
     });
     match loaded {
         Ok(kb) => {
+            for warning in kb.warnings.iter() {
+                eprintln!(
+                    "warning: {}",
+                    crate::sanitize::for_terminal(&warning.to_string())
+                );
+            }
             let count = |kind: &str| kb.nodes.iter().filter(|n| n.kind_name() == kind).count();
             outln!(
                 "knowledge is sound: {} nodes ({} questions, {} inputs, {} decisions, {} checks, \
@@ -122,6 +130,9 @@ fn validate(dir: Option<PathBuf>, global: &GlobalArgs) -> ExitCode {
                 kb.facts.facts.len(),
                 kb.signatures().map_or(0, |signatures| signatures.len())
             );
+            if !kb.warnings.is_empty() {
+                eprintln!("{} warning(s)", kb.warnings.len());
+            }
             exit::code(exit::OK)
         }
         Err(problems) => {
@@ -168,6 +179,31 @@ fn wrap(text: &str) -> String {
         .join("\n\n")
 }
 
+/// A node's helpdesk text, labelled so it is never mistaken for what the person reads; empty
+/// when the node has none, else ending in one newline.
+fn for_the_agent(node: &crate::knowledge::model::Node) -> String {
+    let mut parts = Vec::new();
+    if let Some(say) = &node.say {
+        parts.push(format!("Say to the caller:\n{}\n", wrap_indented(say)));
+    }
+    if let Some(note) = &node.agent_note {
+        parts.push(format!("For the agent:\n{}\n", wrap_indented(note)));
+    }
+    parts.join("\n")
+}
+
+/// [`wrap`], two spaces in.
+fn wrap_indented(text: &str) -> String {
+    let options = textwrap::Options::new(terminal_width().min(100))
+        .initial_indent("  ")
+        .subsequent_indent("  ");
+    for_terminal(text)
+        .split("\n\n")
+        .map(|paragraph| textwrap::fill(&paragraph.replace('\n', " "), &options))
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
 fn show(kb: &Knowledge, id: &str, client: Option<&str>) -> ExitCode {
     if id == "facts" {
         for spec in kb.facts.facts.values() {
@@ -175,8 +211,13 @@ fn show(kb: &Knowledge, id: &str, client: Option<&str>) -> ExitCode {
                 .values
                 .as_ref()
                 .map_or_else(|| "free text".to_string(), |values| values.join(" · "));
+            let set_by = if spec.set_by_program {
+                "\n    set by relaydoc itself, never asked"
+            } else {
+                ""
+            };
             outln!(
-                "{}\n    {}\n    values: {}",
+                "{}\n    {}\n    values: {}{set_by}",
                 spec.key,
                 for_terminal(&spec.about),
                 values
@@ -195,6 +236,10 @@ fn show(kb: &Knowledge, id: &str, client: Option<&str>) -> ExitCode {
                 };
                 let view = solution_view(kb, node_id, &facts, client);
                 out!("{}", solution_text(&view, terminal_width().min(100)));
+                let agent = for_the_agent(node);
+                if !agent.is_empty() {
+                    out!("\n{agent}");
+                }
             }
             NodeBody::Question {
                 fact,
@@ -205,6 +250,10 @@ fn show(kb: &Knowledge, id: &str, client: Option<&str>) -> ExitCode {
                 outln!("\n{}\n", wrap(&node.text));
                 if let Some(help) = &node.help {
                     outln!("{}\n", wrap(help));
+                }
+                let agent = for_the_agent(node);
+                if !agent.is_empty() {
+                    outln!("{agent}");
                 }
                 outln!("sets fact: {fact}");
                 for choice in choices {
@@ -222,6 +271,10 @@ fn show(kb: &Knowledge, id: &str, client: Option<&str>) -> ExitCode {
             }
             _ => {
                 outln!("\n{}", wrap(&node.text));
+                let agent = for_the_agent(node);
+                if !agent.is_empty() {
+                    outln!("\n{agent}");
+                }
                 for next in node.successors() {
                     outln!("  → {}", kb.node(next).id);
                 }

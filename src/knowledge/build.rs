@@ -38,6 +38,7 @@ fn pos<T>(spanned: &Spanned<T>) -> Option<Position> {
 /// Builds the knowledge from every file; all problems together, sorted by file and line.
 pub fn build(files: &[SourceFile]) -> Result<Knowledge, Diagnostics> {
     let mut problems = Diagnostics::default();
+    let mut warnings = Diagnostics::default();
     let mut facts = Vec::new();
     let mut causes = Vec::new();
     let mut nodes = Vec::new();
@@ -95,6 +96,7 @@ pub fn build(files: &[SourceFile]) -> Result<Knowledge, Diagnostics> {
         facts: &facts,
         clients: &clients,
         problems: &mut problems,
+        warnings: &mut warnings,
     };
     let built: Vec<Node> = nodes.into_iter().map(|node| resolver.node(node)).collect();
 
@@ -111,7 +113,7 @@ pub fn build(files: &[SourceFile]) -> Result<Knowledge, Diagnostics> {
 
     // Graph checks only make sense once every reference resolved.
     if let (true, Some(start)) = (problems.is_empty(), start) {
-        check_graph(&built, start, &mut problems);
+        check_graph(&built, start, &facts, &mut problems);
         check_client_tasks(&built, &clients, &mut problems);
     }
 
@@ -128,6 +130,7 @@ pub fn build(files: &[SourceFile]) -> Result<Knowledge, Diagnostics> {
         client_index,
         providers,
         facts,
+        warnings: warnings.sorted(),
         signature_files: files
             .iter()
             .filter(|file| file.relative.starts_with("signatures/"))
@@ -303,6 +306,25 @@ fn build_facts(
     let mut catalogue = FactCatalogue::default();
     for Sourced { item, file, .. } in facts {
         let mut values = item.values;
+        let set_by_program = match &item.set_by {
+            None => false,
+            Some(by) if by.value == "program" => true,
+            Some(by) => {
+                problems.push(
+                    Diagnostic::new(
+                        &file,
+                        format!(
+                            "set_by `{}` is not known; the only value is `program` (leave it \
+                             out for facts the tree asks or checks)",
+                            by.value
+                        ),
+                    )
+                    .at(pos(by))
+                    .item(&item.key.value),
+                );
+                false
+            }
+        };
         if let Some(source) = &item.values_from {
             if source.value == "clients" {
                 values = Some(clients.iter().map(|client| client.id.clone()).collect());
@@ -331,6 +353,7 @@ fn build_facts(
                 key: item.key.value,
                 values,
                 about: item.about,
+                set_by_program,
             },
         );
     }
@@ -403,6 +426,7 @@ struct Resolver<'a> {
     facts: &'a FactCatalogue,
     clients: &'a [Client],
     problems: &'a mut Diagnostics,
+    warnings: &'a mut Diagnostics,
 }
 
 impl Resolver<'_> {
@@ -429,6 +453,58 @@ impl Resolver<'_> {
                 );
                 NodeId::MAX
             }
+        }
+    }
+
+    /// Text for the helpdesk (`say`, `agent_note`): when present, not blank and not longer
+    /// than [`MAX_SPOKEN_CHARS`], since a blank one would show the agent an empty box.
+    fn spoken_text(
+        &mut self,
+        file: &str,
+        node: &str,
+        field: &str,
+        value: &Option<Spanned<String>>,
+    ) -> Option<String> {
+        let text = value.as_ref()?;
+        let length = text.value.chars().count();
+        if text.value.trim().is_empty() {
+            self.report(
+                file,
+                pos(text),
+                node,
+                format!("`{field}` is empty: write the words, or leave the field out"),
+            );
+        } else if length > MAX_SPOKEN_CHARS {
+            self.report(
+                file,
+                pos(text),
+                node,
+                format!(
+                    "`{field}` is {length} characters; at most {MAX_SPOKEN_CHARS} (a few \
+                     sentences) fit beside a question"
+                ),
+            );
+        }
+        Some(text.value.trim_end().to_string())
+    }
+
+    /// A fact relaydoc sets itself cannot be asked: the person's answer would contradict it.
+    fn not_set_by_program(&mut self, file: &str, node: &str, fact: &Spanned<String>) {
+        if self
+            .facts
+            .get(&fact.value)
+            .is_some_and(|spec| spec.set_by_program)
+        {
+            self.report(
+                file,
+                pos(fact),
+                node,
+                format!(
+                    "fact `{}` is set by relaydoc itself (set_by: program); no node may ask \
+                     for it or set it",
+                    fact.value
+                ),
+            );
         }
     }
 
@@ -588,6 +664,35 @@ impl Resolver<'_> {
                 format!("a {} node needs `text`", kind_name(raw.kind.value)),
             );
         }
+        let say = self.spoken_text(&file, &id, "say", &raw.say);
+        let agent_note = self.spoken_text(&file, &id, "agent_note", &raw.agent_note);
+        if say.is_none() && matches!(raw.kind.value, RawKind::Question | RawKind::Input) {
+            // Not an error: agent mode falls back to `text`, which is written for the person
+            // at the keyboard, not for reading out on the phone.
+            self.warnings.push(
+                Diagnostic::new(
+                    &file,
+                    format!(
+                        "this {} has no `say`; agent mode will show the end-user text \
+                         instead of words to read out to the caller",
+                        kind_name(raw.kind.value)
+                    ),
+                )
+                .at(pos(&raw.id))
+                .item(&id),
+            );
+        }
+        if raw.format.is_some() && raw.kind.value != RawKind::Input {
+            self.report(
+                &file,
+                pos(&raw.id),
+                &id,
+                format!(
+                    "`format` has no meaning on a {} node",
+                    kind_name(raw.kind.value)
+                ),
+            );
+        }
         let body = match raw.kind.value {
             RawKind::Question => self.question(&file, &raw),
             RawKind::Input => self.input(&file, &raw),
@@ -673,7 +778,8 @@ impl Resolver<'_> {
             title: raw.title,
             text,
             help: raw.help,
-            say: raw.say,
+            say,
+            agent_note,
             client_task: raw.client_task.map(|task| task.value),
             body,
         }
@@ -699,6 +805,7 @@ impl Resolver<'_> {
             };
         };
         let spec = self.fact_key(file, id, fact).cloned();
+        self.not_set_by_program(file, id, fact);
         let mut choices = Vec::new();
         match (&raw.choices, &raw.choices_from) {
             (Some(_), Some(from)) => self.report(
@@ -826,6 +933,9 @@ impl Resolver<'_> {
             ],
         );
         let fact = self.required(file, raw, "fact", &raw.fact).cloned();
+        if let Some(fact) = &fact {
+            self.not_set_by_program(file, id, fact);
+        }
         if let Some(fact) = &fact
             && let Some(FactSpec {
                 values: Some(_), ..
@@ -854,6 +964,7 @@ impl Resolver<'_> {
             secret: raw.secret.unwrap_or(false),
             multiline: raw.multiline.unwrap_or(false),
             placeholder: raw.placeholder.clone(),
+            format: raw.format,
             next,
             unknown,
         }
@@ -934,6 +1045,7 @@ impl Resolver<'_> {
             .flatten()
         {
             self.fact_key(file, id, fact);
+            self.not_set_by_program(file, id, fact);
             if let Some(spec) = spec
                 && !spec.sets.contains(&fact.value.as_str())
             {
@@ -988,7 +1100,7 @@ fn node_problem(node: &Node, message: String) -> Diagnostic {
 }
 
 /// Reachability, termination, loops and the facts conditions read.
-fn check_graph(nodes: &[Node], start: NodeId, problems: &mut Diagnostics) {
+fn check_graph(nodes: &[Node], start: NodeId, facts: &FactCatalogue, problems: &mut Diagnostics) {
     let successors: Vec<Vec<NodeId>> = nodes.iter().map(Node::successors).collect();
 
     // Reachable from the start.
@@ -1046,7 +1158,7 @@ fn check_graph(nodes: &[Node], start: NodeId, problems: &mut Diagnostics) {
     }
 
     find_automatic_loops(nodes, &successors, problems);
-    check_facts_set_upstream(nodes, start, &successors, &reachable, problems);
+    check_facts_set_upstream(nodes, start, facts, &successors, &reachable, problems);
 }
 
 /// Decide and check nodes run without the person: a loop made only of them would spin for
@@ -1113,6 +1225,7 @@ fn find_automatic_loops(nodes: &[Node], successors: &[Vec<NodeId>], problems: &m
 fn check_facts_set_upstream(
     nodes: &[Node],
     start: NodeId,
+    facts: &FactCatalogue,
     successors: &[Vec<NodeId>],
     reachable: &[bool],
     problems: &mut Diagnostics,
@@ -1170,6 +1283,10 @@ fn check_facts_set_upstream(
             }
         }
         for fact in read {
+            // relaydoc sets these before the walk starts (e.g. `session.mode`).
+            if facts.get(fact).is_some_and(|spec| spec.set_by_program) {
+                continue;
+            }
             let set_upstream = fact_bits
                 .get(fact)
                 .is_some_and(|&bit| may_be_set[index][bit / 64] & (1 << (bit % 64)) != 0);

@@ -18,6 +18,16 @@ pub const START_NODE: &str = "start";
 /// The value every choice-valued fact takes when the person does not know.
 pub const UNKNOWN: &str = "unknown";
 
+/// The fact relaydoc sets itself to say who is at the keyboard: [`SESSION_AGENT`] when a
+/// helpdesk agent guides a caller, [`SESSION_USER`] (or absent) when people help themselves.
+pub const SESSION_MODE: &str = "session.mode";
+pub const SESSION_AGENT: &str = "agent";
+pub const SESSION_USER: &str = "user";
+
+/// The most characters a `say` or `agent_note` may have: a few sentences read out on the
+/// phone or glanced at beside a question, not an article.
+pub const MAX_SPOKEN_CHARS: usize = 1200;
+
 #[derive(Debug)]
 pub struct Knowledge {
     pub nodes: Vec<Node>,
@@ -29,6 +39,9 @@ pub struct Knowledge {
     pub(super) client_index: HashMap<String, usize>,
     pub providers: Vec<Provider>,
     pub facts: FactCatalogue,
+    /// What is sound but worth an author's attention (a question with no `say`, so agent mode
+    /// reads the end-user text). Only `kb validate` shows them; nothing else depends on them.
+    pub warnings: Diagnostics,
     /// The error-signature files, compiled on first use: their regexes cost more to build
     /// than the whole tree, and most commands never need them.
     pub(super) signature_files: Vec<super::source::SourceFile>,
@@ -97,7 +110,12 @@ pub struct Node {
     pub title: Option<String>,
     pub text: String,
     pub help: Option<String>,
+    /// What a helpdesk agent reads out to the caller (agent mode). Every question and input
+    /// of the bundled tree has one; a user's overlay may leave it out (see [`Node::caller_words`]).
     pub say: Option<String>,
+    /// Internal guidance for the helpdesk agent (caveats, ticket and escalation hints); never
+    /// shown to the person with the problem.
+    pub agent_note: Option<String>,
     pub client_task: Option<String>,
     pub body: NodeBody,
     pub origin: Origin,
@@ -107,6 +125,12 @@ impl Node {
     /// A short label for breadcrumbs and lists.
     pub fn label(&self) -> &str {
         self.title.as_deref().unwrap_or(&self.text)
+    }
+
+    /// What the agent reads out to the caller: `say`, or the end-user text when a node has
+    /// none (an organisation's own node, say), so agent mode never has nothing to show.
+    pub fn caller_words(&self) -> &str {
+        self.say.as_deref().unwrap_or(&self.text)
     }
 
     pub fn kind_name(&self) -> &'static str {
@@ -178,6 +202,8 @@ pub enum NodeBody {
         secret: bool,
         multiline: bool,
         placeholder: Option<String>,
+        /// What the answer must be; drivers call [`InputFormat::check`] before taking it.
+        format: Option<InputFormat>,
         next: NodeId,
         unknown: NodeId,
     },
@@ -204,6 +230,24 @@ pub enum NodeBody {
         tell: String,
         steps: Vec<Step>,
     },
+}
+
+/// The shape an input's answer must have, where free text is not enough.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InputFormat {
+    /// A public IPv4 or IPv6 address, as a "what is my IP" page shows it.
+    Ip,
+}
+
+impl InputFormat {
+    /// The answer in its normal form, or why it cannot be taken, in words for the person
+    /// typing it.
+    pub fn check(self, answer: &str) -> Result<String, String> {
+        match self {
+            Self::Ip => crate::checks::dns::dnsbl::parse_public_ip(answer).map(|ip| ip.to_string()),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -349,6 +393,9 @@ pub struct FactSpec {
     /// `None` for free text; otherwise the allowed values, `unknown` included.
     pub values: Option<Vec<String>>,
     pub about: String,
+    /// Set by relaydoc itself (e.g. [`SESSION_MODE`]), never asked: conditions may read it
+    /// without any node setting it, and no node may ask for it.
+    pub set_by_program: bool,
 }
 
 impl FactCatalogue {

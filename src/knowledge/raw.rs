@@ -28,6 +28,9 @@ pub struct RawFact {
     #[serde(default)]
     pub values_from: Option<Spanned<String>>,
     pub about: String,
+    /// `program`: relaydoc sets this fact itself (e.g. `session.mode`); no node asks for it.
+    #[serde(default)]
+    pub set_by: Option<Spanned<String>>,
 }
 
 /// `knowledge/causes.yaml`.
@@ -85,9 +88,12 @@ pub struct RawNode {
     /// Why the question is asked / how to find the answer.
     #[serde(default)]
     pub help: Option<String>,
-    /// What a helpdesk agent reads out to the caller.
+    /// What a helpdesk agent reads out to the caller (agent mode): plain words, on the phone.
     #[serde(default)]
-    pub say: Option<String>,
+    pub say: Option<Spanned<String>>,
+    /// Internal guidance for the agent only (caveats, what it means for the ticket); any kind.
+    #[serde(default)]
+    pub agent_note: Option<Spanned<String>>,
     /// A client task that shows the user where to look (question help).
     #[serde(default)]
     pub client_task: Option<Spanned<String>>,
@@ -115,6 +121,9 @@ pub struct RawNode {
     pub multiline: Option<bool>,
     #[serde(default)]
     pub placeholder: Option<String>,
+    /// Input whose answer must have a shape (`ip`).
+    #[serde(default)]
+    pub format: Option<super::model::InputFormat>,
 
     // decide / check
     #[serde(default)]

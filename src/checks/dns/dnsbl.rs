@@ -336,6 +336,20 @@ pub fn parse_ip(text: &str) -> Result<IpAddr, String> {
         .map_err(|_| format!("\"{text}\" is not an IP address (e.g. 192.0.2.10 or 2001:db8::10)"))
 }
 
+/// Parses an address someone read off a "what is my IP" page: an IP address, and one the
+/// internet can see. A private or loopback address (a router page, `ipconfig`) is refused
+/// with what to look at instead, since no public list can know it.
+pub fn parse_public_ip(text: &str) -> Result<IpAddr, String> {
+    let ip = parse_ip(text)?;
+    if is_private(ip) || ip.is_loopback() {
+        return Err(format!(
+            "{ip} is a private address, used only inside a home or office network; the \
+             address the internet sees is the one a \"what is my IP\" page shows"
+        ));
+    }
+    Ok(ip)
+}
+
 /// Addresses that no public list can know: a lookup would only leak a private address.
 pub fn is_private(ip: IpAddr) -> bool {
     match ip {
@@ -486,6 +500,28 @@ mod tests {
         assert!(parse_ip("[2001:db8::2]").is_ok());
         assert!(matches!(parse_ip("::ffff:127.0.0.2"), Ok(IpAddr::V6(_))));
         assert!(parse_ip("example.test").is_err());
+    }
+
+    #[test]
+    fn public_ip_refuses_what_a_caller_might_read_by_mistake() {
+        assert_eq!(
+            parse_public_ip(" 203.0.113.7 ").map(|ip| ip.to_string()),
+            Ok("203.0.113.7".to_owned())
+        );
+        assert!(parse_public_ip("[2001:db8::7]").is_ok());
+        for wrong in [
+            "192.168.1.20",
+            "10.0.0.5",
+            "127.0.0.1",
+            "::1",
+            "fe80::1",
+            "fd00::1",
+        ] {
+            let refused = parse_public_ip(wrong).expect_err(wrong);
+            assert!(refused.contains("private address"), "{wrong}: {refused}");
+        }
+        let refused = parse_public_ip("my router").expect_err("not an address");
+        assert!(refused.contains("is not an IP address"), "{refused}");
     }
 
     #[test]

@@ -45,8 +45,9 @@
 //! ```
 //!
 //! `dnsbl` does not know whose address it checks, so it does not set
-//! `client.ip_blacklisted`; the wizard sets that from `dnsbl.listed` when it checked the
-//! user's own public IP.
+//! `client.ip_blacklisted`; the wizard's runner sets that from `dnsbl.listed` when the tree
+//! node says the address is the person's own (it lists the fact in `sets`: the caller's
+//! address in agent mode), and `my-ip-blacklist` does for the user's own public IP.
 
 mod answer;
 mod client;
