@@ -76,6 +76,9 @@ pub enum State {
 pub enum AnswerError {
     #[error("`{value}` is not one of the choices here; choose one of: {allowed}")]
     NotAChoice { value: String, allowed: String },
+    /// An input that expects a certain form (an IP address, say) got something else.
+    #[error("{reason}")]
+    NotValid { reason: String },
     #[error("nothing is being asked right now")]
     NotAsking,
     #[error("that check result is for another node")]
@@ -244,6 +247,7 @@ impl<'k> Wizard<'k> {
                     next,
                     unknown,
                     secret,
+                    format,
                     ..
                 },
                 value,
@@ -251,6 +255,15 @@ impl<'k> Wizard<'k> {
                 let value = value
                     .map(|v| v.trim().to_string())
                     .filter(|v| !v.is_empty());
+                // Every driver gets the same check and the same words for a wrong answer.
+                let value = match (value, format) {
+                    (Some(value), Some(format)) => Some(
+                        format
+                            .check(&value)
+                            .map_err(|reason| AnswerError::NotValid { reason })?,
+                    ),
+                    (value, _) => value,
+                };
                 match value {
                     Some(value) => (fact, (*next, Some(value)), *secret),
                     None => (fact, (*unknown, None), *secret),

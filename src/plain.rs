@@ -68,6 +68,9 @@ pub fn run(
         for Effect::RunCheck(request) in std::mem::take(&mut effects) {
             let label = crate::checks::runner::spec(&request.check)
                 .map_or(request.check.as_str(), |spec| spec.label);
+            if agent && let Some(note) = &knowledge.node(request.node).agent_note {
+                write_agent_note(out, note, width)?;
+            }
             writeln!(out, "{} …", for_terminal(label))?;
             let message = match checks.run(&request) {
                 Some(facts) => Message::CheckFinished {
@@ -115,14 +118,16 @@ pub fn run(
         if agent {
             // The agent reads this out; the end-user text is the fallback for overlays
             // written without a script.
-            let say = node.say.as_deref().unwrap_or(&node.text);
             let wrapped = textwrap::fill(
-                &for_terminal(say).replace('\n', " "),
+                &for_terminal(node.caller_words()).replace('\n', " "),
                 textwrap::Options::new(width.min(100))
                     .initial_indent("  ")
                     .subsequent_indent("  "),
             );
             writeln!(out, "Say to the caller:\n{wrapped}")?;
+            if let Some(note) = &node.agent_note {
+                write_agent_note(out, note, width)?;
+            }
         }
         if let Some(help) = &node.help {
             let wrapped = textwrap::fill(&for_terminal(help).replace('\n', " "), width.min(100));
@@ -232,9 +237,28 @@ pub fn run(
             Err(InquireError::OperationCanceled) => Message::Back,
             Err(error) => return Err(std::io::Error::other(error.to_string())),
         };
-        effects = recorder.update(message).unwrap_or_default();
+        effects = match recorder.update(message) {
+            Ok(effects) => effects,
+            Err(crate::engine::AnswerError::NotValid { reason }) => {
+                // Asked again: the answer had the wrong form (e.g. not an IP address).
+                writeln!(out, "  ✗ {}", for_terminal(&reason))?;
+                Vec::new()
+            }
+            Err(_) => Vec::new(),
+        };
         report_save_problem(recorder, out)?;
     }
+}
+
+/// Internal guidance for the agent, never read out (and never shown in user mode).
+fn write_agent_note(out: &mut dyn Write, note: &str, width: usize) -> std::io::Result<()> {
+    let wrapped = textwrap::fill(
+        &for_terminal(note).replace('\n', " "),
+        textwrap::Options::new(width.min(100))
+            .initial_indent("  ")
+            .subsequent_indent("  "),
+    );
+    writeln!(out, "For you (not to read out):\n{wrapped}")
 }
 
 /// Asks for an agent's note and keeps it with the current step.

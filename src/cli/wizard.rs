@@ -102,7 +102,7 @@ pub fn run(args: WizardArgs, global: &GlobalArgs) -> ExitCode {
         let (mut recorder, effects) = Recorder::start(
             &knowledge,
             facts.clone(),
-            mode_of(&args),
+            mode_of(&args, &facts),
             details_of(&args),
             store,
             Box::new(SystemClock),
@@ -164,7 +164,7 @@ pub fn run(args: WizardArgs, global: &GlobalArgs) -> ExitCode {
         Ok(store) => store,
         Err(code) => return code,
     };
-    let mode = mode_of(&args);
+    let mode = mode_of(&args, &facts);
     let mut details = details_of(&args);
     if mode == Mode::Agent {
         outln!(
@@ -290,8 +290,14 @@ fn run_plain(
     }
 }
 
-fn mode_of(args: &WizardArgs) -> Mode {
-    if args.agent { Mode::Agent } else { Mode::User }
+/// `--agent`, or a facts file from a helpdesk tool that already says `session.mode: agent`.
+fn mode_of(args: &WizardArgs, facts: &crate::engine::Facts) -> Mode {
+    let prefilled = facts.get(crate::knowledge::model::SESSION_MODE).map(String::as_str);
+    if args.agent || prefilled == Some(crate::knowledge::model::SESSION_AGENT) {
+        Mode::Agent
+    } else {
+        Mode::User
+    }
 }
 
 fn details_of(args: &WizardArgs) -> Details {

@@ -74,6 +74,13 @@ pub fn internal_summary(knowledge: &Knowledge, session: &Session) -> Vec<String>
             lines.push(format!("Check: {label}: {}", check_result(*ran, facts)));
         }
     }
+    if session.status.finished
+        && let Some(guidance) = knowledge
+            .node_id(&session.status.node)
+            .and_then(|node| knowledge.node(node).agent_note.as_deref())
+    {
+        lines.push(format!("Guidance: {}", guidance.replace('\n', " ").trim()));
+    }
     let notes = session.notes().count();
     if notes > 0 {
         lines.push(format!("Notes: {notes}"));

@@ -27,7 +27,7 @@ impl Clock for SystemClock {
 }
 
 /// The fact that tells the tree who is at the keyboard (`agent` or `user`).
-pub const MODE_FACT: &str = "session.mode";
+pub use crate::knowledge::model::SESSION_MODE as MODE_FACT;
 
 /// Who the session is for; all optional.
 #[derive(Debug, Default, Clone)]

@@ -488,6 +488,7 @@ impl Session<'_> {
 fn describe(error: &AnswerError) -> String {
     match error {
         AnswerError::NotAChoice { .. } => "That is not one of the answers here.".into(),
+        AnswerError::NotValid { reason } => crate::sanitize::for_terminal(reason),
         AnswerError::NotAsking | AnswerError::UnexpectedCheck => {
             "Nothing to answer right now.".into()
         }
