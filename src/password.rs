@@ -8,8 +8,9 @@
 //! Keyrings are pure-Rust stores only (no D-Bus): the kernel's keyutils on Linux, the Keychain
 //! on macOS, the Credential Manager on Windows. On Linux the kernel keeps a key until reboot,
 //! and its per-user persistent keyring expires after some days unused
-//! (`/proc/sys/kernel/keys/persistent_keyring_expiry`); a process without a session keyring
-//! (containers, cron, some services) cannot use it at all. The environment variable always works.
+//! (`/proc/sys/kernel/keys/persistent_keyring_expiry`). A process without a login session
+//! (containers, cron, services) is given a session keyring first, see
+//! [`prepare_kernel_keyring`]. The environment variable always works.
 
 use std::fmt;
 
@@ -159,6 +160,7 @@ pub fn status(smtp: &SmtpConfig, user: &str) -> PasswordStatus {
 }
 
 fn entry(user: &str) -> Result<keyring::Entry, KeyringError> {
+    prepare_kernel_keyring()?;
     keyring::Entry::new(KEYRING_SERVICE, user).map_err(|e| describe(&e))
 }
 
@@ -166,11 +168,7 @@ fn entry(user: &str) -> Result<keyring::Entry, KeyringError> {
 pub fn keyring_get(user: &str) -> Result<Option<Password>, KeyringError> {
     match entry(user)?.get_password() {
         Ok(password) => Ok(Some(Password::new(password))),
-        Err(keyring::Error::NoEntry) => match session_keyring_problem() {
-            // keyutils reports "no access" as "no entry": say which it really is.
-            Some(problem) => Err(KeyringError(problem)),
-            None => Ok(None),
-        },
+        Err(keyring::Error::NoEntry) => Ok(None),
         Err(error) => Err(describe(&error)),
     }
 }
@@ -182,9 +180,6 @@ pub fn keyring_set(user: &str, password: &Password) -> Result<(), KeyringError> 
             "an empty password cannot be stored",
         )));
     }
-    if let Some(problem) = session_keyring_problem() {
-        return Err(KeyringError(problem));
-    }
     entry(user)?
         .set_password(password.expose())
         .map_err(|e| describe(&e))
@@ -194,22 +189,31 @@ pub fn keyring_set(user: &str, password: &Password) -> Result<(), KeyringError> 
 pub fn keyring_delete(user: &str) -> Result<bool, KeyringError> {
     match entry(user)?.delete_credential() {
         Ok(()) => Ok(true),
-        Err(keyring::Error::NoEntry) => match session_keyring_problem() {
-            Some(problem) => Err(KeyringError(problem)),
-            None => Ok(false),
-        },
+        Err(keyring::Error::NoEntry) => Ok(false),
         Err(error) => Err(describe(&error)),
     }
 }
 
 /// How long the OS keyring keeps a password, in words for the person who stored it.
-pub fn keyring_persistence() -> &'static str {
-    if cfg!(target_os = "linux") {
-        "the Linux kernel keyring keeps it until the next reboot, and drops it after some days \
-         unused; for a lasting setup put it in the environment variable instead"
-    } else {
-        "the system keychain keeps it until you remove it (`relaydoc config delete-password`)"
+pub fn keyring_persistence() -> String {
+    if !cfg!(target_os = "linux") {
+        return String::from(
+            "the system keychain keeps it until you remove it (`relaydoc config delete-password`)",
+        );
     }
+    // The kernel's expiry for an unused persistent keyring, in seconds (default 3 days).
+    let days = std::fs::read_to_string("/proc/sys/kernel/keys/persistent_keyring_expiry")
+        .ok()
+        .and_then(|text| text.trim().parse::<u64>().ok())
+        .map(|secs| secs.div_ceil(86_400));
+    let unused = match days {
+        Some(days) => format!("after {days} day(s) without use"),
+        None => String::from("after some days without use"),
+    };
+    format!(
+        "the Linux kernel keyring keeps it until the next reboot, and drops it {unused}; for a \
+         lasting setup put it in the environment variable instead"
+    )
 }
 
 fn describe(error: &keyring::Error) -> KeyringError {
@@ -225,36 +229,46 @@ fn describe(error: &keyring::Error) -> KeyringError {
     KeyringError(crate::sanitize::single_line(&text))
 }
 
-/// On Linux: why the kernel keyring cannot work for this process, if it cannot.
+/// On Linux: makes the kernel keyring usable by this process, or says why it cannot be.
 ///
-/// keyring-rs keeps keys in the session keyring, linked into the per-user persistent keyring.
-/// A process that never joined a session keyring (no PAM login: containers, `docker exec`,
-/// cron, many services) falls back to the shared user-session keyring `_uid_ses.UID`, where the
-/// kernel refuses that link; keyring-rs then reports every key as missing.
+/// keyring-rs keeps each key in the session keyring and links it into the per-user persistent
+/// keyring, which is what lets a later process find it. A process that never joined a session
+/// keyring (no PAM login: containers, `docker exec`, cron, many services) falls back to the
+/// shared user-session keyring `_uid_ses.UID`, where the kernel refuses that link and
+/// keyring-rs reports every key as missing. Asking for the persistent keyring on behalf of the
+/// session keyring first (what `keyctl get_persistent @s` does) makes the kernel give the
+/// process a session keyring of its own with the persistent keyring linked into it; after that
+/// keyring-rs works as in a login session. Without persistent keyrings in the kernel a stored
+/// password would vanish when relaydoc exits, so that is refused.
 #[cfg(target_os = "linux")]
-fn session_keyring_problem() -> Option<String> {
+fn prepare_kernel_keyring() -> Result<(), KeyringError> {
     use linux_keyutils::{KeyRing, KeyRingIdentifier};
-    let session = match KeyRing::from_special_id(KeyRingIdentifier::Session, false) {
-        Ok(session) => session,
-        Err(error) => {
-            return Some(format!(
-                "the kernel keyring is not available ({error:?}); use the environment variable"
-            ));
-        }
-    };
-    let description = session.metadata().ok()?.get_description().to_string();
-    description.starts_with("_uid_ses.").then(|| {
-        String::from(
+    KeyRing::get_persistent(KeyRingIdentifier::Session).map_err(|error| {
+        KeyringError(format!(
+            "the kernel keyring cannot keep a password beyond this process (no persistent \
+             keyring: {error:?})"
+        ))
+    })?;
+    let session = KeyRing::from_special_id(KeyRingIdentifier::Session, false).map_err(|error| {
+        KeyringError(format!("the kernel keyring is not available ({error:?})"))
+    })?;
+    let shared = session
+        .metadata()
+        .map(|m| m.get_description().starts_with("_uid_ses."))
+        .unwrap_or(false);
+    if shared {
+        return Err(KeyringError(String::from(
             "this process has no kernel session keyring (usual in containers, cron jobs and \
              services), so the keyring cannot keep or find passwords; run relaydoc inside one \
-             (`keyctl session - relaydoc …`), or use the environment variable",
-        )
-    })
+             (`keyctl session - relaydoc …`)",
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(not(target_os = "linux"))]
-fn session_keyring_problem() -> Option<String> {
-    None
+fn prepare_kernel_keyring() -> Result<(), KeyringError> {
+    Ok(())
 }
 
 #[cfg(test)]

@@ -32,6 +32,7 @@ use crate::exit;
 use crate::knowledge::Knowledge;
 
 mod catalogue;
+mod config;
 mod kb;
 mod postfix;
 mod wizard;
@@ -57,6 +58,7 @@ Examples:
   relaydoc settings thunderbird --email me@gmail.com
                                              Thunderbird's steps with Gmail's settings
   relaydoc clients                           list the mail clients relaydoc knows
+  relaydoc config check                      check your config file (helpdesk SMTP server…)
 
 Exit codes: 0 ok, 1 a problem was found, 2 bad input, 3 a check could not run,
 4 needs a terminal, 130 interrupted.";
@@ -90,6 +92,10 @@ pub struct GlobalArgs {
     /// Seconds each network step may take before it is given up
     #[arg(long, global = true, value_name = "SECS")]
     pub timeout: Option<f64>,
+
+    /// Config file to use instead of the platform one (also: RELAYDOC_CONFIG)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 
     /// Extra knowledge folder that overlays the bundled one (ids in it win)
     #[arg(long, global = true, value_name = "DIR")]
@@ -141,6 +147,8 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// Check a Postfix configuration (lint) or replay its relay decision (simulate)
     Postfix(postfix::PostfixArgs),
+    /// The config file (sessions, helpdesk SMTP server) and the SMTP password in the keyring
+    Config(config::ConfigArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout
     #[command(
         after_help = "Example:\n  relaydoc completions bash > ~/.local/share/bash-completion/completions/relaydoc"
@@ -167,6 +175,7 @@ pub fn main() -> ExitCode {
         Some(Command::Check(args)) => check::run(args, &cli.global),
         Some(Command::Explain(args)) => explain::run(&args, &cli.global),
         Some(Command::Postfix(args)) => postfix::run(args),
+        Some(Command::Config(args)) => config::run(args, &cli.global),
         Some(Command::Completions { shell }) => {
             let mut command = Cli::command();
             clap_complete::generate(shell, &mut command, "relaydoc", &mut std::io::stdout());
@@ -208,6 +217,26 @@ pub fn load_knowledge(global: &GlobalArgs) -> Result<Knowledge, ExitCode> {
         );
         exit::code(exit::BAD_INPUT)
     })
+}
+
+/// Loads the config file the command should use (`--config`, `RELAYDOC_CONFIG`, or the
+/// platform one; a missing platform file means the defaults), or reports why it cannot (exit 2).
+pub fn load_config(
+    global: &GlobalArgs,
+) -> Result<(crate::config::Location, crate::config::Config), ExitCode> {
+    let location = crate::config::locate(global.config.as_deref()).map_err(|error| {
+        eprintln!("relaydoc: {error}");
+        exit::code(exit::BAD_INPUT)
+    })?;
+    let config = crate::config::load_at(&location).map_err(|problems| {
+        report_diagnostics(&Diagnostics(problems));
+        eprintln!(
+            "relaydoc: the config file has problems; fix them (`relaydoc config check`) or \
+             name another with --config"
+        );
+        exit::code(exit::BAD_INPUT)
+    })?;
+    Ok((location, config))
 }
 
 /// Problems go to stderr, one per line, made safe for the terminal.
