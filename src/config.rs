@@ -42,7 +42,7 @@ const MAX_TIMEOUT_SECS: f64 = 600.0;
 
 /// A commented example of every key; `relaydoc config --help` and the README show it.
 pub const SAMPLE: &str = "\
-# relaydoc configuration: ~/.config/relaydoc/config.yaml on Linux (see `relaydoc config path`)
+# relaydoc's config: ~/.config/relaydoc/config.yaml on Linux (`relaydoc config path`)
 sessions:
   save: true            # record every wizard run (default true)
   dir: /some/path       # optional; default: the platform data dir + /sessions
@@ -51,13 +51,13 @@ helpdesk:
   smtp:                 # the helpdesk's own outgoing server, to e-mail steps to callers
     host: smtp.example.com
     port: 587                 # default by security: 587 starttls, 465 tls, 25 none
-    security: starttls        # starttls | tls | none (default: tls on port 465, else starttls)
+    security: starttls        # starttls | tls | none (default: tls on port 465)
     username: helpdesk@example.com   # optional (no login without it)
     from: \"Example Helpdesk <helpdesk@example.com>\"
-    password_env: RELAYDOC_SMTP_PASSWORD   # optional: the env var holding the password (the default)
-    ca_file: /etc/ssl/private-ca.pem       # optional: trust this CA too (relative: to this file)
+    password_env: RELAYDOC_SMTP_PASSWORD   # optional: the env var with the password
+    ca_file: /etc/ssl/private-ca.pem       # optional: trust this CA too
     timeout: 20               # optional: seconds per step (default 30)
-    # allow_plaintext_auth: false   # optional: log in even with security: none (password readable on the wire)
+    # allow_plaintext_auth: false   # optional: log in even with security: none
     # source_address: 192.0.2.10    # optional: connect from this local address
 
 # The SMTP password never goes in this file. Put it in the environment variable named by

@@ -298,7 +298,11 @@ pub async fn send_async(
             })
         }
         Err(error) => {
-            let _ = tokio::time::timeout(Duration::from_secs(2), connection.abort()).await;
+            // After a failed TLS handshake lettre has no stream left to say QUIT on (it
+            // debug-panics if asked to); dropping the connection closes the socket.
+            if !matches!(error, MailError::Certificate { .. } | MailError::Tls { .. }) {
+                let _ = tokio::time::timeout(Duration::from_secs(2), connection.abort()).await;
+            }
             Err(error)
         }
     }

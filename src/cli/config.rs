@@ -19,7 +19,7 @@ const CONFIG_HELP: &str = "\
 Examples:
   relaydoc config path                 which file is used, and whether it exists
   relaydoc config show                 the effective settings, defaults filled in
-  relaydoc config check                find mistakes (FILE:LINE:COL), and where the SMTP password comes from
+  relaydoc config check                find mistakes, and where the SMTP password comes from
   relaydoc config set-password         store the helpdesk SMTP password in the OS keyring
   relaydoc config send-test --to me@example.com
                                        send a test message through the helpdesk server
@@ -39,7 +39,13 @@ pub struct ConfigArgs {
 fn config_help() -> String {
     let sample: String = config::SAMPLE
         .lines()
-        .map(|line| format!("  {line}\n"))
+        .map(|line| {
+            if line.is_empty() {
+                String::from("\n")
+            } else {
+                format!("  {line}\n")
+            }
+        })
         .collect();
     format!(
         "{CONFIG_HELP}\n{sample}\nExit codes: 0 ok, 1 the server refused (send-test), 2 mistakes in \
