@@ -830,3 +830,50 @@ fn config_password_in_the_os_keyring() {
     let again = remove();
     assert!(String::from_utf8_lossy(&again.stdout).contains("nothing to remove"));
 }
+
+#[test]
+fn config_help_teaches_every_key_and_has_examples() {
+    let home = tempfile::tempdir().expect("home");
+    let output = relaydoc(home.path())
+        .args(["config", "--help"])
+        .output()
+        .expect("run");
+    let help = String::from_utf8_lossy(&output.stdout);
+    for key in [
+        "sessions:",
+        "save:",
+        "dir:",
+        "agent:",
+        "smtp:",
+        "host:",
+        "port:",
+        "security:",
+        "username:",
+        "from:",
+        "password_env:",
+        "ca_file:",
+        "timeout:",
+        "relaydoc config set-password",
+        "Examples:",
+        "Exit codes",
+    ] {
+        assert!(help.contains(key), "config --help lacks {key:?}:\n{help}");
+    }
+    for sub in [
+        "path",
+        "show",
+        "check",
+        "set-password",
+        "delete-password",
+        "send-test",
+    ] {
+        let output = relaydoc(home.path())
+            .args(["config", sub, "--help"])
+            .output()
+            .expect("run");
+        assert!(
+            String::from_utf8_lossy(&output.stdout).contains("Example"),
+            "config {sub} --help has no example"
+        );
+    }
+}

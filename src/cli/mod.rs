@@ -164,7 +164,7 @@ pub enum Command {
 
 /// Parses the arguments and runs the command; the binary's whole body.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = without_shadowed_config(Cli::parse());
     match cli.command {
         None => wizard::run(wizard::WizardArgs::default(), &cli.global),
         Some(Command::Wizard(args)) => wizard::run(args, &cli.global),
@@ -189,6 +189,18 @@ pub fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// `postfix simulate --config FILE` names a Postfix main.cf and shadows the global `--config`
+/// (same name, same id); clap then hands its value to the global one too. The relaydoc config
+/// file is not used there, so that value is taken back (RELAYDOC_CONFIG still applies).
+fn without_shadowed_config(mut cli: Cli) -> Cli {
+    if let Some(Command::Postfix(args)) = &cli.command
+        && matches!(args.command, postfix::PostfixCommand::Simulate(_))
+    {
+        cli.global.config = None;
+    }
+    cli
 }
 
 /// A closed pipe (`relaydoc man | head`) is the reader's choice, not an error.
@@ -264,5 +276,56 @@ pub fn write_stdout(args: std::fmt::Arguments<'_>) {
         }
         eprintln!("relaydoc: cannot write output: {error}");
         std::process::exit(i32::from(exit::BAD_INPUT));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn global_config(args: &[&str]) -> Option<PathBuf> {
+        let cli = Cli::try_parse_from(args).expect("parses");
+        without_shadowed_config(cli).global.config
+    }
+
+    #[test]
+    fn the_global_config_flag_works_before_and_after_the_command() {
+        let want = Some(PathBuf::from("team.yaml"));
+        assert_eq!(
+            global_config(&["relaydoc", "--config", "team.yaml", "config", "path"]),
+            want
+        );
+        assert_eq!(
+            global_config(&["relaydoc", "config", "path", "--config", "team.yaml"]),
+            want
+        );
+    }
+
+    #[test]
+    fn postfix_simulates_own_config_flag_is_not_the_relaydoc_config() {
+        let args = [
+            "relaydoc",
+            "postfix",
+            "simulate",
+            "--config",
+            "main.cf",
+            "--client-ip",
+            "192.0.2.1",
+            "--helo",
+            "pc",
+            "--from",
+            "a@example.com",
+            "--to",
+            "b@example.org",
+        ];
+        assert_eq!(global_config(&args), None);
+        let cli = Cli::try_parse_from(args).expect("parses");
+        let Some(Command::Postfix(postfix)) = cli.command else {
+            panic!("postfix");
+        };
+        let postfix::PostfixCommand::Simulate(simulate) = postfix.command else {
+            panic!("simulate");
+        };
+        assert_eq!(simulate.config, PathBuf::from("main.cf"));
     }
 }
