@@ -732,17 +732,30 @@ fn config_send_test_with_the_password_from_the_environment() {
         header(&message, "Subject").as_deref(),
         Some("relaydoc test message")
     );
+}
 
-    // Without a password anywhere: a clear error naming both ways, exit 2, nothing sent.
+#[test]
+fn config_send_test_without_a_password_names_both_ways_to_give_one() {
+    let home = tempfile::tempdir().expect("home");
+    // A user no keyring entry can exist for (the keyring test stores one for bob), and a port
+    // nothing listens on: the error must come before any connection.
+    let user = format!("nobody-{}@example.test", std::process::id());
+    write_config(
+        home.path(),
+        &format!(
+            "helpdesk:\n  smtp:\n    host: 127.0.0.1\n    port: 9\n    username: {user}\n    from: {user}\n"
+        ),
+    );
     let output = relaydoc(home.path())
         .args(["config", "send-test", "--to", ALICE])
         .output()
         .expect("run");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    if output.status.code() == Some(0) {
-        panic!("sent without a password (is one left in the keyring for {BOB}?)");
-    }
     assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("no SMTP password for {user}")),
+        "{stderr}"
+    );
     assert!(stderr.contains("RELAYDOC_SMTP_PASSWORD"), "{stderr}");
     assert!(stderr.contains("relaydoc config set-password"), "{stderr}");
 }
