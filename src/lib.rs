@@ -4,11 +4,14 @@
 
 pub mod checks;
 pub mod cli;
+pub mod config;
 pub mod diagnostic;
 pub mod engine;
 pub mod exit;
 pub mod explain;
 pub mod knowledge;
+pub mod mailer;
+pub mod password;
 pub mod plain;
 pub mod postfix;
 pub mod prefill;

@@ -14,6 +14,7 @@ use crate::present::{
     StepView, TargetSettings, pick_client, solution_text, solution_view, task_view,
 };
 use crate::sanitize::for_terminal;
+use crate::session::mail::StepsSender;
 use crate::session::{Mode, Recorder};
 
 /// How a plain session ended.
@@ -55,6 +56,7 @@ pub fn run(
     out: &mut dyn Write,
     width: usize,
     color: bool,
+    sender: Option<&dyn StepsSender>,
 ) -> std::io::Result<Ending> {
     let knowledge = recorder.knowledge();
     let agent = recorder.mode() == Mode::Agent;
@@ -107,6 +109,9 @@ pub fn run(
                         crate::session::export::internal_summary(knowledge, recorder.session());
                     for line in summary {
                         writeln!(out, "  • {line}")?;
+                    }
+                    if let Some(sender) = sender {
+                        offer_email(recorder, sender, render, out)?;
                     }
                 }
                 return Ok(Ending::Concluded(knowledge.node(node).id.clone()));
@@ -248,6 +253,48 @@ pub fn run(
         };
         report_save_problem(recorder, out)?;
     }
+}
+
+/// Agent mode, at the solution: email the caller their steps (Enter without an address = no).
+fn offer_email(
+    recorder: &mut Recorder<'_>,
+    sender: &dyn StepsSender,
+    render: RenderConfig<'_>,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let known = recorder.session().email().unwrap_or("").to_string();
+    let mut prompt = inquire::Text::new("Email these steps to the caller? Address:")
+        .with_render_config(render)
+        .with_help_message("Enter to send · empty or Esc = don't send");
+    if !known.is_empty() {
+        prompt = prompt.with_initial_value(&known);
+    }
+    let to = match prompt.prompt_skippable() {
+        Ok(Some(to)) if !to.trim().is_empty() => to.trim().to_string(),
+        Ok(_) | Err(InquireError::OperationCanceled | InquireError::OperationInterrupted) => {
+            return Ok(());
+        }
+        Err(error) => return Err(std::io::Error::other(error.to_string())),
+    };
+    writeln!(out, "Sending …")?;
+    match sender.send(recorder.knowledge(), recorder.session(), &to) {
+        Ok(delivered) => {
+            recorder.record_sent(&to);
+            writeln!(
+                out,
+                "Sent to {} through {}.",
+                for_terminal(&to),
+                for_terminal(&delivered.server)
+            )?;
+        }
+        Err(problem) => writeln!(
+            out,
+            "Not sent: {}\n(Try again later with `relaydoc sessions send {} --to ADDR`.)",
+            for_terminal(&problem.message),
+            recorder.session().id
+        )?,
+    }
+    report_save_problem(recorder, out)
 }
 
 /// Internal guidance for the agent, never read out (and never shown in user mode).

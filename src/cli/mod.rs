@@ -32,6 +32,7 @@ use crate::exit;
 use crate::knowledge::Knowledge;
 
 mod catalogue;
+mod config;
 mod kb;
 mod postfix;
 mod sessions;
@@ -58,6 +59,7 @@ Examples:
   relaydoc settings thunderbird --email me@gmail.com
                                              Thunderbird's steps with Gmail's settings
   relaydoc clients                           list the mail clients relaydoc knows
+  relaydoc config check                      check your config file (helpdesk SMTP server…)
 
 Exit codes: 0 ok, 1 a problem was found, 2 bad input, 3 a check could not run,
 4 needs a terminal, 130 interrupted.";
@@ -91,6 +93,10 @@ pub struct GlobalArgs {
     /// Seconds each network step may take before it is given up
     #[arg(long, global = true, value_name = "SECS")]
     pub timeout: Option<f64>,
+
+    /// Config file to use instead of the platform one (also: RELAYDOC_CONFIG)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 
     /// Extra knowledge folder that overlays the bundled one (ids in it win)
     #[arg(long, global = true, value_name = "DIR")]
@@ -144,6 +150,8 @@ pub enum Command {
     Postfix(postfix::PostfixArgs),
     /// Saved wizard runs: list, show, resume, export a ticket summary, delete, stats
     Sessions(sessions::SessionsArgs),
+    /// The config file (sessions, helpdesk SMTP server) and the SMTP password in the keyring
+    Config(config::ConfigArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout
     #[command(
         after_help = "Example:\n  relaydoc completions bash > ~/.local/share/bash-completion/completions/relaydoc"
@@ -159,7 +167,7 @@ pub enum Command {
 
 /// Parses the arguments and runs the command; the binary's whole body.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = without_shadowed_config(Cli::parse());
     match cli.command {
         None => wizard::run(wizard::WizardArgs::default(), &cli.global),
         Some(Command::Wizard(args)) => wizard::run(args, &cli.global),
@@ -171,6 +179,7 @@ pub fn main() -> ExitCode {
         Some(Command::Explain(args)) => explain::run(&args, &cli.global),
         Some(Command::Postfix(args)) => postfix::run(args),
         Some(Command::Sessions(args)) => sessions::run(args, &cli.global),
+        Some(Command::Config(args)) => config::run(args, &cli.global),
         Some(Command::Completions { shell }) => {
             let mut command = Cli::command();
             clap_complete::generate(shell, &mut command, "relaydoc", &mut std::io::stdout());
@@ -184,6 +193,18 @@ pub fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// `postfix simulate --config FILE` names a Postfix main.cf and shadows the global `--config`
+/// (same name, same id); clap then hands its value to the global one too. The relaydoc config
+/// file is not used there, so that value is taken back (RELAYDOC_CONFIG still applies).
+fn without_shadowed_config(mut cli: Cli) -> Cli {
+    if let Some(Command::Postfix(args)) = &cli.command
+        && matches!(args.command, postfix::PostfixCommand::Simulate(_))
+    {
+        cli.global.config = None;
+    }
+    cli
 }
 
 /// A closed pipe (`relaydoc man | head`) is the reader's choice, not an error.
@@ -214,6 +235,26 @@ pub fn load_knowledge(global: &GlobalArgs) -> Result<Knowledge, ExitCode> {
     })
 }
 
+/// Loads the config file the command should use (`--config`, `RELAYDOC_CONFIG`, or the
+/// platform one; a missing platform file means the defaults), or reports why it cannot (exit 2).
+pub fn load_config(
+    global: &GlobalArgs,
+) -> Result<(crate::config::Location, crate::config::Config), ExitCode> {
+    let location = crate::config::locate(global.config.as_deref()).map_err(|error| {
+        eprintln!("relaydoc: {error}");
+        exit::code(exit::BAD_INPUT)
+    })?;
+    let config = crate::config::load_at(&location).map_err(|problems| {
+        report_diagnostics(&Diagnostics(problems));
+        eprintln!(
+            "relaydoc: the config file has problems; fix them (`relaydoc config check`) or \
+             name another with --config"
+        );
+        exit::code(exit::BAD_INPUT)
+    })?;
+    Ok((location, config))
+}
+
 /// Problems go to stderr, one per line, made safe for the terminal.
 pub fn report_diagnostics(problems: &Diagnostics) {
     for problem in problems.iter() {
@@ -239,5 +280,56 @@ pub fn write_stdout(args: std::fmt::Arguments<'_>) {
         }
         eprintln!("relaydoc: cannot write output: {error}");
         std::process::exit(i32::from(exit::BAD_INPUT));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn global_config(args: &[&str]) -> Option<PathBuf> {
+        let cli = Cli::try_parse_from(args).expect("parses");
+        without_shadowed_config(cli).global.config
+    }
+
+    #[test]
+    fn the_global_config_flag_works_before_and_after_the_command() {
+        let want = Some(PathBuf::from("team.yaml"));
+        assert_eq!(
+            global_config(&["relaydoc", "--config", "team.yaml", "config", "path"]),
+            want
+        );
+        assert_eq!(
+            global_config(&["relaydoc", "config", "path", "--config", "team.yaml"]),
+            want
+        );
+    }
+
+    #[test]
+    fn postfix_simulates_own_config_flag_is_not_the_relaydoc_config() {
+        let args = [
+            "relaydoc",
+            "postfix",
+            "simulate",
+            "--config",
+            "main.cf",
+            "--client-ip",
+            "192.0.2.1",
+            "--helo",
+            "pc",
+            "--from",
+            "a@example.com",
+            "--to",
+            "b@example.org",
+        ];
+        assert_eq!(global_config(&args), None);
+        let cli = Cli::try_parse_from(args).expect("parses");
+        let Some(Command::Postfix(postfix)) = cli.command else {
+            panic!("postfix");
+        };
+        let postfix::PostfixCommand::Simulate(simulate) = postfix.command else {
+            panic!("simulate");
+        };
+        assert_eq!(simulate.config, PathBuf::from("main.cf"));
     }
 }

@@ -69,6 +69,24 @@ pub enum SessionsCommand {
         /// Session id (a unique prefix is enough)
         id: String,
     },
+    /// Email the caller the steps for their mail program, through the helpdesk's SMTP server
+    #[command(after_help = "\
+The server, sender and login come from `helpdesk.smtp` in the config file (see
+`relaydoc config --help`); the password from RELAYDOC_SMTP_PASSWORD (or the variable the config
+names) or the OS keyring (`relaydoc config set-password`). Only finished sessions have steps.
+
+Example:
+  relaydoc sessions send last --to caller@example.com")]
+    Send {
+        /// Session id, a unique prefix of one, or `last`
+        id: String,
+        /// The caller's address (default: the address the session learned)
+        #[arg(long, value_name = "ADDR")]
+        to: Option<String>,
+        /// Subject line (default: "Your email settings: <solution title>")
+        #[arg(long, value_name = "TEXT")]
+        subject: Option<String>,
+    },
     /// What the saved sessions say: causes, time to a solution, drop-off points, busiest nodes
     Stats {
         #[arg(long)]
@@ -85,7 +103,11 @@ pub enum ExportFormat {
 }
 
 pub fn run(args: SessionsArgs, global: &GlobalArgs) -> ExitCode {
-    let store = match open_store() {
+    let config = match super::load_config(global) {
+        Ok((_, config)) => config,
+        Err(code) => return code,
+    };
+    let store = match open_store(&config) {
         Ok(store) => store,
         Err(message) => {
             eprintln!("relaydoc: {message}");
@@ -96,7 +118,10 @@ pub fn run(args: SessionsArgs, global: &GlobalArgs) -> ExitCode {
         SessionsCommand::List { json } => list(&store, json),
         SessionsCommand::Show { id, json } => show(&store, &id, json, global),
         SessionsCommand::Resume { id, plain, ca_file } => {
-            super::wizard::resume(&store, &id, plain, ca_file, global)
+            super::wizard::resume(&store, &config, &id, plain, ca_file, global)
+        }
+        SessionsCommand::Send { id, to, subject } => {
+            send(&store, &config, &id, to, subject, global)
         }
         SessionsCommand::Export { id, format, output } => {
             export_session(&store, &id, format, output, global)
@@ -112,20 +137,11 @@ pub fn run(args: SessionsArgs, global: &GlobalArgs) -> ExitCode {
     }
 }
 
-/// The folder sessions are saved in: the platform data dir (`~/.local/share/relaydoc/sessions`
-/// on Linux).
-pub fn default_dir() -> Result<PathBuf, String> {
-    directories::ProjectDirs::from("", "", "relaydoc")
-        .map(|dirs| dirs.data_dir().join("sessions"))
-        .ok_or_else(|| {
-            "no home folder is known (HOME is not set), so sessions have nowhere to go; \
-             set HOME, or run the wizard with --no-save"
-                .to_string()
-        })
-}
-
-pub fn open_store() -> Result<Store, String> {
-    Store::open(default_dir()?).map_err(|error| format!("cannot open the sessions folder: {error}"))
+/// The sessions folder the config names (`sessions.dir`), or the platform data dir
+/// (`~/.local/share/relaydoc/sessions` on Linux).
+pub fn open_store(config: &crate::config::Config) -> Result<Store, String> {
+    let dir = config.sessions_dir().map_err(|error| error.to_string())?;
+    Store::open(dir).map_err(|error| format!("cannot open the sessions folder: {error}"))
 }
 
 fn store_error(error: &StoreError) -> ExitCode {
@@ -331,4 +347,49 @@ fn show_stats(store: &Store, json: bool) -> ExitCode {
     );
     section("Most visited steps:", &stats.most_visited);
     exit::code(exit::OK)
+}
+
+fn send(
+    store: &Store,
+    config: &crate::config::Config,
+    id: &str,
+    to: Option<String>,
+    subject: Option<String>,
+    global: &GlobalArgs,
+) -> ExitCode {
+    let mut session = match store.load(id) {
+        Ok(session) => session,
+        Err(error) => return store_error(&error),
+    };
+    let knowledge = match load_knowledge(global) {
+        Ok(knowledge) => knowledge,
+        Err(code) => return code,
+    };
+    let Some(to) = to.or_else(|| session.email().map(str::to_string)) else {
+        eprintln!(
+            "relaydoc: session {} has no customer address; give one with --to ADDR",
+            session.id
+        );
+        return exit::code(exit::BAD_INPUT);
+    };
+    match crate::session::mail::send_steps(&knowledge, &session, config, &to, subject) {
+        Ok(delivered) => {
+            let at = jiff::Timestamp::now();
+            crate::session::mail::record_sent(&mut session, &to, at);
+            if let Err(error) = store.save(&session) {
+                eprintln!("relaydoc: sent, but the session could not be updated: {error}");
+            }
+            outln!(
+                "Sent the steps to {} through {} (message id {}).",
+                for_terminal(&to),
+                for_terminal(&delivered.server),
+                for_terminal(&delivered.message_id)
+            );
+            exit::code(exit::OK)
+        }
+        Err(problem) => {
+            eprintln!("relaydoc: {}", for_terminal(&problem.message));
+            exit::code(problem.exit)
+        }
+    }
 }

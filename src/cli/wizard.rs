@@ -84,6 +84,10 @@ pub fn run(args: WizardArgs, global: &GlobalArgs) -> ExitCode {
         }
     };
     let given_facts = !facts.is_empty();
+    let config = match super::load_config(global) {
+        Ok((_, config)) => config,
+        Err(code) => return code,
+    };
 
     if args.json || !interactive() {
         if !args.json && !given_facts {
@@ -95,7 +99,7 @@ pub fn run(args: WizardArgs, global: &GlobalArgs) -> ExitCode {
             );
             return exit::code(exit::NO_TERMINAL);
         }
-        let store = match session_store(args.no_save) {
+        let store = match session_store(args.no_save, &config) {
             Ok(store) => store,
             Err(code) => return code,
         };
@@ -103,7 +107,7 @@ pub fn run(args: WizardArgs, global: &GlobalArgs) -> ExitCode {
             &knowledge,
             facts.clone(),
             mode_of(&args, &facts),
-            details_of(&args),
+            details_of(&args, &config),
             store,
             Box::new(SystemClock),
         );
@@ -160,12 +164,12 @@ pub fn run(args: WizardArgs, global: &GlobalArgs) -> ExitCode {
         Ok(settings) => settings,
         Err(code) => return code,
     };
-    let store = match session_store(args.no_save) {
+    let store = match session_store(args.no_save, &config) {
         Ok(store) => store,
         Err(code) => return code,
     };
     let mode = mode_of(&args, &facts);
-    let mut details = details_of(&args);
+    let mut details = details_of(&args, &config);
     if mode == Mode::Agent {
         outln!(
             "relaydoc helpdesk mode — read out the \"Say to the caller\" lines; pick \
@@ -193,12 +197,14 @@ pub fn run(args: WizardArgs, global: &GlobalArgs) -> ExitCode {
         dns,
         ca,
     };
-    run_plain(&mut recorder, effects, checks, global)
+    let sender = crate::session::mail::ConfiguredSender::from_config(&config);
+    run_plain(&mut recorder, effects, checks, sender, global)
 }
 
 /// Picks a saved session up again: its steps are replayed, then the questions go on.
 pub(super) fn resume(
     store: &Store,
+    config: &crate::config::Config,
     id: &str,
     plain: bool,
     ca_file: Option<PathBuf>,
@@ -253,13 +259,15 @@ pub(super) fn resume(
         dns,
         ca,
     };
-    run_plain(&mut recorder, effects, checks, global)
+    let sender = crate::session::mail::ConfiguredSender::from_config(config);
+    run_plain(&mut recorder, effects, checks, sender, global)
 }
 
 fn run_plain(
     recorder: &mut Recorder<'_>,
     effects: Vec<crate::engine::Effect>,
     mut checks: LiveChecks<'_>,
+    sender: Option<crate::session::mail::ConfiguredSender>,
     global: &GlobalArgs,
 ) -> ExitCode {
     let mut stdout = std::io::stdout();
@@ -270,6 +278,9 @@ fn run_plain(
         &mut stdout,
         terminal_width(),
         global.color.enabled(),
+        sender
+            .as_ref()
+            .map(|sender| sender as &dyn crate::session::mail::StepsSender),
     );
     let saved = recorder.saving().then(|| recorder.session().id.clone());
     match ending {
@@ -292,7 +303,9 @@ fn run_plain(
 
 /// `--agent`, or a facts file from a helpdesk tool that already says `session.mode: agent`.
 fn mode_of(args: &WizardArgs, facts: &crate::engine::Facts) -> Mode {
-    let prefilled = facts.get(crate::knowledge::model::SESSION_MODE).map(String::as_str);
+    let prefilled = facts
+        .get(crate::knowledge::model::SESSION_MODE)
+        .map(String::as_str);
     if args.agent || prefilled == Some(crate::knowledge::model::SESSION_AGENT) {
         Mode::Agent
     } else {
@@ -300,9 +313,9 @@ fn mode_of(args: &WizardArgs, facts: &crate::engine::Facts) -> Mode {
     }
 }
 
-fn details_of(args: &WizardArgs) -> Details {
+fn details_of(args: &WizardArgs, config: &crate::config::Config) -> Details {
     Details {
-        agent: None,
+        agent: config.helpdesk.agent.clone(),
         caller: args
             .caller
             .as_deref()
@@ -323,15 +336,17 @@ fn ask_caller() -> Option<String> {
         .filter(|caller| !caller.is_empty())
 }
 
-/// Where this run is saved: nowhere with --no-save.
-fn session_store(no_save: bool) -> Result<Option<Store>, ExitCode> {
-    if no_save {
+/// Where this run is saved: nowhere with --no-save or `sessions: {save: false}`.
+fn session_store(no_save: bool, config: &crate::config::Config) -> Result<Option<Store>, ExitCode> {
+    if no_save || !config.sessions.save {
         return Ok(None);
     }
-    super::sessions::open_store().map(Some).map_err(|message| {
-        eprintln!("relaydoc: {message}");
-        exit::code(exit::BAD_INPUT)
-    })
+    super::sessions::open_store(config)
+        .map(Some)
+        .map_err(|message| {
+            eprintln!("relaydoc: {message}");
+            exit::code(exit::BAD_INPUT)
+        })
 }
 
 /// The full-screen wizard. Nothing is printed while it owns the screen; one closing line after.

@@ -6,6 +6,7 @@
 //! run knows is scrubbed before it is kept (see [`recorder`]).
 
 pub mod export;
+pub mod mail;
 pub mod recorder;
 pub mod stats;
 pub mod store;

@@ -1,0 +1,134 @@
+//! Emailing the caller their steps: the solution for their own mail program, as plain text,
+//! through the helpdesk's SMTP server from the config. The CLI (`sessions send`), the plain
+//! wizard and the TUI all send through here.
+
+use jiff::Timestamp;
+
+use super::{Event, EventKind, Session};
+use crate::config::Config;
+use crate::exit;
+use crate::knowledge::Knowledge;
+use crate::mailer::{Delivered, OutgoingMail};
+
+/// Why the steps could not be sent, in words for the agent, with the exit code it means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendProblem {
+    pub message: String,
+    pub exit: u8,
+}
+
+impl SendProblem {
+    fn bad_input(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            exit: exit::BAD_INPUT,
+        }
+    }
+}
+
+/// The message a caller gets: greeting, the steps, the reference to quote.
+pub fn compose(
+    knowledge: &Knowledge,
+    session: &Session,
+    to: &str,
+    subject: Option<String>,
+) -> Result<OutgoingMail, SendProblem> {
+    let steps = super::export::caller_steps(knowledge, session).ok_or_else(|| {
+        SendProblem::bad_input(format!(
+            "session {} has not reached a solution yet, so there are no steps to send \
+             (continue it with `relaydoc sessions resume {}`)",
+            session.id, session.id
+        ))
+    })?;
+    let signature = session.agent.as_deref().unwrap_or("Your helpdesk");
+    let body = format!(
+        "Hello,\n\n\
+         here are the steps we talked about, for {client}.\n\n\
+         {text}\n\
+         If sending still fails afterwards, reply to this message or call us again and \
+         mention the reference {id}.\n\n\
+         {signature}\n",
+        client = steps.client,
+        text = steps.text,
+        id = session.id,
+    );
+    Ok(OutgoingMail {
+        to: to.trim().to_string(),
+        subject: subject.unwrap_or_else(|| format!("Your email settings: {}", steps.title)),
+        body,
+    })
+}
+
+/// Sends the caller's steps; the password comes from the environment or the OS keyring.
+pub fn send_steps(
+    knowledge: &Knowledge,
+    session: &Session,
+    config: &Config,
+    to: &str,
+    subject: Option<String>,
+) -> Result<Delivered, SendProblem> {
+    let smtp = config.helpdesk.smtp.as_ref().ok_or_else(|| {
+        SendProblem::bad_input(
+            "no helpdesk SMTP server is set up: add `helpdesk: smtp:` to the config file \
+             (see `relaydoc config path` and `relaydoc config --help`)",
+        )
+    })?;
+    let mail = compose(knowledge, session, to, subject)?;
+    let password = crate::password::find(smtp)
+        .map_err(|error| SendProblem::bad_input(error.to_string()))?
+        .map(|(password, _source)| password);
+    crate::mailer::send(smtp, password.as_ref(), &mail).map_err(|error| SendProblem {
+        message: error.to_string(),
+        exit: if error.is_bad_input() {
+            exit::BAD_INPUT
+        } else {
+            exit::CHECK_ERROR
+        },
+    })
+}
+
+/// Notes in a saved session that the steps went out (for runs no longer open).
+pub fn record_sent(session: &mut Session, to: &str, at: Timestamp) {
+    session.events.push(Event {
+        at,
+        what: EventKind::Sent { to: to.to_string() },
+    });
+    session.updated = at;
+}
+
+/// Something that can email a caller their steps: the configured SMTP server in the program,
+/// a double in tests. Drivers hold one when the config has a helpdesk server.
+pub trait StepsSender: Send + Sync {
+    fn send(
+        &self,
+        knowledge: &Knowledge,
+        session: &Session,
+        to: &str,
+    ) -> Result<Delivered, SendProblem>;
+}
+
+/// Sends through `helpdesk.smtp` of the config.
+#[derive(Debug, Clone)]
+pub struct ConfiguredSender {
+    pub config: Config,
+}
+
+impl ConfiguredSender {
+    /// A sender when the config names a helpdesk server; `None` otherwise.
+    pub fn from_config(config: &Config) -> Option<Self> {
+        config.helpdesk.smtp.as_ref().map(|_| Self {
+            config: config.clone(),
+        })
+    }
+}
+
+impl StepsSender for ConfiguredSender {
+    fn send(
+        &self,
+        knowledge: &Knowledge,
+        session: &Session,
+        to: &str,
+    ) -> Result<Delivered, SendProblem> {
+        send_steps(knowledge, session, &self.config, to, None)
+    }
+}
