@@ -5,8 +5,13 @@
 //! own empty HOME and XDG dirs, and kills its server when done, even when it fails. Without
 //! tmux the tests print SKIPPED, unless `RELAYDOC_REQUIRE_LAB=1` or `CI` is set: then a missing
 //! tmux fails loudly (tests/run.sh installs it). Run: `cargo test --test tui_tmux`.
+//!
+//! No test here goes on the network: the paths walked ask questions only, and the one check a
+//! helpdesk run may meet (reading the error text) is offline.
 
-use std::path::Path;
+mod common;
+
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -116,6 +121,35 @@ impl Tmux {
         String::from_utf8_lossy(&output.stdout).trim() == "1"
     }
 
+    fn home(&self) -> &Path {
+        self._home.path()
+    }
+
+    /// The sessions folder inside the isolated home (XDG_DATA_HOME/relaydoc/sessions).
+    fn sessions_dir(&self) -> PathBuf {
+        self.home().join(".local/share/relaydoc/sessions")
+    }
+
+    /// The pid of the relaydoc the pane's shell is running.
+    fn relaydoc_pid(&self) -> u32 {
+        let output = self.tmux(&["display-message", "-p", "-t", "0", "#{pane_pid}"]);
+        let shell: u32 = String::from_utf8_lossy(&output.stdout)
+            .trim()
+            .parse()
+            .expect("the pane's shell pid");
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(pid) = child_named(shell, "relaydoc") {
+                return pid;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no relaydoc under the shell {shell}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     fn run_relaydoc(&self, args: &str) {
         let binary = Path::new(env!("CARGO_BIN_EXE_relaydoc"));
         self.text(&format!(
@@ -124,6 +158,53 @@ impl Tmux {
         ));
         self.keys(&["Enter"]);
     }
+}
+
+/// A child process of `parent` with this command name, read from /proc (Linux).
+fn child_named(parent: u32, name: &str) -> Option<u32> {
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // "pid (comm) state ppid …": comm may hold spaces, so split at the last ')'.
+        let Some((head, tail)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        let comm = head.split_once('(').map(|(_, comm)| comm);
+        let ppid = tail
+            .split_whitespace()
+            .nth(1)
+            .and_then(|p| p.parse::<u32>().ok());
+        if comm == Some(name) && ppid == Some(parent) {
+            return Some(pid);
+        }
+    }
+    None
+}
+
+/// The only saved session file in `dir`, parsed: it must be complete, valid JSON.
+fn only_session(dir: &Path) -> serde_json::Value {
+    let files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("the sessions folder exists")
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .collect();
+    assert_eq!(files.len(), 1, "one session file: {files:?}");
+    let text = std::fs::read_to_string(&files[0]).expect("read the session file");
+    serde_json::from_str(&text)
+        .unwrap_or_else(|error| panic!("the session file is not valid JSON ({error}):\n{text}"))
+}
+
+/// The events of a session of this kind.
+fn events_of<'a>(session: &'a serde_json::Value, kind: &str) -> Vec<&'a serde_json::Value> {
+    session["events"]
+        .as_array()
+        .map(|events| events.iter().filter(|e| e["kind"] == kind).collect())
+        .unwrap_or_default()
 }
 
 impl Drop for Tmux {
@@ -260,10 +341,152 @@ fn plain_flag_still_gives_the_line_prompts() {
     };
     t.run_relaydoc("wizard --plain");
     t.wait_for("Answer one question at a time");
+    // Ctrl-C is the prompt's own key only once the prompt reads keys; before that (the
+    // session is being created) it is the terminal's SIGINT. Wait for the first prompt.
+    t.wait_for("press Enter on an empty line");
     assert!(
         !t.alternate_screen_on(),
         "--plain must not take over the screen"
     );
     t.keys(&["C-c"]);
     t.wait_for("relaydoc-exited=130");
+}
+
+#[test]
+fn a_helpdesk_call_is_recorded_with_its_answers_and_the_agents_note() {
+    let Some(t) = Tmux::start(100, 30) else {
+        return;
+    };
+    t.run_relaydoc("wizard --agent --color never");
+    t.wait_for("Who is calling?");
+    t.text("Jane 4711");
+    t.wait_for("Jane 4711");
+    t.keys(&["Enter"]);
+    t.wait_for("Helpdesk · session");
+    // The error text: skipped (the caller does not have it).
+    t.wait_for("Say to the caller");
+    t.wait_for("If you have the error message");
+    t.keys(&["Enter"]);
+    t.wait_for("What does the error message say?");
+    t.keys(&["Enter"]); // relay access denied
+    t.wait_for("Where did you see the error?");
+    t.keys(&["Enter"]); // a pop-up
+    t.wait_for("Which mail program or app");
+    t.keys(&["End", "Up", "Enter"]); // Thunderbird
+    t.wait_for("What is your email address?");
+    t.text("me@gmail.com");
+    t.wait_for("me@gmail.com");
+    t.keys(&["Enter"]);
+    t.wait_for("only to you, or to everyone");
+    t.keys(&["n"]);
+    t.wait_for("Note for the ticket");
+    t.text("caller is on hotel wifi");
+    t.wait_for("caller is on hotel wifi");
+    t.keys(&["Enter"]);
+    t.wait_for("Note kept (1 in this session)");
+    t.keys(&["Enter"]); // only me
+    t.wait_for("Which messages fail?");
+    t.keys(&["Enter"]);
+    t.wait_for("Use user name and password");
+    t.keys(&["2", "Enter"]);
+    t.wait_for("Caller's steps (Thunderbird)");
+    t.wait_for("Turn on sign-in for the outgoing server");
+    t.keys(&["Tab"]);
+    t.wait_for("For you — not for the caller");
+    t.wait_for("Customer address: me@gmail.com");
+    t.keys(&["e"]);
+    t.wait_for("email is not set up: see `relaydoc config`");
+    t.keys(&["q"]);
+    assert_restored(&t, "0");
+    t.wait_for("saved as session");
+
+    let output = common::isolated::relaydoc(t.home())
+        .args(["sessions", "show", "last", "--json"])
+        .output()
+        .expect("run relaydoc sessions show");
+    assert!(output.status.success(), "{output:?}");
+    let session: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("sessions show --json prints JSON");
+    assert_eq!(session["mode"], "agent");
+    assert_eq!(session["caller"], "Jane 4711");
+    assert_eq!(session["status"]["finished"], true);
+    assert_eq!(session["status"]["cause"], "client-auth-off");
+    let answers = events_of(&session, "answer");
+    let answered = |node: &str| answers.iter().find(|a| a["node"] == node).copied();
+    assert_eq!(
+        answered("q-error-kind").map(|a| &a["value"]),
+        Some(&serde_json::json!("relay"))
+    );
+    assert_eq!(
+        answered("q-client").map(|a| &a["value"]),
+        Some(&serde_json::json!("thunderbird"))
+    );
+    assert_eq!(
+        answered("i-email").map(|a| &a["value"]),
+        Some(&serde_json::json!("me@gmail.com"))
+    );
+    assert_eq!(
+        answered("q-smtp-auth").map(|a| &a["value"]),
+        Some(&serde_json::json!("off"))
+    );
+    let notes = events_of(&session, "note");
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(notes[0]["text"], "caller is on hotel wifi");
+    assert_eq!(notes[0]["node"], "q-users");
+    assert_eq!(events_of(&session, "finished").len(), 1);
+}
+
+#[test]
+fn a_killed_helpdesk_call_resumes_in_the_tui_at_the_next_question() {
+    let Some(t) = Tmux::start(100, 30) else {
+        return;
+    };
+    t.run_relaydoc("wizard --agent --caller T-1 --color never");
+    t.wait_for("If you have the error message");
+    t.keys(&["Enter"]); // first: no error text
+    t.wait_for("What does the error message say?");
+    t.keys(&["Enter"]); // second: relay access denied
+    t.wait_for("Where did you see the error?");
+
+    // No chance to clean up: the session on disk is what the last step saved.
+    let pid = t.relaydoc_pid();
+    let killed = Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .expect("run kill");
+    assert!(killed.success());
+    t.wait_for("relaydoc-exited=137");
+    let saved = only_session(&t.sessions_dir());
+    assert_eq!(events_of(&saved, "answer").len(), 2, "{saved:#}");
+    assert_eq!(saved["status"]["node"], "q-where");
+    assert_eq!(saved["status"]["finished"], false);
+
+    // The killed TUI left the terminal raw: Enter is a bare CR there, Ctrl-J a newline.
+    t.text("stty sane; echo terminal-sane");
+    t.keys(&["C-j"]);
+    t.wait_for("terminal-sane");
+    t.run_relaydoc("sessions resume last --color never");
+    t.wait_for("Picked up session");
+    let screen = t.wait_for("(2 steps replayed)");
+    assert!(
+        screen.contains(saved["id"].as_str().unwrap_or("?")),
+        "the same session:\n{screen}"
+    );
+    t.wait_for("Where did you see the error?");
+    t.wait_for("Helpdesk · session");
+    t.keys(&["Enter"]); // a pop-up
+    t.wait_for("Which mail program or app");
+    t.keys(&["q"]);
+    assert_restored(&t, "0");
+
+    let resumed = only_session(&t.sessions_dir());
+    assert_eq!(resumed["id"], saved["id"]);
+    assert_eq!(events_of(&resumed, "resumed").len(), 1);
+    assert!(
+        events_of(&resumed, "answer")
+            .iter()
+            .any(|a| a["node"] == "q-where" && a["value"] == "client"),
+        "{resumed:#}"
+    );
+    assert_eq!(resumed["status"]["node"], "q-client");
 }

@@ -232,11 +232,31 @@ pub(super) fn resume(
         Ok(knowledge) => knowledge,
         Err(code) => return code,
     };
+    if !plain {
+        // The full-screen view replays the session through the same recorder and says what
+        // it picked up on its status line.
+        let start = TuiStart {
+            store: Some(store.clone()),
+            mode: session.mode,
+            // The resumed run keeps its own caller; a new call started from Home asks again.
+            details: Details {
+                agent: session.agent.clone(),
+                caller: None,
+            },
+            resume: Some(session),
+        };
+        return tui(
+            knowledge,
+            crate::engine::Facts::new(),
+            start,
+            ca_file.as_deref(),
+            global,
+        );
+    }
     let (dns, ca) = match live_settings(ca_file.as_deref(), global) {
         Ok(settings) => settings,
         Err(code) => return code,
     };
-    let _ = plain; // the full-screen view resumes through the same recorder (see tui)
     let (mut recorder, effects, resumed) = Recorder::resume(
         &knowledge,
         session,
@@ -356,7 +376,35 @@ fn run_tui(
     args: &WizardArgs,
     global: &GlobalArgs,
 ) -> ExitCode {
-    let (dns, ca) = match live_settings(args.ca_file.as_deref(), global) {
+    let store = match session_store(args.no_save) {
+        Ok(store) => store,
+        Err(code) => return code,
+    };
+    let start = TuiStart {
+        store,
+        mode: mode_of(args),
+        details: details_of(args),
+        resume: None,
+    };
+    tui(knowledge, facts, start, args.ca_file.as_deref(), global)
+}
+
+/// What the TUI opens on, and where its runs are saved.
+struct TuiStart {
+    store: Option<Store>,
+    mode: Mode,
+    details: Details,
+    resume: Option<crate::session::Session>,
+}
+
+fn tui(
+    knowledge: crate::knowledge::Knowledge,
+    facts: crate::engine::Facts,
+    start: TuiStart,
+    ca_file: Option<&std::path::Path>,
+    global: &GlobalArgs,
+) -> ExitCode {
+    let (dns, ca) = match live_settings(ca_file, global) {
         Ok(settings) => settings,
         Err(code) => return code,
     };
@@ -369,19 +417,38 @@ fn run_tui(
             dns,
             ca,
         }),
+        store: start.store,
+        mode: start.mode,
+        details: start.details,
+        resume: start.resume.map(Box::new),
+        // MERGE(mail): the configured mailer, as an `Arc<dyn crate::tui::EmailSender>`.
+        email: None,
     };
-    match crate::tui::run(&knowledge, facts, options) {
-        Ok(crate::tui::Ending::Concluded(node)) => {
-            outln!("relaydoc: read the answer again any time with `relaydoc kb show {node}`.");
-            exit::code(exit::OK)
-        }
-        Ok(crate::tui::Ending::Quit) => exit::code(exit::OK),
-        Ok(crate::tui::Ending::Interrupted) => exit::code(exit::INTERRUPTED),
+    let finish = match crate::tui::run(&knowledge, facts, options) {
+        Ok(finish) => finish,
         Err(error) => {
             eprintln!("relaydoc: the screen could not be drawn: {error}");
             eprintln!("relaydoc: try `relaydoc wizard --plain` for simple prompts.");
-            exit::code(exit::NO_TERMINAL)
+            return exit::code(exit::NO_TERMINAL);
         }
+    };
+    match (&finish.ending, &finish.saved) {
+        (crate::tui::Ending::Concluded(node), saved) => {
+            outln!("relaydoc: read the answer again any time with `relaydoc kb show {node}`.");
+            if let Some(id) = saved {
+                outln!("relaydoc: saved as session {id} (`relaydoc sessions show {id}`).");
+            }
+        }
+        (_, Some(id)) => {
+            outln!(
+                "relaydoc: saved as session {id}; continue it with `relaydoc sessions resume {id}`."
+            );
+        }
+        (_, None) => {}
+    }
+    match finish.ending {
+        crate::tui::Ending::Concluded(_) | crate::tui::Ending::Quit => exit::code(exit::OK),
+        crate::tui::Ending::Interrupted => exit::code(exit::INTERRUPTED),
     }
 }
 

@@ -317,6 +317,65 @@ pub fn solution_len(
     solution_doc(knowledge, facts, ui, width, theme).len()
 }
 
+/// Helpdesk mode's second view of a solution: what the agent needs for the ticket — the
+/// internal summary, the node's agent note, the notes taken, what was emailed. Never shown to
+/// the caller, never in user mode.
+pub fn internal_doc(
+    knowledge: &Knowledge,
+    session: &crate::session::Session,
+    width: u16,
+    theme: Theme,
+) -> Doc {
+    use crate::session::EventKind;
+
+    let mut doc = Doc::new(text_width(width), theme);
+    doc.item("", "", "For you — not for the caller", theme.title());
+    let mut who = format!("Session {}", session.id);
+    if let Some(caller) = &session.caller {
+        who.push_str(&format!(" · caller: {caller}"));
+    }
+    if let Some(agent) = &session.agent {
+        who.push_str(&format!(" · agent: {agent}"));
+    }
+    doc.item("", "", &crate::sanitize::single_line(&who), theme.dim());
+    doc.gap();
+    for line in crate::session::export::internal_summary(knowledge, session) {
+        doc.item("• ", "  ", &line, Style::new());
+    }
+    let note = knowledge
+        .node_id(&session.status.node)
+        .and_then(|node| super::model::agent_note(knowledge.node(node)));
+    if let Some(note) = note {
+        doc.heading("Agent note");
+        doc.para(note, Style::new());
+    }
+    let notes: Vec<&str> = session.notes().map(|(_, text)| text).collect();
+    if !notes.is_empty() {
+        doc.heading("Your notes");
+        for text in notes {
+            doc.item(
+                "• ",
+                "  ",
+                &crate::sanitize::single_line(text),
+                Style::new(),
+            );
+        }
+    }
+    for event in &session.events {
+        if let EventKind::Sent { to } = &event.what {
+            doc.gap();
+            doc.item("", "", &format!("Emailed the steps to {to}."), theme.ok());
+        }
+    }
+    doc.gap();
+    doc.para(
+        "e emails the caller's steps · n adds a note · the ticket summary: relaydoc sessions \
+         show ID (or export ID --format md).",
+        theme.dim(),
+    );
+    doc
+}
+
 /// A Browse article by id: a cause, a node, a client guide or a provider.
 pub fn article_doc(knowledge: &Knowledge, id: &str, width: u16, theme: Theme) -> Doc {
     let mut doc = Doc::new(text_width(width), theme);
@@ -349,6 +408,8 @@ pub fn article_doc(knowledge: &Knowledge, id: &str, width: u16, theme: Theme) ->
                 client: None,
                 scroll: 0,
                 picker: None,
+                internal: false,
+                email: None,
             };
             return solution_doc(knowledge, &Facts::new(), &ui, width, theme);
         }

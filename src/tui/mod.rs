@@ -9,6 +9,7 @@
 
 pub mod article;
 pub mod checks;
+pub mod email;
 pub mod model;
 pub mod theme;
 pub mod view;
@@ -24,10 +25,13 @@ use std::time::{Duration, Instant};
 use crossterm::event::{self as term, DisableBracketedPaste, EnableBracketedPaste};
 
 pub use checks::{LiveChecks, NoLiveChecks};
-pub use model::{Ending, Model};
+pub use email::EmailSender;
+pub use model::{Ending, Model, Recording};
 
 use crate::engine::Facts;
 use crate::knowledge::Knowledge;
+use crate::session::recorder::Details;
+use crate::session::{Mode, Store, SystemClock};
 use model::{Cmd, Msg, update};
 use theme::Theme;
 
@@ -43,6 +47,7 @@ pub enum Event {
     CheckDone(checks::CheckDone),
     AccountProgress(checks::AccountProgress),
     AccountDone(checks::AccountDone),
+    EmailDone(email::EmailDone),
     Tick,
 }
 
@@ -50,48 +55,134 @@ pub enum Event {
 pub struct Options {
     pub color: bool,
     pub checks: Arc<dyn LiveChecks>,
+    /// Where every wizard run is saved as a session; `None` with `--no-save`.
+    pub store: Option<Store>,
+    /// [`Mode::Agent`] opens straight in helpdesk mode (`wizard --agent`); [`Mode::User`]
+    /// opens on Home, whose Helpdesk entry still starts agent runs.
+    pub mode: Mode,
+    /// The agent and the caller, as given on the command line.
+    pub details: Details,
+    /// A saved session to pick up again (`sessions resume`), instead of Home.
+    pub resume: Option<Box<crate::session::Session>>,
+    /// What sends the caller's steps by email in helpdesk mode; `None` until email is set up,
+    /// and then the `e` key says so.
+    pub email: Option<Arc<dyn EmailSender>>,
 }
 
 impl std::fmt::Debug for Options {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Options")
             .field("color", &self.color)
+            .field("store", &self.store)
+            .field("mode", &self.mode)
+            .field("details", &self.details)
+            .field("resume", &self.resume.as_ref().map(|session| &session.id))
+            .field("email", &self.email.is_some())
             .finish_non_exhaustive()
     }
 }
 
+/// How the TUI ended, and the session its last run was saved as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finish {
+    pub ending: Ending,
+    pub saved: Option<String>,
+}
+
 /// Runs the TUI until the person quits. The terminal is restored before this returns, whether
 /// it returns an error or not.
-pub fn run(knowledge: &Knowledge, facts: Facts, options: Options) -> io::Result<Ending> {
+pub fn run(knowledge: &Knowledge, facts: Facts, options: Options) -> io::Result<Finish> {
     // ratatui::init enters raw mode and the alternate screen and installs a panic hook that
     // restores the terminal before the panic message is printed.
     let mut terminal = ratatui::init();
     let result = (|| {
         crossterm::execute!(io::stdout(), EnableBracketedPaste)?;
         let size = terminal.size()?;
-        let model = Model::new(
+        let mut model = Model::new(
             knowledge,
             facts,
             Theme::new(options.color),
             (size.width, size.height),
-        );
-        event_loop(&mut terminal, model, options.checks)
+        )
+        .recorded(Recording {
+            store: options.store,
+            mode: options.mode,
+            details: options.details,
+            clock: Arc::new(SystemClock),
+        });
+        model.can_email = options.email.is_some();
+        let first = match options.resume {
+            Some(session) => model.resume(*session),
+            None if options.mode == Mode::Agent => model.open_helpdesk(),
+            None => None,
+        };
+        let workers = Workers {
+            checks: options.checks,
+            email: options.email,
+        };
+        event_loop(&mut terminal, model, workers, first)
     })();
     let _ = crossterm::execute!(io::stdout(), DisableBracketedPaste);
     ratatui::restore();
     result
 }
 
+/// What runs off the UI thread.
+struct Workers {
+    checks: Arc<dyn LiveChecks>,
+    email: Option<Arc<dyn EmailSender>>,
+}
+
+impl Workers {
+    /// Starts the work a command asks for; true when the command is to quit.
+    fn perform(&self, cmd: Cmd, sender: &Sender<Event>) -> bool {
+        match cmd {
+            Cmd::Quit => return true,
+            Cmd::RunChecks(jobs) => {
+                for job in jobs {
+                    checks::spawn(self.checks.clone(), job, sender.clone(), Event::CheckDone);
+                }
+            }
+            Cmd::RunAccount(job) => checks::spawn_account(
+                self.checks.clone(),
+                job,
+                sender.clone(),
+                Event::AccountProgress,
+                Event::AccountDone,
+            ),
+            Cmd::EmailSteps(job) => match &self.email {
+                Some(mailer) => email::spawn(mailer.clone(), job, sender.clone(), Event::EmailDone),
+                // The model only asks when a sender exists; answer anyway so nothing waits.
+                None => {
+                    let _ = sender.send(Event::EmailDone(email::EmailDone {
+                        ticket: job.ticket,
+                        to: job.to,
+                        result: Err(email::NOT_SET_UP.into()),
+                    }));
+                }
+            },
+        }
+        false
+    }
+}
+
 fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     mut model: Model<'_>,
-    runner: Arc<dyn LiveChecks>,
-) -> io::Result<Ending> {
+    workers: Workers,
+    first: Option<Cmd>,
+) -> io::Result<Finish> {
     let (sender, receiver) = mpsc::channel::<Event>();
     // Set up crossterm's event source (and its SIGWINCH handler) here, before the first
     // frame: left to the reader thread, a resize right after start-up could be lost.
     term::poll(Duration::ZERO)?;
     spawn_input_reader(sender.clone())?;
+    // A resumed run may pick up at a check, which starts now.
+    if let Some(cmd) = first
+        && workers.perform(cmd, &sender)
+    {
+        return Ok(finish(model));
+    }
     terminal.draw(|frame| view::view(&model, frame))?;
     loop {
         let event = next_event(&receiver, model.animating())?;
@@ -108,29 +199,26 @@ fn event_loop(
             Event::CheckDone(done) => Msg::CheckDone(done),
             Event::AccountProgress(progress) => Msg::AccountProgress(progress),
             Event::AccountDone(done) => Msg::AccountDone(done),
+            Event::EmailDone(done) => Msg::EmailDone(done),
             Event::Tick => Msg::Tick(Instant::now()),
         };
         // Elapsed times on screen are measured against the model's clock.
         model.now = Instant::now();
-        match update(&mut model, msg) {
-            Some(Cmd::Quit) => break,
-            Some(Cmd::RunChecks(jobs)) => {
-                for job in jobs {
-                    checks::spawn(runner.clone(), job, sender.clone(), Event::CheckDone);
-                }
-            }
-            Some(Cmd::RunAccount(job)) => checks::spawn_account(
-                runner.clone(),
-                job,
-                sender.clone(),
-                Event::AccountProgress,
-                Event::AccountDone,
-            ),
-            None => {}
+        if let Some(cmd) = update(&mut model, msg)
+            && workers.perform(cmd, &sender)
+        {
+            break;
         }
         terminal.draw(|frame| view::view(&model, frame))?;
     }
-    Ok(model.ending.unwrap_or(Ending::Quit))
+    Ok(finish(model))
+}
+
+fn finish(model: Model<'_>) -> Finish {
+    Finish {
+        ending: model.ending.unwrap_or(Ending::Quit),
+        saved: model.saved,
+    }
 }
 
 /// Blocks until something happens; while a spinner shows, also wakes every [`TICK`].

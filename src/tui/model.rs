@@ -2,21 +2,28 @@
 //!
 //! Nothing here touches the terminal or the clock: time arrives in [`Msg::Tick`], check
 //! reports in [`Msg::CheckDone`], and work to do leaves as a [`Cmd`]. The wizard's logic stays
-//! in [`crate::engine::Wizard`]; this module only turns keys into engine messages and keeps the
-//! state of the screens around it (selection, typed text, scroll positions).
+//! in [`crate::engine::Wizard`], reached through the session [`Recorder`] so every run is
+//! recorded (and saved, with a store) step by step; this module only turns keys into engine
+//! messages and keeps the state of the screens around it (selection, typed text, scroll
+//! positions, the agent's note being typed). The one file write, the recorder's save, is the
+//! recorder's business.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::checks::{self, AccountDone, AccountJob, AccountProgress, CheckDone, CheckJob};
+use super::email::{EmailDone, EmailJob};
 use super::theme::Theme;
 use crate::checks::Status;
 use crate::checks::account::{self, AccountReport, Event as AccountEvent, Settings};
 use crate::engine::{AnswerError, Effect, Facts, Message, State, Wizard};
 use crate::knowledge::Knowledge;
-use crate::knowledge::model::{NodeBody, NodeId, UNKNOWN};
+use crate::knowledge::model::{Node, NodeBody, NodeId, UNKNOWN};
 use crate::knowledge::search::{Hit, search};
+use crate::session::recorder::{Details, Resumed};
+use crate::session::{Clock, Mode, Recorder, Store, SystemClock};
 
 /// How many search results Browse lists.
 pub const SEARCH_LIMIT: usize = 50;
@@ -51,6 +58,8 @@ pub enum Msg {
     AccountProgress(AccountProgress),
     /// The account check finished.
     AccountDone(AccountDone),
+    /// Emailing the caller's steps finished (helpdesk mode).
+    EmailDone(EmailDone),
 }
 
 /// Work for the event loop.
@@ -58,6 +67,8 @@ pub enum Msg {
 pub enum Cmd {
     RunChecks(Vec<CheckJob>),
     RunAccount(AccountJob),
+    /// Email the caller's steps through the configured [`super::email::EmailSender`].
+    EmailSteps(EmailJob),
     Quit,
 }
 
@@ -77,6 +88,81 @@ pub struct Model<'k> {
     pub spinner: usize,
     next_ticket: u64,
     pub ending: Option<Ending>,
+    /// Where runs are saved, who they are for, and the clock their events are stamped with.
+    pub recording: Recording,
+    /// Whether "email these steps" has a sender behind it (helpdesk mode).
+    pub can_email: bool,
+    /// One line under the header until the next key: a save problem, a note kept, a session
+    /// picked up.
+    pub status: Option<StatusLine>,
+    /// The id of the last run saved, for the line printed after the TUI ends.
+    pub saved: Option<String>,
+}
+
+/// How wizard runs are recorded.
+#[derive(Clone)]
+pub struct Recording {
+    /// Where sessions are saved; `None` records in memory only (`--no-save`, tests).
+    pub store: Option<Store>,
+    /// The mode of runs started from Home's Start and Paste entries; Helpdesk mode is always
+    /// [`Mode::Agent`].
+    pub mode: Mode,
+    /// The agent and caller given on the command line.
+    pub details: Details,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Default for Recording {
+    fn default() -> Self {
+        Self {
+            store: None,
+            mode: Mode::User,
+            details: Details::default(),
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+impl std::fmt::Debug for Recording {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Recording")
+            .field("store", &self.store)
+            .field("mode", &self.mode)
+            .field("details", &self.details)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The recorder takes its own boxed clock; every run of one TUI shares the model's.
+struct SharedClock(Arc<dyn Clock>);
+
+impl Clock for SharedClock {
+    fn now(&self) -> jiff::Timestamp {
+        self.0.now()
+    }
+}
+
+/// The status line's text, and whether it reports a problem (drawn to stand out).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusLine {
+    pub text: String,
+    pub problem: bool,
+}
+
+impl StatusLine {
+    pub fn info(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            problem: false,
+        }
+    }
+
+    pub fn problem(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            problem: true,
+        }
+    }
 }
 
 /// The screen in front of the person.
@@ -87,6 +173,10 @@ pub enum Screen {
     },
     /// A text box for the error message, which becomes the `error.text` fact.
     Paste {
+        text: String,
+    },
+    /// Helpdesk mode's first step: who is calling (a name or ticket number; may stay empty).
+    Caller {
         text: String,
     },
     /// The wizard run in `Model::session`.
@@ -103,14 +193,17 @@ pub enum HomeEntry {
     Paste,
     Account,
     Browse,
+    /// A helpdesk agent guiding a caller: agent mode.
+    Helpdesk,
     Quit,
 }
 
-pub const HOME_ENTRIES: [HomeEntry; 5] = [
+pub const HOME_ENTRIES: [HomeEntry; 6] = [
     HomeEntry::Start,
     HomeEntry::Paste,
     HomeEntry::Account,
     HomeEntry::Browse,
+    HomeEntry::Helpdesk,
     HomeEntry::Quit,
 ];
 
@@ -125,15 +218,20 @@ pub struct Browse {
     pub from_wizard: bool,
 }
 
-/// One wizard run: the engine, and the state of the screen showing it.
+/// One wizard run: the engine inside its recorder, and the state of the screen showing it.
 #[derive(Debug)]
 pub struct Session<'k> {
-    pub wizard: Wizard<'k>,
+    /// Every engine message goes through here, so the run is recorded as it happens.
+    pub recorder: Recorder<'k>,
     pub stage: Stage,
     /// Every check of this run, oldest first.
     pub checks: Vec<CheckRow>,
     /// A message for the person about their last answer (e.g. not a choice).
     pub notice: Option<String>,
+    /// The agent's note being typed, until Enter keeps it or Esc drops it.
+    pub note: Option<String>,
+    /// The ticket of the email being sent from this run, if one is on its way.
+    pub sending: Option<u64>,
 }
 
 /// Where an entry sits on the Home menu, so a screen left with Esc highlights the entry it was
@@ -262,6 +360,10 @@ pub struct SolutionUi {
     pub scroll: u16,
     /// The client switcher, open, with its highlighted entry.
     pub picker: Option<usize>,
+    /// Agent mode: the internal summary is shown instead of the caller's steps.
+    pub internal: bool,
+    /// Agent mode: the address box for emailing the steps, open, with what is typed.
+    pub email: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -288,6 +390,7 @@ pub enum RowState {
 }
 
 impl<'k> Model<'k> {
+    /// A model whose runs are recorded in memory only, in user mode (see [`Model::recorded`]).
     pub fn new(knowledge: &'k Knowledge, facts: Facts, theme: Theme, size: (u16, u16)) -> Self {
         Self {
             knowledge,
@@ -301,7 +404,17 @@ impl<'k> Model<'k> {
             spinner: 0,
             next_ticket: 1,
             ending: None,
+            recording: Recording::default(),
+            can_email: false,
+            status: None,
+            saved: None,
         }
+    }
+
+    /// The same model, recording its runs as `recording` says.
+    pub fn recorded(mut self, recording: Recording) -> Self {
+        self.recording = recording;
+        self
     }
 
     /// True while something on screen moves (a spinner), so the loop needs ticks.
@@ -318,7 +431,7 @@ impl<'k> Model<'k> {
             })
     }
 
-    /// Starts a wizard run with the command line's facts plus `extra`.
+    /// Starts a wizard run (in the default mode) with the command line's facts plus `extra`.
     pub fn start_wizard(&mut self, extra: Facts) -> Option<Cmd> {
         let mut facts = self.initial_facts.clone();
         facts.extend(extra);
@@ -327,22 +440,115 @@ impl<'k> Model<'k> {
         facts
             .entry("error.text".into())
             .or_insert_with(|| crate::knowledge::model::UNKNOWN.into());
-        let (wizard, effects) = Wizard::new(self.knowledge, facts);
+        let mode = self.recording.mode;
+        let details = self.recording.details.clone();
+        self.start_run(facts, mode, details)
+    }
+
+    /// Opens helpdesk mode: asks who is calling, unless the command line said so already.
+    pub fn open_helpdesk(&mut self) -> Option<Cmd> {
+        // `--caller` names the first call only; the next one from Home is someone else.
+        if let Some(caller) = self.recording.details.caller.take() {
+            let details = Details {
+                agent: self.recording.details.agent.clone(),
+                caller: Some(caller),
+            };
+            return self.start_helpdesk(details);
+        }
+        self.screen = Screen::Caller {
+            text: String::new(),
+        };
+        None
+    }
+
+    /// An agent-mode run. Unlike Start, the tree's first step (the error text, which the
+    /// agent types as the caller reads it out) is asked.
+    fn start_helpdesk(&mut self, details: Details) -> Option<Cmd> {
+        let facts = self.initial_facts.clone();
+        self.start_run(facts, Mode::Agent, details)
+    }
+
+    fn start_run(&mut self, facts: Facts, mode: Mode, details: Details) -> Option<Cmd> {
+        let (recorder, effects) = Recorder::start(
+            self.knowledge,
+            facts,
+            mode,
+            details,
+            self.recording.store.clone(),
+            Box::new(SharedClock(Arc::clone(&self.recording.clock))),
+        );
+        self.begin(recorder, effects)
+    }
+
+    /// Continues a saved run; the status line says what was picked up.
+    pub fn resume(&mut self, session: crate::session::Session) -> Option<Cmd> {
+        let (recorder, effects, resumed) = Recorder::resume(
+            self.knowledge,
+            session,
+            self.recording.store.clone(),
+            Box::new(SharedClock(Arc::clone(&self.recording.clock))),
+        );
+        let Resumed { replayed, skipped } = resumed;
+        let id = crate::sanitize::single_line(&recorder.session().id);
+        let mut text = format!("Picked up session {id} ({replayed} steps replayed)");
+        if skipped > 0 {
+            text.push_str(&format!(
+                "; the knowledge changed, {skipped} later steps are asked again"
+            ));
+        }
+        let ended = matches!(recorder.wizard().state(), State::Quit);
+        let cmd = self.begin(recorder, effects);
+        if ended {
+            // Nothing left to show of that run (its tree ended without a conclusion).
+            self.session = None;
+            self.screen = Screen::Home { selected: 0 };
+        }
+        // Set after `begin`, so a save problem it found stays visible too.
+        self.status = Some(match self.status.take() {
+            Some(problem) => StatusLine::problem(format!("{text}. {}", problem.text)),
+            None => StatusLine::info(format!("{text}.")),
+        });
+        cmd
+    }
+
+    fn begin(&mut self, recorder: Recorder<'k>, effects: Vec<Effect>) -> Option<Cmd> {
+        self.saved = recorder.saving().then(|| recorder.session().id.clone());
         self.session = Some(Session {
-            wizard,
+            recorder,
             stage: Stage::Question(QuestionUi::at(0)),
             checks: Vec::new(),
             notice: None,
+            note: None,
+            sending: None,
         });
         self.screen = Screen::Wizard;
+        self.take_save_problem();
         self.after_engine(effects, false)
     }
 
+    /// A failed save does not stop the run: it is said once, on the status line.
+    fn take_save_problem(&mut self) {
+        let problem = self
+            .session
+            .as_mut()
+            .and_then(|session| session.recorder.take_save_problem());
+        if let Some(problem) = problem {
+            self.status = Some(StatusLine::problem(crate::sanitize::single_line(&problem)));
+        }
+    }
+
+    /// True when the run on screen is a helpdesk (agent mode) run.
+    pub fn agent(&self) -> bool {
+        self.session.as_ref().is_some_and(Session::agent)
+    }
+
     fn quit(&mut self) -> Option<Cmd> {
+        // The engine is not told: its Quit would move the saved status off the node the run
+        // stopped at (and off a conclusion), which is what resuming and stats read.
         let concluded = self
             .session
             .as_ref()
-            .and_then(|session| match session.wizard.state() {
+            .and_then(|session| match session.wizard().state() {
                 State::Finished(node) => Some(self.knowledge.node(*node).id.clone()),
                 _ => None,
             });
@@ -372,14 +578,19 @@ impl<'k> Model<'k> {
         (!jobs.is_empty()).then_some(Cmd::RunChecks(jobs))
     }
 
-    /// Sends a message to the engine; an answer it refuses is shown, not fatal.
+    /// Sends a message to the engine (through the recorder); an answer it refuses is shown,
+    /// not fatal.
     fn engine(&mut self, message: Message) -> Option<Cmd> {
         let session = self.session.as_mut()?;
         session.notice = None;
-        match session.wizard.update(message) {
+        let result = session.recorder.update(message);
+        self.take_save_problem();
+        match result {
             Ok(effects) => self.after_engine(effects, false),
             Err(error) => {
-                session.notice = Some(describe(&error));
+                if let Some(session) = self.session.as_mut() {
+                    session.notice = Some(describe(&error));
+                }
                 None
             }
         }
@@ -387,6 +598,7 @@ impl<'k> Model<'k> {
 
     fn check_done(&mut self, done: CheckDone) -> Option<Cmd> {
         let session = self.session.as_mut()?;
+        let wizard = session.recorder.wizard();
         let row = session
             .checks
             .iter_mut()
@@ -395,10 +607,10 @@ impl<'k> Model<'k> {
             // Cancelled meanwhile: the person has moved on.
             return None;
         }
-        let secrets: Vec<&str> = match &session.wizard.knowledge().node(row.node).body {
+        let secrets: Vec<&str> = match &wizard.knowledge().node(row.node).body {
             NodeBody::Check { params, .. } => params
                 .iter()
-                .filter_map(|(_, fact)| session.wizard.secret(fact))
+                .filter_map(|(_, fact)| wizard.secret(fact))
                 .collect(),
             _ => Vec::new(),
         };
@@ -416,9 +628,62 @@ impl<'k> Model<'k> {
                 facts: done.report.facts,
             },
         };
-        match session.wizard.update(message) {
+        let result = session.recorder.update(message);
+        self.take_save_problem();
+        match result {
             Ok(effects) => self.after_engine(effects, true),
             Err(_) => None,
+        }
+    }
+
+    /// Keeps the agent's note with the step the run is at.
+    fn keep_note(&mut self, text: &str) {
+        let Some(session) = self.session.as_mut() else {
+            return;
+        };
+        let text = crate::sanitize::single_line(text);
+        if text.trim().is_empty() {
+            return;
+        }
+        session.recorder.note(&text);
+        let count = session.recorder.session().notes().count();
+        self.status = Some(StatusLine::info(format!(
+            "Note kept ({count} in this session)."
+        )));
+        self.take_save_problem();
+    }
+
+    /// A result of emailing the steps: recorded on the run that sent it, if it is still on.
+    fn email_done(&mut self, done: EmailDone) {
+        let to = crate::sanitize::single_line(&done.to);
+        let session = self
+            .session
+            .as_mut()
+            .filter(|session| session.sending == Some(done.ticket));
+        match done.result {
+            Ok(confirmation) => {
+                if let Some(session) = session {
+                    session.sending = None;
+                    session.recorder.record_sent(&done.to);
+                }
+                let confirmation = crate::sanitize::single_line(&confirmation);
+                let text = if confirmation.is_empty() {
+                    format!("Sent the steps to {to}.")
+                } else {
+                    format!("Sent the steps to {to} ({confirmation}).")
+                };
+                self.status = Some(StatusLine::info(text));
+                self.take_save_problem();
+            }
+            Err(reason) => {
+                if let Some(session) = session {
+                    session.sending = None;
+                }
+                self.status = Some(StatusLine::problem(format!(
+                    "Could not email the steps to {to}: {}",
+                    crate::sanitize::single_line(&reason)
+                )));
+            }
         }
     }
 }
@@ -434,7 +699,17 @@ impl QuestionUi {
     }
 }
 
-impl Session<'_> {
+impl<'k> Session<'k> {
+    /// The engine, read-only: every change goes through the recorder.
+    pub fn wizard(&self) -> &crate::engine::Wizard<'k> {
+        self.recorder.wizard()
+    }
+
+    /// True for a helpdesk (agent mode) run.
+    pub fn agent(&self) -> bool {
+        self.recorder.mode() == Mode::Agent
+    }
+
     /// True while a check has not reported.
     pub fn checks_running(&self) -> bool {
         self.checks.iter().any(|row| row.state == RowState::Running)
@@ -443,7 +718,7 @@ impl Session<'_> {
     /// Picks the stage that shows the engine's state. `keep_checks` holds the checks screen
     /// up after a check finished, so its result can be read before the wizard moves on.
     fn sync(&mut self, keep_checks: bool) {
-        let checking = matches!(self.wizard.state(), State::Checking(_));
+        let checking = matches!(self.recorder.wizard().state(), State::Checking(_));
         if checking || (keep_checks && !self.checks.is_empty()) {
             let last = self.checks.len().saturating_sub(1);
             match &mut self.stage {
@@ -457,7 +732,7 @@ impl Session<'_> {
             }
             return;
         }
-        match (self.wizard.state(), &self.stage) {
+        match (self.recorder.wizard().state(), &self.stage) {
             (State::Asking(node), Stage::Question(ui)) if ui.node == *node => {}
             (State::Asking(node), _) => self.stage = Stage::Question(QuestionUi::at(*node)),
             (State::Finished(node), Stage::Solution(ui)) if ui.node == *node => {}
@@ -467,6 +742,8 @@ impl Session<'_> {
                     client: None,
                     scroll: 0,
                     picker: None,
+                    internal: false,
+                    email: None,
                 });
             }
             (State::Checking(_) | State::Quit, _) => {}
@@ -539,6 +816,10 @@ pub fn update(model: &mut Model<'_>, msg: Msg) -> Option<Cmd> {
             }
             None
         }
+        Msg::EmailDone(done) => {
+            model.email_done(done);
+            None
+        }
         Msg::Paste(text) => {
             paste(model, &text);
             None
@@ -548,6 +829,8 @@ pub fn update(model: &mut Model<'_>, msg: Msg) -> Option<Cmd> {
             if key.kind == KeyEventKind::Release {
                 return None;
             }
+            // The status line has been seen once a key is pressed.
+            model.status = None;
             if is_ctrl(&key, 'c') {
                 model.quit();
                 model.ending = Some(Ending::Interrupted);
@@ -564,6 +847,7 @@ pub fn update(model: &mut Model<'_>, msg: Msg) -> Option<Cmd> {
             match &model.screen {
                 Screen::Home { .. } => home_key(model, key),
                 Screen::Paste { .. } => paste_key(model, key),
+                Screen::Caller { .. } => caller_key(model, key),
                 Screen::Wizard => wizard_key(model, key),
                 Screen::Browse(_) => browse_key(model, key),
                 Screen::Account(_) => account_key(model, key),
@@ -575,11 +859,13 @@ pub fn update(model: &mut Model<'_>, msg: Msg) -> Option<Cmd> {
 /// True when keys type into a text box, so letters are text, not commands.
 pub fn typing(model: &Model<'_>) -> bool {
     match &model.screen {
-        Screen::Paste { .. } => true,
+        Screen::Paste { .. } | Screen::Caller { .. } => true,
         Screen::Browse(browse) => browse.article.is_none(),
         Screen::Wizard => model.session.as_ref().is_some_and(|session| {
-            matches!(&session.stage, Stage::Question(ui)
+            session.note.is_some()
+                || matches!(&session.stage, Stage::Question(ui)
                 if matches!(model.knowledge.node(ui.node).body, NodeBody::Input { .. }))
+                || matches!(&session.stage, Stage::Solution(ui) if ui.email.is_some())
         }),
         Screen::Account(ui) => ui.run.is_none(),
         Screen::Home { .. } => false,
@@ -590,6 +876,32 @@ fn paste(model: &mut Model<'_>, text: &str) {
     // Pasted text is stored as typed; it is sanitised when drawn and when it becomes a fact.
     match &mut model.screen {
         Screen::Paste { text: box_text } => box_text.push_str(text),
+        Screen::Caller { text: box_text } => {
+            box_text.push_str(&crate::sanitize::single_line(text));
+        }
+        Screen::Wizard if model.session.as_ref().is_some_and(|s| s.note.is_some()) => {
+            if let Some(note) = model.session.as_mut().and_then(|s| s.note.as_mut()) {
+                note.push_str(&crate::sanitize::single_line(text));
+            }
+        }
+        Screen::Wizard
+            if matches!(
+                model.session.as_ref().map(|s| &s.stage),
+                Some(Stage::Solution(SolutionUi { email: Some(_), .. }))
+            ) =>
+        {
+            if let Some(Session {
+                stage:
+                    Stage::Solution(SolutionUi {
+                        email: Some(address),
+                        ..
+                    }),
+                ..
+            }) = model.session.as_mut()
+            {
+                address.push_str(crate::sanitize::single_line(text).trim());
+            }
+        }
         Screen::Account(ui) if ui.run.is_none() => {
             ui.input.push_str(crate::sanitize::single_line(text).trim());
         }
@@ -655,8 +967,41 @@ fn choose_home(model: &mut Model<'_>, entry: HomeEntry) -> Option<Cmd> {
             open_browse(model, false);
             None
         }
+        HomeEntry::Helpdesk => model.open_helpdesk(),
         HomeEntry::Quit => model.quit(),
     }
+}
+
+/// Helpdesk mode's "who is calling" box: Enter starts the run (empty is fine), Esc goes home.
+fn caller_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
+    let Screen::Caller { text } = &mut model.screen else {
+        return None;
+    };
+    match key.code {
+        KeyCode::Esc => {
+            model.screen = Screen::Home {
+                selected: home_index(HomeEntry::Helpdesk),
+            };
+        }
+        KeyCode::Enter => {
+            let caller = crate::sanitize::single_line(text).trim().to_string();
+            let details = Details {
+                agent: model.recording.details.agent.clone(),
+                caller: (!caller.is_empty()).then_some(caller),
+            };
+            return model.start_helpdesk(details);
+        }
+        KeyCode::Backspace => {
+            text.pop();
+        }
+        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => text.clear(),
+        _ => {
+            if let Some(c) = typed_char(&key) {
+                text.push(c);
+            }
+        }
+    }
+    None
 }
 
 fn paste_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
@@ -1060,15 +1405,25 @@ fn common_key(key: &KeyEvent, typing: bool) -> Option<Common> {
 fn wizard_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
     let typing = typing(model);
     let session = model.session.as_mut()?;
+    if session.note.is_some() {
+        return note_key(model, key);
+    }
     // Overlays inside a stage take their keys first.
     match &mut session.stage {
         Stage::Solution(SolutionUi {
             picker: Some(_), ..
         }) => return picker_key(model, key),
+        Stage::Solution(SolutionUi { email: Some(_), .. }) => return email_key(model, key),
         Stage::Checks(ChecksUi {
             evidence: Some(_), ..
         }) => return evidence_key(model, key),
         _ => {}
+    }
+    // Helpdesk: a note for the ticket from any stage; Ctrl-N also inside a text box.
+    let note_wanted = is_ctrl(&key, 'n') || (!typing && key.code == KeyCode::Char('n'));
+    if session.agent() && note_wanted {
+        session.note = Some(String::new());
+        return None;
     }
     if let Some(common) = common_key(&key, typing) {
         return match common {
@@ -1101,9 +1456,9 @@ fn back(model: &mut Model<'_>) -> Option<Cmd> {
     let now = model.now;
     let session = model.session.as_mut()?;
     session.cancel_checks(now);
-    if session.wizard.can_go_back() {
+    if session.wizard().can_go_back() {
         // The engine forgets the answer on Back; the screen shows it again, ready to keep.
-        let previous = session.wizard.answered().last().map(|(node, value)| {
+        let previous = session.wizard().answered().last().map(|(node, value)| {
             let secret = matches!(node.body, NodeBody::Input { secret: true, .. });
             (node.id.clone(), value.clone(), secret)
         });
@@ -1256,26 +1611,151 @@ fn evidence_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
 fn solution_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
     let knowledge = model.knowledge;
     let (width, _) = model.size;
-    let body_height = super::view::body_height(model.size);
+    let body_height = super::view::solution_height(model.size, model.agent());
     let theme = model.theme;
+    let can_email = model.can_email;
     let session = model.session.as_mut()?;
+    let agent = session.agent();
     let Stage::Solution(ui) = &mut session.stage else {
         return None;
     };
     match key.code {
+        // Helpdesk: the caller's steps and the agent's own summary are two tabs.
+        KeyCode::Tab | KeyCode::BackTab if agent => {
+            ui.internal = !ui.internal;
+            ui.scroll = 0;
+        }
+        KeyCode::Char('e') if agent => {
+            if !can_email {
+                model.status = Some(StatusLine::problem(super::email::NOT_SET_UP));
+            } else if session.sending.is_some() {
+                model.status = Some(StatusLine::info("The steps are being sent…"));
+            } else {
+                // The address the run learned is the likely one; the agent can change it.
+                ui.email = Some(session.recorder.session().email().unwrap_or("").to_string());
+            }
+        }
         KeyCode::Char('c') => {
-            let current = super::article::solution_client(knowledge, session.wizard.facts(), ui)
-                .and_then(|client| knowledge.clients.iter().position(|c| c.id == client.id))
-                .unwrap_or(0);
+            // The switcher belongs to the caller's steps: show them.
+            ui.internal = false;
+            let current =
+                super::article::solution_client(knowledge, session.recorder.wizard().facts(), ui)
+                    .and_then(|client| knowledge.clients.iter().position(|c| c.id == client.id))
+                    .unwrap_or(0);
             ui.picker = Some(current);
         }
         code => {
-            let lines =
-                super::article::solution_len(knowledge, session.wizard.facts(), ui, width, theme);
+            let lines = if ui.internal {
+                super::article::internal_doc(knowledge, session.recorder.session(), width, theme)
+                    .len()
+            } else {
+                super::article::solution_len(
+                    knowledge,
+                    session.recorder.wizard().facts(),
+                    ui,
+                    width,
+                    theme,
+                )
+            };
             let max = lines.saturating_sub(body_height);
             ui.scroll = scrolled(ui.scroll, code, max);
         }
     }
+    None
+}
+
+/// The note editor (helpdesk): Enter keeps the note, Esc drops it.
+fn note_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
+    let session = model.session.as_mut()?;
+    let note = session.note.as_mut()?;
+    match key.code {
+        KeyCode::Esc => {
+            session.note = None;
+            model.status = Some(StatusLine::info("Note dropped."));
+        }
+        KeyCode::Enter => {
+            let text = session.note.take().unwrap_or_default();
+            model.keep_note(&text);
+        }
+        KeyCode::Backspace => {
+            note.pop();
+        }
+        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => note.clear(),
+        _ => {
+            if let Some(c) = typed_char(&key) {
+                note.push(c);
+            }
+        }
+    }
+    None
+}
+
+/// The "email the steps to" box (helpdesk): Enter sends, Esc closes.
+fn email_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
+    let knowledge = model.knowledge;
+    let session = model.session.as_mut()?;
+    let Stage::Solution(ui) = &mut session.stage else {
+        return None;
+    };
+    let address = ui.email.as_mut()?;
+    match key.code {
+        KeyCode::Esc => ui.email = None,
+        KeyCode::Enter => {
+            let to = crate::sanitize::single_line(address).trim().to_string();
+            if let Some(problem) = address_problem(&to) {
+                model.status = Some(StatusLine::problem(problem));
+                return None;
+            }
+            let Some(steps) = caller_steps(knowledge, session.recorder.wizard(), ui) else {
+                ui.email = None;
+                model.status = Some(StatusLine::problem(
+                    "There are no steps to send: relaydoc knows no mail programs.",
+                ));
+                return None;
+            };
+            ui.email = None;
+            let ticket = model.next_ticket;
+            model.next_ticket += 1;
+            session.sending = Some(ticket);
+            model.status = Some(StatusLine::info(format!("Sending the steps to {to}…")));
+            return Some(Cmd::EmailSteps(EmailJob { ticket, to, steps }));
+        }
+        KeyCode::Backspace => {
+            address.pop();
+        }
+        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => address.clear(),
+        _ => {
+            if let Some(c) = typed_char(&key) {
+                address.push(c);
+            }
+        }
+    }
+    None
+}
+
+/// The steps the solution screen shows the caller, for the program chosen there, as text.
+pub fn caller_steps(
+    knowledge: &Knowledge,
+    wizard: &Wizard<'_>,
+    ui: &SolutionUi,
+) -> Option<crate::session::export::CallerSteps> {
+    let facts = wizard.facts();
+    let client = super::article::solution_client(knowledge, facts, ui)?;
+    let view = crate::present::solution_view(knowledge, ui.node, facts, client);
+    Some(crate::session::export::CallerSteps {
+        client: crate::sanitize::for_terminal(&client.name),
+        title: view.title.clone(),
+        text: crate::present::solution_text(&view, 76),
+    })
+}
+
+/// Internal text for the helpdesk agent about `node` (caveats, escalation hints), never shown
+/// in user mode.
+///
+/// MERGE(say): the `agent_note` field arrives with branch `say`; then this body becomes
+/// `node.agent_note.as_deref()`. Everything that shows the note already calls this.
+pub fn agent_note(node: &Node) -> Option<&str> {
+    let _ = node;
     None
 }
 

@@ -122,7 +122,7 @@ fn type_text(model: &mut Model<'_>, text: &str) {
 fn node_id(model: &Model<'_>) -> String {
     let session = model.session.as_ref().expect("a wizard run");
     session
-        .wizard
+        .wizard()
         .current()
         .map(|node| node.id.clone())
         .unwrap_or_default()
@@ -206,7 +206,7 @@ fn home_moves_clamps_and_opens_each_entry() {
     for _ in 0..10 {
         key(&mut m, KeyCode::Down);
     }
-    assert_eq!(m.screen, Screen::Home { selected: 4 });
+    assert_eq!(m.screen, Screen::Home { selected: 5 });
     key(&mut m, KeyCode::Char('2'));
     assert!(matches!(m.screen, Screen::Paste { .. }));
     key(&mut m, KeyCode::Esc);
@@ -243,7 +243,7 @@ fn pasted_error_becomes_the_error_text_fact_without_control_sequences() {
     type_text(&mut m, " q?");
     key(&mut m, KeyCode::Enter);
     assert_eq!(m.screen, Screen::Wizard);
-    let facts = m.session.as_ref().expect("run").wizard.facts();
+    let facts = m.session.as_ref().expect("run").wizard().facts();
     assert_eq!(
         facts.get("error.text").map(String::as_str),
         Some("554 5.7.1 <a@b.test>: Relay access denied\n q?")
@@ -255,7 +255,7 @@ fn an_empty_paste_starts_without_error_text() {
     let mut m = model(bundled(), (80, 24));
     key(&mut m, KeyCode::Char('2'));
     key(&mut m, KeyCode::Enter);
-    let facts = m.session.as_ref().expect("run").wizard.facts();
+    let facts = m.session.as_ref().expect("run").wizard().facts();
     // No text: the tree's own "paste it here" step is answered "don't know", not asked.
     assert_eq!(facts.get("error.text").map(String::as_str), Some("unknown"));
     assert_eq!(node_id(&m), "q-error-kind");
@@ -274,7 +274,7 @@ fn question_keys_answer_dont_know_back_restart_and_why() {
     key(&mut m, KeyCode::Char('0'));
     key(&mut m, KeyCode::Enter);
     assert_eq!(node_id(&m), "q-where");
-    let facts = m.session.as_ref().expect("run").wizard.facts();
+    let facts = m.session.as_ref().expect("run").wizard().facts();
     assert_eq!(facts.get("error.kind").map(String::as_str), Some("unknown"));
     key(&mut m, KeyCode::Char('2'));
     key(&mut m, KeyCode::Enter);
@@ -290,7 +290,7 @@ fn question_keys_answer_dont_know_back_restart_and_why() {
     key(&mut m, KeyCode::Enter);
     key(&mut m, KeyCode::Char('r'));
     assert_eq!(node_id(&m), "q-error-kind");
-    assert!(!m.session.as_ref().expect("run").wizard.can_go_back());
+    assert!(!m.session.as_ref().expect("run").wizard().can_go_back());
     // Back from the first question goes home.
     key(&mut m, KeyCode::Esc);
     assert!(matches!(m.screen, Screen::Home { .. }));
@@ -331,7 +331,12 @@ fn text_inputs_take_letters_as_text_and_empty_enter_skips() {
     key(&mut m, KeyCode::Enter);
     assert_eq!(node_id(&m), "q-users");
     let session = m.session.as_ref().expect("run");
-    assert!(session.wizard.missing().any(|fact| fact == "account.email"));
+    assert!(
+        session
+            .wizard()
+            .missing()
+            .any(|fact| fact == "account.email")
+    );
     key(&mut m, KeyCode::Esc);
     assert_eq!(node_id(&m), "i-email");
     type_text(&mut m, "me@example.test");
@@ -468,12 +473,12 @@ fn secrets_are_masked_never_facts_and_checks_run_off_the_update() {
     let session = m.session.as_ref().expect("run");
     assert!(
         !session
-            .wizard
+            .wizard()
             .facts()
             .values()
             .any(|v| v.contains("s3cret"))
     );
-    assert!(matches!(session.wizard.state(), State::Checking(_)));
+    assert!(matches!(session.wizard().state(), State::Checking(_)));
     assert!(m.animating());
     let screen = format!("{}", render(&m).backend());
     assert!(!screen.contains("s3cret"), "{screen}");
@@ -550,7 +555,7 @@ fn esc_cancels_a_running_check_at_once_and_its_late_report_is_ignored() {
         session.checks[0].state,
         RowState::Cancelled { .. }
     ));
-    assert_eq!(session.wizard.secret("account.password"), None);
+    assert_eq!(session.wizard().secret("account.password"), None);
     assert_eq!(
         update(
             &mut m,
@@ -1328,4 +1333,707 @@ fn a_long_account_result_scrolls_to_keep_the_highlighted_row_in_view() {
         screen.contains("not run: no password"),
         "its finding too:\n{screen}"
     );
+}
+
+// --- helpdesk mode --------------------------------------------------------------------------
+
+use super::email::{EmailDone, EmailJob, NOT_SET_UP};
+use super::model::Recording;
+use crate::session::recorder::Details;
+use crate::session::{Clock, EventKind, Mode, Store};
+
+/// A small tree with `say` scripts on some nodes (and none on `q-client`, to show the
+/// fallback), over the bundled facts, causes and clients.
+const AGENT_TREE: &str = r#"
+nodes:
+  - id: start
+    kind: question
+    title: Where the error appeared
+    fact: error.where
+    text: Where did you see the error?
+    say: Ask the caller whether a box popped up right when they clicked Send, or whether an email came back to them later.
+    help: A pop-up means the caller's own server refused the message.
+    choices:
+      - {value: client, label: A pop-up in my mail program, next: q-client}
+      - {value: bounce, label: An email came back to me, next: s-auth-off}
+    unknown: q-client
+  - id: q-client
+    kind: question
+    title: Your mail program
+    fact: client.id
+    text: Which mail program or app do you send with?
+    choices_from: clients
+    next: i-email
+    unknown: i-email
+    unknown_label: Another program, or I'm not sure
+  - id: i-email
+    kind: input
+    title: Your email address
+    fact: account.email
+    text: What is your email address?
+    say: Ask for the full email address, and spell it back to the caller.
+    placeholder: you@example.com
+    next: s-auth-off
+    unknown: s-auth-off
+  - id: s-auth-off
+    kind: solution
+    cause: client-auth-off
+    title: Turn on sign-in for the outgoing server
+    text: The mail program sends without signing in, so the server refuses to pass mail on.
+    steps:
+      - client_task: enable-smtp-auth
+      - say: Send the message again.
+"#;
+
+const SAY_START: &str = "Ask the caller whether a box popped up";
+
+fn agent_tree() -> &'static Knowledge {
+    static KB: OnceLock<Knowledge> = OnceLock::new();
+    KB.get_or_init(|| {
+        let mut files: Vec<SourceFile> = bundled_files()
+            .into_iter()
+            .filter(|file| !file.relative.starts_with("tree/"))
+            .collect();
+        files.push(SourceFile {
+            name: "fixture:tree/agent.yaml".into(),
+            relative: "tree/agent.yaml".into(),
+            text: AGENT_TREE.into(),
+            layer: 0,
+        });
+        crate::knowledge::build::build(&files).unwrap_or_else(|problems| {
+            panic!(
+                "fixture knowledge: {}",
+                problems
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+        })
+    })
+}
+
+/// Always the same moment, so session times are stable.
+struct FixedClock;
+
+impl Clock for FixedClock {
+    fn now(&self) -> jiff::Timestamp {
+        "2026-11-22T14:30:05Z".parse().expect("a timestamp")
+    }
+}
+
+fn recording(mode: Mode, store: Option<Store>) -> Recording {
+    Recording {
+        store,
+        mode,
+        details: Details::default(),
+        clock: std::sync::Arc::new(FixedClock),
+    }
+}
+
+/// Home → Helpdesk mode → "Jane 4711" as the caller: the first question, in agent mode.
+fn helpdesk(knowledge: &Knowledge, size: (u16, u16)) -> Model<'_> {
+    let mut m = model(knowledge, size).recorded(recording(Mode::User, None));
+    key(&mut m, KeyCode::Char('5'));
+    assert!(matches!(m.screen, Screen::Caller { .. }));
+    type_text(&mut m, "Jane 4711");
+    key(&mut m, KeyCode::Enter);
+    m
+}
+
+fn events(m: &Model<'_>) -> Vec<EventKind> {
+    let session = m.session.as_ref().expect("a run");
+    session
+        .recorder
+        .session()
+        .events
+        .iter()
+        .map(|event| event.what.clone())
+        .collect()
+}
+
+fn screen_text(m: &Model<'_>) -> String {
+    let terminal = render(m);
+    let text = terminal.backend().to_string();
+    // Session ids end in a random tail; snapshots show a stable one of the same length.
+    match &m.session {
+        Some(session) => text.replace(&session.recorder.session().id, "20261122-143005-abcd"),
+        None => text,
+    }
+}
+
+fn snapshot_redacted(name: &str, m: &Model<'_>) {
+    let (width, height) = m.size;
+    insta::assert_snapshot!(format!("{name}_{width}x{height}"), screen_text(m));
+}
+
+/// The agent fixture from its first question to the solution: pop-up → Thunderbird →
+/// me@gmail.com.
+fn agent_to_solution(m: &mut Model<'_>) {
+    key(m, KeyCode::Enter); // a pop-up
+    assert_eq!(node_id(m), "q-client");
+    let thunderbird = agent_tree()
+        .clients
+        .iter()
+        .position(|client| client.id == "thunderbird")
+        .expect("thunderbird");
+    for _ in 0..thunderbird {
+        key(m, KeyCode::Down);
+    }
+    key(m, KeyCode::Enter);
+    assert_eq!(node_id(m), "i-email");
+    type_text(m, "me@gmail.com");
+    key(m, KeyCode::Enter);
+    assert_eq!(node_id(m), "s-auth-off");
+}
+
+#[test]
+fn helpdesk_from_home_asks_who_is_calling_then_runs_in_agent_mode() {
+    let mut m = model(agent_tree(), (80, 24));
+    key(&mut m, KeyCode::Char('5'));
+    assert!(matches!(m.screen, Screen::Caller { .. }));
+    // q and ? are letters in the caller box.
+    type_text(&mut m, "q?");
+    assert!(m.ending.is_none() && !m.help_open);
+    key(&mut m, KeyCode::Esc);
+    assert_eq!(m.screen, Screen::Home { selected: 4 });
+    assert!(m.session.is_none());
+
+    let m = helpdesk(agent_tree(), (80, 24));
+    assert_eq!(m.screen, Screen::Wizard);
+    assert_eq!(node_id(&m), "start");
+    let session = m.session.as_ref().expect("a run");
+    assert!(session.agent());
+    assert_eq!(session.recorder.mode(), Mode::Agent);
+    assert_eq!(
+        session.recorder.session().caller.as_deref(),
+        Some("Jane 4711")
+    );
+
+    // Enter on an empty caller box skips it.
+    let mut m = model(agent_tree(), (80, 24));
+    key(&mut m, KeyCode::Char('5'));
+    key(&mut m, KeyCode::Enter);
+    let session = m.session.as_ref().expect("a run");
+    assert_eq!(session.recorder.session().caller, None);
+    assert!(session.agent());
+}
+
+#[test]
+fn agent_mode_on_the_command_line_opens_helpdesk_and_a_given_caller_skips_the_box() {
+    let mut m = model(agent_tree(), (80, 24)).recorded(recording(Mode::Agent, None));
+    m.open_helpdesk();
+    assert!(matches!(m.screen, Screen::Caller { .. }));
+
+    let mut with_caller = recording(Mode::Agent, None);
+    with_caller.details.caller = Some("Ticket 99".into());
+    let mut m = model(agent_tree(), (80, 24)).recorded(with_caller);
+    m.open_helpdesk();
+    assert_eq!(m.screen, Screen::Wizard);
+    let session = m.session.as_ref().expect("a run");
+    assert!(session.agent());
+    assert_eq!(
+        session.recorder.session().caller.as_deref(),
+        Some("Ticket 99")
+    );
+    // The next call from Home is someone else: it asks again.
+    key(&mut m, KeyCode::Esc);
+    assert!(matches!(m.screen, Screen::Home { .. }));
+    key(&mut m, KeyCode::Char('5'));
+    assert!(matches!(m.screen, Screen::Caller { .. }));
+}
+
+#[test]
+fn a_note_typed_in_the_tui_lands_in_the_session_events() {
+    let mut m = helpdesk(agent_tree(), (80, 24));
+    key(&mut m, KeyCode::Char('n'));
+    assert!(m.session.as_ref().is_some_and(|s| s.note.is_some()));
+    // While the note is open, command letters are text.
+    type_text(&mut m, "caller on hotel wifi, q r b");
+    assert!(m.ending.is_none());
+    key(&mut m, KeyCode::Enter);
+    assert_eq!(node_id(&m), "start", "keeping a note does not answer");
+    let notes: Vec<EventKind> = events(&m)
+        .into_iter()
+        .filter(|event| matches!(event, EventKind::Note { .. }))
+        .collect();
+    assert_eq!(
+        notes,
+        vec![EventKind::Note {
+            node: Some("start".into()),
+            text: "caller on hotel wifi, q r b".into(),
+        }]
+    );
+    assert!(
+        m.status
+            .as_ref()
+            .is_some_and(|status| status.text.contains("Note kept (1 in this session)"))
+    );
+
+    // Esc drops a note; nothing is recorded.
+    key(&mut m, KeyCode::Char('n'));
+    type_text(&mut m, "never mind");
+    key(&mut m, KeyCode::Esc);
+    assert_eq!(node_id(&m), "start", "Esc in the note editor is not Back");
+    assert_eq!(
+        m.session
+            .as_ref()
+            .expect("run")
+            .recorder
+            .session()
+            .notes()
+            .count(),
+        1
+    );
+
+    // In a text box `n` is a letter and Ctrl-N opens the note.
+    agent_to_solution_stop_at_email(&mut m);
+    type_text(&mut m, "n");
+    assert!(matches!(stage(&m), Stage::Question(ui) if ui.input == "n"));
+    ctrl(&mut m, 'n');
+    type_text(&mut m, "spelled back twice");
+    key(&mut m, KeyCode::Enter);
+    assert!(matches!(stage(&m), Stage::Question(ui) if ui.input == "n"));
+    let last = events(&m)
+        .into_iter()
+        .rev()
+        .find(|e| matches!(e, EventKind::Note { .. }));
+    assert_eq!(
+        last,
+        Some(EventKind::Note {
+            node: Some("i-email".into()),
+            text: "spelled back twice".into(),
+        })
+    );
+
+    // And on the solution.
+    key(&mut m, KeyCode::Backspace);
+    type_text(&mut m, "me@gmail.com");
+    key(&mut m, KeyCode::Enter);
+    assert_eq!(node_id(&m), "s-auth-off");
+    key(&mut m, KeyCode::Char('n'));
+    type_text(&mut m, "fixed on the call");
+    key(&mut m, KeyCode::Enter);
+    let session = m.session.as_ref().expect("run").recorder.session();
+    assert_eq!(session.notes().count(), 3);
+    assert!(session.events.iter().any(|event| matches!(
+        &event.what,
+        EventKind::Note { node: Some(node), text } if node == "s-auth-off" && text == "fixed on the call"
+    )));
+}
+
+/// From the agent fixture's first question to the email input.
+fn agent_to_solution_stop_at_email(m: &mut Model<'_>) {
+    key(m, KeyCode::Enter);
+    key(m, KeyCode::Enter); // the first program
+    assert_eq!(node_id(m), "i-email");
+}
+
+#[test]
+fn a_note_can_be_taken_while_a_check_runs() {
+    let mut m = model(with_checks(), (80, 24)).recorded(recording(Mode::User, None));
+    key(&mut m, KeyCode::Char('5'));
+    key(&mut m, KeyCode::Enter); // no caller
+    type_text(&mut m, "me@example.test");
+    key(&mut m, KeyCode::Enter);
+    type_text(&mut m, "s3cret-pw");
+    let Some(Cmd::RunChecks(jobs)) = key(&mut m, KeyCode::Enter) else {
+        panic!("no check")
+    };
+    assert!(matches!(stage(&m), Stage::Checks(_)));
+    key(&mut m, KeyCode::Char('n'));
+    // A password pasted into a note is never kept.
+    type_text(&mut m, "caller read out s3cret-pw");
+    key(&mut m, KeyCode::Enter);
+    update(
+        &mut m,
+        canned(
+            jobs[0].ticket,
+            Status::Ok,
+            &[("server.auth_works", "yes")],
+            serde_json::json!({"summary": "signed in"}),
+        ),
+    );
+    let session = m.session.as_ref().expect("run").recorder.session();
+    let notes: Vec<&str> = session.notes().map(|(_, text)| text).collect();
+    assert_eq!(notes, vec!["caller read out [password removed]"]);
+    assert!(
+        session
+            .events
+            .iter()
+            .any(|event| matches!(&event.what, EventKind::Check { ran: true, .. })),
+        "the check result is recorded too"
+    );
+}
+
+#[test]
+fn user_mode_never_shows_the_say_text_or_takes_notes() {
+    for size in SIZES {
+        let mut m = model(agent_tree(), size).recorded(recording(Mode::User, None));
+        key(&mut m, KeyCode::Enter); // Home: Start
+        assert_eq!(node_id(&m), "start");
+        let screen = screen_text(&m);
+        assert!(screen.contains("Where did you see the error?"));
+        assert!(!screen.contains(SAY_START), "{screen}");
+        assert!(!screen.contains("Say to the caller"), "{screen}");
+        assert!(!screen.contains("Helpdesk"), "{screen}");
+        key(&mut m, KeyCode::Char('n'));
+        assert!(m.session.as_ref().is_some_and(|s| s.note.is_none()));
+        agent_to_solution(&mut m);
+        let screen = screen_text(&m);
+        assert!(!screen.contains("internal summary"), "{screen}");
+        key(&mut m, KeyCode::Char('e'));
+        key(&mut m, KeyCode::Tab);
+        assert!(m.status.is_none());
+        assert!(matches!(stage(&m), Stage::Solution(ui) if !ui.internal && ui.email.is_none()));
+        assert!(
+            events(&m)
+                .iter()
+                .all(|e| !matches!(e, EventKind::Note { .. }))
+        );
+        assert_eq!(
+            m.session.as_ref().expect("run").recorder.mode(),
+            Mode::User,
+            "a user-mode run is recorded too"
+        );
+    }
+}
+
+#[test]
+fn agent_mode_shows_the_say_text_or_falls_back_to_the_question() {
+    let mut m = helpdesk(agent_tree(), (80, 24));
+    let screen = screen_text(&m);
+    assert!(screen.contains("Say to the caller"), "{screen}");
+    assert!(screen.contains(SAY_START), "{screen}");
+    assert!(
+        screen.contains("Helpdesk · session 20261122-143005-abcd"),
+        "{screen}"
+    );
+    key(&mut m, KeyCode::Enter);
+    assert_eq!(node_id(&m), "q-client");
+    let screen = screen_text(&m);
+    assert!(screen.contains("Say to the caller"), "{screen}");
+    assert!(
+        screen.contains("Which mail program or app do you send with?"),
+        "no script: the question itself is read out\n{screen}"
+    );
+}
+
+#[test]
+fn every_tui_run_is_recorded_and_saved_after_each_step() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path().join("sessions")).expect("store");
+    let mut m = model(agent_tree(), (80, 24)).recorded(recording(Mode::User, Some(store.clone())));
+    key(&mut m, KeyCode::Enter); // Home: Start, user mode
+    let id = m
+        .session
+        .as_ref()
+        .expect("run")
+        .recorder
+        .session()
+        .id
+        .clone();
+    assert_eq!(m.saved.as_deref(), Some(id.as_str()));
+    key(&mut m, KeyCode::Enter); // a pop-up
+    let saved = store.load(&id).expect("saved after the step");
+    assert_eq!(saved.mode, Mode::User);
+    assert!(saved.events.iter().any(|event| matches!(
+        &event.what,
+        EventKind::Answer { node, value: Some(value), .. } if node == "start" && value == "client"
+    )));
+    assert_eq!(saved.status.node, "q-client");
+    // Back and Restart are recorded as they happen.
+    key(&mut m, KeyCode::Esc);
+    key(&mut m, KeyCode::Char('r'));
+    let saved = store.load(&id).expect("saved");
+    assert!(
+        saved
+            .events
+            .iter()
+            .any(|e| matches!(e.what, EventKind::Back { .. }))
+    );
+    assert!(
+        saved
+            .events
+            .iter()
+            .any(|e| matches!(e.what, EventKind::Restart))
+    );
+}
+
+#[test]
+fn a_save_problem_is_shown_once_on_the_status_line_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sessions = dir.path().join("sessions");
+    let store = Store::open(&sessions).expect("store");
+    let mut m = helpdesk_with(agent_tree(), recording(Mode::User, Some(store)));
+    std::fs::remove_dir_all(&sessions).expect("remove the sessions folder");
+    key(&mut m, KeyCode::Enter);
+    assert_eq!(node_id(&m), "q-client", "the run goes on");
+    let status = m.status.clone().expect("a status line");
+    assert!(status.problem);
+    assert!(
+        status.text.contains("could not be saved"),
+        "{}",
+        status.text
+    );
+    let screen = screen_text(&m);
+    assert!(
+        screen.contains("! the session could not be saved"),
+        "{screen}"
+    );
+    key(&mut m, KeyCode::Down);
+    assert_eq!(m.status, None, "said once");
+    key(&mut m, KeyCode::Enter);
+    assert_eq!(m.status, None, "and not again");
+}
+
+fn helpdesk_with(knowledge: &Knowledge, recording: Recording) -> Model<'_> {
+    let mut m = model(knowledge, (80, 24)).recorded(recording);
+    key(&mut m, KeyCode::Char('5'));
+    key(&mut m, KeyCode::Enter);
+    m
+}
+
+#[test]
+fn resuming_picks_up_at_the_next_question_and_says_so() {
+    let mut m = helpdesk(agent_tree(), (80, 24));
+    key(&mut m, KeyCode::Enter); // a pop-up
+    key(&mut m, KeyCode::Enter); // the first program
+    assert_eq!(node_id(&m), "i-email");
+    let saved = m.session.as_ref().expect("run").recorder.session().clone();
+
+    let mut again = model(agent_tree(), (80, 24)).recorded(recording(Mode::User, None));
+    assert_eq!(again.resume(saved.clone()), None);
+    assert_eq!(again.screen, Screen::Wizard);
+    assert_eq!(node_id(&again), "i-email");
+    let session = again.session.as_ref().expect("run");
+    assert!(session.agent(), "the saved mode, not the default one");
+    assert_eq!(session.recorder.session().id, saved.id);
+    let status = again.status.clone().expect("status");
+    assert_eq!(
+        status.text,
+        format!("Picked up session {} (2 steps replayed).", saved.id)
+    );
+    assert!(screen_text(&again).contains("Picked up session 20261122-143005-abcd"));
+    key(&mut again, KeyCode::Esc);
+    assert_eq!(
+        node_id(&again),
+        "q-client",
+        "the replayed answers can be gone back over"
+    );
+}
+
+#[test]
+fn a_run_resumed_at_a_check_starts_the_check_again() {
+    // Helpdesk runs ask for the error text; reading it is a check (offline).
+    let mut m = helpdesk(bundled(), (80, 24));
+    assert_eq!(node_id(&m), "start");
+    type_text(
+        &mut m,
+        "554 5.7.1 <friend@example.org>: Relay access denied",
+    );
+    let Some(Cmd::RunChecks(jobs)) = key(&mut m, KeyCode::Enter) else {
+        panic!("no check")
+    };
+    assert_eq!(jobs[0].request.check, "explain");
+    let saved = m.session.as_ref().expect("run").recorder.session().clone();
+    let mut again = model(bundled(), (80, 24));
+    let Some(Cmd::RunChecks(jobs)) = again.resume(saved) else {
+        panic!("the check does not start again")
+    };
+    assert_eq!(jobs[0].request.check, "explain");
+    assert!(matches!(stage(&again), Stage::Checks(_)));
+}
+
+#[test]
+fn a_run_resumed_at_a_check_that_needs_the_password_asks_for_it_again() {
+    let mut m = model(with_checks(), (80, 24));
+    let _job = start_check(&mut m);
+    let saved = m.session.as_ref().expect("run").recorder.session().clone();
+    let mut again = model(with_checks(), (80, 24));
+    // The password was never saved, so the check cannot run without asking again.
+    assert_eq!(again.resume(saved), None);
+    assert_eq!(node_id(&again), "i-password");
+}
+
+#[test]
+fn solution_in_agent_mode_has_the_callers_steps_and_the_internal_summary() {
+    let mut m = helpdesk(agent_tree(), (80, 24));
+    agent_to_solution(&mut m);
+    let screen = screen_text(&m);
+    assert!(screen.contains("Caller's steps (Thunderbird)"), "{screen}");
+    assert!(
+        screen.contains("Turn on sign-in for the outgoing server"),
+        "{screen}"
+    );
+    key(&mut m, KeyCode::Tab);
+    assert!(matches!(stage(&m), Stage::Solution(ui) if ui.internal));
+    let screen = screen_text(&m);
+    assert!(screen.contains("Cause: "), "{screen}");
+    assert!(screen.contains("client-auth-off"), "{screen}");
+    assert!(
+        screen.contains("Customer address: me@gmail.com"),
+        "{screen}"
+    );
+    assert!(screen.contains("caller: Jane 4711"), "{screen}");
+    key(&mut m, KeyCode::Tab);
+    assert!(matches!(stage(&m), Stage::Solution(ui) if !ui.internal));
+    // The program switcher shows on the caller's steps, from either tab.
+    key(&mut m, KeyCode::Tab);
+    key(&mut m, KeyCode::Char('c'));
+    assert!(matches!(stage(&m), Stage::Solution(ui) if !ui.internal && ui.picker.is_some()));
+}
+
+#[test]
+fn email_without_a_sender_says_where_to_set_it_up() {
+    let mut m = helpdesk(agent_tree(), (80, 24));
+    agent_to_solution(&mut m);
+    assert_eq!(key(&mut m, KeyCode::Char('e')), None);
+    let status = m.status.clone().expect("status");
+    assert!(status.problem);
+    assert_eq!(status.text, NOT_SET_UP);
+    assert!(screen_text(&m).contains("email is not set up: see `relaydoc config`"));
+}
+
+#[test]
+fn email_with_a_sender_sends_the_callers_steps_and_records_it() {
+    let mut m = helpdesk(agent_tree(), (80, 24));
+    m.can_email = true;
+    agent_to_solution(&mut m);
+    key(&mut m, KeyCode::Char('e'));
+    assert!(
+        matches!(stage(&m), Stage::Solution(ui) if ui.email.as_deref() == Some("me@gmail.com")),
+        "the address the run learned is offered"
+    );
+    ctrl(&mut m, 'u');
+    type_text(&mut m, "not an address");
+    assert_eq!(key(&mut m, KeyCode::Enter), None);
+    assert!(m.status.as_ref().is_some_and(|s| s.problem));
+    ctrl(&mut m, 'u');
+    type_text(&mut m, "jane@example.test");
+    let Some(Cmd::EmailSteps(EmailJob { ticket, to, steps })) = key(&mut m, KeyCode::Enter) else {
+        panic!("no email to send")
+    };
+    assert_eq!(to, "jane@example.test");
+    assert_eq!(steps.client, "Thunderbird");
+    assert!(
+        steps.text.contains("Send the message again."),
+        "{}",
+        steps.text
+    );
+    assert!(matches!(stage(&m), Stage::Solution(ui) if ui.email.is_none()));
+    update(
+        &mut m,
+        Msg::EmailDone(EmailDone {
+            ticket,
+            to: to.clone(),
+            result: Ok("through smtp.example.test".into()),
+        }),
+    );
+    assert!(events(&m).contains(&EventKind::Sent { to }));
+    assert_eq!(
+        m.status.as_ref().map(|s| s.text.as_str()),
+        Some("Sent the steps to jane@example.test (through smtp.example.test).")
+    );
+
+    // A failure is said, not recorded.
+    key(&mut m, KeyCode::Char('e'));
+    let Some(Cmd::EmailSteps(job)) = key(&mut m, KeyCode::Enter) else {
+        panic!("no email to send")
+    };
+    update(
+        &mut m,
+        Msg::EmailDone(EmailDone {
+            ticket: job.ticket,
+            to: job.to,
+            result: Err("recipient refused (550)".into()),
+        }),
+    );
+    assert!(
+        m.status
+            .as_ref()
+            .is_some_and(|s| s.problem && s.text.contains("550"))
+    );
+    let sent = events(&m)
+        .iter()
+        .filter(|e| matches!(e, EventKind::Sent { .. }))
+        .count();
+    assert_eq!(sent, 1);
+}
+
+struct FakeSender;
+
+impl super::email::EmailSender for FakeSender {
+    fn send(
+        &self,
+        to: &str,
+        steps: &crate::session::export::CallerSteps,
+    ) -> Result<String, String> {
+        Ok(format!("{to}: {}", steps.title))
+    }
+}
+
+#[test]
+fn spawned_email_reports_back_on_the_channel() {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    super::email::spawn(
+        std::sync::Arc::new(FakeSender),
+        EmailJob {
+            ticket: 7,
+            to: "jane@example.test".into(),
+            steps: crate::session::export::CallerSteps {
+                client: "Thunderbird".into(),
+                title: "Turn on sign-in".into(),
+                text: "1. …".into(),
+            },
+        },
+        sender,
+        Msg::EmailDone,
+    );
+    let msg = receiver
+        .recv_timeout(Duration::from_secs(5))
+        .expect("the result arrives");
+    assert!(matches!(
+        msg,
+        Msg::EmailDone(EmailDone { ticket: 7, result: Ok(text), .. })
+            if text == "jane@example.test: Turn on sign-in"
+    ));
+}
+
+#[test]
+fn snapshot_helpdesk() {
+    for size in SIZES {
+        let mut m = model(agent_tree(), size).recorded(recording(Mode::User, None));
+        key(&mut m, KeyCode::Char('5'));
+        type_text(&mut m, "Jane 4711");
+        snapshot_redacted("helpdesk_caller", &m);
+        key(&mut m, KeyCode::Enter);
+        snapshot_redacted("agent_question", &m);
+        key(&mut m, KeyCode::Char('n'));
+        type_text(&mut m, "Caller is on hotel wifi");
+        snapshot_redacted("agent_note_editor", &m);
+        key(&mut m, KeyCode::Enter);
+        snapshot_redacted("agent_note_kept", &m);
+        key(&mut m, KeyCode::Enter);
+        snapshot_redacted("agent_question_fallback", &m);
+        agent_to_solution_from_client(&mut m);
+        snapshot_redacted("agent_solution", &m);
+        key(&mut m, KeyCode::Tab);
+        snapshot_redacted("agent_solution_summary", &m);
+    }
+}
+
+fn agent_to_solution_from_client(m: &mut Model<'_>) {
+    let thunderbird = agent_tree()
+        .clients
+        .iter()
+        .position(|client| client.id == "thunderbird")
+        .expect("thunderbird");
+    for _ in 0..thunderbird {
+        key(m, KeyCode::Down);
+    }
+    key(m, KeyCode::Enter);
+    type_text(m, "me@gmail.com");
+    key(m, KeyCode::Enter);
+    assert_eq!(node_id(m), "s-auth-off");
 }

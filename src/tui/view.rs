@@ -18,7 +18,7 @@ use ratatui::widgets::{
 use super::article::{self, Doc, text_width};
 use super::model::{
     AccountOutcome, AccountRowState, AccountRun, AccountUi, Browse, ChecksUi, HOME_ENTRIES,
-    HomeEntry, Model, QuestionUi, RowState, Screen, Session, SolutionUi, Stage, typing,
+    HomeEntry, Model, QuestionUi, RowState, Screen, Session, SolutionUi, Stage, agent_note, typing,
 };
 use super::theme::Theme;
 use crate::checks::Status;
@@ -39,14 +39,23 @@ pub fn body_height(size: (u16, u16)) -> u16 {
     size.1.saturating_sub(3)
 }
 
+/// Rows the solution page can use: in helpdesk mode the tab line and a blank line take two.
+pub fn solution_height(size: (u16, u16), agent: bool) -> u16 {
+    if agent {
+        body_height(size).saturating_sub(2)
+    } else {
+        body_height(size)
+    }
+}
+
 pub fn view(model: &Model<'_>, frame: &mut Frame<'_>) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         too_small(frame, area);
         return;
     }
-    // Header, a blank line to breathe, the body, the footer.
-    let [header, _, body, footer] = Layout::vertical([
+    // Header, a blank line to breathe (or the status line), the body, the footer.
+    let [header, status, body, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Min(0),
@@ -65,6 +74,18 @@ pub fn view(model: &Model<'_>, frame: &mut Frame<'_>) {
                     ("Enter", "go"),
                     ("?", "help"),
                     ("q", "quit"),
+                ],
+            )
+        }
+        Screen::Caller { text } => {
+            caller(theme, frame, inner, text);
+            (
+                "Helpdesk mode".into(),
+                vec![
+                    ("Enter", "start (empty: skip)"),
+                    ("Esc", "back"),
+                    ("F1", "help"),
+                    ("Ctrl-C", "quit"),
                 ],
             )
         }
@@ -137,7 +158,8 @@ pub fn view(model: &Model<'_>, frame: &mut Frame<'_>) {
             None => (String::new(), Vec::new()),
         },
     };
-    header_bar(theme, frame, header, &context);
+    header_bar(theme, frame, header, &header_title(model), &context);
+    status_line(model, frame, status);
     footer_bar(theme, frame, footer, &keys);
     if model.help_open {
         help_overlay(theme, frame, area);
@@ -153,12 +175,47 @@ fn too_small(frame: &mut Frame<'_>, area: Rect) {
     frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
 }
 
-fn header_bar(theme: Theme, frame: &mut Frame<'_>, area: Rect, context: &str) {
-    let left = " relaydoc · help for \"Relay access denied\"";
+/// The header's left side: in helpdesk mode it says so, with the session being recorded.
+fn header_title(model: &Model<'_>) -> String {
+    let on_home = matches!(model.screen, Screen::Home { .. });
+    match &model.session {
+        Some(session) if session.agent() && !on_home => {
+            let id = single_line(&session.recorder.session().id);
+            let saved = if session.recorder.saving() {
+                ""
+            } else {
+                " (not saved)"
+            };
+            format!(" relaydoc · Helpdesk · session {id}{saved}")
+        }
+        _ if matches!(model.screen, Screen::Caller { .. }) => " relaydoc · Helpdesk".into(),
+        _ => " relaydoc · help for \"Relay access denied\"".into(),
+    }
+}
+
+fn header_bar(theme: Theme, frame: &mut Frame<'_>, area: Rect, left: &str, context: &str) {
     let right = format!("{context} ");
     let pad = usize::from(area.width).saturating_sub(left.chars().count() + right.chars().count());
     let line = format!("{left}{}{right}", " ".repeat(pad));
     frame.render_widget(Paragraph::new(line).style(theme.bar()), area);
+}
+
+/// The status line: said once, gone with the next key. Problems are marked with "!", not
+/// only with colour.
+fn status_line(model: &Model<'_>, frame: &mut Frame<'_>, area: Rect) {
+    let Some(status) = &model.status else {
+        return;
+    };
+    let (marker, style) = if status.problem {
+        ("! ", model.theme.problem())
+    } else {
+        ("", model.theme.strong())
+    };
+    let text = clipped(
+        &format!(" {marker}{}", single_line(&status.text)),
+        usize::from(area.width),
+    );
+    frame.render_widget(Paragraph::new(text).style(style), area);
 }
 
 fn footer_bar(theme: Theme, frame: &mut Frame<'_>, area: Rect, keys: &[(&str, &str)]) {
@@ -206,6 +263,7 @@ fn home(model: &Model<'_>, frame: &mut Frame<'_>, area: Rect, selected: usize) {
             HomeEntry::Paste => "I have the error message — paste it in",
             HomeEntry::Account => "Check my account — find my server and test it",
             HomeEntry::Browse => "Browse and search everything relaydoc knows",
+            HomeEntry::Helpdesk => "Helpdesk mode — guide a caller, with notes for the ticket",
             HomeEntry::Quit => "Quit",
         };
         let (marker, style) = if index == selected {
@@ -221,6 +279,82 @@ fn home(model: &Model<'_>, frame: &mut Frame<'_>, area: Rect, selected: usize) {
         theme.dim(),
     );
     frame.render_widget(Paragraph::new(doc.lines), area);
+}
+
+/// Helpdesk mode's first screen: who is calling, one line, optional.
+fn caller(theme: Theme, frame: &mut Frame<'_>, area: Rect, text: &str) {
+    let [intro, input, hint, _] = Layout::vertical([
+        Constraint::Length(7),
+        Constraint::Length(3),
+        Constraint::Length(2),
+        Constraint::Min(0),
+    ])
+    .areas(area);
+    let mut doc = Doc::new(text_width(area.width + 4), theme);
+    doc.gap();
+    doc.item("", "", "Helpdesk mode", theme.title());
+    doc.para(
+        "For guiding a caller on the phone: each question comes with what to say to them, n \
+         adds a note for the ticket at any step, and the whole call is saved as a session you \
+         can pick up again and export for the ticket. Passwords are never saved.",
+        Style::new(),
+    );
+    frame.render_widget(Paragraph::new(doc.lines), intro);
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border())
+        .title(" Who is calling? Name or ticket number (optional) ");
+    let inner = block.inner(input);
+    frame.render_widget(block, input);
+    let visible = tail_of(
+        &single_line(text),
+        usize::from(inner.width.saturating_sub(1)),
+    );
+    let cursor = u16::try_from(visible.chars().count()).unwrap_or(0);
+    frame.render_widget(Paragraph::new(visible), inner);
+    frame.set_cursor_position(Position::new(
+        inner.x + cursor.min(inner.width.saturating_sub(1)),
+        inner.y,
+    ));
+    frame.render_widget(
+        Paragraph::new("Press Enter to start; leave it empty to skip.").style(theme.dim()),
+        hint,
+    );
+}
+
+/// The last `room` characters of `text`: a one-line box keeps its end, where typing happens,
+/// in view.
+fn tail_of(text: &str, room: usize) -> String {
+    let count = text.chars().count();
+    text.chars().skip(count.saturating_sub(room)).collect()
+}
+
+/// A one-line text box over the bottom of `area` (the note editor, the email address box).
+fn line_box(theme: Theme, frame: &mut Frame<'_>, area: Rect, title: &str, text: &str) {
+    let height = 3.min(area.height);
+    let popup = Rect {
+        y: area.bottom().saturating_sub(height),
+        height,
+        width: area.width.min(96),
+        ..area
+    };
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(theme.strong())
+        .title(Span::styled(format!(" {title} "), theme.strong()));
+    let inner = block.inner(popup);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(block, popup);
+    let visible = tail_of(
+        &single_line(text),
+        usize::from(inner.width.saturating_sub(1)),
+    );
+    let cursor = u16::try_from(visible.chars().count()).unwrap_or(0);
+    frame.render_widget(Paragraph::new(visible), inner);
+    frame.set_cursor_position(Position::new(
+        inner.x + cursor.min(inner.width.saturating_sub(1)),
+        inner.y,
+    ));
 }
 
 fn paste(theme: Theme, frame: &mut Frame<'_>, area: Rect, text: &str) {
@@ -547,21 +681,30 @@ fn wizard(
     frame: &mut Frame<'_>,
     area: Rect,
 ) -> (String, Vec<(&'static str, &'static str)>) {
-    match &session.stage {
+    let agent = session.agent();
+    let (context, keys) = match &session.stage {
         Stage::Question(ui) => {
             question(model, session, ui, frame, area);
-            let step = format!("Question {}", session.wizard.answered().len() + 1);
-            let keys = if typing(model) {
-                vec![
+            let step = format!("Question {}", session.wizard().answered().len() + 1);
+            // Helpdesk mode trades the restart key (still in the help) for the note key.
+            let keys = match (typing(model), agent) {
+                (true, false) => vec![
                     ("Enter", "ok"),
                     ("Tab", "why we ask"),
                     ("Esc", "back"),
                     ("Ctrl-R", "restart"),
                     ("F1", "keys"),
                     ("Ctrl-C", "quit"),
-                ]
-            } else {
-                vec![
+                ],
+                (true, true) => vec![
+                    ("Enter", "ok"),
+                    ("Tab", "why we ask"),
+                    ("Esc", "back"),
+                    ("Ctrl-N", "note"),
+                    ("F1", "keys"),
+                    ("Ctrl-C", "quit"),
+                ],
+                (false, false) => vec![
                     ("↑↓", "choose"),
                     ("Enter", "ok"),
                     ("Tab", "why we ask"),
@@ -569,13 +712,22 @@ fn wizard(
                     ("r", "restart"),
                     ("q", "quit"),
                     ("?", "keys"),
-                ]
+                ],
+                (false, true) => vec![
+                    ("↑↓", "choose"),
+                    ("Enter", "ok"),
+                    ("Tab", "why we ask"),
+                    ("Esc", "back"),
+                    ("n", "note"),
+                    ("q", "quit"),
+                    ("?", "keys"),
+                ],
             };
             (step, keys)
         }
         Stage::Checks(ui) => {
             checks(model, session, ui, frame, area);
-            let keys = if ui.evidence.is_some() {
+            let mut keys = if ui.evidence.is_some() {
                 vec![("↑↓", "scroll"), ("Esc", "close")]
             } else if session.checks_running() {
                 vec![
@@ -595,6 +747,9 @@ fn wizard(
                     ("q", "quit"),
                 ]
             };
+            if agent && ui.evidence.is_none() {
+                keys.insert(keys.len() - 1, ("n", "note"));
+            }
             ("Checks".into(), keys)
         }
         Stage::Solution(ui) => {
@@ -604,6 +759,24 @@ fn wizard(
                     ("↑↓", "choose"),
                     ("Enter", "use this one"),
                     ("Esc", "close"),
+                ]
+            } else if ui.email.is_some() {
+                vec![("Enter", "send"), ("Esc", "close"), ("Ctrl-C", "quit")]
+            } else if agent {
+                vec![
+                    (
+                        "Tab",
+                        if ui.internal {
+                            "caller's steps"
+                        } else {
+                            "your summary"
+                        },
+                    ),
+                    ("e", "email steps"),
+                    ("n", "note"),
+                    ("c", "program"),
+                    ("Esc", "back"),
+                    ("q", "quit"),
                 ]
             } else {
                 vec![
@@ -617,13 +790,31 @@ fn wizard(
             };
             ("Solution".into(), keys)
         }
+    };
+    if let Some(note) = &session.note {
+        line_box(
+            model.theme,
+            frame,
+            area,
+            "Note for the ticket — Enter keeps · Esc drops",
+            note,
+        );
+        return (
+            context,
+            vec![
+                ("Enter", "keep the note"),
+                ("Esc", "drop it"),
+                ("Ctrl-C", "quit"),
+            ],
+        );
     }
+    (context, keys)
 }
 
 /// What the person answered so far, as "title: answer" pairs for the breadcrumb.
 fn answers(session: &Session<'_>) -> Vec<(String, String)> {
     session
-        .wizard
+        .wizard()
         .answered()
         .into_iter()
         .map(|(node, value)| {
@@ -680,8 +871,30 @@ fn question(
             .push(breadcrumb(&trail, width.saturating_sub(8), theme));
     }
     top.gap();
-    top.item("", "", &node.text, theme.title());
+    let say = session.agent().then(|| say_text(node));
+    if say.is_some() {
+        // The words to read out are in the panel below; the agent's own heading is the
+        // question's short label.
+        top.item("", "", node.label(), theme.title());
+    } else {
+        top.item("", "", &node.text, theme.title());
+    }
     top.gap();
+    let say_box = say.map(|say| {
+        let mut doc = Doc::new(width.saturating_sub(4).max(10), theme);
+        doc.para(say, theme.strong());
+        let mut lines = doc.lines;
+        // A long script must not push the choices off a small screen.
+        let most = if main.height < 30 { 4 } else { 8 };
+        if lines.len() > most {
+            lines.truncate(most - 1);
+            lines.push(Line::styled(
+                "… (the rest: make the window taller)",
+                theme.dim(),
+            ));
+        }
+        lines
+    });
 
     let mut choices = Doc::new(width, theme);
     let mut cursor = None;
@@ -734,13 +947,35 @@ fn question(
 
     let top_height = top.len();
     let choices_height = if cursor.is_some() { 5 } else { choices.len() };
-    let [top_area, choices_area, rest] = Layout::vertical([
+    let say_height = say_box.as_ref().map_or(0, |lines| {
+        u16::try_from(lines.len() + 3).unwrap_or(u16::MAX)
+    });
+    let [top_area, say_area, choices_area, rest] = Layout::vertical([
         Constraint::Length(top_height),
+        Constraint::Length(say_height),
         Constraint::Length(choices_height),
         Constraint::Min(0),
     ])
     .areas(main);
     frame.render_widget(Paragraph::new(top.lines), top_area);
+    if let Some(lines) = say_box {
+        // Clearly apart from everything else: a framed panel, and a blank line under it.
+        let [framed, _] =
+            Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(say_area);
+        let framed = Rect {
+            width: framed.width.min(u16::try_from(width).unwrap_or(u16::MAX)),
+            ..framed
+        };
+        let block = Block::bordered()
+            .border_type(BorderType::Double)
+            .border_style(theme.heading())
+            .title(Span::styled(" Say to the caller ", theme.heading()));
+        let inner = block
+            .inner(framed)
+            .inner(ratatui::layout::Margin::new(1, 0));
+        frame.render_widget(block, framed);
+        frame.render_widget(Paragraph::new(lines), inner);
+    }
     if let Some((shown, placeholder, secret)) = cursor {
         let [box_area, hint_area] =
             Layout::vertical([Constraint::Length(3), Constraint::Length(2)]).areas(choices_area);
@@ -793,6 +1028,9 @@ fn question(
     // Help panels below the choices (narrow) or in the side panel (wide).
     let mut panels = Doc::new(width, theme);
     panels.lines.push(Line::default());
+    if session.agent() {
+        agent_note_panel(&mut panels, node);
+    }
     if ui.show_why {
         panels.heading("Why we ask");
         match &node.help {
@@ -810,9 +1048,9 @@ fn question(
     let mut look = Doc::new(width, theme);
     if let (Some(task), Some(client)) = (
         &node.client_task,
-        pick_client(knowledge, session.wizard.facts(), None),
+        pick_client(knowledge, session.wizard().facts(), None),
     ) {
-        let target = TargetSettings::from_facts(knowledge, session.wizard.facts());
+        let target = TargetSettings::from_facts(knowledge, session.wizard().facts());
         if let Some(StepView::ClientTask {
             client,
             title,
@@ -889,6 +1127,20 @@ fn breadcrumb(titles: &[&str], width: usize, theme: Theme) -> Line<'static> {
         Span::styled("So far: ", theme.dim()),
         Span::styled(text, theme.dim()),
     ])
+}
+
+/// What the agent reads out: the node's script, or its question when it has none.
+fn say_text(node: &crate::knowledge::model::Node) -> &str {
+    node.say.as_deref().unwrap_or(&node.text)
+}
+
+/// The node's internal note for the agent, when it has one (helpdesk mode only).
+fn agent_note_panel(doc: &mut Doc, node: &crate::knowledge::model::Node) {
+    if let Some(note) = agent_note(node) {
+        doc.heading("For you (not for the caller)");
+        doc.para(note, Style::new());
+        doc.gap();
+    }
 }
 
 fn format_elapsed(elapsed: Duration) -> String {
@@ -985,6 +1237,11 @@ fn checks(
          never shown.",
         theme.dim(),
     );
+    if session.agent()
+        && let Some(row) = session.checks.last()
+    {
+        agent_note_panel(&mut doc, model.knowledge.node(row.node));
+    }
     frame.render_widget(Paragraph::new(doc.lines), area);
 
     if let Some((row, scroll)) = ui.evidence
@@ -1025,7 +1282,38 @@ fn solution(
     area: Rect,
 ) {
     let theme = model.theme;
-    let facts = session.wizard.facts();
+    let facts = session.wizard().facts();
+    let area = if session.agent() {
+        let [tabs, _, page] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Min(0),
+        ])
+        .areas(area);
+        solution_tabs(model, session, ui, frame, tabs);
+        if ui.internal {
+            let doc = article::internal_doc(
+                model.knowledge,
+                session.recorder.session(),
+                model.size.0,
+                theme,
+            );
+            let page = Rect {
+                width: u16::try_from(article::text_width(model.size.0))
+                    .unwrap_or(page.width)
+                    .min(page.width),
+                ..page
+            };
+            scrolled_doc(frame, page, doc, ui.scroll);
+            if let Some(address) = &ui.email {
+                email_box(theme, frame, area, address);
+            }
+            return;
+        }
+        page
+    } else {
+        area
+    };
     let doc = article::solution_doc(model.knowledge, facts, ui, model.size.0, theme);
     let aside = article::settings_aside(model.knowledge, facts, ui, model.size.0);
     let doc_width =
@@ -1095,6 +1383,54 @@ fn solution(
         frame.render_widget(Clear, popup);
         frame.render_widget(Paragraph::new(lines).block(block), popup);
     }
+    if let Some(address) = &ui.email {
+        email_box(theme, frame, area, address);
+    }
+}
+
+/// Helpdesk mode's two views of a solution: what the caller does, and the agent's summary.
+fn solution_tabs(
+    model: &Model<'_>,
+    session: &Session<'_>,
+    ui: &SolutionUi,
+    frame: &mut Frame<'_>,
+    area: Rect,
+) {
+    let theme = model.theme;
+    let client = article::solution_client(model.knowledge, session.wizard().facts(), ui)
+        .map(|client| single_line(&client.name));
+    let steps = match client {
+        Some(client) => format!(" Caller's steps ({client}) "),
+        None => " Caller's steps ".to_string(),
+    };
+    let summary = " Internal summary ";
+    let hint = "  Tab switches";
+    let (steps_style, summary_style) = if ui.internal {
+        (theme.dim(), theme.selected())
+    } else {
+        (theme.selected(), theme.dim())
+    };
+    let mut spans = vec![
+        Span::styled(steps.clone(), steps_style),
+        Span::raw(" "),
+        Span::styled(summary, summary_style),
+    ];
+    // The hint goes first when a long program name leaves no room (the footer says it too).
+    let used = steps.chars().count() + 1 + summary.chars().count();
+    if used + hint.chars().count() <= usize::from(area.width) {
+        spans.push(Span::styled(hint, theme.dim()));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn email_box(theme: Theme, frame: &mut Frame<'_>, area: Rect, address: &str) {
+    line_box(
+        theme,
+        frame,
+        area,
+        "Email the steps to — Enter sends · Esc closes",
+        address,
+    );
 }
 
 /// A document in `area`, scrolled, with a scrollbar when it does not fit.
@@ -1197,16 +1533,15 @@ fn browse_screen(model: &Model<'_>, frame: &mut Frame<'_>, area: Rect, browse: &
 }
 
 fn help_overlay(theme: Theme, frame: &mut Frame<'_>, area: Rect) {
+    // 21 rows: with its frame the help still fits a 24-row terminal.
     let rows: &[(&str, &str)] = &[
         ("", "Everywhere"),
-        ("F1  ?", "this help (any key closes it)"),
-        ("Ctrl-C", "quit at once"),
+        ("F1  ?", "this help (any key closes it) · Ctrl-C: quit"),
         ("", "Questions"),
         ("↑ ↓  1–9", "pick an answer · 0 or d: \"I don't know\""),
         ("Enter", "answer (in a text box: empty = skip)"),
         ("Tab", "why we ask"),
-        ("Esc  ←", "back one question"),
-        ("r  Ctrl-R", "start again"),
+        ("Esc  ←", "back one question · r, Ctrl-R: start again"),
         ("q", "quit · /: search the knowledge"),
         ("Alt-Enter", "new line (in the error message box)"),
         ("", "Checks"),
@@ -1214,6 +1549,12 @@ fn help_overlay(theme: Theme, frame: &mut Frame<'_>, area: Rect) {
         ("Esc", "cancel and go back (never waits)"),
         ("", "Solution"),
         ("↑ ↓ PgUp PgDn", "scroll · c: steps for another program"),
+        ("", "Helpdesk mode"),
+        (
+            "n  Ctrl-N",
+            "a note for the ticket (Enter keeps, Esc drops)",
+        ),
+        ("Tab  e", "solution: your summary · e: email the steps"),
         ("", "Check my account"),
         ("Enter", "what a check saw · n: another address"),
         ("", "Browse"),
