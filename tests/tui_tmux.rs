@@ -365,19 +365,19 @@ fn a_helpdesk_call_is_recorded_with_its_answers_and_the_agents_note() {
     t.wait_for("Helpdesk · session");
     // The error text: skipped (the caller does not have it).
     t.wait_for("Say to the caller");
-    t.wait_for("If you have the error message");
+    t.wait_for("Do you still have the error message?");
     t.keys(&["Enter"]);
-    t.wait_for("What does the error message say?");
+    t.wait_for("What do the words in the message say?");
     t.keys(&["Enter"]); // relay access denied
     t.wait_for("Where did you see the error?");
     t.keys(&["Enter"]); // a pop-up
-    t.wait_for("Which mail program or app");
+    t.wait_for("Which program or app do you use");
     t.keys(&["End", "Up", "Enter"]); // Thunderbird
-    t.wait_for("What is your email address?");
+    t.wait_for("What is the email address that cannot send?");
     t.text("me@gmail.com");
     t.wait_for("me@gmail.com");
     t.keys(&["Enter"]);
-    t.wait_for("only to you, or to everyone");
+    t.wait_for("Is it only you who has this problem?");
     t.keys(&["n"]);
     t.wait_for("Note for the ticket");
     t.text("caller is on hotel wifi");
@@ -385,9 +385,9 @@ fn a_helpdesk_call_is_recorded_with_its_answers_and_the_agents_note() {
     t.keys(&["Enter"]);
     t.wait_for("Note kept (1 in this session)");
     t.keys(&["Enter"]); // only me
-    t.wait_for("Which messages fail?");
+    t.wait_for("Let's try one thing.");
     t.keys(&["Enter"]);
-    t.wait_for("Use user name and password");
+    t.wait_for("It is turned off, or there is no user name");
     t.keys(&["2", "Enter"]);
     t.wait_for("Caller's steps (Thunderbird)");
     t.wait_for("Turn on sign-in for the outgoing server");
@@ -442,9 +442,9 @@ fn a_killed_helpdesk_call_resumes_in_the_tui_at_the_next_question() {
         return;
     };
     t.run_relaydoc("wizard --agent --caller T-1 --color never");
-    t.wait_for("If you have the error message");
+    t.wait_for("Do you still have the error message?");
     t.keys(&["Enter"]); // first: no error text
-    t.wait_for("What does the error message say?");
+    t.wait_for("What do the words in the message say?");
     t.keys(&["Enter"]); // second: relay access denied
     t.wait_for("Where did you see the error?");
 
@@ -475,7 +475,7 @@ fn a_killed_helpdesk_call_resumes_in_the_tui_at_the_next_question() {
     t.wait_for("Where did you see the error?");
     t.wait_for("Helpdesk · session");
     t.keys(&["Enter"]); // a pop-up
-    t.wait_for("Which mail program or app");
+    t.wait_for("Which program or app do you use");
     t.keys(&["q"]);
     assert_restored(&t, "0");
 

@@ -157,7 +157,7 @@ pub fn run(args: WizardArgs, global: &GlobalArgs) -> ExitCode {
     }
 
     if !args.plain {
-        return run_tui(knowledge, facts, &args, global);
+        return run_tui(knowledge, facts, &args, &config, global);
     }
 
     let (dns, ca) = match live_settings(args.ca_file.as_deref(), global) {
@@ -237,6 +237,7 @@ pub(super) fn resume(
         // it picked up on its status line.
         let start = TuiStart {
             store: Some(store.clone()),
+            email: email_sender(config),
             mode: session.mode,
             // The resumed run keeps its own caller; a new call started from Home asks again.
             details: Details {
@@ -374,24 +375,35 @@ fn run_tui(
     knowledge: crate::knowledge::Knowledge,
     facts: crate::engine::Facts,
     args: &WizardArgs,
+    config: &crate::config::Config,
     global: &GlobalArgs,
 ) -> ExitCode {
-    let store = match session_store(args.no_save) {
+    let store = match session_store(args.no_save, config) {
         Ok(store) => store,
         Err(code) => return code,
     };
     let start = TuiStart {
         store,
-        mode: mode_of(args),
-        details: details_of(args),
+        email: email_sender(config),
+        mode: mode_of(args, &facts),
+        details: details_of(args, config),
         resume: None,
     };
     tui(knowledge, facts, start, args.ca_file.as_deref(), global)
 }
 
+/// The `e` key's mailer, when the config names a helpdesk server.
+fn email_sender(
+    config: &crate::config::Config,
+) -> Option<std::sync::Arc<dyn crate::tui::EmailSender>> {
+    crate::session::mail::ConfiguredSender::from_config(config)
+        .map(|sender| std::sync::Arc::new(sender) as std::sync::Arc<dyn crate::tui::EmailSender>)
+}
+
 /// What the TUI opens on, and where its runs are saved.
 struct TuiStart {
     store: Option<Store>,
+    email: Option<std::sync::Arc<dyn crate::tui::EmailSender>>,
     mode: Mode,
     details: Details,
     resume: Option<crate::session::Session>,
@@ -421,8 +433,7 @@ fn tui(
         mode: start.mode,
         details: start.details,
         resume: start.resume.map(Box::new),
-        // MERGE(mail): the configured mailer, as an `Arc<dyn crate::tui::EmailSender>`.
-        email: None,
+        email: start.email,
     };
     let finish = match crate::tui::run(&knowledge, facts, options) {
         Ok(finish) => finish,

@@ -4,6 +4,7 @@
 
 use jiff::Timestamp;
 
+use super::export::CallerSteps;
 use super::{Event, EventKind, Session};
 use crate::config::Config;
 use crate::exit;
@@ -40,22 +41,59 @@ pub fn compose(
             session.id, session.id
         ))
     })?;
-    let signature = session.agent.as_deref().unwrap_or("Your helpdesk");
+    Ok(letter(
+        &steps,
+        &session.id,
+        session.agent.as_deref(),
+        to,
+        subject,
+    ))
+}
+
+/// The letter around the steps; the TUI composes it for the mail program chosen on screen.
+pub fn letter(
+    steps: &CallerSteps,
+    reference: &str,
+    agent: Option<&str>,
+    to: &str,
+    subject: Option<String>,
+) -> OutgoingMail {
     let body = format!(
         "Hello,\n\n\
          here are the steps we talked about, for {client}.\n\n\
          {text}\n\
          If sending still fails afterwards, reply to this message or call us again and \
-         mention the reference {id}.\n\n\
+         mention the reference {reference}.\n\n\
          {signature}\n",
         client = steps.client,
         text = steps.text,
-        id = session.id,
+        signature = agent.unwrap_or("Your helpdesk"),
     );
-    Ok(OutgoingMail {
+    OutgoingMail {
         to: to.trim().to_string(),
         subject: subject.unwrap_or_else(|| format!("Your email settings: {}", steps.title)),
         body,
+    }
+}
+
+/// Sends a composed letter through `helpdesk.smtp`.
+pub fn send_letter(config: &Config, mail: &OutgoingMail) -> Result<Delivered, SendProblem> {
+    let smtp = config.helpdesk.smtp.as_ref().ok_or_else(|| {
+        SendProblem::bad_input(
+            "no helpdesk SMTP server is set up: add `helpdesk: smtp:` to the config file \
+             (see `relaydoc config path` and `relaydoc config --help`)",
+        )
+    })?;
+    let password = crate::password::find(smtp)
+        .map_err(|error| SendProblem::bad_input(error.to_string()))?
+        .map(|(password, _source)| password);
+    crate::mailer::send(smtp, password.as_ref(), mail).map_err(|error| SendProblem {
+        message: error.to_string(),
+        exit: if error.is_bad_input() {
+            exit::BAD_INPUT
+        } else {
+            exit::CHECK_ERROR
+        },
     })
 }
 
@@ -67,24 +105,8 @@ pub fn send_steps(
     to: &str,
     subject: Option<String>,
 ) -> Result<Delivered, SendProblem> {
-    let smtp = config.helpdesk.smtp.as_ref().ok_or_else(|| {
-        SendProblem::bad_input(
-            "no helpdesk SMTP server is set up: add `helpdesk: smtp:` to the config file \
-             (see `relaydoc config path` and `relaydoc config --help`)",
-        )
-    })?;
     let mail = compose(knowledge, session, to, subject)?;
-    let password = crate::password::find(smtp)
-        .map_err(|error| SendProblem::bad_input(error.to_string()))?
-        .map(|(password, _source)| password);
-    crate::mailer::send(smtp, password.as_ref(), &mail).map_err(|error| SendProblem {
-        message: error.to_string(),
-        exit: if error.is_bad_input() {
-            exit::BAD_INPUT
-        } else {
-            exit::CHECK_ERROR
-        },
-    })
+    send_letter(config, &mail)
 }
 
 /// Notes in a saved session that the steps went out (for runs no longer open).
@@ -130,5 +152,21 @@ impl StepsSender for ConfiguredSender {
         to: &str,
     ) -> Result<Delivered, SendProblem> {
         send_steps(knowledge, session, &self.config, to, None)
+    }
+}
+
+/// The full-screen wizard's `e` key sends through the same server.
+impl crate::tui::EmailSender for ConfiguredSender {
+    fn send(&self, job: &crate::tui::EmailJob) -> Result<String, String> {
+        let mail = letter(
+            &job.steps,
+            &job.reference,
+            job.agent.as_deref(),
+            &job.to,
+            None,
+        );
+        send_letter(&self.config, &mail)
+            .map(|delivered| format!("sent through {}", delivered.server))
+            .map_err(|problem| problem.message)
     }
 }

@@ -351,13 +351,29 @@ impl<'k> Recorder<'k> {
             });
         }
         self.session.updated = self.clock.now();
-        self.session.status = scrub(status_of(&self.wizard), &self.secrets());
+        // Quitting leaves the run where it was (finished or at its question), not nowhere.
+        if !matches!(self.wizard.state(), State::Quit) {
+            self.session.status = scrub(status_of(&self.wizard), &self.secrets());
+        }
         if self.autosave {
             self.save();
         }
     }
 
     fn save(&mut self) {
+        // A run left before anything was answered, checked or noted is not worth a file.
+        let worth_keeping = self.session.events.iter().any(|event| {
+            matches!(
+                event.what,
+                EventKind::Answer { .. }
+                    | EventKind::Check { .. }
+                    | EventKind::Note { .. }
+                    | EventKind::Finished { .. }
+            )
+        });
+        if !worth_keeping {
+            return;
+        }
         if let Some(store) = &self.store {
             match store.save(&self.session) {
                 Ok(()) => self.save_problem = None,

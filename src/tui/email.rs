@@ -19,10 +19,10 @@ pub const NOT_SET_UP: &str = "email is not set up: see `relaydoc config`";
 /// Implementations may block (they talk to an SMTP server): they are always called on a
 /// worker thread.
 pub trait EmailSender: Send + Sync {
-    /// Sends `steps` to `to`. `Ok` holds a short confirmation for the status line ("sent
+    /// Sends `job.steps` to `job.to`. `Ok` holds a short confirmation for the status line ("sent
     /// through smtp.example.com"), `Err` plain words for why it failed. Neither may contain a
     /// password.
-    fn send(&self, to: &str, steps: &CallerSteps) -> Result<String, String>;
+    fn send(&self, job: &EmailJob) -> Result<String, String>;
 }
 
 /// Steps to send, with the ticket the result must carry back.
@@ -31,6 +31,10 @@ pub struct EmailJob {
     pub ticket: u64,
     pub to: String,
     pub steps: CallerSteps,
+    /// The session id, for the caller to quote when they call back.
+    pub reference: String,
+    /// The agent's name to sign with.
+    pub agent: Option<String>,
 }
 
 /// How sending went, as it travels back to the UI thread.
@@ -53,7 +57,7 @@ pub fn spawn<E: Send + 'static>(
     let spawned = std::thread::Builder::new()
         .name("email-steps".into())
         .spawn(move || {
-            let result = sender.send(&job.to, &job.steps);
+            let result = sender.send(&job);
             // The UI may have quit meanwhile; nobody is left to tell.
             let _ = events.send(deliver(EmailDone {
                 ticket: job.ticket,

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use crossterm::event::{self as term, DisableBracketedPaste, EnableBracketedPaste};
 
 pub use checks::{LiveChecks, NoLiveChecks};
-pub use email::EmailSender;
+pub use email::{EmailJob, EmailSender};
 pub use model::{Ending, Model, Recording};
 
 use crate::engine::Facts;

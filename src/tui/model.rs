@@ -1718,7 +1718,15 @@ fn email_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
             model.next_ticket += 1;
             session.sending = Some(ticket);
             model.status = Some(StatusLine::info(format!("Sending the steps to {to}…")));
-            return Some(Cmd::EmailSteps(EmailJob { ticket, to, steps }));
+            let record = session.recorder.session();
+            let (reference, agent) = (record.id.clone(), record.agent.clone());
+            return Some(Cmd::EmailSteps(EmailJob {
+                ticket,
+                to,
+                steps,
+                reference,
+                agent,
+            }));
         }
         KeyCode::Backspace => {
             address.pop();
@@ -1752,11 +1760,9 @@ pub fn caller_steps(
 /// Internal text for the helpdesk agent about `node` (caveats, escalation hints), never shown
 /// in user mode.
 ///
-/// MERGE(say): the `agent_note` field arrives with branch `say`; then this body becomes
-/// `node.agent_note.as_deref()`. Everything that shows the note already calls this.
+/// Internal guidance on a node, shown to agents only.
 pub fn agent_note(node: &Node) -> Option<&str> {
-    let _ = node;
-    None
+    node.agent_note.as_deref()
 }
 
 fn picker_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {

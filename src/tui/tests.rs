@@ -1911,7 +1911,10 @@ fn email_with_a_sender_sends_the_callers_steps_and_records_it() {
     assert!(m.status.as_ref().is_some_and(|s| s.problem));
     ctrl(&mut m, 'u');
     type_text(&mut m, "jane@example.test");
-    let Some(Cmd::EmailSteps(EmailJob { ticket, to, steps })) = key(&mut m, KeyCode::Enter) else {
+    let Some(Cmd::EmailSteps(EmailJob {
+        ticket, to, steps, ..
+    })) = key(&mut m, KeyCode::Enter)
+    else {
         panic!("no email to send")
     };
     assert_eq!(to, "jane@example.test");
@@ -1964,12 +1967,8 @@ fn email_with_a_sender_sends_the_callers_steps_and_records_it() {
 struct FakeSender;
 
 impl super::email::EmailSender for FakeSender {
-    fn send(
-        &self,
-        to: &str,
-        steps: &crate::session::export::CallerSteps,
-    ) -> Result<String, String> {
-        Ok(format!("{to}: {}", steps.title))
+    fn send(&self, job: &EmailJob) -> Result<String, String> {
+        Ok(format!("{}: {}", job.to, job.steps.title))
     }
 }
 
@@ -1986,6 +1985,8 @@ fn spawned_email_reports_back_on_the_channel() {
                 title: "Turn on sign-in".into(),
                 text: "1. …".into(),
             },
+            reference: "20261122-101500-abcd".into(),
+            agent: None,
         },
         sender,
         Msg::EmailDone,
