@@ -890,3 +890,142 @@ fn config_help_teaches_every_key_and_has_examples() {
         );
     }
 }
+
+// ------------------------------------------------------------------ sessions send
+
+/// A finished user session for alice, made by the real binary in `home`: Thunderbird, sign-in
+/// switched off. Returns its id.
+fn finished_session(home: &Path) -> String {
+    let walk = relaydoc(home)
+        .args([
+            "wizard",
+            "--json",
+            "--fact",
+            "error.where=client",
+            "--fact",
+            "client.smtp_auth=off",
+            "--fact",
+            "client.id=thunderbird",
+            "--fact",
+            &format!("account.email={ALICE}"),
+        ])
+        .output()
+        .expect("run the wizard");
+    assert!(walk.status.success(), "{walk:?}");
+    let list = relaydoc(home)
+        .args(["sessions", "list", "--json"])
+        .output()
+        .expect("run sessions list");
+    let rows: serde_json::Value = serde_json::from_slice(&list.stdout).expect("json");
+    rows[0]["id"].as_str().expect("a session id").to_string()
+}
+
+#[test]
+fn sessions_send_emails_the_callers_steps_to_the_lab_mailbox() {
+    let Some(lab) = mail_lab("sessions_send_emails_the_callers_steps_to_the_lab_mailbox") else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("home");
+    write_config(home.path(), &lab_config(&lab, 2587, "starttls"));
+    let id = finished_session(home.path());
+    let token = token("sessions-send");
+
+    // No --to: the address the session learned (alice's) is used.
+    let output = relaydoc(home.path())
+        .env("RELAYDOC_SMTP_PASSWORD", BOB_PASSWORD)
+        .args([
+            "sessions",
+            "send",
+            &id,
+            "--subject",
+            &format!("Your steps {token}"),
+        ])
+        .output()
+        .expect("run sessions send");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(
+        stdout.contains(&format!("Sent the steps to {ALICE}")),
+        "{stdout}"
+    );
+
+    let message = delivered_to_alice(&lab, &token);
+    let from = header(&message, "From").unwrap_or_default();
+    assert!(
+        from.contains("Lab Helpdesk") && from.contains("<bob@example.test>"),
+        "{from}"
+    );
+    assert_eq!(header(&message, "To").as_deref(), Some(ALICE));
+    let body = body_text(&message);
+    // The caller's own program's steps, the reference to quote, the helpdesk's signature.
+    assert!(body.contains("for Thunderbird"), "{body}");
+    assert!(
+        body.contains("Turn on sign-in for the outgoing server"),
+        "{body}"
+    );
+    assert!(body.contains("Account Settings"), "{body}");
+    assert!(
+        body.contains(&format!("mention the reference {id}")),
+        "{body}"
+    );
+    assert!(body.contains("Sam"), "{body}");
+    assert!(!body.contains(BOB_PASSWORD), "{body}");
+
+    // The session remembers that the steps went out, and the ticket says so.
+    let show = relaydoc(home.path())
+        .args(["sessions", "show", &id, "--json"])
+        .output()
+        .expect("run sessions show");
+    let session: serde_json::Value = serde_json::from_slice(&show.stdout).expect("json");
+    let sent: Vec<&serde_json::Value> = session["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|event| event["kind"] == "sent")
+        .collect();
+    assert_eq!(sent.len(), 1, "{session:#}");
+    assert_eq!(sent[0]["to"], ALICE);
+    let ticket = relaydoc(home.path())
+        .args(["sessions", "show", &id])
+        .output()
+        .expect("run sessions show");
+    assert!(
+        String::from_utf8_lossy(&ticket.stdout).contains(&format!("Steps emailed to {ALICE}")),
+        "{ticket:?}"
+    );
+}
+
+#[test]
+fn sessions_send_says_what_is_missing() {
+    let home = tempfile::tempdir().expect("home");
+    let id = finished_session(home.path());
+    // No helpdesk server in the config.
+    let output = relaydoc(home.path())
+        .args(["sessions", "send", &id, "--to", ALICE])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("no helpdesk SMTP server is set up"),
+        "{output:?}"
+    );
+    // A run that has not reached a solution has no steps to send.
+    let store = relaydoc::session::Store::open(home.path().join(".local/share/relaydoc/sessions"))
+        .expect("the store");
+    let mut session = store.load(&id).expect("the session");
+    session.status.finished = false;
+    store.save(&session).expect("saved");
+    write_config(
+        home.path(),
+        "helpdesk:\n  smtp:\n    host: 127.0.0.1\n    port: 9\n    security: starttls\n    from: help@example.test\n",
+    );
+    let output = relaydoc(home.path())
+        .args(["sessions", "send", &id, "--to", ALICE])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("has not reached a solution yet"),
+        "{output:?}"
+    );
+}
