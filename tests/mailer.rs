@@ -1029,3 +1029,49 @@ fn sessions_send_says_what_is_missing() {
         "{output:?}"
     );
 }
+
+/// The full-screen wizard's `e` key sends through the same configured server: its sender,
+/// given the steps of the mail program on screen, delivers them with the session reference.
+#[test]
+fn the_tui_email_key_sends_through_the_configured_server() {
+    use relaydoc::tui::{EmailJob, EmailSender};
+    let Some(lab) = mail_lab("the_tui_email_key_sends_through_the_configured_server") else {
+        return;
+    };
+    let config = relaydoc::config::parse(
+        &lab_config(&lab, 2465, "tls").replace("Sam", "Robin"),
+        "test config",
+        Path::new("/"),
+    )
+    .expect("the lab config parses");
+    let mut sender = relaydoc::session::mail::ConfiguredSender::from_config(&config)
+        .expect("a sender for a config with a server");
+    sender.password = Some(Password::new(BOB_PASSWORD));
+    let token = token("tui-email");
+    let job = EmailJob {
+        ticket: 1,
+        to: ALICE.to_string(),
+        steps: relaydoc::session::export::CallerSteps {
+            client: "Apple Mail".into(),
+            title: format!("Turn on sign-in {token}"),
+            text: "1. Open Mail > Settings > Accounts.\n".into(),
+        },
+        reference: "20261122-213000-beef".into(),
+        agent: Some("Robin".into()),
+    };
+    let confirmation = sender.send(&job).expect("sent");
+    assert!(confirmation.contains("127.0.0.1:2465"), "{confirmation}");
+    let message = delivered_to_alice(&lab, &token);
+    assert_eq!(
+        header(&message, "Subject").as_deref(),
+        Some(format!("Your email settings: Turn on sign-in {token}").as_str())
+    );
+    let body = body_text(&message);
+    assert!(body.contains("for Apple Mail"), "{body}");
+    assert!(body.contains("Open Mail > Settings > Accounts."), "{body}");
+    assert!(
+        body.contains("mention the reference 20261122-213000-beef"),
+        "{body}"
+    );
+    assert!(body.trim_end().ends_with("Robin"), "{body}");
+}

@@ -10,6 +10,7 @@ use crate::config::Config;
 use crate::exit;
 use crate::knowledge::Knowledge;
 use crate::mailer::{Delivered, OutgoingMail};
+use crate::password::Password;
 
 /// Why the steps could not be sent, in words for the agent, with the exit code it means.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,24 +77,34 @@ pub fn letter(
     }
 }
 
-/// Sends a composed letter through `helpdesk.smtp`.
-pub fn send_letter(config: &Config, mail: &OutgoingMail) -> Result<Delivered, SendProblem> {
+/// Sends a composed letter through `helpdesk.smtp`, with the password from the environment
+/// or the OS keyring (or the one given).
+pub fn send_letter(
+    config: &Config,
+    mail: &OutgoingMail,
+    given_password: Option<&Password>,
+) -> Result<Delivered, SendProblem> {
     let smtp = config.helpdesk.smtp.as_ref().ok_or_else(|| {
         SendProblem::bad_input(
             "no helpdesk SMTP server is set up: add `helpdesk: smtp:` to the config file \
              (see `relaydoc config path` and `relaydoc config --help`)",
         )
     })?;
-    let password = crate::password::find(smtp)
-        .map_err(|error| SendProblem::bad_input(error.to_string()))?
-        .map(|(password, _source)| password);
-    crate::mailer::send(smtp, password.as_ref(), mail).map_err(|error| SendProblem {
-        message: error.to_string(),
-        exit: if error.is_bad_input() {
-            exit::BAD_INPUT
-        } else {
-            exit::CHECK_ERROR
-        },
+    let found = match given_password {
+        Some(_) => None,
+        None => crate::password::find(smtp)
+            .map_err(|error| SendProblem::bad_input(error.to_string()))?
+            .map(|(password, _source)| password),
+    };
+    crate::mailer::send(smtp, given_password.or(found.as_ref()), mail).map_err(|error| {
+        SendProblem {
+            message: error.to_string(),
+            exit: if error.is_bad_input() {
+                exit::BAD_INPUT
+            } else {
+                exit::CHECK_ERROR
+            },
+        }
     })
 }
 
@@ -106,7 +117,7 @@ pub fn send_steps(
     subject: Option<String>,
 ) -> Result<Delivered, SendProblem> {
     let mail = compose(knowledge, session, to, subject)?;
-    send_letter(config, &mail)
+    send_letter(config, &mail, None)
 }
 
 /// Notes in a saved session that the steps went out (for runs no longer open).
@@ -133,6 +144,9 @@ pub trait StepsSender: Send + Sync {
 #[derive(Debug, Clone)]
 pub struct ConfiguredSender {
     pub config: Config,
+    /// A password from the embedding program; `None` looks it up (environment, keyring) at
+    /// each send, so a password stored meanwhile is picked up.
+    pub password: Option<Password>,
 }
 
 impl ConfiguredSender {
@@ -140,6 +154,7 @@ impl ConfiguredSender {
     pub fn from_config(config: &Config) -> Option<Self> {
         config.helpdesk.smtp.as_ref().map(|_| Self {
             config: config.clone(),
+            password: None,
         })
     }
 }
@@ -151,7 +166,8 @@ impl StepsSender for ConfiguredSender {
         session: &Session,
         to: &str,
     ) -> Result<Delivered, SendProblem> {
-        send_steps(knowledge, session, &self.config, to, None)
+        let mail = compose(knowledge, session, to, None)?;
+        send_letter(&self.config, &mail, self.password.as_ref())
     }
 }
 
@@ -165,7 +181,7 @@ impl crate::tui::EmailSender for ConfiguredSender {
             &job.to,
             None,
         );
-        send_letter(&self.config, &mail)
+        send_letter(&self.config, &mail, self.password.as_ref())
             .map(|delivered| format!("sent through {}", delivered.server))
             .map_err(|problem| problem.message)
     }
