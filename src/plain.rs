@@ -110,9 +110,7 @@ pub fn run(
                     for line in summary {
                         writeln!(out, "  • {line}")?;
                     }
-                    if let Some(sender) = sender {
-                        offer_email(recorder, sender, render, out)?;
-                    }
+                    wrap_up_call(recorder, sender, render, out)?;
                 }
                 return Ok(Ending::Concluded(knowledge.node(node).id.clone()));
             }
@@ -252,6 +250,42 @@ pub fn run(
             Err(_) => Vec::new(),
         };
         report_save_problem(recorder, out)?;
+    }
+}
+
+/// Agent mode, at the solution: notes and the email to the caller, as often as needed, until
+/// the agent is done.
+fn wrap_up_call(
+    recorder: &mut Recorder<'_>,
+    sender: Option<&dyn StepsSender>,
+    render: RenderConfig<'_>,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    const NOTE: &str = "Add a note for the ticket";
+    const EMAIL: &str = "Email the steps to the caller";
+    const DONE: &str = "Done";
+    loop {
+        let mut options = vec![NOTE];
+        if sender.is_some() {
+            options.push(EMAIL);
+        }
+        options.push(DONE);
+        let picked = inquire::Select::new("Before you close the call:", options)
+            .with_render_config(render)
+            .with_help_message("↑↓ move · Enter choose · Esc done")
+            .prompt_skippable();
+        match picked {
+            Ok(Some(NOTE)) => ask_note(recorder, render, out)?,
+            Ok(Some(EMAIL)) => {
+                if let Some(sender) = sender {
+                    offer_email(recorder, sender, render, out)?;
+                }
+            }
+            Ok(_) | Err(InquireError::OperationCanceled | InquireError::OperationInterrupted) => {
+                return Ok(());
+            }
+            Err(error) => return Err(std::io::Error::other(error.to_string())),
+        }
     }
 }
 
