@@ -1204,6 +1204,16 @@ fn the_markdown_export_escapes_markup_and_strips_terminal_controls() {
     let session = hostile_session(&kb, &store);
     let md = relaydoc::session::export::to_markdown(&kb, &session);
     assert_markdown_is_clean(&md);
+    // A hand-edited (or overlay-made) file: even parameter names are text.
+    let mut edited = session.clone();
+    for event in &mut edited.events {
+        if let EventKind::Check { params, .. } = &mut event.what {
+            params.insert(format!("param {HOSTILE}"), "value".into());
+        }
+    }
+    let edited_md = relaydoc::session::export::to_markdown(&kb, &edited);
+    assert_markdown_is_clean(&edited_md);
+    assert!(edited_md.contains("param a\\|b"), "{edited_md}");
     assert!(md.contains("| Customer | Caller a\\|b \\*bold\\*"), "{md}");
     assert!(
         md.contains("server said a\\|b"),

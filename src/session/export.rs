@@ -216,7 +216,7 @@ pub fn to_markdown(knowledge: &Knowledge, session: &Session) -> String {
         for (at, label, params, ran, facts) in checks {
             let target = params
                 .iter()
-                .map(|(key, value)| format!("{key} {}", clean(value)))
+                .map(|(key, value)| format!("{} {}", clean(key), clean(value)))
                 .collect::<Vec<_>>()
                 .join(", ");
             let target = if target.is_empty() {
