@@ -266,6 +266,147 @@ fn kill_9_during_a_save_never_leaves_a_broken_file() {
     assert_eq!(stdout.lines().count(), rounds as usize + 1, "{stdout}");
 }
 
+/// An SMTP server that accepts connections and never says a word, on 127.0.0.1: a sign-in
+/// test against it hangs until its timeout. Reports each connection on the channel.
+fn stalling_server() -> (u16, std::sync::mpsc::Receiver<()>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    let port = listener.local_addr().expect("address").port();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+            if tx.send(()).is_err() {
+                break;
+            }
+        }
+    });
+    (port, rx)
+}
+
+/// Killed while the sign-in test runs: the password was never saved, so the resumed run
+/// does not run the test again (with what?) but asks for the password; the server sees one
+/// connection per password typed, and neither password is in the file.
+#[test]
+fn resume_after_a_kill_during_the_sign_in_test_asks_for_the_password_again() {
+    let (port, connections) = stalling_server();
+    let home = tempfile::tempdir().expect("temp home");
+    let providers = home.path().join(".config/relaydoc/knowledge/providers");
+    std::fs::create_dir_all(&providers).expect("mkdir");
+    std::fs::write(
+        providers.join("stall.yaml"),
+        format!(
+            "id: stall\nname: A server that never answers\ndomains: [stall.test]\n\
+             username: full-address\noutgoing:\n  - {{host: 127.0.0.1, port: {port}, \
+             security: starttls, auth: password}}\n"
+        ),
+    )
+    .expect("write");
+    let facts = [
+        "error.text=unknown",
+        "error.kind=relay",
+        "error.where=client",
+        "client.id=thunderbird",
+        "account.email=someone@stall.test",
+        "users.affected=one",
+        "recipients.scope=all-external",
+        "client.smtp_auth=on",
+    ];
+    let mut args = vec![
+        "--timeout",
+        "30",
+        "wizard",
+        "--plain",
+        "--agent",
+        "--caller",
+        "x",
+    ];
+    for fact in &facts {
+        args.extend(["--fact", fact]);
+    }
+    let mut s = spawn(home.path(), &args);
+    expect(
+        &mut s,
+        "type your email password",
+        "straight to the sign-in test",
+    );
+    type_line(&mut s, "First-Typed-pw-1");
+    expect(
+        &mut s,
+        "Signing in to the outgoing server",
+        "the check runs",
+    );
+    connections
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("the sign-in test connects");
+    kill(&mut s);
+    let saved = saved_sessions(home.path());
+    assert_eq!(saved[0].status.node, "c-login", "killed during the check");
+
+    let mut s = spawn(
+        home.path(),
+        &["--timeout", "1", "sessions", "resume", "last", "--plain"],
+    );
+    expect(&mut s, "Picked up session", "resumed");
+    expect(
+        &mut s,
+        "type your email password",
+        "the password is asked again",
+    );
+    assert!(
+        connections.try_recv().is_err(),
+        "the check ran again without the password"
+    );
+    type_line(&mut s, "Second-Typed-pw-2");
+    expect(
+        &mut s,
+        "Signing in to the outgoing server",
+        "the check runs again",
+    );
+    connections
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("with the new password");
+    expect(
+        &mut s,
+        "How does your provider say you must sign in",
+        "the check timed out and the questions go on",
+    );
+    s.send_control('c').expect("ctrl-c");
+    s.exp_eof().expect("exits");
+
+    let saved = saved_sessions(home.path());
+    let kinds: Vec<String> = saved[0]
+        .events
+        .iter()
+        .map(|event| match &event.what {
+            EventKind::Answer { node, secret, .. } => format!("answer {node} secret={secret}"),
+            EventKind::Back { node } => format!("back {node}"),
+            EventKind::Check { node, .. } => format!("check {node}"),
+            EventKind::Resumed { .. } => "resumed".into(),
+            EventKind::Quit { node } => format!("quit {node}"),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "answer i-password secret=true",
+            "resumed",
+            "back c-login",
+            "answer i-password secret=true",
+            "check c-login",
+            "quit q-auth-scheme",
+        ]
+    );
+    assert_eq!(saved[0].status.node, "q-auth-scheme");
+    let file =
+        std::fs::read_to_string(sessions_dir(home.path()).join(format!("{}.json", saved[0].id)))
+            .expect("file");
+    for password in ["First-Typed-pw-1", "Second-Typed-pw-2"] {
+        assert!(!file.contains(password), "{file}");
+    }
+}
+
 /// The helpdesk's call: what to say, notes both ways, the solution with the caller's steps
 /// and the internal summary; then the ticket.
 #[test]
