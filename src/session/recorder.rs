@@ -42,7 +42,8 @@ pub struct Resumed {
     /// Saved steps replayed.
     pub replayed: usize,
     /// Saved steps the knowledge no longer fits (it changed since): the run continues from
-    /// the last step that still fits.
+    /// the last step that still fits. Steps an earlier resume already reported are not
+    /// counted again.
     pub skipped: usize,
 }
 
