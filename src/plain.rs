@@ -47,7 +47,7 @@ const KEYS_HINT: &str = "↑↓ move · Enter choose · Esc back · Ctrl-C quit"
 const ADD_NOTE: &str = "✎ Add a note for the ticket…";
 
 /// In agent mode, a line typed into an input that starts with this is a note, not an answer.
-const NOTE_PREFIX: &str = "/note ";
+const NOTE_COMMAND: &str = "/note";
 
 pub fn run(
     recorder: &mut Recorder<'_>,
@@ -175,8 +175,11 @@ pub fn run(
                     .raw_prompt_skippable();
                 match picked {
                     Ok(Some(option)) if agent && option.index == labels.len() - 1 => {
-                        ask_note(recorder, render, out)?;
-                        continue;
+                        if !ask_note(recorder, render, out)? {
+                            continue;
+                        }
+                        // Ctrl-C in the note prompt quits, as in every other prompt.
+                        Err(InquireError::OperationInterrupted)
                     }
                     picked => picked.map(|picked| {
                         picked.map(|option| {
@@ -224,15 +227,22 @@ pub fn run(
             }
             _ => Ok(Some(Message::Quit)),
         };
-        let message = match answer {
-            Ok(Some(Message::Answer(text)))
-                if agent && text.trim_start().starts_with(NOTE_PREFIX) =>
-            {
-                recorder.note(text.trim_start().trim_start_matches(NOTE_PREFIX));
+        // A password field takes passwords only: what is typed there is never kept as a note.
+        let takes_notes = agent && matches!(node.body, NodeBody::Input { secret: false, .. });
+        if takes_notes
+            && let Ok(Some(Message::Answer(text))) = &answer
+            && let Some(note) = note_command(text)
+        {
+            if note.is_empty() {
+                writeln!(out, "(nothing noted: type /note and then the note)")?;
+            } else {
+                recorder.note(note);
                 writeln!(out, "(note kept)")?;
                 report_save_problem(recorder, out)?;
-                continue;
             }
+            continue;
+        }
+        let message = match answer {
             Ok(Some(message)) => message,
             // Esc: back to the previous question (or nowhere, at the first one).
             Ok(None) => Message::Back,
@@ -275,7 +285,11 @@ fn wrap_up_call(
             .with_help_message("↑↓ move · Enter choose · Esc done")
             .prompt_skippable();
         match picked {
-            Ok(Some(NOTE)) => ask_note(recorder, render, out)?,
+            Ok(Some(NOTE)) => {
+                if ask_note(recorder, render, out)? {
+                    return Ok(());
+                }
+            }
             Ok(Some(EMAIL)) => {
                 if let Some(sender) = sender {
                     offer_email(recorder, sender, render, out)?;
@@ -342,27 +356,32 @@ fn write_agent_note(out: &mut dyn Write, note: &str, width: usize) -> std::io::R
     writeln!(out, "For you (not to read out):\n{wrapped}")
 }
 
-/// Asks for an agent's note and keeps it with the current step.
+/// The note in `/note TEXT` (empty for a bare `/note`); `None` for an ordinary answer.
+fn note_command(text: &str) -> Option<&str> {
+    let rest = text.trim_start().strip_prefix(NOTE_COMMAND)?;
+    (rest.is_empty() || rest.starts_with(char::is_whitespace)).then(|| rest.trim())
+}
+
+/// Asks for an agent's note and keeps it with the current step. True when the agent pressed
+/// Ctrl-C: quit.
 fn ask_note(
     recorder: &mut Recorder<'_>,
     render: RenderConfig<'_>,
     out: &mut dyn Write,
-) -> std::io::Result<()> {
+) -> std::io::Result<bool> {
     let note = inquire::Text::new("Note for the ticket:")
         .with_render_config(render)
-        .with_help_message("Enter to keep it · Esc to drop it")
+        .with_help_message("Enter to keep it · Esc to drop it · Ctrl-C quit")
         .prompt_skippable();
     match note {
         Ok(Some(text)) if !text.trim().is_empty() => {
             recorder.note(&text);
             writeln!(out, "(note kept)")?;
-            report_save_problem(recorder, out)
+            report_save_problem(recorder, out)?;
+            Ok(false)
         }
-        Ok(_) | Err(InquireError::OperationCanceled) => Ok(()),
-        Err(InquireError::OperationInterrupted) => {
-            // Ctrl-C in the note prompt still means quit; the next prompt asks again.
-            Ok(())
-        }
+        Ok(_) | Err(InquireError::OperationCanceled) => Ok(false),
+        Err(InquireError::OperationInterrupted) => Ok(true),
         Err(error) => Err(std::io::Error::other(error.to_string())),
     }
 }
@@ -454,3 +473,23 @@ fn read_pasted_lines(question: &str, out: &mut dyn Write) -> Result<String, Inqu
 }
 
 const MAX_PASTE_BYTES: usize = 1024 * 1024;
+
+#[cfg(test)]
+mod tests {
+    use super::note_command;
+
+    #[test]
+    fn a_note_is_slash_note_and_a_space_or_nothing() {
+        assert_eq!(
+            note_command("/note caller on a train"),
+            Some("caller on a train")
+        );
+        assert_eq!(note_command("  /note   spaced out  "), Some("spaced out"));
+        assert_eq!(note_command("/note\ttabbed"), Some("tabbed"));
+        assert_eq!(note_command("/note"), Some(""));
+        assert_eq!(note_command("/note   "), Some(""));
+        assert_eq!(note_command("/notes are not notes"), None);
+        assert_eq!(note_command("me@example.test"), None);
+        assert_eq!(note_command("a /note in the middle"), None);
+    }
+}

@@ -303,7 +303,7 @@ fn run_plain(
             .as_ref()
             .map(|sender| sender as &dyn crate::session::mail::StepsSender),
     );
-    let saved = recorder.saving().then(|| recorder.session().id.clone());
+    let saved = recorder.saved_id().map(str::to_string);
     match ending {
         Ok(Ending::Concluded(_)) => {
             if let Some(id) = saved {

@@ -223,7 +223,7 @@ pub fn to_markdown(knowledge: &Knowledge, session: &Session) -> String {
         for (at, label, params, ran, facts) in checks {
             let target = params
                 .iter()
-                .map(|(key, value)| format!("{key} {}", clean(value)))
+                .map(|(key, value)| format!("{} {}", clean(key), clean(value)))
                 .collect::<Vec<_>>()
                 .join(", ");
             let target = if target.is_empty() {
@@ -308,7 +308,7 @@ fn escape_md(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' => {
+            '\\' | '`' | '*' | '_' | '~' | '[' | ']' | '<' | '>' | '|' | '#' => {
                 out.push('\\');
                 out.push(c);
             }

@@ -136,7 +136,8 @@ pub enum EventKind {
         node: String,
     },
     Resumed {
-        /// Events of the saved run the current knowledge could not replay (it changed).
+        /// Steps of the saved run the current knowledge could not replay (it changed), not
+        /// counting those an earlier resume already reported.
         #[serde(default, skip_serializing_if = "is_zero")]
         skipped: usize,
     },

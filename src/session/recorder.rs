@@ -7,7 +7,7 @@
 
 use jiff::Timestamp;
 
-use super::{Event, EventKind, FORMAT, Mode, Session, Status, Store};
+use super::{Event, EventKind, FORMAT, Mode, Session, Status, Store, StoreError};
 use crate::engine::{AnswerError, Effect, Facts, Message, State, Wizard};
 use crate::knowledge::Knowledge;
 use crate::knowledge::model::{NodeBody, UNKNOWN};
@@ -42,7 +42,8 @@ pub struct Resumed {
     /// Saved steps replayed.
     pub replayed: usize,
     /// Saved steps the knowledge no longer fits (it changed since): the run continues from
-    /// the last step that still fits.
+    /// the last step that still fits. Steps an earlier resume already reported are not
+    /// counted again.
     pub skipped: usize,
 }
 
@@ -55,8 +56,14 @@ pub struct Recorder<'k> {
     session: Session,
     store: Option<Store>,
     clock: Box<dyn Clock>,
+    /// Every password typed in this run, also ones since taken back: text that contains one is
+    /// scrubbed, whenever it was written (a note made before the password was typed too).
+    /// Kept in memory only.
+    secrets_seen: Vec<String>,
     save_problem: Option<String>,
     save_problem_said: bool,
+    /// True once the session has a file (a resumed one always has).
+    on_disk: bool,
     /// False while a non-interactive walk runs: nobody waits between its steps, so one save
     /// at the end does (see [`Recorder::hold_saves`]).
     autosave: bool,
@@ -104,12 +111,41 @@ impl<'k> Recorder<'k> {
             session,
             store,
             clock,
+            secrets_seen: Vec::new(),
             save_problem: None,
             save_problem_said: false,
+            on_disk: false,
             autosave: true,
         };
-        recorder.after_step(false);
+        // Facts alone can answer everything: then the run is finished before it began.
+        let finished = matches!(recorder.wizard.state(), State::Finished(_));
+        recorder.refresh(finished);
+        recorder.save();
         (recorder, effects)
+    }
+
+    /// The first save of a new run, under an id no other saved session has.
+    fn create(&mut self) {
+        let Some(store) = &self.store else {
+            return;
+        };
+        for _ in 0..64 {
+            match store.create(&self.session) {
+                Ok(()) => {
+                    self.save_problem = None;
+                    self.on_disk = true;
+                    return;
+                }
+                Err(StoreError::Exists(_)) => {
+                    self.session.id = super::new_id(self.session.started);
+                }
+                Err(error) => {
+                    self.save_problem = Some(format!("the session could not be saved: {error}"));
+                    return;
+                }
+            }
+        }
+        self.save_problem = Some("the session could not be saved: no free session id".into());
     }
 
     /// Continues a saved run: its steps are replayed through the engine, then new steps are
@@ -125,63 +161,70 @@ impl<'k> Recorder<'k> {
             replayed: 0,
             skipped: 0,
         };
-        let mut withheld_in_use = false;
-        let steps: Vec<&EventKind> = session
-            .events
-            .iter()
-            .map(|event| &event.what)
-            .filter(|what| {
-                matches!(
-                    what,
-                    EventKind::Answer { .. }
-                        | EventKind::Back { .. }
-                        | EventKind::Restart
-                        | EventKind::Check { .. }
-                )
-            })
-            .collect();
-        for (done, step) in steps.iter().enumerate() {
-            let Some(message) = replay_message(&wizard, step) else {
-                report.skipped = steps.len() - done;
-                break;
-            };
-            if matches!(step, EventKind::Answer { secret: true, .. }) {
-                withheld_in_use = true;
+        // The steps between two resumes form a segment. A step the knowledge no longer fits
+        // skips the rest of its segment: the run went on from there when it was resumed (or
+        // goes on from there now), so the next segment fits again.
+        let mut skipping = false;
+        let mut skipped_here: usize = 0;
+        for event in &session.events {
+            let step = &event.what;
+            match step {
+                EventKind::Resumed { skipped } => {
+                    // What that resume already reported skipped is not news.
+                    report.skipped += skipped_here.saturating_sub(*skipped);
+                    skipped_here = 0;
+                    skipping = false;
+                    continue;
+                }
+                EventKind::Answer { .. }
+                | EventKind::Back { .. }
+                | EventKind::Restart
+                | EventKind::Check { .. } => {}
+                _ => continue,
             }
-            if matches!(message, Message::Restart) {
-                withheld_in_use = false;
+            if skipping {
+                skipped_here += 1;
+                continue;
             }
-            match wizard.update(message) {
-                Ok(new_effects) => effects = new_effects,
-                Err(_) => {
-                    report.skipped = steps.len() - done;
-                    break;
+            let replayed =
+                replay_message(&wizard, step).and_then(|message| wizard.update(message).ok());
+            match replayed {
+                Some(new_effects) => {
+                    effects = new_effects;
+                    report.replayed += 1;
+                }
+                None => {
+                    skipping = true;
+                    skipped_here += 1;
                 }
             }
-            report.replayed += 1;
         }
-        // A check that was still running when the run stopped runs again, unless it would use
-        // a password the session (rightly) never kept: then ask for the password again.
-        if withheld_in_use && matches!(wizard.state(), State::Checking(_)) {
-            let _ = wizard.update(Message::Back);
+        report.skipped += skipped_here;
+        if !matches!(wizard.state(), State::Checking(_)) {
             effects = Vec::new();
         }
-        if matches!(wizard.state(), State::Quit) {
-            effects = Vec::new();
-        }
+        let on_disk = store.is_some();
         let mut recorder = Self {
             wizard,
             session,
             store,
             clock,
+            secrets_seen: Vec::new(),
             save_problem: None,
             save_problem_said: false,
+            on_disk,
             autosave: true,
         };
         recorder.push(EventKind::Resumed {
             skipped: report.skipped,
         });
-        recorder.after_step(false);
+        // A check that was still running when the run stopped runs again, unless it would use
+        // a password the session (rightly) never kept: then the run goes back to ask for it.
+        if recorder.ask_withheld_again() {
+            effects = Vec::new();
+        }
+        recorder.refresh(false);
+        recorder.save();
         (recorder, effects, report)
     }
 
@@ -204,6 +247,11 @@ impl<'k> Recorder<'k> {
     /// True when the session is being saved to disk.
     pub fn saving(&self) -> bool {
         self.store.is_some()
+    }
+
+    /// The session's id once it has a file (from its start, unless saving is off or failed).
+    pub fn saved_id(&self) -> Option<&str> {
+        self.on_disk.then_some(self.session.id.as_str())
     }
 
     /// The last problem saving the session, once: drivers show it, the run goes on.
@@ -232,9 +280,12 @@ impl<'k> Recorder<'k> {
     pub fn update(&mut self, message: Message) -> Result<Vec<Effect>, AnswerError> {
         let event = self.describe(&message);
         let was_finished = matches!(self.wizard.state(), State::Finished(_));
-        let effects = self.wizard.update(message)?;
+        let mut effects = self.wizard.update(message)?;
         if let Some(event) = event {
             self.push(event);
+        }
+        if self.ask_withheld_again() {
+            effects = Vec::new();
         }
         let finished = matches!(self.wizard.state(), State::Finished(_));
         self.after_step(finished && !was_finished);
@@ -318,30 +369,90 @@ impl<'k> Recorder<'k> {
         }
     }
 
-    fn push(&mut self, what: EventKind) {
-        let at = self.clock.now();
-        let event = scrub(Event { at, what }, &self.secrets());
-        self.session.events.push(event);
+    /// When the wizard waits for a check that needs a password a resumed run does not have,
+    /// goes back (recorded, so a later replay does the same) until that password is asked
+    /// for again. True when it went back.
+    fn ask_withheld_again(&mut self) -> bool {
+        let State::Checking(request) = self.wizard.state() else {
+            return false;
+        };
+        let NodeBody::Check { params, .. } = &self.wizard.knowledge().node(request.node).body
+        else {
+            return false;
+        };
+        let withheld: Vec<String> = params
+            .iter()
+            .filter(|(_, fact)| self.wizard.secret(fact) == Some(WITHHELD))
+            .map(|(_, fact)| fact.clone())
+            .collect();
+        let mut went_back = false;
+        while withheld
+            .iter()
+            .any(|fact| self.wizard.secret(fact) == Some(WITHHELD))
+            && self.wizard.can_go_back()
+        {
+            let node = self
+                .wizard
+                .current()
+                .map(|node| node.id.clone())
+                .unwrap_or_default();
+            if self.wizard.update(Message::Back).is_err() {
+                break;
+            }
+            self.push(EventKind::Back { node });
+            went_back = true;
+        }
+        went_back
     }
 
-    /// Every secret value the run knows (passwords typed into secret inputs).
-    fn secrets(&self) -> Vec<String> {
-        self.wizard
-            .knowledge()
-            .nodes
-            .iter()
-            .filter_map(|node| match &node.body {
-                NodeBody::Input {
-                    fact, secret: true, ..
-                } => self.wizard.secret(fact),
-                _ => None,
-            })
-            .filter(|value| *value != WITHHELD)
-            .map(str::to_string)
-            .collect()
+    fn push(&mut self, what: EventKind) {
+        let at = self.clock.now();
+        let mut event = Event { at, what };
+        if let Some(scrubber) = Scrubber::new(self.wizard.knowledge(), &self.secrets_seen) {
+            scrubber.event(&mut event.what);
+        }
+        self.session.events.push(event);
+        self.scrub();
+    }
+
+    /// When a password was just typed, scrubs all the session: it may already be in an
+    /// earlier note ("the caller says the password is …").
+    fn scrub(&mut self) {
+        if self.learn_secrets()
+            && let Some(scrubber) = Scrubber::new(self.wizard.knowledge(), &self.secrets_seen)
+        {
+            scrubber.session(&mut self.session);
+        }
+    }
+
+    /// Adds the passwords the wizard now holds to those seen; true when there is a new one.
+    fn learn_secrets(&mut self) -> bool {
+        let knowledge = self.wizard.knowledge();
+        let mut learned = false;
+        for node in &knowledge.nodes {
+            if let NodeBody::Input {
+                fact, secret: true, ..
+            } = &node.body
+                && let Some(value) = self.wizard.secret(fact)
+                && value != WITHHELD
+                && !self.secrets_seen.iter().any(|seen| seen == value)
+            {
+                self.secrets_seen.push(value.to_string());
+                learned = true;
+            }
+        }
+        learned
     }
 
     fn after_step(&mut self, just_finished: bool) {
+        self.refresh(just_finished);
+        if self.autosave {
+            self.save();
+        }
+    }
+
+    /// Records a conclusion just reached, and where the run stands now.
+    fn refresh(&mut self, just_finished: bool) {
         if just_finished && let State::Finished(node) = self.wizard.state() {
             let knowledge = self.wizard.knowledge();
             let cause = knowledge.cause_of(*node).map(|cause| cause.id.clone());
@@ -351,27 +462,19 @@ impl<'k> Recorder<'k> {
             });
         }
         self.session.updated = self.clock.now();
-        // Quitting leaves the run where it was (finished or at its question), not nowhere.
+        // Quitting is not a place: the run stays where it was (at its question, or finished).
         if !matches!(self.wizard.state(), State::Quit) {
-            self.session.status = scrub(status_of(&self.wizard), &self.secrets());
+            self.session.status = status_of(&self.wizard);
         }
-        if self.autosave {
-            self.save();
+        if let Some(scrubber) = Scrubber::new(self.wizard.knowledge(), &self.secrets_seen) {
+            scrubber.facts(&mut self.session.status.facts);
         }
+        self.scrub();
     }
 
     fn save(&mut self) {
-        // A run left before anything was answered, checked or noted is not worth a file.
-        let worth_keeping = self.session.events.iter().any(|event| {
-            matches!(
-                event.what,
-                EventKind::Answer { .. }
-                    | EventKind::Check { .. }
-                    | EventKind::Note { .. }
-                    | EventKind::Finished { .. }
-            )
-        });
-        if !worth_keeping {
+        if !self.on_disk {
+            self.create();
             return;
         }
         if let Some(store) = &self.store {
@@ -494,48 +597,94 @@ fn replay_message(wizard: &Wizard<'_>, step: &EventKind) -> Option<Message> {
     }
 }
 
-/// Replaces every secret inside any text of `value` — a password someone pasted into a note,
-/// a server echoing it back — before it is kept.
-fn scrub<T: serde::Serialize + serde::de::DeserializeOwned>(value: T, secrets: &[String]) -> T {
-    // Very short secrets would blank out ordinary words; a password that short is no secret.
-    let secrets: Vec<&str> = secrets
-        .iter()
-        .map(String::as_str)
-        .filter(|secret| secret.chars().count() >= 3)
-        .collect();
-    if secrets.is_empty() {
-        return value;
-    }
-    let Ok(mut json) = serde_json::to_value(&value) else {
-        return value;
-    };
-    scrub_json(&mut json, &secrets);
-    serde_json::from_value(json).unwrap_or(value)
+/// Takes every password the run has seen out of the free text a session keeps — a note the
+/// agent typed it into, an answer typed into the wrong field, a server echoing it back. The
+/// tree's own words (node ids, fact names, choice values, times) are never touched, so a
+/// short password that happens to be "smtp" or "2026" cannot break the record.
+struct Scrubber<'a> {
+    knowledge: &'a Knowledge,
+    secrets: Vec<&'a str>,
 }
 
-fn scrub_json(value: &mut serde_json::Value, secrets: &[&str]) {
-    match value {
-        serde_json::Value::String(text) => {
-            for secret in secrets {
-                if text.contains(secret) {
-                    *text = text.replace(secret, "[password removed]");
-                }
+impl<'a> Scrubber<'a> {
+    /// `None` when there is nothing to scrub.
+    fn new(knowledge: &'a Knowledge, secrets: &'a [String]) -> Option<Self> {
+        // Very short secrets would blank out ordinary words; a password that short is no secret.
+        let secrets: Vec<&str> = secrets
+            .iter()
+            .map(String::as_str)
+            .filter(|secret| secret.chars().count() >= 3)
+            .collect();
+        (!secrets.is_empty()).then_some(Self { knowledge, secrets })
+    }
+
+    fn text(&self, text: &mut String) {
+        for secret in &self.secrets {
+            if text.contains(secret) {
+                *text = text.replace(secret, "[password removed]");
             }
         }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(|v| scrub_json(v, secrets)),
-        serde_json::Value::Object(map) => {
-            // Keys can carry text too (facts reported by a check).
-            let entries = std::mem::take(map);
-            for (mut key, mut item) in entries {
-                for secret in secrets {
-                    if key.contains(secret) {
-                        key = key.replace(secret, "[password removed]");
+    }
+
+    /// Fact values, except the declared choices of a fact (`smtp-auth`, `thunderbird`).
+    fn facts(&self, facts: &mut Facts) {
+        for (key, value) in facts.iter_mut() {
+            let choice = self
+                .knowledge
+                .facts
+                .get(key)
+                .and_then(|spec| spec.values.as_ref())
+                .is_some_and(|values| values.contains(value));
+            if !choice && value != UNKNOWN {
+                self.text(value);
+            }
+        }
+    }
+
+    fn event(&self, what: &mut EventKind) {
+        match what {
+            EventKind::Answer {
+                node,
+                value,
+                answer,
+                ..
+            } => {
+                // A choice's value and label are the tree's words; typed answers are free text.
+                let picked = self.knowledge.node_id(node).is_some_and(|id| {
+                    matches!(self.knowledge.node(id).body, NodeBody::Question { .. })
+                });
+                if !picked {
+                    if let Some(value) = value {
+                        self.text(value);
                     }
+                    self.text(answer);
                 }
-                scrub_json(&mut item, secrets);
-                map.insert(key, item);
             }
+            EventKind::Check { params, facts, .. } => {
+                self.facts(params);
+                self.facts(facts);
+            }
+            EventKind::Note { text, .. } => self.text(text),
+            EventKind::Sent { to } => self.text(to),
+            EventKind::Back { .. }
+            | EventKind::Restart
+            | EventKind::Finished { .. }
+            | EventKind::Quit { .. }
+            | EventKind::Resumed { .. } => {}
         }
-        _ => {}
+    }
+
+    fn session(&self, session: &mut Session) {
+        for text in [&mut session.agent, &mut session.caller]
+            .into_iter()
+            .flatten()
+        {
+            self.text(text);
+        }
+        self.facts(&mut session.initial_facts);
+        for event in &mut session.events {
+            self.event(&mut event.what);
+        }
+        self.facts(&mut session.status.facts);
     }
 }

@@ -45,16 +45,20 @@ pub fn compute(sessions: &[Session]) -> Stats {
         if let Some(at) = session.finished_at() {
             durations.push((at.as_millisecond() - session.started.as_millisecond()) as f64 / 1e3);
         }
-        // A node counts once a session, however often Back revisited it.
+        // A node counts once a session, however often Back revisited it; a question asked
+        // and then gone back from (or a check since undone) was visited all the same.
         let mut seen: Vec<&str> = session
             .status
             .path
             .iter()
             .map(String::as_str)
             .chain(session.events.iter().filter_map(|event| match &event.what {
-                EventKind::Answer { node, .. } => Some(node.as_str()),
+                EventKind::Answer { node, .. }
+                | EventKind::Back { node }
+                | EventKind::Check { node, .. } => Some(node.as_str()),
                 _ => None,
             }))
+            .filter(|node| !node.is_empty())
             .collect();
         seen.sort_unstable();
         seen.dedup();

@@ -28,6 +28,9 @@ pub enum StoreError {
     BadId(String),
     #[error("{}: {source}", .path.display())]
     Io { path: PathBuf, source: io::Error },
+    /// [`Store::create`] found a session with that id already saved.
+    #[error("a session `{0}` is already saved")]
+    Exists(String),
 }
 
 /// Every readable session, and a problem for each file that is not.
@@ -60,6 +63,19 @@ impl Store {
     /// Writes the session so that a crash at any moment leaves either the previous complete
     /// file or the new complete file: temporary file, fsync, rename, fsync of the folder.
     pub fn save(&self, session: &Session) -> Result<(), StoreError> {
+        self.write(session, true)
+    }
+
+    /// Saves a new session, never over another one: two runs that drew the same id (started
+    /// in the same second) get [`StoreError::Exists`] instead of overwriting each other.
+    pub fn create(&self, session: &Session) -> Result<(), StoreError> {
+        self.write(session, false)
+    }
+
+    fn write(&self, session: &Session, replace: bool) -> Result<(), StoreError> {
+        if !valid_id(&session.id) {
+            return Err(StoreError::BadId(session.id.clone()));
+        }
         let path = self.path_of(&session.id);
         let io_error = |source| StoreError::Io {
             path: path.clone(),
@@ -75,9 +91,19 @@ impl Store {
         temporary.write_all(&json).map_err(io_error)?;
         temporary.write_all(b"\n").map_err(io_error)?;
         temporary.as_file().sync_all().map_err(io_error)?;
-        temporary
-            .persist(&path)
-            .map_err(|error| io_error(error.error))?;
+        if replace {
+            temporary
+                .persist(&path)
+                .map_err(|error| io_error(error.error))?;
+        } else {
+            match temporary.persist_noclobber(&path) {
+                Ok(_) => {}
+                Err(error) if error.error.kind() == io::ErrorKind::AlreadyExists => {
+                    return Err(StoreError::Exists(session.id.clone()));
+                }
+                Err(error) => return Err(io_error(error.error)),
+            }
+        }
         sync_dir(&self.dir).map_err(io_error)?;
         Ok(())
     }
@@ -100,11 +126,7 @@ impl Store {
                 .map(|session| session.id.clone())
                 .ok_or_else(|| StoreError::NotFound(given.to_string()));
         }
-        if given.is_empty()
-            || !given
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
+        if !valid_id(given) {
             return Err(StoreError::BadId(given.to_string()));
         }
         if self.path_of(given).is_file() {
@@ -215,6 +237,11 @@ fn read_session(path: &Path) -> Result<Session, StoreError> {
     let session: Session = serde_json::from_slice(&bytes)
         .map_err(|error| unreadable(format!("not a session file: {error}")))?;
     let expected = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    // A name no session is saved under (hand-made, or built to carry escape sequences into
+    // `sessions list`) is reported, not shown.
+    if !valid_id(expected) {
+        return Err(unreadable("the file name is not a session id".to_string()));
+    }
     if session.id != expected {
         return Err(unreadable(format!(
             "the file says it is session `{}`",
@@ -222,6 +249,15 @@ fn read_session(path: &Path) -> Result<Session, StoreError> {
         )));
     }
     Ok(session)
+}
+
+/// Ids are file names: letters, digits, `-` and `_` only, so none can reach outside the
+/// folder or carry control characters.
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 fn create_private_dir(dir: &Path) -> io::Result<()> {

@@ -217,7 +217,11 @@ fn event_loop(
 fn finish(model: Model<'_>) -> Finish {
     Finish {
         ending: model.ending.unwrap_or(Ending::Quit),
-        saved: model.saved,
+        saved: model
+            .session
+            .as_ref()
+            .and_then(|session| session.recorder.saved_id().map(str::to_string))
+            .or(model.saved),
     }
 }
 

@@ -512,7 +512,10 @@ impl<'k> Model<'k> {
     }
 
     fn begin(&mut self, recorder: Recorder<'k>, effects: Vec<Effect>) -> Option<Cmd> {
-        self.saved = recorder.saving().then(|| recorder.session().id.clone());
+        // A run gets its file with its first answer; until then the last saved run stands.
+        if let Some(id) = recorder.saved_id() {
+            self.saved = Some(id.to_string());
+        }
         self.session = Some(Session {
             recorder,
             stage: Stage::Question(QuestionUi::at(0)),

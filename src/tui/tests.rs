@@ -1733,6 +1733,13 @@ fn every_tui_run_is_recorded_and_saved_after_each_step() {
         .session()
         .id
         .clone();
+    let saved_id = |m: &Model<'_>| {
+        m.session
+            .as_ref()
+            .and_then(|session| session.recorder.saved_id().map(str::to_string))
+    };
+    // Saved from the start: a run left at once still tells `sessions stats` where it ended.
+    assert_eq!(saved_id(&m).as_deref(), Some(id.as_str()));
     assert_eq!(m.saved.as_deref(), Some(id.as_str()));
     key(&mut m, KeyCode::Enter); // a pop-up
     let saved = store.load(&id).expect("saved after the step");
