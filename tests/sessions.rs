@@ -1247,3 +1247,60 @@ fn the_markdown_export_escapes_markup_and_strips_terminal_controls() {
     assert!(!list.stdout.contains('\u{1b}'), "{:?}", list.stdout);
     assert!(list.stdout.contains("Caller a|b"), "{}", list.stdout);
 }
+
+/// Temporary files of writes killed long ago are cleaned up when the store opens; one of a
+/// write that may still be in progress (recent) is left alone, and sessions are untouched.
+#[test]
+fn stale_temporary_files_are_removed_fresh_ones_kept() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let kb = relaydoc::knowledge::bundled().expect("bundled knowledge");
+    let clock = TestClock::stepping(1_795_000_000, 1);
+    let store = Store::open(dir.path()).expect("store");
+    let (recorder, _) = start(&kb, Facts::new(), Some(store), &clock);
+    let id = recorder.session().id.clone();
+    let stale = dir.path().join(format!(".{id}.old.tmp"));
+    let fresh = dir.path().join(format!(".{id}.new.tmp"));
+    std::fs::write(&stale, b"{\"half\": ").expect("write");
+    std::fs::write(&fresh, b"{\"half\": ").expect("write");
+    let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&stale)
+        .and_then(|file| file.set_modified(an_hour_ago))
+        .expect("age the stale file");
+
+    let reopened = Store::open(dir.path()).expect("store");
+    assert!(!stale.exists(), "a temporary an hour old is removed");
+    assert!(
+        fresh.exists(),
+        "a recent temporary may be a write in progress"
+    );
+    assert_eq!(reopened.load(&id).expect("the session").id, id);
+}
+
+/// `sessions export -o` writes a file only its owner can read, as the session files are.
+#[cfg(unix)]
+#[test]
+fn exports_are_private_files() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = tempfile::tempdir().expect("home");
+    let walk = common::isolated::relaydoc(home.path())
+        .args(["wizard", "--json", "--fact", "client.smtp_auth=off"])
+        .output()
+        .expect("run the wizard");
+    assert!(walk.status.code().is_some_and(|code| code <= 1), "{walk:?}");
+    for format in ["md", "json"] {
+        let target = home.path().join(format!("ticket.{format}"));
+        let export = common::isolated::relaydoc(home.path())
+            .args(["sessions", "export", "last", "--format", format, "-o"])
+            .arg(&target)
+            .output()
+            .expect("run sessions export");
+        assert!(export.status.success(), "{export:?}");
+        let mode = std::fs::metadata(&target)
+            .expect("the export exists")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{format}: {mode:o}");
+    }
+}

@@ -297,7 +297,7 @@ fn export_session(
             out!("{text}");
             exit::code(exit::OK)
         }
-        Some(path) => match std::fs::write(&path, text) {
+        Some(path) => match write_private(&path, text.as_bytes()) {
             Ok(()) => {
                 eprintln!("relaydoc: wrote {}", path.display());
                 exit::code(exit::OK)
@@ -392,4 +392,20 @@ fn send(
             exit::code(problem.exit)
         }
     }
+}
+
+/// An export holds a customer's address and notes: readable by its owner only, like the
+/// session files (an existing file keeps the permissions it has).
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
 }

@@ -49,7 +49,33 @@ impl Store {
             path: dir.clone(),
             source,
         })?;
-        Ok(Self { dir })
+        let store = Self { dir };
+        store.remove_stale_temporaries();
+        Ok(store)
+    }
+
+    /// A write killed between its temporary file and the rename leaves the temporary behind
+    /// (the session itself is intact). One that old is no write in progress: remove it.
+    fn remove_stale_temporaries(&self) {
+        const STALE: std::time::Duration = std::time::Duration::from_secs(600);
+        let Ok(entries) = fs::read_dir(&self.dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            if !(name.starts_with('.') && name.ends_with(".tmp")) {
+                continue;
+            }
+            let age = entry
+                .metadata()
+                .and_then(|meta| meta.modified())
+                .ok()
+                .and_then(|modified| modified.elapsed().ok());
+            if age.is_some_and(|age| age > STALE) {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
     }
 
     pub fn dir(&self) -> &Path {
