@@ -780,6 +780,21 @@ fn is_ctrl(key: &KeyEvent, c: char) -> bool {
 }
 
 /// A key that types a character (no Ctrl or Alt held).
+/// The editing every one-line field shares: type, Backspace, Ctrl-U to clear.
+fn edit_line(text: &mut String, key: &KeyEvent) {
+    match key.code {
+        KeyCode::Backspace => {
+            text.pop();
+        }
+        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => text.clear(),
+        _ => {
+            if let Some(c) = typed_char(key) {
+                text.push(c);
+            }
+        }
+    }
+}
+
 fn typed_char(key: &KeyEvent) -> Option<char> {
     match key.code {
         KeyCode::Char(c)
@@ -994,15 +1009,7 @@ fn caller_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
             };
             return model.start_helpdesk(details);
         }
-        KeyCode::Backspace => {
-            text.pop();
-        }
-        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => text.clear(),
-        _ => {
-            if let Some(c) = typed_char(&key) {
-                text.push(c);
-            }
-        }
+        _ => edit_line(text, &key),
     }
     None
 }
@@ -1028,15 +1035,7 @@ fn paste_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
             }
             return model.start_wizard(facts);
         }
-        KeyCode::Backspace => {
-            text.pop();
-        }
-        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => text.clear(),
-        _ => {
-            if let Some(c) = typed_char(&key) {
-                text.push(c);
-            }
-        }
+        _ => edit_line(text, &key),
     }
     None
 }
@@ -1236,14 +1235,10 @@ fn account_input_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
             });
             return Some(Cmd::RunAccount(AccountJob { ticket, email }));
         }
-        KeyCode::Backspace => {
-            ui.input.pop();
-            ui.notice = None;
-        }
-        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => ui.input.clear(),
         _ => {
-            if let Some(c) = typed_char(&key) {
-                ui.input.push(c);
+            let before = ui.input.clone();
+            edit_line(&mut ui.input, &key);
+            if ui.input != before {
                 ui.notice = None;
             }
         }
@@ -1350,17 +1345,10 @@ fn browse_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
                 browse.article = Some((hit.id.clone(), 0));
             }
         }
-        KeyCode::Backspace => {
-            browse.query.pop();
-            refresh_search(knowledge, browse);
-        }
-        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
-            browse.query.clear();
-            refresh_search(knowledge, browse);
-        }
         _ => {
-            if let Some(c) = typed_char(&key) {
-                browse.query.push(c);
+            let before = browse.query.clone();
+            edit_line(&mut browse.query, &key);
+            if browse.query != before {
                 refresh_search(knowledge, browse);
             }
         }
@@ -1536,17 +1524,7 @@ fn question_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
                     // An empty answer is the engine's "I don't know / skip".
                     return model.engine(Message::Answer(value));
                 }
-                KeyCode::Backspace => {
-                    ui.input.pop();
-                }
-                KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
-                    ui.input.clear();
-                }
-                _ => {
-                    if let Some(c) = typed_char(&key) {
-                        ui.input.push(c);
-                    }
-                }
+                _ => edit_line(&mut ui.input, &key),
             }
             None
         }
@@ -1680,15 +1658,7 @@ fn note_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
             let text = session.note.take().unwrap_or_default();
             model.keep_note(&text);
         }
-        KeyCode::Backspace => {
-            note.pop();
-        }
-        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => note.clear(),
-        _ => {
-            if let Some(c) = typed_char(&key) {
-                note.push(c);
-            }
-        }
+        _ => edit_line(note, &key),
     }
     None
 }
@@ -1731,15 +1701,7 @@ fn email_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
                 agent,
             }));
         }
-        KeyCode::Backspace => {
-            address.pop();
-        }
-        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => address.clear(),
-        _ => {
-            if let Some(c) = typed_char(&key) {
-                address.push(c);
-            }
-        }
+        _ => edit_line(address, &key),
     }
     None
 }
