@@ -106,17 +106,7 @@ impl<'k> Recorder<'k> {
             events: Vec::new(),
             status: status_of(&wizard),
         };
-        let mut recorder = Self {
-            wizard,
-            session,
-            store,
-            clock,
-            secrets_seen: Vec::new(),
-            save_problem: None,
-            save_problem_said: false,
-            on_disk: false,
-            autosave: true,
-        };
+        let mut recorder = Self::assemble(wizard, session, store, clock, false);
         // Facts alone can answer everything: then the run is finished before it began.
         let finished = matches!(recorder.wizard.state(), State::Finished(_));
         recorder.refresh(finished);
@@ -203,18 +193,9 @@ impl<'k> Recorder<'k> {
         if !matches!(wizard.state(), State::Checking(_)) {
             effects = Vec::new();
         }
+        // A resumed session already has its file.
         let on_disk = store.is_some();
-        let mut recorder = Self {
-            wizard,
-            session,
-            store,
-            clock,
-            secrets_seen: Vec::new(),
-            save_problem: None,
-            save_problem_said: false,
-            on_disk,
-            autosave: true,
-        };
+        let mut recorder = Self::assemble(wizard, session, store, clock, on_disk);
         recorder.push(EventKind::Resumed {
             skipped: report.skipped,
         });
@@ -226,6 +207,26 @@ impl<'k> Recorder<'k> {
         recorder.refresh(false);
         recorder.save();
         (recorder, effects, report)
+    }
+
+    fn assemble(
+        wizard: Wizard<'k>,
+        session: Session,
+        store: Option<Store>,
+        clock: Box<dyn Clock>,
+        on_disk: bool,
+    ) -> Self {
+        Self {
+            wizard,
+            session,
+            store,
+            clock,
+            secrets_seen: Vec::new(),
+            save_problem: None,
+            save_problem_said: false,
+            on_disk,
+            autosave: true,
+        }
     }
 
     pub fn wizard(&self) -> &Wizard<'k> {
