@@ -59,6 +59,8 @@ Examples:
   relaydoc settings thunderbird --email me@gmail.com
                                              Thunderbird's steps with Gmail's settings
   relaydoc clients                           list the mail clients relaydoc knows
+  relaydoc wizard --agent                    helpdesk mode: what to say to a caller, notes
+  relaydoc sessions show last                the last run as a ticket summary
   relaydoc config check                      check your config file (helpdesk SMTP server…)
 
 Exit codes: 0 ok, 1 a problem was found, 2 bad input, 3 a check could not run,

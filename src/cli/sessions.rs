@@ -21,6 +21,7 @@ Examples:
   relaydoc sessions show last                    the most recent one, as a ticket summary
   relaydoc sessions resume 20261122-1430         pick a call up again (an id prefix is enough)
   relaydoc sessions export last --format md > ticket.md
+  relaydoc sessions send last --to caller@example.com   email the caller their steps
   relaydoc sessions stats --json                 causes, time to a solution, drop-off points")]
 pub struct SessionsArgs {
     #[command(subcommand)]
