@@ -132,7 +132,13 @@ pub fn run(
                 write_agent_note(out, note, width)?;
             }
         }
-        if let Some(help) = &node.help {
+        // An agent's note replaces the end-user "why we ask": one explanation, for its reader.
+        let help = if agent && node.agent_note.is_some() {
+            None
+        } else {
+            node.help.as_ref()
+        };
+        if let Some(help) = help {
             let wrapped = textwrap::fill(&for_terminal(help).replace('\n', " "), width.min(100));
             writeln!(out, "{wrapped}")?;
         }

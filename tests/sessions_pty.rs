@@ -428,6 +428,12 @@ fn an_agent_call_from_first_question_to_ticket() {
     skip_the_paste(&mut s);
     let before = expect(&mut s, ERROR_KIND, "first question");
     assert!(before.contains("Say to the caller:"), "{before}");
+    assert!(before.contains("For you (not to read out):"), "{before}");
+    // The agent's note stands in for the end-user "why we ask" text: one explanation.
+    assert!(
+        !before.contains("Mail servers word the same refusal"),
+        "{before}"
+    );
     expect(&mut s, "Add a note for the ticket", "the note choice");
     key(&mut s, UP); // wraps to the last choice: the note
     key(&mut s, ENTER);
@@ -536,7 +542,17 @@ fn user_mode_has_no_script_and_no_notes() {
     let shown = expect(&mut s, CLIENT, "client question");
     key(&mut s, ENTER);
     let shown = shown + &expect(&mut s, EMAIL, "email");
-    for agent_only in ["Say to the caller", "Add a note", "/note"] {
+    // End users get the "why we ask" text the agent sees only without a note of its own.
+    assert!(
+        shown.contains("The steps at the end are written for your program"),
+        "{shown}"
+    );
+    for agent_only in [
+        "Say to the caller",
+        "For you (not to read out)",
+        "Add a note",
+        "/note",
+    ] {
         assert!(
             !shown.contains(agent_only),
             "`{agent_only}` in user mode:\n{shown}"
