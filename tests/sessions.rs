@@ -1304,3 +1304,54 @@ fn exports_are_private_files() {
         assert_eq!(mode & 0o777, 0o600, "{format}: {mode:o}");
     }
 }
+
+/// `sessions prune` deletes what was not touched for the given age, and only that; `--dry-run`
+/// deletes nothing.
+#[test]
+fn prune_deletes_only_sessions_older_than_the_age() {
+    let home = tempfile::tempdir().expect("home");
+    let dir = home.path().join(".local/share/relaydoc/sessions");
+    let kb = relaydoc::knowledge::bundled().expect("bundled knowledge");
+    let now = Timestamp::now().as_second();
+    let mut ids = Vec::new();
+    for days_ago in [200, 100, 10] {
+        let clock = TestClock::stepping(now - days_ago * 86_400, 1);
+        let store = Store::open(&dir).expect("store");
+        let (mut recorder, _) = start(&kb, Facts::new(), Some(store), &clock);
+        recorder.update(Message::DontKnow).expect("an answer");
+        ids.push(recorder.session().id.clone());
+    }
+    let run = |args: &[&str]| {
+        let output = common::isolated::relaydoc(home.path())
+            .args(args)
+            .output()
+            .expect("run relaydoc");
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let dry = run(&["sessions", "prune", "--older-than", "90d", "--dry-run"]);
+    assert!(dry.contains(&format!("would delete {}", ids[0])), "{dry}");
+    assert!(dry.contains(&format!("would delete {}", ids[1])), "{dry}");
+    assert!(!dry.contains(&ids[2]), "{dry}");
+    assert_eq!(
+        Store::open(&dir)
+            .expect("store")
+            .list()
+            .expect("list")
+            .sessions
+            .len(),
+        3
+    );
+
+    let pruned = run(&["sessions", "prune", "--older-than", "150d"]);
+    assert!(pruned.contains("1 session(s) deleted; 2 kept"), "{pruned}");
+    let left: Vec<String> = Store::open(&dir)
+        .expect("store")
+        .list()
+        .expect("list")
+        .sessions
+        .into_iter()
+        .map(|session| session.id)
+        .collect();
+    assert_eq!(left, vec![ids[1].clone(), ids[2].clone()]);
+}

@@ -70,6 +70,19 @@ pub enum SessionsCommand {
         /// Session id (a unique prefix is enough)
         id: String,
     },
+    /// Delete sessions not touched for a while (sessions hold customers' addresses and notes)
+    #[command(after_help = "\
+Examples:
+  relaydoc sessions prune --older-than 90d --dry-run   what would go
+  relaydoc sessions prune --older-than 12w             delete sessions idle for 12 weeks")]
+    Prune {
+        /// How long since a session was last updated: e.g. 30d, 12w, 6mo, 1y
+        #[arg(long, value_name = "AGE", value_parser = parse_age)]
+        older_than: jiff::Span,
+        /// Only list what would be deleted
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Email the caller the steps for their mail program, through the helpdesk's SMTP server
     #[command(after_help = "\
 The server, sender and login come from `helpdesk.smtp` in the config file (see
@@ -135,6 +148,10 @@ pub fn run(args: SessionsArgs, global: &GlobalArgs) -> ExitCode {
             Err(error) => store_error(&error),
         },
         SessionsCommand::Stats { json } => show_stats(&store, json),
+        SessionsCommand::Prune {
+            older_than,
+            dry_run,
+        } => prune(&store, older_than, dry_run),
     }
 }
 
@@ -409,4 +426,68 @@ fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut file = options.open(path)?;
     file.write_all(bytes)?;
     file.sync_all()
+}
+
+/// An age such as `90d`, `12w`, `6mo` or `1y` (jiff's friendly duration format).
+fn parse_age(text: &str) -> Result<jiff::Span, String> {
+    let span: jiff::Span = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not an age; write it like 30d, 12w, 6mo or 1y"))?;
+    if span.is_negative() || span.is_zero() {
+        return Err(format!("`{text}`: the age must be more than zero"));
+    }
+    Ok(span)
+}
+
+fn prune(store: &Store, older_than: jiff::Span, dry_run: bool) -> ExitCode {
+    // Calendar units (months, years) need a calendar: count back in local time.
+    let now = jiff::Zoned::now();
+    let cutoff = match now.checked_sub(older_than) {
+        Ok(cutoff) => cutoff.timestamp(),
+        Err(error) => {
+            eprintln!("relaydoc: --older-than: {error}");
+            return exit::code(exit::BAD_INPUT);
+        }
+    };
+    let listing = match store.list() {
+        Ok(listing) => listing,
+        Err(error) => return store_error(&error),
+    };
+    report_problems(&listing.problems);
+    let old: Vec<_> = listing
+        .sessions
+        .iter()
+        .filter(|session| session.updated < cutoff)
+        .collect();
+    let mut failed = false;
+    for session in &old {
+        if dry_run {
+            outln!(
+                "would delete {}  (last updated {})",
+                session.id,
+                local_time(session.updated)
+            );
+            continue;
+        }
+        match store.delete(&session.id) {
+            Ok(id) => outln!("deleted {id}"),
+            Err(error) => {
+                failed = true;
+                eprintln!("relaydoc: {}", for_terminal(&error.to_string()));
+            }
+        }
+    }
+    let verb = if dry_run {
+        "would be deleted"
+    } else {
+        "deleted"
+    };
+    outln!(
+        "{} session(s) {verb}; {} kept (updated since {}).",
+        old.len(),
+        listing.sessions.len() - old.len(),
+        local_time(cutoff)
+    );
+    exit::code(if failed { exit::CHECK_ERROR } else { exit::OK })
 }
