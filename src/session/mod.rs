@@ -195,7 +195,13 @@ pub fn new_id(now: Timestamp) -> String {
 
 /// A time for people: local time, to the second.
 pub fn local_time(at: Timestamp) -> String {
-    at.to_zoned(jiff::tz::TimeZone::system())
+    time_in(at, &jiff::tz::TimeZone::system())
+}
+
+/// A time for people in `zone`, to the second: the TUI's tests pin the zone so their screens
+/// do not depend on where they run.
+pub fn time_in(at: Timestamp, zone: &jiff::tz::TimeZone) -> String {
+    at.to_zoned(zone.clone())
         .strftime("%Y-%m-%d %H:%M:%S")
         .to_string()
 }
