@@ -1753,14 +1753,17 @@ impl SessionColumns {
     fn for_width(width: u16) -> Self {
         let wide = width >= SIDE_PANEL_FROM;
         // Ids are 20 characters (20261122-143005-3fa1).
-        let (id, who) = if wide { (20, 30) } else { (0, 18) };
+        let id = if wide { 20 } else { 0 };
         let id_cell = if wide { id + 2 } else { 0 };
-        let used = 2 + id_cell + Self::STARTED + 2 + Self::MODE + 2 + who + 2;
+        let fixed = 2 + id_cell + Self::STARTED + 2 + Self::MODE + 2 + 2;
+        // Names and the outcome share the rest, the outcome taking the larger part.
+        let room = usize::from(width).saturating_sub(fixed);
+        let who = (room * 2 / 5).clamp(18, 30);
         Self {
             wide,
             id,
             who,
-            outcome: usize::from(width).saturating_sub(used),
+            outcome: room.saturating_sub(who),
         }
     }
 
