@@ -490,3 +490,99 @@ fn a_killed_helpdesk_call_resumes_in_the_tui_at_the_next_question() {
     );
     assert_eq!(resumed["status"]["node"], "q-client");
 }
+
+/// `relaydoc sessions list --json` in the test's home: the saved sessions, oldest first.
+fn sessions_listed(home: &Path) -> Vec<serde_json::Value> {
+    let output = common::isolated::relaydoc(home)
+        .args(["sessions", "list", "--json"])
+        .output()
+        .expect("run relaydoc sessions list");
+    assert!(output.status.success(), "{output:?}");
+    serde_json::from_slice(&output.stdout).expect("sessions list --json prints a JSON list")
+}
+
+#[test]
+fn saved_sessions_from_home_are_opened_deleted_and_resumed() {
+    let Some(t) = Tmux::start(100, 30) else {
+        return;
+    };
+    // Two runs without a terminal: they are saved like any other.
+    for args in [
+        &[
+            "wizard",
+            "--json",
+            "--agent",
+            "--caller",
+            "Jane 4711",
+            "--fact",
+            "error.where=client",
+            "--fact",
+            "client.id=thunderbird",
+            "--fact",
+            "account.email=me@gmail.com",
+            "--fact",
+            "client.smtp_auth=off",
+        ][..],
+        &["wizard", "--json", "--fact", "error.where=bounce"][..],
+    ] {
+        let output = common::isolated::relaydoc(t.home())
+            .args(args)
+            .output()
+            .expect("run relaydoc wizard --json");
+        assert!(output.status.success(), "{output:?}");
+    }
+    let before = sessions_listed(t.home());
+    assert_eq!(before.len(), 2, "{before:#?}");
+    let jane = before
+        .iter()
+        .find(|session| session["caller"] == "Jane 4711")
+        .expect("Jane's call");
+    let other = before
+        .iter()
+        .find(|session| session["caller"].is_null())
+        .expect("the self-service run");
+
+    t.run_relaydoc("--color never");
+    t.wait_for("Saved sessions — look up or pick up an earlier run");
+    t.keys(&["6"]);
+    let screen = t.wait_for("2 saved sessions, newest first");
+    assert!(screen.contains("Jane 4711"), "{screen}");
+    assert!(screen.contains("helpdesk"), "{screen}");
+    assert!(screen.contains("self"), "{screen}");
+
+    // Jane's call: filter, open, delete.
+    t.text("jane");
+    t.wait_for("1 of 2 sessions match");
+    t.keys(&["Enter"]);
+    t.wait_for("Ticket summary: relaydoc session");
+    t.wait_for("| Customer | Jane 4711 |");
+    t.keys(&["d"]);
+    t.wait_for("? y/n");
+    t.keys(&["y"]);
+    t.wait_for("Deleted session");
+    t.wait_for("No session matches \"jane\"");
+
+    // The other run: picked up again, at its end (it reached one without questions).
+    t.keys(&["C-u"]);
+    t.wait_for("1 saved session, newest first");
+    t.keys(&["Enter"]);
+    t.wait_for("Ticket summary: relaydoc session");
+    t.keys(&["r"]);
+    t.wait_for("Picked up session");
+    t.keys(&["q"]);
+    assert_restored(&t, "0");
+
+    let after = sessions_listed(t.home());
+    assert_eq!(after.len(), 1, "{after:#?}");
+    assert_eq!(after[0]["id"], other["id"]);
+    assert_ne!(after[0]["id"], jane["id"]);
+    assert_ne!(
+        after[0]["updated"], other["updated"],
+        "resuming saved the session again"
+    );
+    assert!(
+        !t.sessions_dir()
+            .join(format!("{}.json", jane["id"].as_str().unwrap_or("?")))
+            .exists()
+    );
+}

@@ -3,7 +3,9 @@
 
 use std::fmt::Write as _;
 
-use super::{EventKind, Mode, Session, human_duration, local_time};
+use jiff::tz::TimeZone;
+
+use super::{EventKind, Mode, Session, human_duration, time_in};
 use crate::knowledge::Knowledge;
 use crate::present::{pick_client, solution_text, solution_view};
 use crate::sanitize::for_terminal;
@@ -102,13 +104,18 @@ fn check_result(ran: bool, facts: &crate::engine::Facts) -> String {
         .join(", ")
 }
 
-/// The Markdown ticket summary.
+/// The Markdown ticket summary, with times in local time.
 pub fn to_markdown(knowledge: &Knowledge, session: &Session) -> String {
+    to_markdown_in(knowledge, session, &TimeZone::system())
+}
+
+/// The Markdown ticket summary, with times in `zone`.
+pub fn to_markdown_in(knowledge: &Knowledge, session: &Session, zone: &TimeZone) -> String {
     let mut md = String::new();
     let clean = |text: &str| escape_md(&for_terminal(text));
     let _ = writeln!(md, "# Ticket summary: relaydoc session {}\n", session.id);
     let _ = writeln!(md, "| | |\n|---|---|");
-    let _ = writeln!(md, "| Started | {} |", local_time(session.started));
+    let _ = writeln!(md, "| Started | {} |", time_in(session.started, zone));
     let end = session.finished_at().unwrap_or(session.updated);
     let _ = writeln!(
         md,
@@ -171,7 +178,7 @@ pub fn to_markdown(knowledge: &Knowledge, session: &Session) -> String {
     let _ = writeln!(md, "\n## Questions and answers\n");
     let mut number = 0;
     for event in &session.events {
-        let time = short_time(event.at);
+        let time = short_time(event.at, zone);
         match &event.what {
             EventKind::Answer {
                 question, answer, ..
@@ -234,7 +241,7 @@ pub fn to_markdown(knowledge: &Knowledge, session: &Session) -> String {
             let _ = writeln!(
                 md,
                 "- `{}` {}{target}: {}",
-                short_time(at),
+                short_time(at, zone),
                 clean(label),
                 clean(&check_result(ran, facts))
             );
@@ -270,7 +277,7 @@ pub fn to_markdown(knowledge: &Knowledge, session: &Session) -> String {
             md,
             "\nSteps emailed to {} at {}.",
             clean(to),
-            local_time(*at)
+            time_in(*at, zone)
         );
     }
     let notes: Vec<_> = session.notes().collect();
@@ -283,7 +290,7 @@ pub fn to_markdown(knowledge: &Knowledge, session: &Session) -> String {
                 } => format!(" (at: {})", node_label(knowledge, node)),
                 _ => String::new(),
             };
-            let _ = writeln!(md, "- `{}`{at} {}", short_time(event.at), clean(text));
+            let _ = writeln!(md, "- `{}`{at} {}", short_time(event.at, zone), clean(text));
         }
     }
     md
@@ -296,10 +303,8 @@ fn node_label(knowledge: &Knowledge, id: &str) -> String {
     escape_md(&for_terminal(label))
 }
 
-fn short_time(at: jiff::Timestamp) -> String {
-    at.to_zoned(jiff::tz::TimeZone::system())
-        .strftime("%H:%M:%S")
-        .to_string()
+fn short_time(at: jiff::Timestamp, zone: &TimeZone) -> String {
+    at.to_zoned(zone.clone()).strftime("%H:%M:%S").to_string()
 }
 
 /// Keeps text typed by people or servers from turning into Markdown structure (a table cell

@@ -44,7 +44,7 @@ impl Mode {
 }
 
 /// One saved wizard run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Session {
     pub format: u32,
@@ -68,7 +68,7 @@ pub struct Session {
     pub status: Status,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Status {
     /// The node the run is at (question asked, check running, or conclusion).
@@ -83,14 +83,14 @@ pub struct Status {
     pub facts: Facts,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
     pub at: Timestamp,
     #[serde(flatten)]
     pub what: EventKind,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum EventKind {
     /// A question or input was answered. `value` is absent for "don't know" and for secret
@@ -195,7 +195,13 @@ pub fn new_id(now: Timestamp) -> String {
 
 /// A time for people: local time, to the second.
 pub fn local_time(at: Timestamp) -> String {
-    at.to_zoned(jiff::tz::TimeZone::system())
+    time_in(at, &jiff::tz::TimeZone::system())
+}
+
+/// A time for people in `zone`, to the second: the TUI's tests pin the zone so their screens
+/// do not depend on where they run.
+pub fn time_in(at: Timestamp, zone: &jiff::tz::TimeZone) -> String {
+    at.to_zoned(zone.clone())
         .strftime("%Y-%m-%d %H:%M:%S")
         .to_string()
 }

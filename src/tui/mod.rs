@@ -11,6 +11,7 @@ pub mod article;
 pub mod checks;
 pub mod email;
 pub mod model;
+pub mod saved;
 pub mod theme;
 pub mod view;
 

@@ -5,8 +5,10 @@
 //! in [`crate::engine::Wizard`], reached through the session [`Recorder`] so every run is
 //! recorded (and saved, with a store) step by step; this module only turns keys into engine
 //! messages and keeps the state of the screens around it (selection, typed text, scroll
-//! positions, the agent's note being typed). The one file write, the recorder's save, is the
-//! recorder's business.
+//! positions, the agent's note being typed). File work stays small and elsewhere: the
+//! recorder saves its run, and the Saved sessions screen ([`super::saved`]) reads the sessions
+//! folder when it opens (about 80 ms for a thousand sessions) and deletes a file when asked,
+//! so none of it needs a worker thread.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,6 +17,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::checks::{self, AccountDone, AccountJob, AccountProgress, CheckDone, CheckJob};
 use super::email::{EmailDone, EmailJob};
+use super::saved::{PendingSend, SavedSessions};
 use super::theme::Theme;
 use crate::checks::Status;
 use crate::checks::account::{self, AccountReport, Event as AccountEvent, Settings};
@@ -97,6 +100,10 @@ pub struct Model<'k> {
     pub status: Option<StatusLine>,
     /// The id of the last run saved, for the line printed after the TUI ends.
     pub saved: Option<String>,
+    /// The zone times are shown in: the system's, or a fixed one in tests.
+    pub time_zone: jiff::tz::TimeZone,
+    /// Steps being emailed from Saved sessions, to be noted in that session once sent.
+    pub saved_send: Option<PendingSend>,
 }
 
 /// How wizard runs are recorded.
@@ -184,6 +191,8 @@ pub enum Screen {
     Browse(Browse),
     /// "Check my account": an address box, then the live checks and their result.
     Account(AccountUi),
+    /// The sessions saved so far, and one of them opened.
+    SavedSessions(SavedSessions),
 }
 
 /// The entries of the Home menu, in order.
@@ -195,15 +204,18 @@ pub enum HomeEntry {
     Browse,
     /// A helpdesk agent guiding a caller: agent mode.
     Helpdesk,
+    /// Earlier runs, to look up or pick up again.
+    Sessions,
     Quit,
 }
 
-pub const HOME_ENTRIES: [HomeEntry; 6] = [
+pub const HOME_ENTRIES: [HomeEntry; 7] = [
     HomeEntry::Start,
     HomeEntry::Paste,
     HomeEntry::Account,
     HomeEntry::Browse,
     HomeEntry::Helpdesk,
+    HomeEntry::Sessions,
     HomeEntry::Quit,
 ];
 
@@ -236,7 +248,7 @@ pub struct Session<'k> {
 
 /// Where an entry sits on the Home menu, so a screen left with Esc highlights the entry it was
 /// opened from.
-fn home_index(entry: HomeEntry) -> usize {
+pub(super) fn home_index(entry: HomeEntry) -> usize {
     HOME_ENTRIES
         .iter()
         .position(|candidate| *candidate == entry)
@@ -408,7 +420,17 @@ impl<'k> Model<'k> {
             can_email: false,
             status: None,
             saved: None,
+            time_zone: jiff::tz::TimeZone::system(),
+            saved_send: None,
         }
+    }
+
+    /// A ticket for work that reports back (a check, an email), so a late report finds out
+    /// whether it is still wanted.
+    pub(super) fn new_ticket(&mut self) -> u64 {
+        let ticket = self.next_ticket;
+        self.next_ticket += 1;
+        ticket
     }
 
     /// The same model, recording its runs as `recording` says.
@@ -545,7 +567,7 @@ impl<'k> Model<'k> {
         self.session.as_ref().is_some_and(Session::agent)
     }
 
-    fn quit(&mut self) -> Option<Cmd> {
+    pub(super) fn quit(&mut self) -> Option<Cmd> {
         // The engine is not told: its Quit would move the saved status off the node the run
         // stopped at (and off a conclusion), which is what resuming and stats read.
         let concluded = self
@@ -656,19 +678,23 @@ impl<'k> Model<'k> {
         self.take_save_problem();
     }
 
-    /// A result of emailing the steps: recorded on the run that sent it, if it is still on.
+    /// A result of emailing the steps: recorded on the saved session or the run that sent
+    /// it, if that run is still on.
     fn email_done(&mut self, done: EmailDone) {
         let to = crate::sanitize::single_line(&done.to);
-        let session = self
+        let saved_send = self.saved_send.take_if(|send| send.ticket == done.ticket);
+        let run = self
             .session
             .as_mut()
-            .filter(|session| session.sending == Some(done.ticket));
+            .filter(|run| saved_send.is_none() && run.sending == Some(done.ticket));
+        if let Some(run) = run {
+            run.sending = None;
+            if done.result.is_ok() {
+                run.recorder.record_sent(&done.to);
+            }
+        }
         match done.result {
             Ok(confirmation) => {
-                if let Some(session) = session {
-                    session.sending = None;
-                    session.recorder.record_sent(&done.to);
-                }
                 let confirmation = crate::sanitize::single_line(&confirmation);
                 let text = if confirmation.is_empty() {
                     format!("Sent the steps to {to}.")
@@ -676,12 +702,12 @@ impl<'k> Model<'k> {
                     format!("Sent the steps to {to} ({confirmation}).")
                 };
                 self.status = Some(StatusLine::info(text));
+                if let Some(send) = saved_send {
+                    super::saved::record_sent(self, &send.id, &done.to);
+                }
                 self.take_save_problem();
             }
             Err(reason) => {
-                if let Some(session) = session {
-                    session.sending = None;
-                }
                 self.status = Some(StatusLine::problem(format!(
                     "Could not email the steps to {to}: {}",
                     crate::sanitize::single_line(&reason)
@@ -779,9 +805,8 @@ fn is_ctrl(key: &KeyEvent, c: char) -> bool {
     key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char(c)
 }
 
-/// A key that types a character (no Ctrl or Alt held).
 /// The editing every one-line field shares: type, Backspace, Ctrl-U to clear.
-fn edit_line(text: &mut String, key: &KeyEvent) {
+pub(super) fn edit_line(text: &mut String, key: &KeyEvent) {
     match key.code {
         KeyCode::Backspace => {
             text.pop();
@@ -795,6 +820,7 @@ fn edit_line(text: &mut String, key: &KeyEvent) {
     }
 }
 
+/// A key that types a character (no Ctrl or Alt held).
 fn typed_char(key: &KeyEvent) -> Option<char> {
     match key.code {
         KeyCode::Char(c)
@@ -869,6 +895,7 @@ pub fn update(model: &mut Model<'_>, msg: Msg) -> Option<Cmd> {
                 Screen::Wizard => wizard_key(model, key),
                 Screen::Browse(_) => browse_key(model, key),
                 Screen::Account(_) => account_key(model, key),
+                Screen::SavedSessions(_) => super::saved::key(model, key),
             }
         }
     }
@@ -886,6 +913,10 @@ pub fn typing(model: &Model<'_>) -> bool {
                 || matches!(&session.stage, Stage::Solution(ui) if ui.email.is_some())
         }),
         Screen::Account(ui) => ui.run.is_none(),
+        Screen::SavedSessions(saved) => saved
+            .open
+            .as_ref()
+            .is_none_or(|open| matches!(open.overlay, Some(super::saved::Overlay::Email(_)))),
         Screen::Home { .. } => false,
     }
 }
@@ -927,6 +958,7 @@ fn paste(model: &mut Model<'_>, text: &str) {
             browse.query.push_str(&crate::sanitize::single_line(text));
             refresh_search(model.knowledge, browse);
         }
+        Screen::SavedSessions(saved) => super::saved::paste(saved, text),
         Screen::Wizard => {
             if let Some(Session {
                 stage: Stage::Question(ui),
@@ -986,6 +1018,10 @@ fn choose_home(model: &mut Model<'_>, entry: HomeEntry) -> Option<Cmd> {
             None
         }
         HomeEntry::Helpdesk => model.open_helpdesk(),
+        HomeEntry::Sessions => {
+            super::saved::open_list(model);
+            None
+        }
         HomeEntry::Quit => model.quit(),
     }
 }
@@ -1247,7 +1283,7 @@ fn account_input_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
 }
 
 /// Why `email` cannot be checked, in plain words; `None` when it looks like an address.
-fn address_problem(email: &str) -> Option<String> {
+pub(super) fn address_problem(email: &str) -> Option<String> {
     if email.is_empty() {
         return Some(String::from(
             "Type your email address first, like you@example.com.",
@@ -1321,6 +1357,10 @@ fn browse_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
         }
         return None;
     }
+    if let Some(selected) = list_moved(browse.selected, key.code, browse.hits.len()) {
+        browse.selected = selected;
+        return None;
+    }
     match key.code {
         KeyCode::Esc => {
             if model.session.is_some() && browse.from_wizard {
@@ -1330,15 +1370,6 @@ fn browse_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
                     selected: home_index(HomeEntry::Browse),
                 };
             }
-        }
-        KeyCode::Up => browse.selected = browse.selected.saturating_sub(1),
-        KeyCode::Down => {
-            browse.selected = (browse.selected + 1).min(browse.hits.len().saturating_sub(1));
-        }
-        KeyCode::PageUp => browse.selected = browse.selected.saturating_sub(PAGE.into()),
-        KeyCode::PageDown => {
-            browse.selected =
-                (browse.selected + usize::from(PAGE)).min(browse.hits.len().saturating_sub(1));
         }
         KeyCode::Enter => {
             if let Some(hit) = browse.hits.get(browse.selected) {
@@ -1356,8 +1387,24 @@ fn browse_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
     None
 }
 
+/// The highlighted entry after a key that moves through a list of `count` (↑↓, PgUp/PgDn,
+/// Home/End); `None` for any other key.
+pub(super) fn list_moved(selected: usize, code: KeyCode, count: usize) -> Option<usize> {
+    let last = count.saturating_sub(1);
+    let next = match code {
+        KeyCode::Up => selected.saturating_sub(1),
+        KeyCode::Down => selected.saturating_add(1),
+        KeyCode::PageUp => selected.saturating_sub(PAGE.into()),
+        KeyCode::PageDown => selected.saturating_add(PAGE.into()),
+        KeyCode::Home => 0,
+        KeyCode::End => last,
+        _ => return None,
+    };
+    Some(next.min(last))
+}
+
 /// The new scroll position after a scrolling key, kept within `0..=max`.
-fn scrolled(scroll: u16, code: KeyCode, max: u16) -> u16 {
+pub(super) fn scrolled(scroll: u16, code: KeyCode, max: u16) -> u16 {
     let next = match code {
         KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),
         KeyCode::Down | KeyCode::Char('j') => scroll.saturating_add(1),

@@ -206,7 +206,7 @@ fn home_moves_clamps_and_opens_each_entry() {
     for _ in 0..10 {
         key(&mut m, KeyCode::Down);
     }
-    assert_eq!(m.screen, Screen::Home { selected: 5 });
+    assert_eq!(m.screen, Screen::Home { selected: 6 });
     key(&mut m, KeyCode::Char('2'));
     assert!(matches!(m.screen, Screen::Paste { .. }));
     key(&mut m, KeyCode::Esc);
@@ -219,6 +219,10 @@ fn home_moves_clamps_and_opens_each_entry() {
     assert!(matches!(m.screen, Screen::Browse(_)));
     key(&mut m, KeyCode::Esc);
     assert_eq!(m.screen, Screen::Home { selected: 3 });
+    key(&mut m, KeyCode::Char('6'));
+    assert!(matches!(m.screen, Screen::SavedSessions(_)));
+    key(&mut m, KeyCode::Esc);
+    assert_eq!(m.screen, Screen::Home { selected: 5 });
     assert_eq!(key(&mut m, KeyCode::Char('q')), Some(Cmd::Quit));
     assert_eq!(m.ending, Some(Ending::Quit));
 }
@@ -2044,4 +2048,475 @@ fn agent_to_solution_from_client(m: &mut Model<'_>) {
     type_text(m, "me@gmail.com");
     key(m, KeyCode::Enter);
     assert_eq!(node_id(m), "s-auth-off");
+}
+
+// --- saved sessions -------------------------------------------------------------------------
+
+use super::saved::{ListSource, Overlay, SavedSessions};
+use crate::engine::Message;
+
+/// A clock stopped at one moment: each saved run below starts at a time of its own.
+struct StoppedAt(jiff::Timestamp);
+
+impl Clock for StoppedAt {
+    fn now(&self) -> jiff::Timestamp {
+        self.0
+    }
+}
+
+/// A run of the agent fixture made through the Recorder at `started`, saved under `id` (real
+/// ids end in a random tail; a fixed one keeps the screens stable).
+fn save_run(
+    store: &Store,
+    id: &str,
+    started: &str,
+    mode: Mode,
+    caller: Option<&str>,
+    answers: &[Message],
+) {
+    let clock = StoppedAt(started.parse().expect("a timestamp"));
+    let details = Details {
+        agent: None,
+        caller: caller.map(str::to_string),
+    };
+    let (mut recorder, _) = crate::session::Recorder::start(
+        agent_tree(),
+        Facts::new(),
+        mode,
+        details,
+        None,
+        Box::new(clock),
+    );
+    for answer in answers {
+        recorder
+            .update(answer.clone())
+            .expect("the fixture takes the answer");
+    }
+    let mut session = recorder.session().clone();
+    session.id = id.to_string();
+    store.save(&session).expect("save the session");
+}
+
+const FINISHED_CALL: &str = "20261121-091500-0a01";
+const STOPPED_RUN: &str = "20261122-104000-0b02";
+const BOUNCE_CALL: &str = "20261123-080500-0c03";
+
+/// A store with three runs: a helpdesk call that reached its solution, a self-service run
+/// stopped at the mail program question, and a short helpdesk call about a bounce.
+fn three_sessions() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path().join("sessions")).expect("store");
+    let answer = |value: &str| Message::Answer(value.to_string());
+    save_run(
+        &store,
+        FINISHED_CALL,
+        "2026-11-21T09:15:00Z",
+        Mode::Agent,
+        Some("Jane 4711"),
+        &[
+            answer("client"),
+            answer("thunderbird"),
+            answer("me@gmail.com"),
+        ],
+    );
+    save_run(
+        &store,
+        STOPPED_RUN,
+        "2026-11-22T10:40:00Z",
+        Mode::User,
+        None,
+        &[answer("client")],
+    );
+    save_run(
+        &store,
+        BOUNCE_CALL,
+        "2026-11-23T08:05:00Z",
+        Mode::Agent,
+        Some("Ticket 99"),
+        &[answer("bounce")],
+    );
+    (dir, store)
+}
+
+/// Home → Saved sessions over `store`, with times in UTC so the screens are the same anywhere.
+fn saved_sessions(store: Option<Store>, size: (u16, u16)) -> Model<'static> {
+    let mut m = model(agent_tree(), size).recorded(recording(Mode::User, store));
+    m.time_zone = jiff::tz::TimeZone::UTC;
+    key(&mut m, KeyCode::Char('6'));
+    assert!(matches!(m.screen, Screen::SavedSessions(_)));
+    m
+}
+
+fn saved<'a>(m: &'a Model<'_>) -> &'a SavedSessions {
+    match &m.screen {
+        Screen::SavedSessions(saved) => saved,
+        other => panic!("not on Saved sessions: {other:?}"),
+    }
+}
+
+/// The ids the list shows, top to bottom.
+fn listed(m: &Model<'_>) -> Vec<String> {
+    let saved = saved(m);
+    saved
+        .shown
+        .iter()
+        .map(|index| saved.rows[*index].id.clone())
+        .collect()
+}
+
+fn overlay(m: &Model<'_>) -> Option<Overlay> {
+    saved(m).open.as_ref().and_then(|open| open.overlay.clone())
+}
+
+/// Narrows the list to one session and opens it.
+fn open_saved(m: &mut Model<'_>, id: &str) {
+    ctrl(m, 'u');
+    type_text(m, id);
+    assert_eq!(listed(m), vec![id.to_string()]);
+    key(m, KeyCode::Enter);
+    let open = saved(m).open.as_ref().expect("the session opened");
+    assert_eq!(open.session.id, id);
+}
+
+/// The sessions folder of a test store shows as the same path everywhere.
+fn stable_folder(m: &mut Model<'_>) {
+    if let Screen::SavedSessions(saved) = &mut m.screen
+        && matches!(saved.source, ListSource::Folder(_))
+    {
+        saved.source = ListSource::Folder("~/.local/share/relaydoc/sessions".into());
+    }
+}
+
+#[test]
+fn saved_sessions_list_newest_first_and_typing_filters() {
+    let (_dir, store) = three_sessions();
+    let mut m = saved_sessions(Some(store), (80, 24));
+    assert_eq!(listed(&m), vec![BOUNCE_CALL, STOPPED_RUN, FINISHED_CALL]);
+    let rows = &saved(&m).rows;
+    assert_eq!(rows[0].who, "Ticket 99");
+    assert_eq!(rows[1].who, "", "a self-service run has neither");
+    assert_eq!(rows[1].outcome, "stopped at Your mail program");
+    assert_eq!(rows[2].who, "Jane 4711 · me@gmail.com");
+    assert_eq!(
+        rows[2].outcome,
+        "Your mail program sends without signing in"
+    );
+    assert_eq!(rows[2].started, "2026-11-21 09:15");
+
+    // Caller, case-insensitive.
+    type_text(&mut m, "JANE");
+    assert_eq!(listed(&m), vec![FINISHED_CALL]);
+    // Address.
+    ctrl(&mut m, 'u');
+    type_text(&mut m, "gmail");
+    assert_eq!(listed(&m), vec![FINISHED_CALL]);
+    // Cause id and title.
+    ctrl(&mut m, 'u');
+    type_text(&mut m, "auth-off");
+    assert_eq!(listed(&m), vec![BOUNCE_CALL, FINISHED_CALL]);
+    ctrl(&mut m, 'u');
+    type_text(&mut m, "SIGNING");
+    assert_eq!(listed(&m), vec![BOUNCE_CALL, FINISHED_CALL]);
+    // Part of an id.
+    ctrl(&mut m, 'u');
+    type_text(&mut m, "0b02");
+    assert_eq!(listed(&m), vec![STOPPED_RUN]);
+    // Nothing: the list says so, Enter opens nothing.
+    type_text(&mut m, "x");
+    assert!(listed(&m).is_empty());
+    key(&mut m, KeyCode::Enter);
+    assert!(saved(&m).open.is_none());
+    assert!(screen_text(&m).contains("No session matches \"0b02x\""));
+    // Letters are text here: q and ? filter, they do not quit or open the help.
+    ctrl(&mut m, 'u');
+    type_text(&mut m, "q?");
+    assert!(m.ending.is_none() && !m.help_open);
+    assert_eq!(saved(&m).filter, "q?");
+    ctrl(&mut m, 'u');
+    key(&mut m, KeyCode::Char('/'));
+    assert_eq!(saved(&m).filter, "", "`/` only says \"find\"");
+    assert_eq!(listed(&m).len(), 3);
+
+    // The highlight moves and stays within the list.
+    key(&mut m, KeyCode::End);
+    assert_eq!(saved(&m).selected, 2);
+    key(&mut m, KeyCode::Down);
+    assert_eq!(saved(&m).selected, 2);
+    key(&mut m, KeyCode::PageUp);
+    assert_eq!(saved(&m).selected, 0);
+    key(&mut m, KeyCode::PageDown);
+    assert_eq!(saved(&m).selected, 2);
+    key(&mut m, KeyCode::Home);
+    key(&mut m, KeyCode::Down);
+    assert_eq!(saved(&m).selected, 1);
+
+    // Enter opens the highlighted one; Esc goes back to the list, then Home.
+    key(&mut m, KeyCode::Enter);
+    assert_eq!(
+        saved(&m).open.as_ref().map(|open| open.session.id.as_str()),
+        Some(STOPPED_RUN)
+    );
+    key(&mut m, KeyCode::Esc);
+    assert!(saved(&m).open.is_none());
+    assert_eq!(saved(&m).selected, 1, "the list is where it was");
+    key(&mut m, KeyCode::Esc);
+    assert_eq!(m.screen, Screen::Home { selected: 5 });
+}
+
+#[test]
+fn enter_then_r_resumes_a_saved_session_at_its_question_with_the_answers_replayed() {
+    let (_dir, store) = three_sessions();
+    let mut m = saved_sessions(Some(store.clone()), (80, 24));
+    open_saved(&mut m, STOPPED_RUN);
+    assert_eq!(key(&mut m, KeyCode::Char('r')), None);
+    assert_eq!(m.screen, Screen::Wizard);
+    assert_eq!(node_id(&m), "q-client");
+    let run = m.session.as_ref().expect("a run");
+    assert_eq!(run.recorder.session().id, STOPPED_RUN);
+    assert!(!run.agent(), "a self-service run stays one");
+    let answered: Vec<(String, String)> = run
+        .wizard()
+        .answered()
+        .iter()
+        .map(|(node, value)| (node.id.clone(), value.clone()))
+        .collect();
+    assert_eq!(answered, vec![("start".to_string(), "client".to_string())]);
+    assert_eq!(
+        m.status.as_ref().map(|status| status.text.as_str()),
+        Some("Picked up session 20261122-104000-0b02 (1 steps replayed).")
+    );
+    // The same recorder path as `sessions resume`: the next answer lands in the same file.
+    key(&mut m, KeyCode::Enter);
+    assert_eq!(node_id(&m), "i-email");
+    let saved = store.load(STOPPED_RUN).expect("still saved");
+    assert_eq!(saved.status.node, "i-email");
+    assert!(
+        saved
+            .events
+            .iter()
+            .any(|event| matches!(event.what, EventKind::Resumed { .. }))
+    );
+
+    // A finished helpdesk call opens at its solution, in helpdesk mode.
+    let mut m = saved_sessions(Some(store), (80, 24));
+    open_saved(&mut m, FINISHED_CALL);
+    key(&mut m, KeyCode::Char('r'));
+    assert_eq!(node_id(&m), "s-auth-off");
+    assert!(matches!(stage(&m), Stage::Solution(_)));
+    assert!(m.agent());
+}
+
+#[test]
+fn d_then_y_deletes_the_session_file_and_d_then_n_keeps_it() {
+    let (_dir, store) = three_sessions();
+    let file = store.path_of(FINISHED_CALL);
+    let mut m = saved_sessions(Some(store.clone()), (80, 24));
+    open_saved(&mut m, FINISHED_CALL);
+    key(&mut m, KeyCode::Char('d'));
+    assert_eq!(overlay(&m), Some(Overlay::ConfirmDelete));
+    assert!(screen_text(&m).contains("Delete session 20261121-091500-0a01? y/n"));
+    // Only y deletes: other keys wait for an answer.
+    key(&mut m, KeyCode::Enter);
+    key(&mut m, KeyCode::Char('r'));
+    assert_eq!(overlay(&m), Some(Overlay::ConfirmDelete));
+    assert!(matches!(m.screen, Screen::SavedSessions(_)), "r waits too");
+    key(&mut m, KeyCode::Char('n'));
+    assert_eq!(overlay(&m), None);
+    assert!(file.is_file(), "n keeps it");
+    assert_eq!(
+        m.status.as_ref().map(|status| status.text.as_str()),
+        Some("Kept session 20261121-091500-0a01.")
+    );
+    key(&mut m, KeyCode::Char('d'));
+    key(&mut m, KeyCode::Esc);
+    assert!(file.is_file(), "Esc keeps it too");
+
+    key(&mut m, KeyCode::Char('d'));
+    key(&mut m, KeyCode::Char('y'));
+    assert!(!file.exists(), "y deletes the file");
+    assert!(saved(&m).open.is_none(), "back on the list");
+    assert_eq!(
+        m.status.as_ref().map(|status| status.text.as_str()),
+        Some("Deleted session 20261121-091500-0a01.")
+    );
+    assert!(
+        listed(&m).is_empty(),
+        "the filter stays: nothing matches now"
+    );
+    ctrl(&mut m, 'u');
+    assert_eq!(listed(&m), vec![BOUNCE_CALL, STOPPED_RUN]);
+    assert_eq!(store.list().expect("list").sessions.len(), 2);
+}
+
+#[test]
+fn e_on_a_saved_session_without_a_sender_says_email_is_not_set_up() {
+    let (_dir, store) = three_sessions();
+    let mut m = saved_sessions(Some(store), (80, 24));
+    open_saved(&mut m, FINISHED_CALL);
+    assert_eq!(key(&mut m, KeyCode::Char('e')), None);
+    let status = m.status.clone().expect("status");
+    assert!(status.problem);
+    assert_eq!(status.text, NOT_SET_UP);
+    assert_eq!(overlay(&m), None);
+    assert!(screen_text(&m).contains("email is not set up: see `relaydoc config`"));
+}
+
+#[test]
+fn e_on_a_saved_session_emails_the_steps_and_notes_it_in_the_file() {
+    let (_dir, store) = three_sessions();
+    let mut m = saved_sessions(Some(store.clone()), (80, 24));
+    m.can_email = true;
+    // A run without a solution has no steps to send.
+    open_saved(&mut m, STOPPED_RUN);
+    key(&mut m, KeyCode::Char('e'));
+    assert!(
+        m.status
+            .as_ref()
+            .is_some_and(|s| s.problem && s.text.contains("not reached a solution"))
+    );
+    assert_eq!(overlay(&m), None);
+    key(&mut m, KeyCode::Esc);
+
+    open_saved(&mut m, FINISHED_CALL);
+    key(&mut m, KeyCode::Char('e'));
+    assert_eq!(
+        overlay(&m),
+        Some(Overlay::Email("me@gmail.com".into())),
+        "the address the session learned is offered"
+    );
+    // Letters are text in the box: d does not delete, q does not quit.
+    type_text(&mut m, "dq");
+    assert_eq!(overlay(&m), Some(Overlay::Email("me@gmail.comdq".into())));
+    ctrl(&mut m, 'u');
+    type_text(&mut m, "not an address");
+    assert_eq!(key(&mut m, KeyCode::Enter), None);
+    assert!(m.status.as_ref().is_some_and(|s| s.problem));
+    ctrl(&mut m, 'u');
+    update(&mut m, Msg::Paste("jane@example.test\n".into()));
+    let Some(Cmd::EmailSteps(job)) = key(&mut m, KeyCode::Enter) else {
+        panic!("no email to send")
+    };
+    assert_eq!(job.to, "jane@example.test");
+    assert_eq!(job.reference, FINISHED_CALL);
+    assert_eq!(job.steps.client, "Thunderbird");
+    assert_eq!(overlay(&m), None);
+    // A second e while it is on its way only says so.
+    key(&mut m, KeyCode::Char('e'));
+    assert_eq!(overlay(&m), None);
+    update(
+        &mut m,
+        Msg::EmailDone(EmailDone {
+            ticket: job.ticket,
+            to: job.to.clone(),
+            result: Ok("through smtp.example.test".into()),
+        }),
+    );
+    assert_eq!(
+        m.status.as_ref().map(|s| s.text.as_str()),
+        Some("Sent the steps to jane@example.test (through smtp.example.test).")
+    );
+    let saved_file = store.load(FINISHED_CALL).expect("saved");
+    assert_eq!(
+        saved_file.events.last().map(|event| &event.what),
+        Some(&EventKind::Sent {
+            to: "jane@example.test".into()
+        })
+    );
+    let open = saved(&m).open.as_ref().expect("still open");
+    assert!(
+        open.summary.contains("Steps emailed to jane@example.test"),
+        "{}",
+        open.summary
+    );
+}
+
+#[test]
+fn the_saved_session_summary_scrolls_and_stops_at_its_end() {
+    let (_dir, store) = three_sessions();
+    let mut m = saved_sessions(Some(store), (80, 24));
+    open_saved(&mut m, FINISHED_CALL);
+    let scroll = |m: &Model<'_>| saved(m).open.as_ref().map_or(0, |open| open.scroll);
+    key(&mut m, KeyCode::Down);
+    assert_eq!(scroll(&m), 1);
+    key(&mut m, KeyCode::End);
+    let end = scroll(&m);
+    assert!(end > 1, "the summary is longer than a page");
+    key(&mut m, KeyCode::PageDown);
+    assert_eq!(scroll(&m), end);
+    assert!(screen_text(&m).contains("Send the message again."));
+    key(&mut m, KeyCode::Home);
+    assert_eq!(scroll(&m), 0);
+}
+
+#[test]
+fn without_a_store_saved_sessions_says_nothing_is_being_saved() {
+    let mut m = saved_sessions(None, (80, 24));
+    assert_eq!(saved(&m).source, ListSource::NotSaving);
+    assert!(screen_text(&m).contains("Sessions are not being saved in this run."));
+    key(&mut m, KeyCode::Enter);
+    assert!(saved(&m).open.is_none());
+}
+
+#[test]
+fn text_from_a_session_file_reaches_the_screen_without_control_sequences() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path().join("sessions")).expect("store");
+    save_run(
+        &store,
+        FINISHED_CALL,
+        "2026-11-21T09:15:00Z",
+        Mode::Agent,
+        Some("\u{1b}]0;owned\u{7}Eve\u{1b}[2J\nSmith"),
+        &[Message::Answer("bounce".into())],
+    );
+    let mut m = saved_sessions(Some(store), (80, 24));
+    assert_eq!(saved(&m).rows[0].who, "Eve Smith");
+    type_text(&mut m, "eve");
+    key(&mut m, KeyCode::Enter);
+    let open = saved(&m).open.as_ref().expect("opened");
+    assert!(!open.summary.contains('\u{1b}'), "{}", open.summary);
+    assert!(open.summary.contains("Eve"), "{}", open.summary);
+    assert!(!screen_text(&m).contains('\u{1b}'));
+}
+
+/// Two files in the folder that are not readable sessions.
+fn add_unreadable_files(store: &Store) {
+    std::fs::write(store.dir().join("broken.json"), "{not json").expect("write");
+    std::fs::write(
+        store.path_of("20261124-120000-ffff"),
+        r#"{"format": 99, "id": "20261124-120000-ffff"}"#,
+    )
+    .expect("write");
+}
+
+#[test]
+fn snapshot_saved_sessions() {
+    for size in SIZES {
+        let (_dir, store) = three_sessions();
+        let mut m = saved_sessions(Some(store.clone()), size);
+        snapshot("saved_list", &m);
+        type_text(&mut m, "ticket");
+        snapshot("saved_list_filtered", &m);
+        open_saved(&mut m, FINISHED_CALL);
+        snapshot("saved_session", &m);
+        key(&mut m, KeyCode::Char('d'));
+        snapshot("saved_session_delete", &m);
+        key(&mut m, KeyCode::Char('n'));
+        key(&mut m, KeyCode::Esc);
+        open_saved(&mut m, STOPPED_RUN);
+        snapshot("saved_session_unfinished", &m);
+
+        add_unreadable_files(&store);
+        let m = saved_sessions(Some(store), size);
+        snapshot("saved_list_unreadable", &m);
+
+        let empty = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(empty.path().join("sessions")).expect("store");
+        let mut m = saved_sessions(Some(store), size);
+        stable_folder(&mut m);
+        snapshot("saved_list_empty", &m);
+
+        let m = saved_sessions(None, size);
+        snapshot("saved_list_not_saving", &m);
+    }
 }

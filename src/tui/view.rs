@@ -20,11 +20,13 @@ use super::model::{
     AccountOutcome, AccountRowState, AccountRun, AccountUi, Browse, ChecksUi, HOME_ENTRIES,
     HomeEntry, Model, QuestionUi, RowState, Screen, Session, SolutionUi, Stage, agent_note, typing,
 };
+use super::saved::{ListSource, OpenSession, Overlay, SavedSessions, SessionRow, summary_lines};
 use super::theme::Theme;
 use crate::checks::Status;
 use crate::knowledge::model::NodeBody;
 use crate::present::{StepView, TargetSettings, pick_client, task_view};
 use crate::sanitize::{for_terminal, single_line};
+use crate::session::Mode;
 
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
@@ -157,6 +159,7 @@ pub fn view(model: &Model<'_>, frame: &mut Frame<'_>) {
             Some(session) => wizard(model, session, frame, inner),
             None => (String::new(), Vec::new()),
         },
+        Screen::SavedSessions(saved) => saved_sessions(model, frame, inner, saved),
     };
     header_bar(theme, frame, header, &header_title(model), &context);
     status_line(model, frame, status);
@@ -264,6 +267,7 @@ fn home(model: &Model<'_>, frame: &mut Frame<'_>, area: Rect, selected: usize) {
             HomeEntry::Account => "Check my account — find my server and test it",
             HomeEntry::Browse => "Browse and search everything relaydoc knows",
             HomeEntry::Helpdesk => "Helpdesk mode — guide a caller, with notes for the ticket",
+            HomeEntry::Sessions => "Saved sessions — look up or pick up an earlier run",
             HomeEntry::Quit => "Quit",
         };
         let (marker, style) = if index == selected {
@@ -1473,33 +1477,14 @@ fn browse_screen(model: &Model<'_>, frame: &mut Frame<'_>, area: Rect, browse: &
     }
     let [search_area, list_area] =
         Layout::vertical([Constraint::Length(3), Constraint::Min(0)]).areas(area);
-    let block = Block::bordered()
-        .border_type(BorderType::Rounded)
-        .border_style(theme.border())
-        .title(" Search everything (works offline) ");
-    let inner = block.inner(search_area);
-    frame.render_widget(block, search_area);
-    let query = single_line(&browse.query);
-    let visible: String = query
-        .chars()
-        .skip(
-            query
-                .chars()
-                .count()
-                .saturating_sub(usize::from(inner.width.saturating_sub(1))),
-        )
-        .collect();
-    let cursor_x = inner.x + u16::try_from(visible.chars().count()).unwrap_or(0);
-    if visible.is_empty() {
-        frame.render_widget(
-            Paragraph::new("Type a word: outlook, port 587, password, blacklist…")
-                .style(theme.dim()),
-            inner,
-        );
-    } else {
-        frame.render_widget(Paragraph::new(visible), inner);
-    }
-    frame.set_cursor_position(Position::new(cursor_x, inner.y));
+    query_box(
+        theme,
+        frame,
+        search_area,
+        " Search everything (works offline) ",
+        &browse.query,
+        "Type a word: outlook, port 587, password, blacklist…",
+    );
 
     let heading = if browse.query.trim().is_empty() {
         "The causes relaydoc knows — type to search everything".to_string()
@@ -1532,8 +1517,353 @@ fn browse_screen(model: &Model<'_>, frame: &mut Frame<'_>, area: Rect, browse: &
     frame.render_widget(Paragraph::new(lines), list_area);
 }
 
+/// A framed one-line box for a search or filter, with a dim hint while it is empty.
+fn query_box(
+    theme: Theme,
+    frame: &mut Frame<'_>,
+    area: Rect,
+    title: &str,
+    query: &str,
+    placeholder: &str,
+) {
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border())
+        .title(title.to_string());
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let visible = tail_of(
+        &single_line(query),
+        usize::from(inner.width.saturating_sub(1)),
+    );
+    let cursor_x = inner.x + u16::try_from(visible.chars().count()).unwrap_or(0);
+    if visible.is_empty() {
+        frame.render_widget(
+            Paragraph::new(placeholder.to_string()).style(theme.dim()),
+            inner,
+        );
+    } else {
+        frame.render_widget(Paragraph::new(visible), inner);
+    }
+    frame.set_cursor_position(Position::new(cursor_x, inner.y));
+}
+
+/// Saved sessions: the list, or the session opened from it. Returns the header context and
+/// the footer keys.
+fn saved_sessions(
+    model: &Model<'_>,
+    frame: &mut Frame<'_>,
+    area: Rect,
+    saved: &SavedSessions,
+) -> (String, Vec<(&'static str, &'static str)>) {
+    let Some(open) = &saved.open else {
+        session_list(model, frame, area, saved);
+        let keys = if saved.rows.is_empty() {
+            vec![("Esc", "back"), ("F1", "help"), ("Ctrl-C", "quit")]
+        } else {
+            vec![
+                ("type", "filter"),
+                ("↑↓", "pick"),
+                ("Enter", "open"),
+                ("Esc", "back"),
+                ("F1", "help"),
+                ("Ctrl-C", "quit"),
+            ]
+        };
+        return ("Saved sessions".into(), keys);
+    };
+    open_session(model, frame, area, open);
+    let keys = match &open.overlay {
+        Some(Overlay::ConfirmDelete) => vec![("y", "delete"), ("n Esc", "keep it")],
+        Some(Overlay::Email(_)) => vec![("Enter", "send"), ("Esc", "close"), ("Ctrl-C", "quit")],
+        None => {
+            let mut keys = vec![("↑↓", "scroll"), ("r", "resume")];
+            // Only a finished run has steps to send.
+            if open.session.status.finished {
+                keys.push(("e", "email steps"));
+            }
+            keys.extend([
+                ("d", "delete"),
+                ("Esc", "back"),
+                ("q", "quit"),
+                ("?", "help"),
+            ]);
+            keys
+        }
+    };
+    ("Saved session".into(), keys)
+}
+
+fn session_list(model: &Model<'_>, frame: &mut Frame<'_>, area: Rect, saved: &SavedSessions) {
+    let theme = model.theme;
+    // Rows are laid out to the full width; only the sentences wrap, at a reading width.
+    let mut doc = Doc::new(text_width(area.width + 4), theme);
+    let total = saved.rows.len();
+    // Nothing to filter: no box, only why the list is empty.
+    if total == 0 {
+        doc.gap();
+        match &saved.source {
+            ListSource::NotSaving => {
+                doc.item(
+                    "",
+                    "",
+                    "Sessions are not being saved in this run.",
+                    theme.title(),
+                );
+                doc.para(
+                    "relaydoc was started with --no-save (or with `sessions: save: false` in \
+                     the config), so it keeps no sessions and lists none here. `relaydoc \
+                     sessions list` shows those saved before.",
+                    Style::new(),
+                );
+            }
+            ListSource::Failed(reason) => {
+                doc.item(
+                    "",
+                    "",
+                    "The saved sessions could not be read.",
+                    theme.problem(),
+                );
+                doc.para(reason, Style::new());
+            }
+            ListSource::Folder(dir) => {
+                doc.item("", "", "No saved sessions yet.", theme.title());
+                doc.para(
+                    &format!(
+                        "Every run of the wizard is saved as a session after each step, in \
+                         both modes, so a call can be looked up or picked up again here later. \
+                         They are kept in {dir}."
+                    ),
+                    Style::new(),
+                );
+            }
+        }
+        unreadable_warning(&mut doc, theme, saved.unreadable);
+        frame.render_widget(Paragraph::new(doc.lines), area);
+        return;
+    }
+    let [filter_area, list_area] =
+        Layout::vertical([Constraint::Length(3), Constraint::Min(0)]).areas(area);
+    query_box(
+        theme,
+        frame,
+        filter_area,
+        " Filter by caller, address, cause or id ",
+        &saved.filter,
+        "Type to narrow the list: a name, an address, a cause, part of an id",
+    );
+    let heading = if saved.shown.is_empty() {
+        format!(
+            "No session matches \"{}\". Backspace or Ctrl-U widens the search.",
+            single_line(&saved.filter)
+        )
+    } else if saved.shown.len() == total {
+        format!(
+            "{}, newest first",
+            counted(total, "saved session", "saved sessions")
+        )
+    } else {
+        format!(
+            "{} of {total} sessions match, newest first",
+            saved.shown.len()
+        )
+    };
+    doc.item("", "", &heading, theme.heading());
+    unreadable_warning(&mut doc, theme, saved.unreadable);
+    let Some(highlighted) = saved.selected_row() else {
+        frame.render_widget(Paragraph::new(doc.lines), list_area);
+        return;
+    };
+    let columns = SessionColumns::for_width(list_area.width);
+    doc.lines.push(Line::styled(
+        columns.row("", "ID", "Started", "Mode", "Caller / address", "Outcome"),
+        theme.dim(),
+    ));
+    // Narrow windows clip the caller and the outcome: the highlighted session's are spelled
+    // out under the list (two lines, and a blank one above them).
+    let detail_rows = if columns.wide { 0 } else { 3 };
+    let rows = usize::from(list_area.height).saturating_sub(doc.lines.len() + detail_rows);
+    let offset = saved.selected.saturating_sub(rows.saturating_sub(1));
+    for (position, row) in saved
+        .shown
+        .iter()
+        .filter_map(|index| saved.rows.get(*index))
+        .enumerate()
+        .skip(offset)
+        .take(rows)
+    {
+        let selected = position == saved.selected;
+        let line = columns.session(row, selected);
+        doc.lines.push(if selected {
+            Line::styled(line, theme.selected())
+        } else {
+            Line::raw(line)
+        });
+    }
+    if !columns.wide {
+        doc.gap();
+        let detail = if highlighted.who.is_empty() {
+            highlighted.outcome.clone()
+        } else {
+            format!("{} — {}", highlighted.who, highlighted.outcome)
+        };
+        doc.item("› ", "  ", &detail, Style::new());
+    }
+    frame.render_widget(Paragraph::new(doc.lines), list_area);
+}
+
+/// "2 files could not be read", said once above the list; `sessions list` names them.
+fn unreadable_warning(doc: &mut Doc, theme: Theme, unreadable: usize) {
+    if unreadable == 0 {
+        return;
+    }
+    doc.item(
+        "! ",
+        "  ",
+        &format!(
+            "{} could not be read: relaydoc sessions list names them",
+            counted(unreadable, "file", "files")
+        ),
+        theme.problem(),
+    );
+}
+
+/// "1 file", "2 files".
+fn counted(count: usize, one: &str, many: &str) -> String {
+    if count == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{count} {many}")
+    }
+}
+
+/// The list's column widths: a wide window adds the session id and gives names more room.
+struct SessionColumns {
+    /// Wide enough for every column; a narrow list clips, and says the rest below.
+    wide: bool,
+    id: usize,
+    who: usize,
+    outcome: usize,
+}
+
+impl SessionColumns {
+    const STARTED: usize = 16;
+    const MODE: usize = 8;
+
+    fn for_width(width: u16) -> Self {
+        let wide = width >= SIDE_PANEL_FROM;
+        // Ids are 20 characters (20261122-143005-3fa1).
+        let id = if wide { 20 } else { 0 };
+        let id_cell = if wide { id + 2 } else { 0 };
+        let fixed = 2 + id_cell + Self::STARTED + 2 + Self::MODE + 2 + 2;
+        // Names and the outcome share the rest, the outcome taking the larger part.
+        let room = usize::from(width).saturating_sub(fixed);
+        let who = (room * 2 / 5).clamp(18, 30);
+        Self {
+            wide,
+            id,
+            who,
+            outcome: room.saturating_sub(who),
+        }
+    }
+
+    fn row(
+        &self,
+        marker: &str,
+        id: &str,
+        started: &str,
+        mode: &str,
+        who: &str,
+        outcome: &str,
+    ) -> String {
+        let cell = |text: &str, width: usize| format!("{:<width$}", clipped(text, width));
+        let id = if self.wide {
+            format!("{}  ", cell(id, self.id))
+        } else {
+            String::new()
+        };
+        format!(
+            "{:<2}{id}{}  {}  {}  {}",
+            marker,
+            cell(started, Self::STARTED),
+            cell(mode, Self::MODE),
+            cell(who, self.who),
+            clipped(outcome, self.outcome),
+        )
+    }
+
+    fn session(&self, row: &SessionRow, selected: bool) -> String {
+        let mode = match row.mode {
+            Mode::Agent => "helpdesk",
+            Mode::User => "self",
+        };
+        let who = if row.who.is_empty() { "–" } else { &row.who };
+        self.row(
+            if selected { "›" } else { "" },
+            &row.id,
+            &row.started,
+            mode,
+            who,
+            &row.outcome,
+        )
+    }
+}
+
+/// A saved session's ticket summary, scrolled, with the delete question or the email box over
+/// it.
+fn open_session(model: &Model<'_>, frame: &mut Frame<'_>, area: Rect, open: &OpenSession) {
+    let theme = model.theme;
+    let block = Block::new()
+        .borders(Borders::TOP | Borders::BOTTOM)
+        .border_style(theme.border())
+        .title(format!(
+            " Session {} · Esc: back to the list ",
+            single_line(&open.session.id)
+        ));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let width = text_width(model.size.0);
+    let mut doc = Doc::new(width, theme);
+    doc.lines = summary_lines(&open.summary, width)
+        .into_iter()
+        .map(Line::raw)
+        .collect();
+    let page = Rect {
+        width: u16::try_from(width).unwrap_or(inner.width).min(inner.width),
+        ..inner
+    };
+    scrolled_doc(frame, page, doc, open.scroll);
+    match &open.overlay {
+        Some(Overlay::ConfirmDelete) => {
+            let lines = vec![
+                Line::styled(
+                    format!("Delete session {}? y/n", single_line(&open.session.id)),
+                    theme.strong(),
+                ),
+                Line::raw("The file is removed; this cannot be undone."),
+            ];
+            let height = 4.min(area.height);
+            let width = 52.min(area.width);
+            let popup = Rect {
+                x: area.x + (area.width - width) / 2,
+                y: area.y + (area.height - height) / 2,
+                width,
+                height,
+            };
+            let block = Block::bordered()
+                .border_type(BorderType::Rounded)
+                .border_style(theme.strong())
+                .title(" Delete ");
+            frame.render_widget(Clear, popup);
+            frame.render_widget(Paragraph::new(lines).block(block), popup);
+        }
+        Some(Overlay::Email(address)) => email_box(theme, frame, area, address),
+        None => {}
+    }
+}
+
 fn help_overlay(theme: Theme, frame: &mut Frame<'_>, area: Rect) {
-    // 21 rows: with its frame the help still fits a 24-row terminal.
+    // 22 rows: with its frame the help just fits a 24-row terminal.
     let rows: &[(&str, &str)] = &[
         ("", "Everywhere"),
         ("F1  ?", "this help (any key closes it) · Ctrl-C: quit"),
@@ -1557,8 +1887,9 @@ fn help_overlay(theme: Theme, frame: &mut Frame<'_>, area: Rect) {
         ("Tab  e", "solution: your summary · e: email the steps"),
         ("", "Check my account"),
         ("Enter", "what a check saw · n: another address"),
-        ("", "Browse"),
-        ("type", "search · ↑ ↓ pick · Enter read · Esc back"),
+        ("", "Browse · Saved sessions"),
+        ("type", "search · ↑ ↓ pick · Enter open · Esc back"),
+        ("r  e  d", "saved session: resume · email steps · delete"),
     ];
     let mut lines = Vec::new();
     for (key, what) in rows {
