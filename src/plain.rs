@@ -108,7 +108,10 @@ pub fn run(
                     let summary =
                         crate::session::export::internal_summary(knowledge, recorder.session());
                     for line in summary {
-                        writeln!(out, "  • {line}")?;
+                        let options = textwrap::Options::new(width.min(100))
+                            .initial_indent("  • ")
+                            .subsequent_indent("    ");
+                        writeln!(out, "{}", textwrap::fill(&line, options))?;
                     }
                     wrap_up_call(recorder, sender, render, out)?;
                 }
