@@ -4,6 +4,8 @@
 //! Every sample lives in `tests/fixtures/explain/NAME.yaml` with the text (or an `.eml` file
 //! beside it), what `explain` must answer, and where the text was seen publicly.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -441,13 +443,7 @@ impl Home {
     }
 
     fn command(&self) -> Command {
-        let mut command = Command::cargo_bin("relaydoc").expect("binary built");
-        command
-            .env("HOME", self.0.path())
-            .env("XDG_CONFIG_HOME", self.0.path().join("config"))
-            .env("XDG_DATA_HOME", self.0.path().join("data"))
-            .env("NO_COLOR", "1");
-        command
+        common::isolated::relaydoc(self.0.path())
     }
 }
 

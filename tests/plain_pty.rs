@@ -1,7 +1,7 @@
 //! The plain wizard in a real pseudo-terminal: a person's keystrokes through a whole path,
 //! including Esc to go back, and Ctrl-C to quit.
 
-use std::process::Command;
+mod common;
 
 use rexpect::session::{PtySession, spawn_command};
 
@@ -10,14 +10,10 @@ const DOWN: &str = "\x1b[B";
 const ESC: &str = "\x1b";
 
 fn spawn(home: &std::path::Path) -> PtySession {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_relaydoc"));
+    let mut command = common::isolated::relaydoc_std(home);
     command
         .args(["wizard", "--plain"])
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join(".config"))
-        .env("XDG_DATA_HOME", home.join(".local/share"))
-        .env("TERM", "xterm-256color")
-        .env("NO_COLOR", "1");
+        .env("TERM", "xterm-256color");
     spawn_command(command, Some(20_000)).expect("spawn in a pty")
 }
 

@@ -5,7 +5,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use relaydoc::session::{EventKind, Session};
 use rexpect::process::Signal;
@@ -17,18 +16,8 @@ const UP: &str = "\x1b[A";
 
 /// `relaydoc ARGS` in a pty with everything it reads and writes inside `home`.
 fn spawn(home: &Path, args: &[&str]) -> PtySession {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_relaydoc"));
-    command
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join(".config"))
-        .env("XDG_DATA_HOME", home.join(".local/share"))
-        .env("XDG_STATE_HOME", home.join(".local/state"))
-        .env("XDG_CACHE_HOME", home.join(".cache"))
-        .env("TERM", "xterm-256color")
-        .env("NO_COLOR", "1");
+    let mut command = common::isolated::relaydoc_std(home);
+    command.args(args).env("TERM", "xterm-256color");
     spawn_command(command, Some(30_000)).expect("spawn in a pty")
 }
 

@@ -6,12 +6,16 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
-
 /// `relaydoc` with `home` as HOME and the XDG dirs in their usual places below it
-/// (so `home/.config/relaydoc/knowledge` is the user's knowledge folder).
-pub fn relaydoc(home: &Path) -> Command {
-    let mut command = Command::cargo_bin("relaydoc").expect("the relaydoc binary");
+/// (so `home/.config/relaydoc/knowledge` is the user's knowledge folder), for assert_cmd.
+pub fn relaydoc(home: &Path) -> assert_cmd::Command {
+    assert_cmd::Command::from_std(relaydoc_std(home))
+}
+
+/// The same isolated `relaydoc` as a std command: for pseudo-terminals (rexpect) and spawned
+/// processes a test kills.
+pub fn relaydoc_std(home: &Path) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_relaydoc"));
     command
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
