@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Args;
 use serde::Serialize;
 
-use super::{GlobalArgs, load_knowledge};
+use super::{GlobalArgs, load_knowledge, print_json};
 use crate::exit;
 use crate::knowledge::Knowledge;
 use crate::knowledge::model::{Endpoint, Provider};
@@ -119,19 +119,6 @@ fn report_for(provider: &Provider) -> SettingsReport<'_> {
         source: Some("catalogue"),
         outgoing: provider.outgoing.iter().collect(),
         incoming: provider.incoming.iter().collect(),
-    }
-}
-
-fn print_json(value: &impl Serialize) -> ExitCode {
-    match serde_json::to_string_pretty(value) {
-        Ok(text) => {
-            outln!("{text}");
-            exit::code(exit::OK)
-        }
-        Err(error) => {
-            eprintln!("relaydoc: {error}");
-            exit::code(exit::BAD_INPUT)
-        }
     }
 }
 

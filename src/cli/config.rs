@@ -185,14 +185,7 @@ fn show(location: &Location, json: bool) -> ExitCode {
     };
     let effective = config.effective();
     if json {
-        match serde_json::to_string_pretty(&effective) {
-            Ok(text) => outln!("{text}"),
-            Err(error) => {
-                eprintln!("relaydoc: cannot write JSON: {error}");
-                return exit::code(exit::BAD_INPUT);
-            }
-        }
-        return exit::code(exit::OK);
+        return super::print_json(&effective);
     }
     let origin = if location.path.exists() {
         String::from("from")

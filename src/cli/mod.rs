@@ -257,6 +257,20 @@ pub fn load_config(
     Ok((location, config))
 }
 
+/// Prints a report as pretty JSON on stdout: exit 0, or 2 if it cannot be written as JSON.
+pub fn print_json(value: &impl serde::Serialize) -> ExitCode {
+    match serde_json::to_string_pretty(value) {
+        Ok(text) => {
+            outln!("{text}");
+            exit::code(exit::OK)
+        }
+        Err(error) => {
+            eprintln!("relaydoc: cannot write JSON: {error}");
+            exit::code(exit::BAD_INPUT)
+        }
+    }
+}
+
 /// Problems go to stderr, one per line, made safe for the terminal.
 pub fn report_diagnostics(problems: &Diagnostics) {
     for problem in problems.iter() {

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use super::{GlobalArgs, load_knowledge};
+use super::{GlobalArgs, load_knowledge, print_json};
 use crate::exit;
 use crate::sanitize::for_terminal;
 use crate::session::{Store, StoreError, export, human_duration, local_time, stats};
@@ -201,16 +201,7 @@ fn list(store: &Store, json: bool) -> ExitCode {
                 })
             })
             .collect();
-        return match serde_json::to_string_pretty(&rows) {
-            Ok(text) => {
-                outln!("{text}");
-                exit::code(exit::OK)
-            }
-            Err(error) => {
-                eprintln!("relaydoc: {error}");
-                exit::code(exit::BAD_INPUT)
-            }
-        };
+        return print_json(&rows);
     }
     if listing.sessions.is_empty() {
         outln!(
@@ -260,7 +251,8 @@ fn show(store: &Store, id: &str, json: bool, global: &GlobalArgs) -> ExitCode {
         Err(error) => return store_error(&error),
     };
     if json {
-        return print_json(export::to_json(&session));
+        // The session as saved: the file format is the export format.
+        return print_json(&session);
     }
     let knowledge = match load_knowledge(global) {
         Ok(knowledge) => knowledge,
@@ -268,19 +260,6 @@ fn show(store: &Store, id: &str, json: bool, global: &GlobalArgs) -> ExitCode {
     };
     out!("{}", export::to_markdown(&knowledge, &session));
     exit::code(exit::OK)
-}
-
-fn print_json(json: serde_json::Result<String>) -> ExitCode {
-    match json {
-        Ok(text) => {
-            outln!("{text}");
-            exit::code(exit::OK)
-        }
-        Err(error) => {
-            eprintln!("relaydoc: {error}");
-            exit::code(exit::BAD_INPUT)
-        }
-    }
 }
 
 fn export_session(
@@ -336,7 +315,7 @@ fn show_stats(store: &Store, json: bool) -> ExitCode {
     report_problems(&listing.problems);
     let stats = stats::compute(&listing.sessions);
     if json {
-        return print_json(serde_json::to_string_pretty(&stats));
+        return print_json(&stats);
     }
     outln!(
         "{} session(s), {} reached a solution.",
