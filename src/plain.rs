@@ -14,7 +14,7 @@ use crate::present::{
     StepView, TargetSettings, pick_client, solution_text, solution_view, task_view,
 };
 use crate::sanitize::for_terminal;
-use crate::session::mail::StepsSender;
+use crate::session::mail::{Letter, StepsSender};
 use crate::session::{Mode, Recorder};
 
 /// How a plain session ended.
@@ -333,21 +333,28 @@ fn offer_email(
         }
         Err(error) => return Err(std::io::Error::other(error.to_string())),
     };
+    let letter = match Letter::for_session(recorder.knowledge(), recorder.session(), &to) {
+        Ok(letter) => letter,
+        Err(problem) => {
+            writeln!(out, "Not sent: {}", for_terminal(&problem.message))?;
+            return Ok(());
+        }
+    };
     writeln!(out, "Sending …")?;
-    match sender.send(recorder.knowledge(), recorder.session(), &to) {
-        Ok(delivered) => {
+    match sender.send(&letter) {
+        Ok(confirmation) => {
             recorder.record_sent(&to);
             writeln!(
                 out,
-                "Sent to {} through {}.",
+                "Sent to {}: {}.",
                 for_terminal(&to),
-                for_terminal(&delivered.server)
+                for_terminal(&confirmation)
             )?;
         }
         Err(problem) => writeln!(
             out,
             "Not sent: {}\n(Try again later with `relaydoc sessions send {} --to ADDR`.)",
-            for_terminal(&problem.message),
+            for_terminal(&problem),
             recorder.session().id
         )?,
     }

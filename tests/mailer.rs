@@ -1030,11 +1030,12 @@ fn sessions_send_says_what_is_missing() {
     );
 }
 
-/// The full-screen wizard's `e` key sends through the same configured server: its sender,
-/// given the steps of the mail program on screen, delivers them with the session reference.
+/// The full-screen wizard's `e` key and the plain wizard's offer send through the same
+/// configured sender: given a letter (the steps of the mail program on screen), it delivers
+/// them with the session reference and the agent's signature.
 #[test]
 fn the_tui_email_key_sends_through_the_configured_server() {
-    use relaydoc::tui::{EmailJob, EmailSender};
+    use relaydoc::session::mail::{Letter, StepsSender};
     let Some(lab) = mail_lab("the_tui_email_key_sends_through_the_configured_server") else {
         return;
     };
@@ -1048,8 +1049,7 @@ fn the_tui_email_key_sends_through_the_configured_server() {
         .expect("a sender for a config with a server");
     sender.password = Some(Password::new(BOB_PASSWORD));
     let token = token("tui-email");
-    let job = EmailJob {
-        ticket: 1,
+    let letter = Letter {
         to: ALICE.to_string(),
         steps: relaydoc::session::export::CallerSteps {
             client: "Apple Mail".into(),
@@ -1059,7 +1059,7 @@ fn the_tui_email_key_sends_through_the_configured_server() {
         reference: "20261122-213000-beef".into(),
         agent: Some("Robin".into()),
     };
-    let confirmation = sender.send(&job).expect("sent");
+    let confirmation = sender.send(&letter).expect("sent");
     assert!(confirmation.contains("127.0.0.1:2465"), "{confirmation}");
     let message = delivered_to_alice(&lab, &token);
     assert_eq!(

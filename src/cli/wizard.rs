@@ -395,15 +395,16 @@ fn run_tui(
 /// The `e` key's mailer, when the config names a helpdesk server.
 fn email_sender(
     config: &crate::config::Config,
-) -> Option<std::sync::Arc<dyn crate::tui::EmailSender>> {
-    crate::session::mail::ConfiguredSender::from_config(config)
-        .map(|sender| std::sync::Arc::new(sender) as std::sync::Arc<dyn crate::tui::EmailSender>)
+) -> Option<std::sync::Arc<dyn crate::session::mail::StepsSender>> {
+    crate::session::mail::ConfiguredSender::from_config(config).map(|sender| {
+        std::sync::Arc::new(sender) as std::sync::Arc<dyn crate::session::mail::StepsSender>
+    })
 }
 
 /// What the TUI opens on, and where its runs are saved.
 struct TuiStart {
     store: Option<Store>,
-    email: Option<std::sync::Arc<dyn crate::tui::EmailSender>>,
+    email: Option<std::sync::Arc<dyn crate::session::mail::StepsSender>>,
     mode: Mode,
     details: Details,
     resume: Option<crate::session::Session>,

@@ -28,52 +28,58 @@ impl SendProblem {
     }
 }
 
-/// The message a caller gets: greeting, the steps, the reference to quote.
-pub fn compose(
-    knowledge: &Knowledge,
-    session: &Session,
-    to: &str,
-    subject: Option<String>,
-) -> Result<OutgoingMail, SendProblem> {
-    let steps = super::export::caller_steps(knowledge, session).ok_or_else(|| {
-        SendProblem::bad_input(format!(
-            "session {} has not reached a solution yet, so there are no steps to send \
-             (continue it with `relaydoc sessions resume {}`)",
-            session.id, session.id
-        ))
-    })?;
-    Ok(letter(
-        &steps,
-        &session.id,
-        session.agent.as_deref(),
-        to,
-        subject,
-    ))
+/// The steps for one caller, with what the letter around them needs: the session to quote
+/// when they call back and the agent to sign with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Letter {
+    pub to: String,
+    pub steps: CallerSteps,
+    pub reference: String,
+    pub agent: Option<String>,
 }
 
-/// The letter around the steps; the TUI composes it for the mail program chosen on screen.
-pub fn letter(
-    steps: &CallerSteps,
-    reference: &str,
-    agent: Option<&str>,
-    to: &str,
-    subject: Option<String>,
-) -> OutgoingMail {
-    let body = format!(
-        "Hello,\n\n\
-         here are the steps we talked about, for {client}.\n\n\
-         {text}\n\
-         If sending still fails afterwards, reply to this message or call us again and \
-         mention the reference {reference}.\n\n\
-         {signature}\n",
-        client = steps.client,
-        text = steps.text,
-        signature = agent.unwrap_or("Your helpdesk"),
-    );
-    OutgoingMail {
-        to: to.trim().to_string(),
-        subject: subject.unwrap_or_else(|| format!("Your email settings: {}", steps.title)),
-        body,
+impl Letter {
+    /// The letter for a finished session: the steps for the mail program it names.
+    pub fn for_session(
+        knowledge: &Knowledge,
+        session: &Session,
+        to: &str,
+    ) -> Result<Self, SendProblem> {
+        let steps = super::export::caller_steps(knowledge, session).ok_or_else(|| {
+            SendProblem::bad_input(format!(
+                "session {} has not reached a solution yet, so there are no steps to send \
+                 (continue it with `relaydoc sessions resume {}`)",
+                session.id, session.id
+            ))
+        })?;
+        Ok(Self {
+            to: to.trim().to_string(),
+            steps,
+            reference: session.id.clone(),
+            agent: session.agent.clone(),
+        })
+    }
+
+    /// The message itself: greeting, the steps, the reference to quote, the signature.
+    pub fn mail(&self, subject: Option<String>) -> OutgoingMail {
+        let body = format!(
+            "Hello,\n\n\
+             here are the steps we talked about, for {client}.\n\n\
+             {text}\n\
+             If sending still fails afterwards, reply to this message or call us again and \
+             mention the reference {reference}.\n\n\
+             {signature}\n",
+            client = self.steps.client,
+            text = self.steps.text,
+            reference = self.reference,
+            signature = self.agent.as_deref().unwrap_or("Your helpdesk"),
+        );
+        OutgoingMail {
+            to: self.to.clone(),
+            subject: subject
+                .unwrap_or_else(|| format!("Your email settings: {}", self.steps.title)),
+            body,
+        }
     }
 }
 
@@ -116,8 +122,8 @@ pub fn send_steps(
     to: &str,
     subject: Option<String>,
 ) -> Result<Delivered, SendProblem> {
-    let mail = compose(knowledge, session, to, subject)?;
-    send_letter(config, &mail, None)
+    let letter = Letter::for_session(knowledge, session, to)?;
+    send_letter(config, &letter.mail(subject), None)
 }
 
 /// Notes in a saved session that the steps went out (for runs no longer open).
@@ -130,14 +136,12 @@ pub fn record_sent(session: &mut Session, to: &str, at: Timestamp) {
 }
 
 /// Something that can email a caller their steps: the configured SMTP server in the program,
-/// a double in tests. Drivers hold one when the config has a helpdesk server.
+/// a double in tests. The plain wizard and the TUI hold one when the config has a helpdesk
+/// server. It may block (it talks to a server): the TUI calls it on a worker thread.
 pub trait StepsSender: Send + Sync {
-    fn send(
-        &self,
-        knowledge: &Knowledge,
-        session: &Session,
-        to: &str,
-    ) -> Result<Delivered, SendProblem>;
+    /// `Ok` holds a short confirmation ("sent through smtp.example.com:587"), `Err` plain
+    /// words for why it failed. Neither may contain a password.
+    fn send(&self, letter: &Letter) -> Result<String, String>;
 }
 
 /// Sends through `helpdesk.smtp` of the config.
@@ -160,28 +164,8 @@ impl ConfiguredSender {
 }
 
 impl StepsSender for ConfiguredSender {
-    fn send(
-        &self,
-        knowledge: &Knowledge,
-        session: &Session,
-        to: &str,
-    ) -> Result<Delivered, SendProblem> {
-        let mail = compose(knowledge, session, to, None)?;
-        send_letter(&self.config, &mail, self.password.as_ref())
-    }
-}
-
-/// The full-screen wizard's `e` key sends through the same server.
-impl crate::tui::EmailSender for ConfiguredSender {
-    fn send(&self, job: &crate::tui::EmailJob) -> Result<String, String> {
-        let mail = letter(
-            &job.steps,
-            &job.reference,
-            job.agent.as_deref(),
-            &job.to,
-            None,
-        );
-        send_letter(&self.config, &mail, self.password.as_ref())
+    fn send(&self, letter: &Letter) -> Result<String, String> {
+        send_letter(&self.config, &letter.mail(None), self.password.as_ref())
             .map(|delivered| format!("sent through {}", delivered.server))
             .map_err(|problem| problem.message)
     }

@@ -26,7 +26,6 @@ use std::time::{Duration, Instant};
 use crossterm::event::{self as term, DisableBracketedPaste, EnableBracketedPaste};
 
 pub use checks::{LiveChecks, NoLiveChecks};
-pub use email::{EmailJob, EmailSender};
 pub use model::{Ending, Model, Recording};
 
 use crate::engine::Facts;
@@ -67,7 +66,7 @@ pub struct Options {
     pub resume: Option<Box<crate::session::Session>>,
     /// What sends the caller's steps by email in helpdesk mode; `None` until email is set up,
     /// and then the `e` key says so.
-    pub email: Option<Arc<dyn EmailSender>>,
+    pub email: Option<Arc<dyn crate::session::mail::StepsSender>>,
 }
 
 impl std::fmt::Debug for Options {
@@ -131,7 +130,7 @@ pub fn run(knowledge: &Knowledge, facts: Facts, options: Options) -> io::Result<
 /// What runs off the UI thread.
 struct Workers {
     checks: Arc<dyn LiveChecks>,
-    email: Option<Arc<dyn EmailSender>>,
+    email: Option<Arc<dyn crate::session::mail::StepsSender>>,
 }
 
 impl Workers {
@@ -157,7 +156,7 @@ impl Workers {
                 None => {
                     let _ = sender.send(Event::EmailDone(email::EmailDone {
                         ticket: job.ticket,
-                        to: job.to,
+                        to: job.letter.to,
                         result: Err(email::NOT_SET_UP.into()),
                     }));
                 }

@@ -25,6 +25,7 @@ use crate::engine::{AnswerError, Effect, Facts, Message, State, Wizard};
 use crate::knowledge::Knowledge;
 use crate::knowledge::model::{Node, NodeBody, NodeId, UNKNOWN};
 use crate::knowledge::search::{Hit, search};
+use crate::session::mail::Letter;
 use crate::session::recorder::{Details, Resumed};
 use crate::session::{Clock, Mode, Recorder, Store, SystemClock};
 
@@ -70,7 +71,7 @@ pub enum Msg {
 pub enum Cmd {
     RunChecks(Vec<CheckJob>),
     RunAccount(AccountJob),
-    /// Email the caller's steps through the configured [`super::email::EmailSender`].
+    /// Email the caller's steps through the configured [`crate::session::mail::StepsSender`].
     EmailSteps(EmailJob),
     Quit,
 }
@@ -1739,13 +1740,14 @@ fn email_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
             session.sending = Some(ticket);
             model.status = Some(StatusLine::info(format!("Sending the steps to {to}…")));
             let record = session.recorder.session();
-            let (reference, agent) = (record.id.clone(), record.agent.clone());
             return Some(Cmd::EmailSteps(EmailJob {
                 ticket,
-                to,
-                steps,
-                reference,
-                agent,
+                letter: Letter {
+                    to,
+                    steps,
+                    reference: record.id.clone(),
+                    agent: record.agent.clone(),
+                },
             }));
         }
         _ => edit_line(address, &key),

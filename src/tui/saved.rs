@@ -16,6 +16,7 @@ use super::model::{
 };
 use crate::knowledge::Knowledge;
 use crate::sanitize::{for_terminal, single_line};
+use crate::session::mail::Letter;
 use crate::session::{Mode, Session, Store, export};
 
 /// The Saved sessions screen.
@@ -438,20 +439,23 @@ fn email_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
                 ));
                 return None;
             };
-            let (reference, agent) = (open.session.id.clone(), open.session.agent.clone());
+            // Taken out of the open session first: the ticket needs the whole model.
+            let letter = Letter {
+                to,
+                steps,
+                reference: open.session.id.clone(),
+                agent: open.session.agent.clone(),
+            };
             let ticket = model.new_ticket();
             model.saved_send = Some(PendingSend {
                 ticket,
-                id: reference.clone(),
+                id: letter.reference.clone(),
             });
-            model.status = Some(StatusLine::info(format!("Sending the steps to {to}…")));
-            return Some(Cmd::EmailSteps(EmailJob {
-                ticket,
-                to,
-                steps,
-                reference,
-                agent,
-            }));
+            model.status = Some(StatusLine::info(format!(
+                "Sending the steps to {}…",
+                letter.to
+            )));
+            return Some(Cmd::EmailSteps(EmailJob { ticket, letter }));
         }
         _ => edit_line(address, &key),
     }

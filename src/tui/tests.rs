@@ -1923,7 +1923,8 @@ fn email_with_a_sender_sends_the_callers_steps_and_records_it() {
     ctrl(&mut m, 'u');
     type_text(&mut m, "jane@example.test");
     let Some(Cmd::EmailSteps(EmailJob {
-        ticket, to, steps, ..
+        ticket,
+        letter: crate::session::mail::Letter { to, steps, .. },
     })) = key(&mut m, KeyCode::Enter)
     else {
         panic!("no email to send")
@@ -1959,7 +1960,7 @@ fn email_with_a_sender_sends_the_callers_steps_and_records_it() {
         &mut m,
         Msg::EmailDone(EmailDone {
             ticket: job.ticket,
-            to: job.to,
+            to: job.letter.to,
             result: Err("recipient refused (550)".into()),
         }),
     );
@@ -1977,9 +1978,9 @@ fn email_with_a_sender_sends_the_callers_steps_and_records_it() {
 
 struct FakeSender;
 
-impl super::email::EmailSender for FakeSender {
-    fn send(&self, job: &EmailJob) -> Result<String, String> {
-        Ok(format!("{}: {}", job.to, job.steps.title))
+impl crate::session::mail::StepsSender for FakeSender {
+    fn send(&self, letter: &crate::session::mail::Letter) -> Result<String, String> {
+        Ok(format!("{}: {}", letter.to, letter.steps.title))
     }
 }
 
@@ -1990,14 +1991,16 @@ fn spawned_email_reports_back_on_the_channel() {
         std::sync::Arc::new(FakeSender),
         EmailJob {
             ticket: 7,
-            to: "jane@example.test".into(),
-            steps: crate::session::export::CallerSteps {
-                client: "Thunderbird".into(),
-                title: "Turn on sign-in".into(),
-                text: "1. …".into(),
+            letter: crate::session::mail::Letter {
+                to: "jane@example.test".into(),
+                steps: crate::session::export::CallerSteps {
+                    client: "Thunderbird".into(),
+                    title: "Turn on sign-in".into(),
+                    text: "1. …".into(),
+                },
+                reference: "20261122-101500-abcd".into(),
+                agent: None,
             },
-            reference: "20261122-101500-abcd".into(),
-            agent: None,
         },
         sender,
         Msg::EmailDone,
@@ -2396,9 +2399,9 @@ fn e_on_a_saved_session_emails_the_steps_and_notes_it_in_the_file() {
     let Some(Cmd::EmailSteps(job)) = key(&mut m, KeyCode::Enter) else {
         panic!("no email to send")
     };
-    assert_eq!(job.to, "jane@example.test");
-    assert_eq!(job.reference, FINISHED_CALL);
-    assert_eq!(job.steps.client, "Thunderbird");
+    assert_eq!(job.letter.to, "jane@example.test");
+    assert_eq!(job.letter.reference, FINISHED_CALL);
+    assert_eq!(job.letter.steps.client, "Thunderbird");
     assert_eq!(overlay(&m), None);
     // A second e while it is on its way only says so.
     key(&mut m, KeyCode::Char('e'));
@@ -2407,7 +2410,7 @@ fn e_on_a_saved_session_emails_the_steps_and_notes_it_in_the_file() {
         &mut m,
         Msg::EmailDone(EmailDone {
             ticket: job.ticket,
-            to: job.to.clone(),
+            to: job.letter.to.clone(),
             result: Ok("through smtp.example.test".into()),
         }),
     );
