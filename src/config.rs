@@ -90,7 +90,7 @@ impl Default for SessionsConfig {
 }
 
 /// `helpdesk:` — agent mode.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct HelpdeskConfig {
     /// The agent's name on ticket summaries.
     pub agent: Option<String>,
@@ -99,7 +99,7 @@ pub struct HelpdeskConfig {
 }
 
 /// `helpdesk.smtp:` — the server relaydoc sends the caller's fix steps through.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SmtpConfig {
     /// Host name or IP address (IPv6 without brackets).
     pub host: String,
@@ -113,7 +113,8 @@ pub struct SmtpConfig {
     pub password_env: String,
     /// A CA certificate (PEM) to trust besides the system's roots.
     pub ca_file: Option<PathBuf>,
-    /// How long each step (connect, TLS, each command) may take.
+    /// How long each step (connect, TLS, each command) may take; shown in seconds, as written.
+    #[serde(serialize_with = "as_seconds")]
     pub timeout: Duration,
     /// Log in even when `security: none` (the password then travels readable).
     pub allow_plaintext_auth: bool,
@@ -1030,9 +1031,9 @@ impl<'a> Reader<'a> {
 
 /// The configuration as `relaydoc config show` prints it: every key, defaults filled in.
 #[derive(Debug, Serialize)]
-pub struct EffectiveConfig {
+pub struct EffectiveConfig<'a> {
     pub sessions: EffectiveSessions,
-    pub helpdesk: EffectiveHelpdesk,
+    pub helpdesk: &'a HelpdeskConfig,
 }
 
 #[derive(Debug, Serialize)]
@@ -1042,29 +1043,9 @@ pub struct EffectiveSessions {
     pub dir: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
-pub struct EffectiveHelpdesk {
-    pub agent: Option<String>,
-    pub smtp: Option<EffectiveSmtp>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct EffectiveSmtp {
-    pub host: String,
-    pub port: u16,
-    pub security: Security,
-    pub username: Option<String>,
-    pub from: String,
-    pub password_env: String,
-    pub ca_file: Option<String>,
-    pub timeout: f64,
-    pub allow_plaintext_auth: bool,
-    pub source_address: Option<String>,
-}
-
 impl Config {
     /// Every key with its effective value.
-    pub fn effective(&self) -> EffectiveConfig {
+    pub fn effective(&self) -> EffectiveConfig<'_> {
         EffectiveConfig {
             sessions: EffectiveSessions {
                 save: self.sessions.save,
@@ -1073,23 +1054,13 @@ impl Config {
                     .ok()
                     .map(|dir| dir.display().to_string()),
             },
-            helpdesk: EffectiveHelpdesk {
-                agent: self.helpdesk.agent.clone(),
-                smtp: self.helpdesk.smtp.as_ref().map(|smtp| EffectiveSmtp {
-                    host: smtp.host.clone(),
-                    port: smtp.port,
-                    security: smtp.security,
-                    username: smtp.username.clone(),
-                    from: smtp.from.clone(),
-                    password_env: smtp.password_env.clone(),
-                    ca_file: smtp.ca_file.as_ref().map(|p| p.display().to_string()),
-                    timeout: smtp.timeout.as_secs_f64(),
-                    allow_plaintext_auth: smtp.allow_plaintext_auth,
-                    source_address: smtp.source_address.map(|ip| ip.to_string()),
-                }),
-            },
+            helpdesk: &self.helpdesk,
         }
     }
+}
+
+fn as_seconds<S: serde::Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_f64(duration.as_secs_f64())
 }
 
 #[cfg(test)]
