@@ -9,12 +9,12 @@ mod common;
 
 use common::isolated::relaydoc;
 
-use std::net::{IpAddr, TcpListener, UdpSocket};
+use std::net::{TcpListener, UdpSocket};
 use std::path::Path;
 use std::time::Duration;
 
 use assert_cmd::Command;
-use common::lab::{Lab, lab};
+use common::lab::{Lab, fresh_source_address, lab};
 use serde_json::Value;
 
 const ALICE: &str = "alice@example.test";
@@ -36,24 +36,6 @@ fn account(lab: &Lab, home: &Path, email: &str) -> Command {
         .arg("--ca-file")
         .arg(lab.ca_file());
     command
-}
-
-/// A source address no earlier test used: Dovecot slows down logins from an address that
-/// recently failed one, so every wrong-password run comes from a fresh one.
-fn fresh_source_address() -> IpAddr {
-    use std::sync::atomic::{AtomicU8, Ordering};
-    static NEXT: AtomicU8 = AtomicU8::new(1);
-    let pid = std::process::id();
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    IpAddr::from([
-        127,
-        100 + (pid % 100) as u8,
-        NEXT.fetch_add(1, Ordering::Relaxed).max(1),
-        1 + (nanos % 250) as u8,
-    ])
 }
 
 fn json(output: &std::process::Output) -> Value {

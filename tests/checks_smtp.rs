@@ -16,7 +16,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::time::Duration;
 
-use common::lab::{Lab, mail_lab};
+use common::lab::{Lab, fresh_source_address, mail_lab};
 use relaydoc::checks::smtp::conn::Limits;
 use relaydoc::checks::smtp::session::{Endpoint, Mechanism, Options, Secret, Security};
 use relaydoc::checks::smtp::tls::Trust;
@@ -365,27 +365,6 @@ async fn mynetworks_source_relays_without_login() {
     let report = relay_check(&relay(endpoint, None), &options(&lab)).await;
     assert_eq!(fact(&report, "relay.unauthenticated"), "accepted");
     assert!(causes(&report).contains("open-relay"));
-}
-
-/// A source address no other test (or earlier run against the same lab) has used. Two lab
-/// features remember client addresses: the POP-before-SMTP map keeps every address until the
-/// lab restarts, and Dovecot slows down every login from an address with recent failures
-/// (up to 15 s). Tests that log in with a wrong password, or test POP-before-SMTP, use one.
-fn fresh_source_address() -> IpAddr {
-    use std::sync::atomic::{AtomicU8, Ordering};
-    static NEXT: AtomicU8 = AtomicU8::new(1);
-    let pid = std::process::id();
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let octets = [
-        127,
-        100 + (pid % 100) as u8,
-        NEXT.fetch_add(1, Ordering::Relaxed).max(1),
-        1 + (nanos % 250) as u8,
-    ];
-    IpAddr::from(octets)
 }
 
 fn from_fresh_address(mut endpoint: Endpoint) -> Endpoint {

@@ -15,12 +15,12 @@
 mod common;
 
 use std::io::{BufRead, BufReader, Write};
-use std::net::{IpAddr, TcpListener};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use common::isolated::relaydoc;
-use common::lab::{Lab, mail_lab};
+use common::lab::{Lab, fresh_source_address, mail_lab};
 use relaydoc::checks::smtp::session::Security;
 use relaydoc::config::SmtpConfig;
 use relaydoc::mailer::{self, Delivered, MailError, OutgoingMail};
@@ -60,24 +60,6 @@ fn steps_for(to: &str, token: &str) -> OutgoingMail {
              Authentication method: Normal password.\n\nGrüße, naïve café: ✓\n\n{token}\n"
         ),
     }
-}
-
-/// A source address no other test (or earlier run against the same lab) has used: Dovecot
-/// slows down every login from an address with recent failures (up to 15 s).
-fn fresh_source_address() -> IpAddr {
-    use std::sync::atomic::{AtomicU8, Ordering};
-    static NEXT: AtomicU8 = AtomicU8::new(1);
-    let pid = std::process::id();
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    IpAddr::from([
-        127,
-        200 + (pid % 50) as u8,
-        NEXT.fetch_add(1, Ordering::Relaxed).max(1),
-        1 + (nanos % 250) as u8,
-    ])
 }
 
 // ------------------------------------------------------------------ reading the lab mailbox

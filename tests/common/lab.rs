@@ -147,3 +147,24 @@ pub fn stop_postfix_matrix(started: bool) {
             .status();
     }
 }
+
+/// A source address (127.100–199.x.y) no other test, or earlier run against the same lab, has
+/// used. Two lab features remember client addresses: the POP-before-SMTP map keeps every
+/// address until the lab restarts, and Dovecot slows down every login from an address with
+/// recent failures (up to 15 s). Tests that log in with a wrong password, or test
+/// POP-before-SMTP, connect from one.
+pub fn fresh_source_address() -> std::net::IpAddr {
+    use std::sync::atomic::{AtomicU8, Ordering};
+    static NEXT: AtomicU8 = AtomicU8::new(1);
+    let pid = std::process::id();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    std::net::IpAddr::from([
+        127,
+        100 + (pid % 100) as u8,
+        NEXT.fetch_add(1, Ordering::Relaxed).max(1),
+        1 + (nanos % 250) as u8,
+    ])
+}
