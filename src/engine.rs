@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use crate::diagnosis::{self, Ranking, TextClue, Verdict};
 use crate::knowledge::Knowledge;
 use crate::knowledge::model::{Node, NodeBody, NodeId, UNKNOWN};
 
@@ -105,6 +106,19 @@ pub struct Wizard<'k> {
     /// Facts the walk needed but did not have ("I don't know" answers and skipped inputs).
     missing: BTreeSet<String>,
     state: State,
+    /// What `explain` read in `error.text`, and the text it read (to notice a change).
+    clues: Vec<TextClue>,
+    clues_of: Option<String>,
+    /// At a conclusion: whether the evidence singled its cause out.
+    decided: bool,
+}
+
+/// What the diagnosis makes of a conclusion the tree proposes.
+enum Settle {
+    /// Conclude here.
+    Finish(NodeId),
+    /// Ask this first: its answer tells the leading causes apart.
+    Ask(NodeId),
 }
 
 impl<'k> Wizard<'k> {
@@ -120,6 +134,9 @@ impl<'k> Wizard<'k> {
             path: Vec::new(),
             missing: BTreeSet::new(),
             state: State::Quit,
+            clues: Vec::new(),
+            clues_of: None,
+            decided: false,
         };
         let effects = wizard.enter(knowledge.start);
         (wizard, effects)
@@ -314,9 +331,11 @@ impl<'k> Wizard<'k> {
     /// known, decisions, checks whose results are known. Stops where a person or a check is
     /// needed, or at a conclusion.
     fn enter(&mut self, mut node_id: NodeId) -> Vec<Effect> {
-        // The validator rejects loops of automatic nodes; this bound only keeps a broken
-        // overlay from hanging the program.
-        for _ in 0..=self.knowledge.nodes.len() {
+        self.derive_facts();
+        // The validator rejects loops of automatic nodes; every detour the diagnosis takes
+        // asks a node not visited before; this bound only keeps a broken overlay from
+        // hanging the program.
+        for _ in 0..=2 * self.knowledge.nodes.len() {
             self.path.push(node_id);
             let node = self.knowledge.node(node_id);
             let next = match &node.body {
@@ -392,8 +411,22 @@ impl<'k> Wizard<'k> {
                     }
                 }
                 NodeBody::Solution { .. } | NodeBody::Handoff { .. } => {
-                    self.state = State::Finished(node_id);
-                    return Vec::new();
+                    match self.settle(node_id) {
+                        Settle::Finish(conclusion) => {
+                            if conclusion != node_id {
+                                // The diagnosis concluded elsewhere than the tree proposed.
+                                self.path.pop();
+                                self.path.push(conclusion);
+                            }
+                            self.state = State::Finished(conclusion);
+                            return Vec::new();
+                        }
+                        Settle::Ask(question) => {
+                            // Not a conclusion after all: the path shows where the person went.
+                            self.path.pop();
+                            question
+                        }
+                    }
                 }
             };
             node_id = next;
@@ -418,6 +451,143 @@ impl<'k> Wizard<'k> {
         self.enter(next)
     }
 
+    /// The tree proposes a conclusion: keep it, replace it with the leading cause's solution,
+    /// or ask first what tells the leading causes apart.
+    fn settle(&mut self, proposal: NodeId) -> Settle {
+        self.refresh_clues();
+        let ranking = self.ranking();
+        // A hand-off is the tree's own "it takes someone else to tell": it stands unless the
+        // evidence clearly names a cause, and is no reason to ask more.
+        if matches!(self.knowledge.node(proposal).body, NodeBody::Handoff { .. }) {
+            return match ranking.verdict(false) {
+                Verdict::Clear(cause) => {
+                    self.decided = true;
+                    Settle::Finish(self.solution_for(cause, proposal))
+                }
+                _ => {
+                    self.decided = false;
+                    Settle::Finish(proposal)
+                }
+            };
+        }
+        let next_question = self.best_question();
+        let leader = ranking.leader().map(|leader| leader.cause);
+        match ranking.verdict(next_question.is_some()) {
+            Verdict::Clear(cause) => {
+                self.decided = true;
+                Settle::Finish(self.solution_for(cause, proposal))
+            }
+            Verdict::Open => match next_question {
+                Some(question) => Settle::Ask(question),
+                None => {
+                    // The most likely cause's steps, shown as undecided.
+                    self.decided = false;
+                    match leader {
+                        Some(cause) => Settle::Finish(self.solution_for(cause, proposal)),
+                        None => Settle::Finish(proposal),
+                    }
+                }
+            },
+        }
+    }
+
+    /// The solution to show for `cause`: the tree's proposal when it is one of the cause's,
+    /// else the first of the cause's solutions whose `fits` hold (or that has none).
+    fn solution_for(&self, cause: usize, proposal: NodeId) -> NodeId {
+        if self.knowledge.cause_of(proposal).map(|c| c.id.as_str())
+            == Some(self.knowledge.causes[cause].id.as_str())
+        {
+            return proposal;
+        }
+        let fits = |node: &NodeId| match &self.knowledge.node(*node).body {
+            NodeBody::Solution { fits, .. } => Some(fits.as_slice()),
+            _ => None,
+        };
+        let solutions: Vec<NodeId> = self.knowledge.solutions_of(cause).collect();
+        // A solution whose `fits` hold, else one meant for any situation (no `fits`).
+        let specific = solutions.iter().find(|node| {
+            fits(node).is_some_and(|fits| {
+                !fits.is_empty() && crate::knowledge::model::all_hold(fits, &self.facts)
+            })
+        });
+        let general = solutions
+            .iter()
+            .find(|node| fits(node).is_none_or(<[_]>::is_empty));
+        specific
+            .or(general)
+            .or(solutions.first())
+            .copied()
+            .unwrap_or(proposal)
+    }
+
+    /// The unvisited node whose answer best separates the causes, if any is worth asking.
+    fn best_question(&self) -> Option<NodeId> {
+        let secret_known = |fact: &str| self.secrets.contains_key(fact);
+        let candidates: Vec<_> = (0..self.knowledge.nodes.len())
+            .filter(|node| !self.path.contains(node))
+            .filter_map(|node| {
+                diagnosis::reveals(self.knowledge, node, &self.facts, &secret_known)
+                    .map(|reveals| (node, reveals))
+            })
+            .collect();
+        diagnosis::best_question(self.knowledge, &self.facts, &self.clues, &candidates)
+            .map(|(node, _)| node)
+    }
+
+    /// Reads the pasted error again when it changed.
+    fn refresh_clues(&mut self) {
+        let text = self
+            .facts
+            .get("error.text")
+            .filter(|text| text.as_str() != UNKNOWN);
+        if text != self.clues_of.as_ref() {
+            self.clues = text
+                .map(|text| diagnosis::read_text(self.knowledge, text))
+                .unwrap_or_default();
+            self.clues_of = text.cloned();
+        }
+    }
+
+    /// Facts that follow from others without asking: how the provider of a known address
+    /// wants sending authorised.
+    fn derive_facts(&mut self) {
+        const SCHEME: &str = "account.auth_scheme";
+        if self.facts.contains_key(SCHEME) {
+            return;
+        }
+        let provider = self
+            .facts
+            .get("account.email")
+            .and_then(|email| email.rsplit_once('@'))
+            .and_then(|(_, domain)| self.knowledge.provider_for_domain(domain));
+        if let Some(provider) = provider
+            && !provider.outgoing.is_empty()
+        {
+            let pop_first = provider
+                .outgoing
+                .iter()
+                .any(|endpoint| endpoint.auth == crate::knowledge::raw::AuthKind::PopBeforeSmtp);
+            if !pop_first {
+                self.facts.insert(SCHEME.into(), "smtp-auth".into());
+            }
+        }
+    }
+
+    /// Every cause ranked on what is known now.
+    pub fn ranking(&self) -> Ranking {
+        let clues = match (&self.clues_of, self.facts.get("error.text")) {
+            (Some(read), Some(text)) if read == text => self.clues.clone(),
+            (_, Some(text)) if text != UNKNOWN => diagnosis::read_text(self.knowledge, text),
+            _ => Vec::new(),
+        };
+        diagnosis::rank(self.knowledge, &self.facts, &clues)
+    }
+
+    /// At a conclusion: true when the evidence singled its cause out.
+    pub fn decided(&self) -> bool {
+        matches!(self.state, State::Finished(_)) && self.decided
+    }
+
     /// A secret input's value, for the driver that runs checks. Never serialised.
     pub fn secret(&self, fact: &str) -> Option<&str> {
         self.secrets.get(fact).map(String::as_str)
@@ -425,13 +595,38 @@ impl<'k> Wizard<'k> {
 }
 
 /// The outcome of a non-interactive walk: the `wizard --json` contract
-/// `{"cause": CAUSE|null, "node": ID, "path": [ID…], "missing": [FACT…]}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// `{"cause": CAUSE|null, "node": ID, "path": [ID…], "missing": [FACT…], "causes": […],
+/// "solution": {…}|null}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Outcome {
+    /// The conclusion; `None` when the evidence does not single one cause out.
     pub cause: Option<String>,
     pub node: String,
     pub path: Vec<String>,
     pub missing: Vec<String>,
+    /// The ranking behind it, most likely first (causes ruled out are left out).
+    pub causes: Vec<RankedCause>,
+    /// The steps for the person's client and provider; filled in by the driver, which
+    /// knows how to render them.
+    pub solution: Option<SolutionSteps>,
+}
+
+/// One cause in the ranking of [`Outcome`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RankedCause {
+    pub id: String,
+    pub confidence: f64,
+    #[serde(rename = "for")]
+    pub support: Vec<String>,
+    pub against: Vec<String>,
+}
+
+/// A solution as rendered steps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SolutionSteps {
+    pub id: String,
+    pub title: String,
+    pub steps: Vec<String>,
 }
 
 /// Walks the tree from facts alone: every question whose fact is absent takes its "don't
@@ -505,11 +700,28 @@ impl Wizard<'_> {
             .map(|node| node.id.clone())
             .unwrap_or_default();
         let cause = match &self.state {
-            State::Finished(node) => self.knowledge.cause_of(*node).map(|cause| cause.id.clone()),
+            State::Finished(node) if self.decided => {
+                self.knowledge.cause_of(*node).map(|cause| cause.id.clone())
+            }
             _ => None,
         };
+        let causes = self
+            .ranking()
+            .assessments
+            .into_iter()
+            .filter(|assessment| assessment.ruled_out.is_none())
+            .map(|assessment| RankedCause {
+                id: self.knowledge.causes[assessment.cause].id.clone(),
+                // Three decimals: enough to rank, stable to read.
+                confidence: (assessment.confidence * 1000.0).round() / 1000.0,
+                support: assessment.support.into_iter().map(|r| r.why).collect(),
+                against: assessment.against.into_iter().map(|r| r.why).collect(),
+            })
+            .collect();
         Outcome {
             cause,
+            causes,
+            solution: None,
             node,
             path: self
                 .path

@@ -5,6 +5,7 @@
 pub mod checks;
 pub mod cli;
 pub mod config;
+pub mod diagnosis;
 pub mod diagnostic;
 pub mod engine;
 pub mod exit;

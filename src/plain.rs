@@ -101,6 +101,15 @@ pub fn run(
                         )?;
                     }
                     write!(out, "{}", solution_text(&view, width.min(100)))?;
+                    if let Some(reasoning) =
+                        crate::present::reasoning(knowledge, node, wizard.facts(), wizard.decided())
+                    {
+                        write!(
+                            out,
+                            "\n{}",
+                            crate::present::reasoning_text(&reasoning, width.min(100))
+                        )?;
+                    }
                 }
                 if agent {
                     writeln!(out, "\n{}", "─".repeat(width.min(72)))?;

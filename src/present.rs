@@ -253,3 +253,134 @@ pub fn solution_text(view: &SolutionView<'_>, width: usize) -> String {
     }
     out
 }
+
+/// Why the wizard concluded what it did, for the solution screens: the evidence for the
+/// cause shown, anything against it, and the runner-up; or, when the evidence did not single
+/// one cause out, the causes still possible, each with the one thing that tells it apart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reasoning {
+    pub decided: bool,
+    pub support: Vec<String>,
+    pub against: Vec<String>,
+    /// Title and confidence (0..1) of the next most likely cause.
+    pub runner_up: Option<(String, f64)>,
+    /// Undecided: (title, confidence, what to try) of the causes still in play.
+    pub contenders: Vec<(String, f64, Option<String>)>,
+}
+
+/// The reasoning behind the conclusion at `node`, from the facts the wizard holds; none for a
+/// hand-off the evidence did not override (it says itself who can tell).
+pub fn reasoning(
+    knowledge: &Knowledge,
+    node: NodeId,
+    facts: &Facts,
+    decided: bool,
+) -> Option<Reasoning> {
+    if !decided && matches!(knowledge.node(node).body, NodeBody::Handoff { .. }) {
+        return None;
+    }
+    let clues = facts
+        .get("error.text")
+        .filter(|text| text.as_str() != crate::knowledge::model::UNKNOWN)
+        .map(|text| crate::diagnosis::read_text(knowledge, text))
+        .unwrap_or_default();
+    let ranking = crate::diagnosis::rank(knowledge, facts, &clues);
+    let shown = knowledge
+        .cause_of(node)
+        .and_then(|cause| knowledge.cause_index(&cause.id));
+    let title = |index: usize| for_terminal(&knowledge.causes[index].title);
+    let own = ranking.assessments.iter().find(|a| Some(a.cause) == shown);
+    let runner_up = ranking
+        .assessments
+        .iter()
+        .filter(|a| a.ruled_out.is_none() && Some(a.cause) != shown)
+        .find(|a| a.confidence > 0.0)
+        .map(|a| (title(a.cause), a.confidence));
+    let contenders = if decided {
+        Vec::new()
+    } else {
+        ranking
+            .contenders(3)
+            .map(|a| {
+                let cause = &knowledge.causes[a.cause];
+                (
+                    title(a.cause),
+                    a.confidence,
+                    cause.tell_apart.as_deref().map(for_terminal),
+                )
+            })
+            .collect()
+    };
+    Some(Reasoning {
+        decided,
+        support: own
+            .map(|a| a.support.iter().map(|r| for_terminal(&r.why)).collect())
+            .unwrap_or_default(),
+        against: own
+            .map(|a| a.against.iter().map(|r| for_terminal(&r.why)).collect())
+            .unwrap_or_default(),
+        runner_up,
+        contenders,
+    })
+}
+
+/// A confidence as a person reads it.
+pub fn percent(confidence: f64) -> String {
+    format!("{:.0} %", (confidence * 100.0).round())
+}
+
+/// The reasoning as plain text, wrapped to `width` (plain wizard, `wizard` without a terminal).
+pub fn reasoning_text(reasoning: &Reasoning, width: usize) -> String {
+    let options = |indent: &'static str| {
+        textwrap::Options::new(width.max(20))
+            .initial_indent(indent)
+            .subsequent_indent("     ")
+    };
+    let bullet = |text: &str| textwrap::fill(text, options("   • ")) + "\n";
+    let mut out = String::new();
+    if reasoning.decided {
+        out.push_str("Why this answer\n");
+        for why in reasoning.support.iter().take(4) {
+            out.push_str(&bullet(why));
+        }
+        for why in reasoning.against.iter().take(2) {
+            out.push_str(&bullet(&format!("Against it: {why}")));
+        }
+        if let Some((title, confidence)) = &reasoning.runner_up {
+            out.push_str(&bullet(&format!(
+                "Next most likely: {title} ({})",
+                percent(*confidence)
+            )));
+        }
+    } else {
+        out.push_str("Not sure yet\n");
+        out.push_str(&textwrap::fill(
+            "Your answers do not single out one cause. These are still possible, most likely \
+             first, each with one thing to try that tells it apart:",
+            options("   "),
+        ));
+        out.push('\n');
+        for (title, confidence, try_this) in &reasoning.contenders {
+            out.push_str(&bullet(&format!("{title} ({})", percent(*confidence))));
+            if let Some(try_this) = try_this {
+                out.push_str(&textwrap::fill(try_this, options("     ")));
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// A solution's steps as plain sentences, in order (a client task's own steps one by one),
+/// for `wizard --json`.
+pub fn step_lines(view: &SolutionView<'_>) -> Vec<String> {
+    view.steps
+        .iter()
+        .flat_map(|step| match step {
+            StepView::Say(text) => vec![text.clone()],
+            StepView::ClientTask { steps, .. } => {
+                steps.iter().map(|step| step.replace("**", "")).collect()
+            }
+        })
+        .collect()
+}

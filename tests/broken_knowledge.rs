@@ -130,14 +130,16 @@ fn dangling_reference_with_a_suggestion() {
 fn unreachable_node() {
     let (dir, problems) = load_overlay(&[(
         "tree/orphan.yaml",
-        b"nodes:\n  - id: s-orphan\n    kind: solution\n    cause: not-relay\n    text: nobody comes here\n",
+        // A solution is reached whenever another solution of its cause is (the diagnosis may
+        // conclude a cause at any of them), so the orphan here is a hand-off.
+        b"nodes:\n  - id: h-orphan\n    kind: handoff\n    contact: nobody\n    tell: nothing\n    text: nobody comes here\n",
     )]);
     expect(
         &problems,
         dir.path(),
         "tree/orphan.yaml",
         Some((2, 9)),
-        Some("s-orphan"),
+        Some("h-orphan"),
         "unreachable",
     );
 }

@@ -80,7 +80,32 @@ fn wizard_json_follows_the_contract() {
     assert!(missing.contains(&"error.kind"));
     assert!(!missing.contains(&"client.smtp_auth"));
     let keys: Vec<&String> = json.as_object().expect("object").keys().collect();
-    assert_eq!(keys, ["cause", "missing", "node", "path"]);
+    assert_eq!(
+        keys,
+        ["cause", "causes", "missing", "node", "path", "solution"]
+    );
+    // The ranking behind the conclusion: the cause first, with the evidence for it in words.
+    let first = &json["causes"][0];
+    assert_eq!(first["id"], "client-auth-off");
+    let confidence = first["confidence"].as_f64().expect("a number");
+    assert!((0.0..=1.0).contains(&confidence), "{confidence}");
+    assert!(
+        first["for"][0]
+            .as_str()
+            .is_some_and(|why| why.contains("without signing in")),
+        "{first}"
+    );
+    assert!(first["against"].is_array());
+    // The solution, rendered: its id, title and steps as sentences.
+    assert_eq!(json["solution"]["id"], "s-client-auth-off");
+    assert!(json["solution"]["title"].is_string());
+    assert!(
+        json["solution"]["steps"]
+            .as_array()
+            .is_some_and(|steps| !steps.is_empty() && steps.iter().all(Value::is_string)),
+        "{}",
+        json["solution"]
+    );
 }
 
 #[test]

@@ -1105,6 +1105,11 @@ pub fn tree_facts(kb: &Knowledge, facts: &Facts, source: Source, pop_before_smtp
         tree.insert("client.smtp_auth".into(), "on".into());
         tree.insert("account.auth_scheme".into(), "smtp-auth".into());
     }
+    // Only a plain refusal of name and password says they are wrong; a refused mechanism or
+    // a temporary failure says nothing about the password.
+    if get("auth.result") == Some("failed") {
+        tree.insert("server.auth_works".into(), "no".into());
+    }
     if pop_before_smtp {
         tree.insert("account.auth_scheme".into(), "pop-before-smtp".into());
     }
@@ -1139,6 +1144,8 @@ fn assemble(
             node: String::new(),
             path: Vec::new(),
             missing: Vec::new(),
+            causes: Vec::new(),
+            solution: None,
         }
     };
     let cause = outcome
@@ -1518,6 +1525,7 @@ mod tests {
                 &[
                     ("relay.unauthenticated", "rejected-554"),
                     ("auth.result", "ok"),
+                    ("server.auth_works", "yes"),
                     ("server.auth_offered", "tls-only"),
                     ("client.security", "starttls"),
                 ],

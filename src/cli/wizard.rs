@@ -120,7 +120,20 @@ pub fn run(args: WizardArgs, global: &GlobalArgs) -> ExitCode {
         if let Some(problem) = recorder.take_save_problem() {
             eprintln!("relaydoc: {problem}");
         }
-        let outcome = recorder.wizard().outcome();
+        let mut outcome = recorder.wizard().outcome();
+        let decided = recorder.wizard().decided();
+        let node = knowledge.node_id(&outcome.node).unwrap_or(knowledge.start);
+        let client = pick_client(&knowledge, &facts, None);
+        if let Some(client) = client
+            && knowledge.node(node).is_terminal()
+        {
+            let view = solution_view(&knowledge, node, recorder.wizard().facts(), client);
+            outcome.solution = Some(crate::engine::SolutionSteps {
+                id: view.node.to_string(),
+                title: view.title.clone(),
+                steps: crate::present::step_lines(&view),
+            });
+        }
         if args.json {
             return match serde_json::to_string_pretty(&outcome) {
                 Ok(json) => {
@@ -137,15 +150,21 @@ pub fn run(args: WizardArgs, global: &GlobalArgs) -> ExitCode {
                 }
             };
         }
-        let node = knowledge.node_id(&outcome.node).unwrap_or(knowledge.start);
-        if let Some(client) = pick_client(&knowledge, &facts, None) {
+        let known = recorder.wizard().facts();
+        if let Some(client) = client {
             out!(
                 "{}",
                 solution_text(
-                    &solution_view(&knowledge, node, &facts, client),
+                    &solution_view(&knowledge, node, known, client),
                     terminal_width()
                 )
             );
+            if let Some(reasoning) = crate::present::reasoning(&knowledge, node, known, decided) {
+                out!(
+                    "\n{}",
+                    crate::present::reasoning_text(&reasoning, terminal_width())
+                );
+            }
         }
         if !outcome.missing.is_empty() {
             outln!(

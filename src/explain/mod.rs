@@ -63,6 +63,9 @@ pub struct Explanation {
 pub struct RankedCause {
     pub id: String,
     pub why: String,
+    /// How strongly the text points at it, 0..1 (the wizard's diagnosis weighs it).
+    #[serde(skip)]
+    pub weight: f64,
 }
 
 /// The SMTP command the reply answered.
@@ -539,6 +542,7 @@ fn rank_causes(
                 RankedCause {
                     id: (*cause).to_string(),
                     why: (*why).to_string(),
+                    weight: score.min(1.0),
                 },
             ))
         })
@@ -556,6 +560,7 @@ fn rank_causes(
             why: "Most relay denials come from a mail client that does not log in to its \
                   outgoing server."
                 .into(),
+            weight: 0.5,
         });
     }
     if !relay_denial {
@@ -572,11 +577,14 @@ fn rank_causes(
             .flat_map(|s| s.causes.iter())
             .find(|c| c.cause == vocabulary::NOT_RELAY)
             .map_or(why, |c| c.why.as_str());
+        // A known look-alike is firm evidence; text that matches nothing is only a hint.
+        let weight = if hits.is_empty() { 0.5 } else { 0.9 };
         causes.insert(
             0,
             RankedCause {
                 id: vocabulary::NOT_RELAY.into(),
                 why: why.to_string(),
+                weight,
             },
         );
     }
@@ -594,6 +602,7 @@ fn put_temporary_first(causes: &mut Vec<RankedCause>, reply: &str) {
                 "The code starts with 4 ({reply}): the server refused to relay for now and the \
                  sending side will retry; it keeps failing until the reason below is fixed."
             ),
+            weight: 0.6,
         },
     );
 }

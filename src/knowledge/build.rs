@@ -72,7 +72,7 @@ pub fn build(files: &[SourceFile]) -> Result<Knowledge, Diagnostics> {
 
     let clients = build_clients(clients, &mut problems);
     let facts = build_facts(facts, &clients, &mut problems);
-    let causes = build_causes(causes, &mut problems);
+    let causes = build_causes(causes, &facts, &mut problems);
     let providers = build_providers(providers);
     let cause_index: HashMap<String, usize> = causes
         .iter()
@@ -360,24 +360,70 @@ fn build_facts(
     catalogue
 }
 
-fn build_causes(causes: Vec<Sourced<RawCause>>, problems: &mut Diagnostics) -> Vec<Cause> {
+fn build_causes(
+    causes: Vec<Sourced<RawCause>>,
+    facts: &FactCatalogue,
+    problems: &mut Diagnostics,
+) -> Vec<Cause> {
     causes
         .into_iter()
         .map(|Sourced { item, file, .. }| {
+            let id = item.id.value.clone();
+            let mut report = |at: Option<Position>, message: String| {
+                problems.push(Diagnostic::new(&file, message).at(at).item(&id));
+            };
             let side = Side::parse(&item.side.value).unwrap_or_else(|| {
-                problems.push(
-                    Diagnostic::new(
-                        &file,
-                        format!(
-                            "side `{}` is not one of client, sender-mx, recipient-mx, none",
-                            item.side.value
-                        ),
-                    )
-                    .at(pos(&item.side))
-                    .item(&item.id.value),
+                report(
+                    pos(&item.side),
+                    format!(
+                        "side `{}` is not one of client, sender-mx, recipient-mx, none",
+                        item.side.value
+                    ),
                 );
                 Side::None
             });
+            let prior = match &item.prior {
+                None => 0.0,
+                Some(name) => prior_score(&name.value).unwrap_or_else(|| {
+                    report(
+                        pos(name),
+                        format!("prior `{}` is not one of {PRIOR_NAMES}", name.value),
+                    );
+                    0.0
+                }),
+            };
+            let mut evidence = Vec::new();
+            for raw in item.evidence {
+                let when = read_conditions(facts, &raw.when, true, &mut report);
+                if when.is_empty() {
+                    report(
+                        pos(&raw.when),
+                        "evidence needs at least one condition in `when`".into(),
+                    );
+                }
+                let weight = Weight::parse(&raw.weight.value).unwrap_or_else(|| {
+                    report(
+                        pos(&raw.weight),
+                        format!(
+                            "weight `{}` is not one of {}",
+                            raw.weight.value,
+                            Weight::NAMES
+                        ),
+                    );
+                    Weight::Weak
+                });
+                if raw.why.trim().is_empty() {
+                    report(
+                        pos(&raw.when),
+                        "evidence needs a `why`: one sentence in plain words".into(),
+                    );
+                }
+                evidence.push(Evidence {
+                    when,
+                    weight,
+                    why: raw.why,
+                });
+            }
             Cause {
                 origin: origin(&file, &item.id),
                 id: item.id.value,
@@ -387,6 +433,9 @@ fn build_causes(causes: Vec<Sourced<RawCause>>, problems: &mut Diagnostics) -> V
                 explanation: item.explanation,
                 signs: item.signs,
                 sources: item.sources,
+                prior,
+                evidence,
+                tell_apart: item.tell_apart,
             }
         })
         .collect()
@@ -417,6 +466,61 @@ fn build_providers(providers: Vec<Sourced<RawProvider>>) -> Vec<Provider> {
             }
         })
         .collect()
+}
+
+/// Reads `fact: value` (or `fact: [values]`) conditions, every key and value checked against
+/// the fact catalogue. With `forbid_unknown`, `unknown` is refused: "I don't know" is no
+/// evidence, so nothing may count it as some.
+fn read_conditions(
+    facts: &FactCatalogue,
+    when: &Spanned<BTreeMap<String, OneOrMany>>,
+    forbid_unknown: bool,
+    report: &mut dyn FnMut(Option<Position>, String),
+) -> Vec<Condition> {
+    let mut conditions = Vec::new();
+    for (fact, values) in &when.value {
+        let values = values.clone().into_vec();
+        match facts.get(fact) {
+            None => {
+                let hint = closest(fact, facts.facts.keys().map(String::as_str))
+                    .map(|close| format!(" (did you mean `{close}`?)"))
+                    .unwrap_or_default();
+                report(
+                    pos(when),
+                    format!("condition reads unknown fact `{fact}`{hint}"),
+                )
+            }
+            Some(spec) => {
+                for value in &values {
+                    if forbid_unknown && value == UNKNOWN {
+                        report(
+                            pos(when),
+                            format!(
+                                "evidence may not count `{fact}: unknown`: \"I don't know\" \
+                                 carries no evidence"
+                            ),
+                        );
+                    } else if let Some(allowed) = &spec.values
+                        && !allowed.contains(value)
+                    {
+                        report(
+                            pos(when),
+                            format!(
+                                "condition compares `{fact}` with `{value}`, which it can never \
+                                 be; allowed: {}",
+                                allowed.join(", ")
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        conditions.push(Condition {
+            fact: fact.clone(),
+            any_of: values,
+        });
+    }
+    conditions
 }
 
 /// Resolves one raw node's references and checks the fields its kind needs.
@@ -583,40 +687,10 @@ impl Resolver<'_> {
     fn branches(&mut self, file: &str, node: &str, raw: &[RawBranch]) -> Vec<Branch> {
         raw.iter()
             .map(|branch| {
-                let mut when = Vec::new();
-                for (fact, values) in &branch.when.value {
-                    let values = values.clone().into_vec();
-                    match self.facts.get(fact) {
-                        None => self.report(
-                            file,
-                            pos(&branch.when),
-                            node,
-                            format!("condition reads unknown fact `{fact}`"),
-                        ),
-                        Some(spec) => {
-                            if let Some(allowed) = &spec.values {
-                                for value in &values {
-                                    if !allowed.contains(value) {
-                                        self.report(
-                                            file,
-                                            pos(&branch.when),
-                                            node,
-                                            format!(
-                                                "condition compares `{fact}` with `{value}`, \
-                                                 which it can never be; allowed: {}",
-                                                allowed.join(", ")
-                                            ),
-                                        );
-                                    }
-                                }
-                            }
-                        }
-                    }
-                    when.push(Condition {
-                        fact: fact.clone(),
-                        any_of: values,
-                    });
-                }
+                let when = read_conditions(self.facts, &branch.when, false, &mut |at, message| {
+                    self.problems
+                        .push(Diagnostic::new(file, message).at(at).item(node))
+                });
                 if when.is_empty() {
                     self.report(
                         file,
@@ -631,6 +705,33 @@ impl Resolver<'_> {
                 }
             })
             .collect()
+    }
+
+    /// `ask_if` / `ask_unless` / `fits`: fact conditions, each set non-empty.
+    fn condition_sets(
+        &mut self,
+        file: &str,
+        node: &str,
+        field: &str,
+        raw: &Option<Vec<Spanned<BTreeMap<String, OneOrMany>>>>,
+    ) -> Vec<Vec<Condition>> {
+        let mut sets = Vec::new();
+        for set in raw.iter().flatten() {
+            let conditions = read_conditions(self.facts, set, false, &mut |at, message| {
+                self.problems
+                    .push(Diagnostic::new(file, message).at(at).item(node))
+            });
+            if conditions.is_empty() {
+                self.report(
+                    file,
+                    pos(set),
+                    node,
+                    format!("each entry of `{field}` needs at least one condition"),
+                );
+            }
+            sets.push(conditions);
+        }
+        sets
     }
 
     fn steps(&mut self, file: &str, node: &str, raw: &Option<Vec<RawStep>>) -> Vec<Step> {
@@ -736,10 +837,18 @@ impl Resolver<'_> {
                     Some(cause) => self.cause(&file, &id, cause),
                     None => usize::MAX,
                 };
+                let fits = match &raw.fits {
+                    Some(fits) => read_conditions(self.facts, fits, false, &mut |at, message| {
+                        self.problems
+                            .push(Diagnostic::new(&file, message).at(at).item(&id))
+                    }),
+                    None => Vec::new(),
+                };
                 NodeBody::Solution {
                     cause,
                     steps: self.steps(&file, &id, &raw.steps),
                     server_fix: raw.server_fix.clone(),
+                    fits,
                 }
             }
             RawKind::Handoff => {
@@ -772,8 +881,35 @@ impl Resolver<'_> {
                 }
             }
         };
+        let askable = matches!(
+            raw.kind.value,
+            RawKind::Question | RawKind::Input | RawKind::Check
+        );
+        if !askable && (raw.ask_if.is_some() || raw.ask_unless.is_some()) {
+            self.report(
+                &file,
+                pos(&raw.id),
+                &id,
+                format!(
+                    "`ask_if`/`ask_unless` have no meaning on a {} node",
+                    kind_name(raw.kind.value)
+                ),
+            );
+        }
+        if raw.fits.is_some() && raw.kind.value != RawKind::Solution {
+            self.report(
+                &file,
+                pos(&raw.id),
+                &id,
+                "`fits` belongs on solution nodes only".into(),
+            );
+        }
+        let ask_if = self.condition_sets(&file, &id, "ask_if", &raw.ask_if);
+        let ask_unless = self.condition_sets(&file, &id, "ask_unless", &raw.ask_unless);
         Node {
             origin: origin(&file, &raw.id),
+            ask_if,
+            ask_unless,
             id,
             title: raw.title,
             text,
@@ -1103,12 +1239,20 @@ fn node_problem(node: &Node, message: String) -> Diagnostic {
 fn check_graph(nodes: &[Node], start: NodeId, facts: &FactCatalogue, problems: &mut Diagnostics) {
     let successors: Vec<Vec<NodeId>> = nodes.iter().map(Node::successors).collect();
 
-    // Reachable from the start.
+    // Reachable from the start. The diagnosis may conclude a cause at any of its solutions,
+    // so reaching one solution of a cause reaches them all.
+    let cause_of = |node: &Node| match &node.body {
+        NodeBody::Solution { cause, .. } => Some(*cause),
+        _ => None,
+    };
     let mut reachable = vec![false; nodes.len()];
     let mut stack = vec![start];
     reachable[start] = true;
     while let Some(node) = stack.pop() {
-        for &next in &successors[node] {
+        let siblings = cause_of(&nodes[node]).into_iter().flat_map(|cause| {
+            (0..nodes.len()).filter(move |&other| cause_of(&nodes[other]) == Some(cause))
+        });
+        for next in successors[node].iter().copied().chain(siblings) {
             if !reachable[next] {
                 reachable[next] = true;
                 stack.push(next);

@@ -68,6 +68,24 @@ impl Knowledge {
         self.cause_index.get(id).map(|&index| &self.causes[index])
     }
 
+    /// A cause's position in [`Knowledge::causes`].
+    pub fn cause_index(&self, id: &str) -> Option<usize> {
+        self.cause_index.get(id).copied()
+    }
+
+    /// The solution nodes that conclude a cause, in the tree's order.
+    pub fn solutions_of(&self, cause: usize) -> impl Iterator<Item = NodeId> + '_ {
+        self.nodes
+            .iter()
+            .enumerate()
+            .filter(move |(_, node)| match &node.body {
+                NodeBody::Solution { cause: c, .. } => *c == cause,
+                NodeBody::Handoff { cause: c, .. } => *c == Some(cause),
+                _ => false,
+            })
+            .map(|(index, _)| index)
+    }
+
     pub fn client(&self, id: &str) -> Option<&Client> {
         self.client_index.get(id).map(|&index| &self.clients[index])
     }
@@ -117,6 +135,11 @@ pub struct Node {
     /// shown to the person with the problem.
     pub agent_note: Option<String>,
     pub client_task: Option<String>,
+    /// When the diagnosis may ask this node out of the tree's order: any of these sets of
+    /// conditions holds (empty: always) …
+    pub ask_if: Vec<Vec<Condition>>,
+    /// … and none of these.
+    pub ask_unless: Vec<Vec<Condition>>,
     pub body: NodeBody,
     pub origin: Origin,
 }
@@ -223,6 +246,8 @@ pub enum NodeBody {
         cause: usize,
         steps: Vec<Step>,
         server_fix: Option<String>,
+        /// The facts that make this the right solution among its cause's solutions.
+        fits: Vec<Condition>,
     },
     Handoff {
         cause: Option<usize>,
@@ -273,12 +298,22 @@ pub struct Condition {
 
 impl Branch {
     pub fn holds(&self, facts: &BTreeMap<String, String>) -> bool {
-        self.when.iter().all(|condition| {
-            facts
-                .get(&condition.fact)
-                .is_some_and(|value| condition.any_of.iter().any(|allowed| allowed == value))
-        })
+        all_hold(&self.when, facts)
     }
+}
+
+impl Condition {
+    /// True when the fact is known and has one of the values; an absent fact never holds.
+    pub fn holds(&self, facts: &BTreeMap<String, String>) -> bool {
+        facts
+            .get(&self.fact)
+            .is_some_and(|value| self.any_of.iter().any(|allowed| allowed == value))
+    }
+}
+
+/// True when every condition holds.
+pub fn all_hold(conditions: &[Condition], facts: &BTreeMap<String, String>) -> bool {
+    conditions.iter().all(|condition| condition.holds(facts))
 }
 
 #[derive(Debug, Clone)]
@@ -336,8 +371,83 @@ pub struct Cause {
     pub explanation: String,
     pub signs: Vec<String>,
     pub sources: Vec<String>,
+    /// How common the cause is before anything is known, on the evidence scale.
+    pub prior: f64,
+    pub evidence: Vec<Evidence>,
+    /// The one thing to try that shows whether this is the cause.
+    pub tell_apart: Option<String>,
     pub origin: Origin,
 }
+
+/// One piece of evidence about a cause (see `knowledge/causes.yaml`).
+#[derive(Debug)]
+pub struct Evidence {
+    pub when: Vec<Condition>,
+    pub weight: Weight,
+    pub why: String,
+}
+
+impl Evidence {
+    pub fn holds(&self, facts: &BTreeMap<String, String>) -> bool {
+        all_hold(&self.when, facts)
+    }
+}
+
+/// How much a piece of evidence counts, on a log-odds scale: `strong` multiplies a cause's odds
+/// by about e³ ≈ 20, `weak` by e ≈ 2.7; `rules-out` removes the cause from the ranking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Weight {
+    Strong,
+    Moderate,
+    Weak,
+    Against,
+    StronglyAgainst,
+    RulesOut,
+}
+
+impl Weight {
+    pub const NAMES: &'static str = "strong, moderate, weak, against, strongly-against, rules-out";
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "strong" => Self::Strong,
+            "moderate" => Self::Moderate,
+            "weak" => Self::Weak,
+            "against" => Self::Against,
+            "strongly-against" => Self::StronglyAgainst,
+            "rules-out" => Self::RulesOut,
+            _ => return None,
+        })
+    }
+
+    /// The change to the cause's score; `None` for `rules-out`.
+    pub fn score(self) -> Option<f64> {
+        match self {
+            Self::Strong => Some(3.0),
+            Self::Moderate => Some(2.0),
+            Self::Weak => Some(1.0),
+            Self::Against => Some(-1.5),
+            Self::StronglyAgainst => Some(-3.0),
+            Self::RulesOut => None,
+        }
+    }
+
+    pub fn supports(self) -> bool {
+        matches!(self, Self::Strong | Self::Moderate | Self::Weak)
+    }
+}
+
+/// How common a cause is before anything is known.
+pub fn prior_score(name: &str) -> Option<f64> {
+    Some(match name {
+        "common" => 1.5,
+        "usual" => 0.5,
+        "occasional" => 0.0,
+        "rare" => -1.0,
+        _ => return None,
+    })
+}
+pub const PRIOR_NAMES: &str = "common, usual, occasional, rare";
 
 #[derive(Debug)]
 pub struct Client {

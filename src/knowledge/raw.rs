@@ -52,6 +52,29 @@ pub struct RawCause {
     pub signs: Vec<String>,
     #[serde(default)]
     pub sources: Vec<String>,
+    /// How common this cause is among people who meet the error, before anything is known:
+    /// `common`, `usual`, `occasional` or `rare`.
+    #[serde(default)]
+    pub prior: Option<Spanned<String>>,
+    /// What supports this cause, what speaks against it and what rules it out.
+    #[serde(default)]
+    pub evidence: Vec<RawEvidence>,
+    /// The one thing a person can try that shows whether this is the cause, for when the
+    /// evidence runs out with several causes still possible.
+    #[serde(default)]
+    pub tell_apart: Option<String>,
+}
+
+/// One piece of evidence about a cause: when these facts hold, it counts with this strength.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEvidence {
+    /// Fact key → the value (or any of the values) it must have; all must hold.
+    pub when: Spanned<BTreeMap<String, OneOrMany>>,
+    /// `strong`, `moderate`, `weak` (for), `against`, `strongly-against`, or `rules-out`.
+    pub weight: Spanned<String>,
+    /// One sentence in plain words, addressed to the person ("You said …").
+    pub why: String,
 }
 
 /// `knowledge/tree/*.yaml`: nodes of the decision tree.
@@ -97,6 +120,17 @@ pub struct RawNode {
     /// A client task that shows the user where to look (question help).
     #[serde(default)]
     pub client_task: Option<Spanned<String>>,
+    /// Question, input or check: the diagnosis may also ask it out of the tree's order, to
+    /// tell the leading causes apart, only when one of these fact sets holds.
+    #[serde(default)]
+    pub ask_if: Option<Vec<Spanned<BTreeMap<String, OneOrMany>>>>,
+    /// … and never when one of these holds.
+    #[serde(default)]
+    pub ask_unless: Option<Vec<Spanned<BTreeMap<String, OneOrMany>>>>,
+    /// Solution: the facts that make it the right one of its cause's solutions, when the
+    /// diagnosis arrives at the cause from elsewhere in the tree.
+    #[serde(default)]
+    pub fits: Option<Spanned<BTreeMap<String, OneOrMany>>>,
 
     // question / input
     #[serde(default)]

@@ -42,17 +42,18 @@ pub fn to_json(session: &Session) -> serde_json::Result<String> {
 /// where the caller is, and the notes. Lines of plain text.
 pub fn internal_summary(knowledge: &Knowledge, session: &Session) -> Vec<String> {
     let mut lines = Vec::new();
-    match session
-        .status
-        .cause
-        .as_deref()
-        .and_then(|id| knowledge.cause(id))
-    {
-        Some(cause) => lines.push(format!(
-            "Cause: {} ({}), side: {}",
-            cause.title,
-            cause.id,
-            cause.side.as_str()
+    match session.named_cause(knowledge) {
+        Some(named) => lines.push(format!(
+            "{}: {} ({}), side: {}",
+            if named.certain {
+                "Cause"
+            } else {
+                // Finished at a solution the evidence did not single out.
+                "Cause (most likely, not certain)"
+            },
+            named.cause.title,
+            named.cause.id,
+            named.cause.side.as_str()
         )),
         None if session.status.finished => lines.push("Cause: none named (hand-off)".into()),
         None => lines.push(format!("Not finished: at {}", session.status.node)),
@@ -142,21 +143,24 @@ pub fn to_markdown_in(knowledge: &Knowledge, session: &Session, zone: &TimeZone)
     {
         let _ = writeln!(md, "| Mail program | {} |", clean(&client.name));
     }
-    let outcome = match session
-        .status
-        .cause
-        .as_deref()
-        .map(|id| (id, knowledge.cause(id)))
-    {
-        Some((_, Some(cause))) => format!(
-            "**{}** (`{}`), side: {}",
-            clean(&cause.title),
-            cause.id,
-            cause.side.as_str()
+    let outcome = match (
+        session.status.cause.as_deref(),
+        session.named_cause(knowledge),
+    ) {
+        (_, Some(named)) => format!(
+            "{}**{}** (`{}`), side: {}",
+            if named.certain {
+                ""
+            } else {
+                "most likely, not certain: "
+            },
+            clean(&named.cause.title),
+            named.cause.id,
+            named.cause.side.as_str()
         ),
-        Some((id, None)) => format!("`{}`", clean(id)),
-        None if session.status.finished => "Handed off, no cause named".into(),
-        None => format!(
+        (Some(id), None) => format!("`{}`", clean(id)),
+        (None, None) if session.status.finished => "Handed off, no cause named".into(),
+        (None, None) => format!(
             "Not finished; stopped at: {}",
             node_label(knowledge, &session.status.node)
         ),
@@ -248,13 +252,13 @@ pub fn to_markdown_in(knowledge: &Knowledge, session: &Session, zone: &TimeZone)
         }
     }
 
-    if let Some(cause) = session
-        .status
-        .cause
-        .as_deref()
-        .and_then(|id| knowledge.cause(id))
-    {
-        let _ = writeln!(md, "\n## Cause\n\n{}", clean(&cause.summary));
+    if let Some(named) = session.named_cause(knowledge) {
+        let heading = if named.certain {
+            "Cause"
+        } else {
+            "Most likely cause (not certain)"
+        };
+        let _ = writeln!(md, "\n## {heading}\n\n{}", clean(&named.cause.summary));
     }
     if let Some(steps) = caller_steps(knowledge, session) {
         let _ = writeln!(

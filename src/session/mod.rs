@@ -155,7 +155,41 @@ fn is_zero(value: &usize) -> bool {
     *value == 0
 }
 
+/// The cause a finished run names: certain when the evidence singled it out, or only the
+/// most likely one when the run ended at a solution without that.
+#[derive(Debug, Clone, Copy)]
+pub struct NamedCause<'k> {
+    pub cause: &'k crate::knowledge::model::Cause,
+    pub certain: bool,
+}
+
 impl Session {
+    /// The cause this run names, if it named one (a hand-off names none).
+    pub fn named_cause<'k>(
+        &self,
+        knowledge: &'k crate::knowledge::Knowledge,
+    ) -> Option<NamedCause<'k>> {
+        if let Some(cause) = self
+            .status
+            .cause
+            .as_deref()
+            .and_then(|id| knowledge.cause(id))
+        {
+            return Some(NamedCause {
+                cause,
+                certain: true,
+            });
+        }
+        if !self.status.finished {
+            return None;
+        }
+        let node = knowledge.node_id(&self.status.node)?;
+        knowledge.cause_of(node).map(|cause| NamedCause {
+            cause,
+            certain: false,
+        })
+    }
+
     /// The first time the run reached a conclusion, if it did.
     pub fn finished_at(&self) -> Option<Timestamp> {
         self.events.iter().find_map(|event| match event.what {

@@ -259,6 +259,13 @@ pub fn solution_doc(
         }
     }
 
+    if let Some(reasoning) = ui
+        .decided
+        .and_then(|decided| crate::present::reasoning(knowledge, ui.node, facts, decided))
+    {
+        reasoning_section(&mut doc, &reasoning, theme);
+    }
+
     let target = TargetSettings::from_facts(knowledge, facts);
     if !aside && (has_client_steps || target.provider.is_some()) {
         settings_block(&mut doc, &target);
@@ -279,6 +286,46 @@ pub fn solution_doc(
         }
     }
     doc
+}
+
+/// "Why this answer" (or "Not sure yet") on the solution page.
+fn reasoning_section(doc: &mut Doc, reasoning: &crate::present::Reasoning, theme: Theme) {
+    use crate::present::percent;
+    if reasoning.decided {
+        doc.heading("Why this answer");
+        for why in reasoning.support.iter().take(4) {
+            doc.item("  • ", "    ", why, Style::new());
+        }
+        for why in reasoning.against.iter().take(2) {
+            doc.item("  • ", "    ", &format!("Against it: {why}"), theme.dim());
+        }
+        if let Some((title, confidence)) = &reasoning.runner_up {
+            doc.item(
+                "  • ",
+                "    ",
+                &format!("Next most likely: {title} ({})", percent(*confidence)),
+                theme.dim(),
+            );
+        }
+    } else {
+        doc.heading("Not sure yet");
+        doc.para(
+            "Your answers do not single out one cause. These are still possible, most likely \
+             first, each with one thing to try that tells it apart:",
+            Style::new(),
+        );
+        for (title, confidence, try_this) in &reasoning.contenders {
+            doc.item(
+                "  • ",
+                "    ",
+                &format!("{title} ({})", percent(*confidence)),
+                theme.strong(),
+            );
+            if let Some(try_this) = try_this {
+                doc.item("    ", "    ", try_this, Style::new());
+            }
+        }
+    }
 }
 
 /// The outgoing server settings, one per line, easy to read out and copy.
@@ -410,6 +457,7 @@ pub fn article_doc(knowledge: &Knowledge, id: &str, width: u16, theme: Theme) ->
                 picker: None,
                 internal: false,
                 email: None,
+                decided: None,
             };
             return solution_doc(knowledge, &Facts::new(), &ui, width, theme);
         }

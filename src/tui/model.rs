@@ -377,6 +377,9 @@ pub struct SolutionUi {
     pub internal: bool,
     /// Agent mode: the address box for emailing the steps, open, with what is typed.
     pub email: Option<String>,
+    /// Reached through the wizard: whether the evidence singled the cause out (the page then
+    /// says why; otherwise it lists what is still possible). `None` when browsing.
+    pub decided: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -774,6 +777,7 @@ impl<'k> Session<'k> {
                     picker: None,
                     internal: false,
                     email: None,
+                    decided: Some(self.recorder.wizard().decided()),
                 });
             }
             (State::Checking(_) | State::Quit, _) => {}

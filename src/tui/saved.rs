@@ -145,9 +145,10 @@ impl SavedSessions {
 impl SessionRow {
     fn new(knowledge: &Knowledge, session: &Session, zone: &TimeZone) -> Self {
         let cause = session.status.cause.as_deref();
-        let cause_title = cause.and_then(|id| knowledge.cause(id)).map(|c| &c.title);
-        let outcome = match (cause, cause_title) {
-            (_, Some(title)) => title.clone(),
+        let named = session.named_cause(knowledge);
+        let outcome = match (cause, named) {
+            (_, Some(named)) if named.certain => named.cause.title.clone(),
+            (_, Some(named)) => format!("maybe: {}", named.cause.title),
             (Some(id), None) => id.to_string(),
             (None, None) if session.status.finished => "handed off, no cause named".into(),
             (None, None) => {
@@ -169,7 +170,8 @@ impl SessionRow {
             session.caller.as_deref(),
             session.email(),
             cause,
-            cause_title.map(String::as_str),
+            named.map(|named| named.cause.id.as_str()),
+            named.map(|named| named.cause.title.as_str()),
         ]
         .into_iter()
         .flatten()
