@@ -111,7 +111,51 @@ impl<'k> TargetSettings<'k> {
         if filled.contains("{password_hint}") {
             filled = filled.replace("{password_hint}", &self.password_hint());
         }
+        if filled.contains("{oauth_fallback}") {
+            filled = filled.replace("{oauth_fallback}", &self.oauth_fallback(client));
+        }
         filled
+    }
+
+    /// One sentence for OAuth2 steps: what to do when the program has no OAuth2 choice
+    /// (an app password where the provider takes one; otherwise, that it cannot send).
+    fn oauth_fallback(&self, client: Option<&Client>) -> String {
+        let name = self.short_name();
+        let words = client.and_then(|client| client.auth_words.as_ref());
+        // Programs without an OAuth2 choice in their server settings sign in on the
+        // provider's page only for an account added under the provider's name.
+        let missing = match words.and_then(|words| words.oauth2.as_deref()) {
+            Some(oauth2) => format!("If {oauth2} is not offered"),
+            None => "If your provider is not offered by name".to_string(),
+        };
+        match (self.password_login(), words) {
+            (PasswordLogin::OAuthOrAppPassword, Some(words)) => format!(
+                "{missing}, choose {} instead and type {} as the password.",
+                words.password,
+                self.password_hint()
+            ),
+            (PasswordLogin::OAuthOrAppPassword, None) => format!(
+                "{missing}, set the account up by hand (IMAP) and type {} as the password.",
+                self.password_hint()
+            ),
+            _ => format!(
+                "{missing}, this version of the program cannot send through {name}, which \
+                 refuses every password from mail programs: update the program or use another \
+                 one."
+            ),
+        }
+    }
+
+    /// The provider's name without its bracketed aside ("Gmail", not "Gmail (Google)").
+    fn short_name(&self) -> &str {
+        self.provider.map_or("your provider", |provider| {
+            provider
+                .name
+                .split(" (")
+                .next()
+                .unwrap_or(&provider.name)
+                .trim()
+        })
     }
 
     /// The sign-in choice to pick in `client`, in its own words where known.
@@ -129,35 +173,51 @@ impl<'k> TargetSettings<'k> {
 
     /// What to type as the password, in a phrase that fits "type …".
     fn password_hint(&self) -> String {
-        let Some(provider) = self.provider else {
-            return "your email password (if your provider gave you an app password for mail \
-                    programs, that one instead)"
+        if self.provider.is_none() {
+            return "your email password (or the app password your provider gave you for mail \
+                    programs, if it did)"
                 .into();
-        };
-        let name = provider.name.as_str();
-        let login = provider.password_login(self.today);
-        match (login, provider.code_rule(self.today)) {
+        }
+        let name = self.short_name();
+        match (
+            self.password_login(),
+            self.provider.and_then(|p| p.code_rule(self.today)),
+        ) {
             (PasswordLogin::Accepted | PasswordLogin::Unknown, _) => {
                 "the same password you use for incoming mail".into()
             }
             (PasswordLogin::OAuthOnly, _) => format!(
-                "no password: {name} refuses every password from mail programs, so choose \
-                 sign-in on {name}'s own page (OAuth2) instead; a program without that choice \
-                 cannot send through {name}"
+                "no password at all: {name} refuses every password from mail programs, so the \
+                 program must sign in on {name}'s own page (OAuth2)"
             ),
             (_, Some(rule)) => {
-                let what = rule.method.label();
-                let place = rule
+                let at = rule
                     .url
                     .as_deref()
-                    .map(|url| format!(" (create it at {url})"))
-                    .unwrap_or_default();
+                    .map(|url| format!(" you create at {url}"))
+                    .unwrap_or_else(|| format!(" you create in your {name} account settings"));
                 match rule.method {
-                    SigninMethod::Bridge | SigninMethod::ProviderToken => format!(
-                        "the password {name} gives you for mail programs{place}, not your \
-                         {name} account password"
+                    SigninMethod::Bridge | SigninMethod::ProviderToken => {
+                        let works = self
+                            .provider
+                            .map(|p| p.working_methods(self.today))
+                            .unwrap_or_default();
+                        let bridge = works.contains(&SigninMethod::Bridge).then(|| {
+                            format!("the password the {name} bridge program shows for this mailbox")
+                        });
+                        let token = works
+                            .contains(&SigninMethod::ProviderToken)
+                            .then(|| format!("a token you create in your {name} settings"));
+                        let ways: Vec<String> = bridge.into_iter().chain(token).collect();
+                        format!(
+                            "{} (your {name} account password is refused)",
+                            ways.join(", or ")
+                        )
+                    }
+                    method => format!(
+                        "an {}{at} (your normal {name} password is refused)",
+                        method.label()
                     ),
-                    _ => format!("an {what} from {name}{place}, not your normal {name} password"),
                 }
             }
             (_, None) => format!("the password {name} gives you for mail programs"),
