@@ -492,8 +492,10 @@ pub enum PasswordLogin {
     /// The normal password is refused; an app password (or authorisation code) works.
     AppPasswordOnly,
     /// Only sign-in on the provider's page (OAuth2) works: no password of any kind.
+    #[serde(rename = "oauth-only")]
     OAuthOnly,
     /// The normal password is refused; OAuth2 works, and so does an app password.
+    #[serde(rename = "oauth-or-app-password")]
     OAuthOrAppPassword,
     /// The normal password is refused; a token or bridge password from the provider works.
     ProviderToken,
