@@ -6,7 +6,9 @@
 
 use crate::engine::Facts;
 use crate::knowledge::Knowledge;
-use crate::knowledge::model::{Cause, Client, Endpoint, NodeBody, NodeId, Provider, Step};
+use crate::knowledge::model::{
+    Cause, Client, Endpoint, NodeBody, NodeId, PasswordLogin, Provider, SigninMethod, Step, Task,
+};
 use crate::knowledge::raw::{Security, Username};
 use crate::sanitize::for_terminal;
 
@@ -15,6 +17,13 @@ use crate::sanitize::for_terminal;
 pub struct TargetSettings<'k> {
     pub provider: Option<&'k Provider>,
     pub email: Option<String>,
+    /// The day whose sign-in rules apply (today, except in tests).
+    pub today: jiff::civil::Date,
+}
+
+/// Today's date where the person is, for reading dated sign-in rules.
+pub fn today() -> jiff::civil::Date {
+    jiff::Zoned::now().date()
 }
 
 impl<'k> TargetSettings<'k> {
@@ -31,7 +40,16 @@ impl<'k> TargetSettings<'k> {
             .as_deref()
             .and_then(|email| email.rsplit_once('@'))
             .and_then(|(_, domain)| knowledge.provider_for_domain(domain));
-        Self { provider, email }
+        Self {
+            provider,
+            email,
+            today: today(),
+        }
+    }
+
+    /// The same settings as they apply on `day` (tests pin the day the rules are read on).
+    pub fn on(self, day: jiff::civil::Date) -> Self {
+        Self { today: day, ..self }
     }
 
     /// The provider's preferred outgoing server that takes a password.
@@ -44,19 +62,34 @@ impl<'k> TargetSettings<'k> {
             .or_else(|| provider.outgoing.first())
     }
 
-    /// Fills `{host}`, `{port}`, `{security}` and `{username}` in a step.
+    /// What the provider does with a normal password today; `Unknown` without a provider.
+    pub fn password_login(&self) -> PasswordLogin {
+        self.provider
+            .map_or(PasswordLogin::Unknown, |p| p.password_login(self.today))
+    }
+
+    /// Fills `{host}`, `{port}`, `{security}` and `{username}` in a step, and the sign-in
+    /// placeholders with general wording (see [`TargetSettings::fill_for`]).
     pub fn fill(&self, text: &str) -> String {
+        self.fill_for(text, None)
+    }
+
+    /// Fills every placeholder, with `client`'s own words for the sign-in choice:
+    /// `{auth_method}` is what to pick in the program (its word for OAuth2 when the provider
+    /// wants that, for a password otherwise), `{password_hint}` what to type as the password
+    /// (the normal one, or an app password and where to create it).
+    pub fn fill_for(&self, text: &str, client: Option<&Client>) -> String {
         let outgoing = self.outgoing();
         let host = outgoing.map_or_else(
-            || "your provider's outgoing server name (for example smtp.your-provider.com)".into(),
+            || "the outgoing server name your provider lists (often smtp. and your address's part after the @)".into(),
             |endpoint| endpoint.host.clone(),
         );
         let port = outgoing.map_or_else(
-            || "587 (or the port your provider lists)".into(),
+            || "the port your provider lists (usually 587)".into(),
             |endpoint| endpoint.port.to_string(),
         );
         let security = outgoing.map_or_else(
-            || "STARTTLS (or what your provider lists)".into(),
+            || "the encryption your provider lists (usually STARTTLS)".into(),
             |endpoint| security_label(endpoint.security).to_string(),
         );
         let username = match (&self.email, self.provider.map(|p| p.username)) {
@@ -66,10 +99,129 @@ impl<'k> TargetSettings<'k> {
             (Some(email), _) => email.clone(),
             (None, _) => "your full email address".into(),
         };
-        text.replace("{host}", &host)
+        let mut filled = text
+            .replace("{host}", &host)
             .replace("{port}", &port)
             .replace("{security}", &security)
-            .replace("{username}", &username)
+            .replace("{username}", &username);
+        // Built only where used: most steps have neither.
+        if filled.contains("{auth_method}") {
+            filled = filled.replace("{auth_method}", &self.auth_method(client));
+        }
+        if filled.contains("{password_hint}") {
+            filled = filled.replace("{password_hint}", &self.password_hint());
+        }
+        if filled.contains("{oauth_fallback}") {
+            filled = filled.replace("{oauth_fallback}", &self.oauth_fallback(client));
+        }
+        filled
+    }
+
+    /// One sentence for OAuth2 steps: what to do when the program has no OAuth2 choice
+    /// (an app password where the provider takes one; otherwise, that it cannot send).
+    fn oauth_fallback(&self, client: Option<&Client>) -> String {
+        let name = self.short_name();
+        let words = client.and_then(|client| client.auth_words.as_ref());
+        // Programs without an OAuth2 choice in their server settings sign in on the
+        // provider's page only for an account added under the provider's name.
+        let missing = match words.and_then(|words| words.oauth2.as_deref()) {
+            Some(oauth2) => format!("If {oauth2} is not offered"),
+            None => "If your provider is not offered by name".to_string(),
+        };
+        match (self.password_login(), words) {
+            (PasswordLogin::OAuthOrAppPassword, Some(words)) => format!(
+                "{missing}, choose {} instead and type {} as the password.",
+                words.password,
+                self.password_hint()
+            ),
+            (PasswordLogin::OAuthOrAppPassword, None) => format!(
+                "{missing}, set the account up by hand (IMAP) and type {} as the password.",
+                self.password_hint()
+            ),
+            _ => format!(
+                "{missing}, this version of the program cannot send through {name}, which \
+                 refuses every password from mail programs: update the program or use another \
+                 one."
+            ),
+        }
+    }
+
+    /// The provider's name without its bracketed aside ("Gmail", not "Gmail (Google)").
+    fn short_name(&self) -> &str {
+        self.provider.map_or("your provider", |provider| {
+            provider
+                .name
+                .split(" (")
+                .next()
+                .unwrap_or(&provider.name)
+                .trim()
+        })
+    }
+
+    /// The sign-in choice to pick in `client`, in its own words where known.
+    fn auth_method(&self, client: Option<&Client>) -> String {
+        let words = client.and_then(|client| client.auth_words.as_ref());
+        if self.password_login().wants_oauth() {
+            let provider = self.provider.map_or("your provider", |p| p.name.as_str());
+            return match words.and_then(|words| words.oauth2.as_deref()) {
+                Some(oauth2) => oauth2.to_string(),
+                None => format!("the choice that signs in on {provider}'s own page (OAuth2)"),
+            };
+        }
+        words.map_or_else(|| "password".to_string(), |words| words.password.clone())
+    }
+
+    /// What to type as the password, in a phrase that fits "type …".
+    fn password_hint(&self) -> String {
+        if self.provider.is_none() {
+            return "your email password (or the app password your provider gave you for mail \
+                    programs, if it did)"
+                .into();
+        }
+        let name = self.short_name();
+        match (
+            self.password_login(),
+            self.provider.and_then(|p| p.code_rule(self.today)),
+        ) {
+            (PasswordLogin::Accepted | PasswordLogin::Unknown, _) => {
+                "the same password you use for incoming mail".into()
+            }
+            (PasswordLogin::OAuthOnly, _) => format!(
+                "no password at all: {name} refuses every password from mail programs, so the \
+                 program must sign in on {name}'s own page (OAuth2)"
+            ),
+            (_, Some(rule)) => {
+                let at = rule
+                    .url
+                    .as_deref()
+                    .map(|url| format!(" you create at {url}"))
+                    .unwrap_or_else(|| format!(" you create in your {name} account settings"));
+                match rule.method {
+                    SigninMethod::Bridge | SigninMethod::ProviderToken => {
+                        let works = self
+                            .provider
+                            .map(|p| p.working_methods(self.today))
+                            .unwrap_or_default();
+                        let bridge = works.contains(&SigninMethod::Bridge).then(|| {
+                            format!("the password the {name} bridge program shows for this mailbox")
+                        });
+                        let token = works
+                            .contains(&SigninMethod::ProviderToken)
+                            .then(|| format!("a token you create in your {name} settings"));
+                        let ways: Vec<String> = bridge.into_iter().chain(token).collect();
+                        format!(
+                            "{} (your {name} account password is refused)",
+                            ways.join(", or ")
+                        )
+                    }
+                    method => format!(
+                        "an {}{at} (your normal {name} password is refused)",
+                        method.label()
+                    ),
+                }
+            }
+            (_, None) => format!("the password {name} gives you for mail programs"),
+        }
     }
 }
 
@@ -124,19 +276,25 @@ pub fn pick_client<'k>(
 /// The steps of one client task, filled in and made safe to print.
 pub fn task_view(client: &Client, task: &str, target: &TargetSettings<'_>) -> Option<StepView> {
     let task = client.tasks.get(task)?;
+    let (steps, note) = task_variant(task, target.password_login());
     Some(StepView::ClientTask {
         client: for_terminal(&client.name),
         title: for_terminal(&task.title),
-        steps: task
-            .steps
+        steps: steps
             .iter()
-            .map(|step| for_terminal(&target.fill(step)))
+            .map(|step| for_terminal(&target.fill_for(step, Some(client))))
             .collect(),
-        note: task
-            .note
-            .as_deref()
-            .map(|note| for_terminal(&target.fill(note))),
+        note: note.map(|note| for_terminal(&target.fill_for(note, Some(client)))),
     })
+}
+
+/// The steps to show: the OAuth2 ones when the provider wants sign-in on its own page and
+/// the task has them, the password ones otherwise.
+fn task_variant(task: &Task, login: PasswordLogin) -> (&[String], Option<&str>) {
+    match (&task.oauth2_steps, login.wants_oauth()) {
+        (Some(steps), true) => (steps, task.oauth2_note.as_deref()),
+        _ => (&task.steps, task.note.as_deref()),
+    }
 }
 
 pub fn solution_view<'k>(
@@ -167,7 +325,9 @@ pub fn solution_view<'k>(
     let steps = steps
         .iter()
         .filter_map(|step| match step {
-            Step::Say(text) => Some(StepView::Say(for_terminal(&target.fill(text)))),
+            Step::Say(text) => Some(StepView::Say(for_terminal(
+                &target.fill_for(text, Some(client)),
+            ))),
             Step::ClientTask(task) => task_view(client, task, &target),
         })
         .collect();

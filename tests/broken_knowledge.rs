@@ -586,3 +586,84 @@ fn input_format_is_for_inputs_and_must_be_known() {
         "{problems:?}"
     );
 }
+
+/// A provider whose sign-in rules are broken in every way the validator knows, each problem
+/// reported at its own line and column: an unknown method (with a suggestion), a day that does
+/// not exist, a date in the wrong form, a rule that ends before it starts, a rule with no
+/// source, and a source that is not a web page.
+#[test]
+fn broken_signin_rules_are_each_named_with_their_position() {
+    let (dir, problems) = load_overlay(&[(
+        "providers/p.yaml",
+        b"id: p\nname: P\nusername: full-address\noutgoing:\n  - {host: h, port: 587, security: starttls, auth: password}\nsignin:\n  - method: oauth\n    works: true\n    source: https://example.com/a\n  - method: password\n    works: false\n    since: 2024-02-30\n    source: https://example.com/b\n  - method: app-password\n    works: true\n    since: 16.09.2024\n    source: https://example.com/c\n  - method: password\n    works: true\n    since: 2025-01-01\n    until: 2024-01-01\n    source: https://example.com/d\n  - method: bridge\n    works: true\n  - method: provider-token\n    works: true\n    source: the vendor's page\n",
+    )]);
+    let file = "providers/p.yaml";
+    let at = |line, column| Some((line, column));
+    expect(
+        &problems,
+        dir.path(),
+        file,
+        at(7, 13),
+        Some("p"),
+        "sign-in method `oauth` is not known (did you mean `oauth2`?)",
+    );
+    expect(
+        &problems,
+        dir.path(),
+        file,
+        at(12, 12),
+        Some("p"),
+        "`since: 2024-02-30` is not a date",
+    );
+    expect(
+        &problems,
+        dir.path(),
+        file,
+        at(16, 12),
+        Some("p"),
+        "`since: 16.09.2024` is not a date; write it as YYYY-MM-DD",
+    );
+    expect(
+        &problems,
+        dir.path(),
+        file,
+        at(21, 12),
+        Some("p"),
+        "`until: 2024-01-01` is not after `since: 2025-01-01`",
+    );
+    expect(
+        &problems,
+        dir.path(),
+        file,
+        at(23, 13),
+        Some("p"),
+        "the `bridge` rule has no `source`",
+    );
+    expect(
+        &problems,
+        dir.path(),
+        file,
+        at(27, 13),
+        Some("p"),
+        "is not a web address",
+    );
+    assert_eq!(problems.len(), 6, "{problems:?}");
+}
+
+/// A misspelt key in a rule is refused like everywhere else in knowledge/, and a rule
+/// without `works` says what is missing.
+#[test]
+fn signin_rule_keys_are_checked() {
+    let (dir, problems) = load_overlay(&[(
+        "providers/p.yaml",
+        b"id: p\nname: P\nusername: full-address\noutgoing:\n  - {host: h, port: 587, security: starttls, auth: password}\nsignin:\n  - method: password\n    works: true\n    sorce: https://example.com\n",
+    )]);
+    expect(
+        &problems,
+        dir.path(),
+        "providers/p.yaml",
+        Some((9, 5)),
+        None,
+        "sorce",
+    );
+}

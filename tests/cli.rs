@@ -502,3 +502,93 @@ fn knowledge_text_is_stripped_of_control_sequences() {
     assert!(stdout.contains("SafeTitle"), "{stdout}");
     assert!(!stdout.contains('\u{1b}'), "{stdout:?}");
 }
+
+/// `settings --email` shows each provider's sign-in rule with its date and source, in text and
+/// in JSON (the contract's fields unchanged, `signin` added); `providers --json` carries the
+/// same block with each entry's name and domains.
+#[test]
+fn settings_show_the_sign_in_rules_with_dates_and_sources() {
+    let sandbox = Sandbox::new();
+    let cases = [
+        ("someone@gmail.com", "gmail", "oauth-or-app-password"),
+        ("someone@outlook.com", "outlook-com", "oauth-only"),
+        ("someone@icloud.com", "icloud", "app-password-only"),
+        ("someone@yahoo.com", "yahoo", "oauth-or-app-password"),
+        ("someone@gmx.de", "gmx-de", "accepted"),
+    ];
+    for (email, id, login) in cases {
+        let json = sandbox.json(&["settings", "--email", email, "--json"]);
+        assert_eq!(json["provider"], id, "{json}");
+        assert!(json["outgoing"].as_array().is_some_and(|o| !o.is_empty()));
+        let signin = &json["signin"];
+        assert_eq!(signin["password_login"], login, "{email}: {signin}");
+        assert!(signin["on"].as_str().is_some_and(|on| on.len() == 10));
+        let rules = signin["rules"].as_array().expect("rules");
+        assert!(!rules.is_empty());
+        for rule in rules {
+            assert!(
+                rule["source"]
+                    .as_str()
+                    .is_some_and(|s| s.starts_with("http"))
+            );
+            assert!(rule["method"].is_string() && rule["works"].is_boolean());
+        }
+    }
+    let outlook = sandbox.json(&["settings", "--email", "someone@outlook.com", "--json"]);
+    let rules = outlook["signin"]["rules"].as_array().expect("rules");
+    assert!(rules.iter().any(|rule| {
+        rule["method"] == "password"
+            && rule["works"] == false
+            && rule["since"] == "2024-09-16"
+            && rule["reply"]
+                .as_str()
+                .is_some_and(|reply| reply.contains("5.7.139"))
+    }));
+    assert_eq!(outlook["signin"]["works"], serde_json::json!(["oauth2"]));
+
+    sandbox
+        .cmd()
+        .args(["settings", "--email", "someone@outlook.com"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("no password works")
+                .and(predicate::str::contains("since 2024-09-16"))
+                .and(predicate::str::contains(
+                    "source: https://support.microsoft.com/en-us/office/modern-authentication",
+                )),
+        );
+    sandbox
+        .cmd()
+        .args(["settings", "--email", "someone@icloud.com"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("where: https://account.apple.com")
+                .and(predicate::str::contains("appleid.apple.com").not()),
+        );
+
+    let unknown = sandbox.json(&["settings", "--email", "someone@unknown.example", "--json"]);
+    assert_eq!(unknown["signin"], Value::Null);
+
+    let providers = sandbox.json(&["providers", "--json"]);
+    let gmail = providers
+        .as_array()
+        .and_then(|rows| rows.iter().find(|row| row["provider"] == "gmail"))
+        .expect("gmail listed");
+    assert_eq!(gmail["name"], "Gmail (Google)");
+    assert!(
+        gmail["domains"]
+            .as_array()
+            .is_some_and(|d| d.contains(&Value::from("gmail.com")))
+    );
+    assert_eq!(gmail["signin"]["password_login"], "oauth-or-app-password");
+    sandbox
+        .cmd()
+        .arg("providers")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "sign-in: app password or sign-in on the provider's page (OAuth2)",
+        ));
+}

@@ -103,3 +103,164 @@ fn the_callers_address_input_expects_a_public_ip() {
         assert!(format.check(slip).is_err(), "{slip}");
     }
 }
+
+/// What each bundled provider does with a normal password, on a fixed day, and around the
+/// dated changes: Outlook.com on 16 September 2024, Exchange Online at the end of 2026.
+#[test]
+fn password_login_table_for_every_provider() {
+    use relaydoc::knowledge::model::PasswordLogin::{self, *};
+    let kb = relaydoc::knowledge::bundled().expect("bundled knowledge is valid");
+    let day = |text: &str| text.parse::<jiff::civil::Date>().expect("a date");
+    let expected: &[(&str, PasswordLogin)] = &[
+        ("aol", OAuthOrAppPassword),
+        ("att", AppPasswordOnly),
+        ("comcast-xfinity", Accepted),
+        ("fastmail", AppPasswordOnly),
+        ("free-fr", Accepted),
+        ("gmail", OAuthOrAppPassword),
+        ("gmx-com", Accepted),
+        ("gmx-de", Accepted),
+        ("icloud", AppPasswordOnly),
+        ("ionos", Accepted),
+        ("libero-it", Accepted),
+        ("mail-ru", Accepted),
+        ("mailbox-org", Accepted),
+        ("microsoft-365", Accepted),
+        ("orange-fr", Accepted),
+        ("outlook-com", OAuthOnly),
+        ("ovh", Accepted),
+        ("posteo", Accepted),
+        ("proton", ProviderToken),
+        ("t-online", AppPasswordOnly),
+        ("web-de", Accepted),
+        ("yahoo", OAuthOrAppPassword),
+        ("yandex", AppPasswordOnly),
+    ];
+    let on = day("2026-06-01");
+    let mut table: Vec<(&str, PasswordLogin)> = kb
+        .providers
+        .iter()
+        .map(|provider| (provider.id.as_str(), provider.password_login(on)))
+        .collect();
+    table.sort_by_key(|(id, _)| *id);
+    assert_eq!(table, expected, "every bundled provider, on {on}");
+
+    let provider = |id: &str| kb.provider(id).expect(id);
+    let outlook = provider("outlook-com");
+    assert_eq!(outlook.password_login(day("2024-09-15")), Accepted);
+    assert_eq!(outlook.password_login(day("2024-09-16")), OAuthOnly);
+    let m365 = provider("microsoft-365");
+    assert_eq!(m365.password_login(day("2026-12-30")), Accepted);
+    assert_eq!(m365.password_login(day("2026-12-31")), OAuthOnly);
+
+    // The names people read, and what the diagnosis may conclude from them.
+    assert_eq!(
+        provider("gmail").working_methods_text(on).as_deref(),
+        Some("app password or sign-in on the provider's page (OAuth2)")
+    );
+    assert!(OAuthOnly.refuses_normal_password() && !Accepted.refuses_normal_password());
+    // JSON and the names scripts compare against are one spelling.
+    for login in [
+        Accepted,
+        AppPasswordOnly,
+        OAuthOnly,
+        OAuthOrAppPassword,
+        ProviderToken,
+        Unknown,
+    ] {
+        assert_eq!(
+            serde_json::to_value(login).ok(),
+            Some(login.as_str().into())
+        );
+    }
+    assert!(!Unknown.refuses_normal_password());
+}
+
+/// Every bundled provider has dated sign-in rules, each naming a web page as its source,
+/// and every app password rule that gives a place to create one gives a web address.
+#[test]
+fn every_bundled_provider_has_sourced_signin_rules() {
+    let kb = relaydoc::knowledge::bundled().expect("bundled knowledge is valid");
+    for provider in &kb.providers {
+        assert!(
+            !provider.signin.is_empty(),
+            "{} has no signin rules",
+            provider.id
+        );
+        for rule in &provider.signin {
+            assert!(rule.source.starts_with("http"), "{}: {rule:?}", provider.id);
+        }
+    }
+    let google = kb.provider("gmail").expect("gmail");
+    let refusals: Vec<&str> = google
+        .signin
+        .iter()
+        .filter_map(|rule| rule.reply.as_deref())
+        .collect();
+    assert!(
+        refusals
+            .iter()
+            .any(|reply| reply.starts_with("534-5.7.9 Application-specific password required")),
+        "{refusals:?}"
+    );
+}
+
+/// The steps a person reads: for Thunderbird and a Gmail address, choosing OAuth2 is the main
+/// step and no step says "Normal password" or "the same password you use for incoming mail";
+/// the app password is the way out where OAuth2 is missing. iCloud gets the app password and
+/// where to create it; an unknown provider gets whole sentences.
+#[test]
+fn thunderbird_steps_follow_the_providers_signin_rules() {
+    use relaydoc::present::{StepView, TargetSettings, task_view};
+    let kb = relaydoc::knowledge::bundled().expect("bundled knowledge is valid");
+    let thunderbird = kb.client("thunderbird").expect("thunderbird");
+    let on = "2026-06-01".parse::<jiff::civil::Date>().expect("a date");
+    let render = |email: &str, task: &str| -> (Vec<String>, String) {
+        let target = TargetSettings::for_email(&kb, Some(email.to_string())).on(on);
+        match task_view(thunderbird, task, &target) {
+            Some(StepView::ClientTask { steps, note, .. }) => (steps, note.unwrap_or_default()),
+            other => panic!("{task}: {other:?}"),
+        }
+    };
+
+    let (steps, note) = render("someone@gmail.com", "enable-smtp-auth");
+    let all = steps.join("\n");
+    assert!(
+        steps[1].contains("Authentication method") && steps[1].contains("**OAuth2**"),
+        "{all}"
+    );
+    assert!(!all.contains("Normal password"), "{all}");
+    assert!(!all.contains("same password"), "{all}");
+    assert!(
+        note.contains("https://myaccount.google.com/apppasswords"),
+        "{note}"
+    );
+    let (steps, _) = render("someone@gmail.com", "set-server-port-security");
+    assert!(
+        steps.iter().any(|s| s.contains("is **OAuth2**")),
+        "{steps:?}"
+    );
+
+    let (steps, note) = render("someone@outlook.com", "enable-smtp-auth");
+    assert!(steps[1].contains("**OAuth2**"), "{steps:?}");
+    assert!(note.contains("cannot send through Outlook.com"), "{note}");
+    assert!(!note.contains("app password"), "{note}");
+
+    let (steps, _) = render("someone@icloud.com", "enable-smtp-auth");
+    let all = steps.join("\n");
+    assert!(all.contains("**Normal password**"), "{all}");
+    assert!(
+        all.contains("an app password you create at https://account.apple.com"),
+        "{all}"
+    );
+    assert!(!all.contains("appleid.apple.com"), "{all}");
+
+    let (steps, _) = render("someone@unknown.example", "set-server-port-security");
+    let all = steps.join("\n");
+    assert!(!all.contains('{'), "{all}");
+    assert!(!all.contains("(or "), "{all}");
+    assert!(
+        all.contains("the port your provider lists (usually 587)"),
+        "{all}"
+    );
+}

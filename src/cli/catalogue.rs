@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::{GlobalArgs, load_knowledge, print_json};
 use crate::exit;
 use crate::knowledge::Knowledge;
-use crate::knowledge::model::{Endpoint, Provider};
+use crate::knowledge::model::{Endpoint, PasswordLogin, Provider, SigninMethod, SigninRule};
 use crate::present::{StepView, TargetSettings, pick_client, security_label, task_view};
 use crate::sanitize::for_terminal;
 
@@ -84,8 +84,17 @@ pub fn providers(args: ListArgs, global: &GlobalArgs) -> ExitCode {
         Ok(kb) => kb,
         Err(code) => return code,
     };
+    let today = crate::present::today();
     if args.json {
-        let rows: Vec<SettingsReport<'_>> = kb.providers.iter().map(report_for).collect();
+        let rows: Vec<ProviderRow<'_>> = kb
+            .providers
+            .iter()
+            .map(|provider| ProviderRow {
+                name: &provider.name,
+                domains: &provider.domains,
+                settings: report_for(provider, today),
+            })
+            .collect();
         return print_json(&rows);
     }
     for provider in &kb.providers {
@@ -95,13 +104,30 @@ pub fn providers(args: ListArgs, global: &GlobalArgs) -> ExitCode {
             .map(|e| format!("{}:{} {}", e.host, e.port, security_label(e.security)))
             .unwrap_or_default();
         outln!(
-            "{:<18} {:<28} {}",
+            "{:<18} {:<34} {:<36} {}",
             provider.id,
             for_terminal(&provider.name),
-            outgoing
+            outgoing,
+            provider
+                .working_methods_text(today)
+                .map(|methods| format!("sign-in: {methods}"))
+                .unwrap_or_default()
         );
     }
+    outln!(
+        "\nOne provider's settings and sign-in rules, with dates and sources: \
+         `relaydoc settings --email you@example.com`."
+    );
     exit::code(exit::OK)
+}
+
+/// One `providers --json` entry: the `settings --json` shape plus the name and domains.
+#[derive(Debug, Serialize)]
+struct ProviderRow<'k> {
+    name: &'k str,
+    domains: &'k [String],
+    #[serde(flatten)]
+    settings: SettingsReport<'k>,
 }
 
 /// The `settings --json` contract.
@@ -111,14 +137,91 @@ pub struct SettingsReport<'k> {
     pub source: Option<&'static str>,
     pub outgoing: Vec<&'k Endpoint>,
     pub incoming: Vec<&'k Endpoint>,
+    /// How mail programs sign in to send, as of `signin.on`; null when nothing is known.
+    pub signin: Option<SigninReport<'k>>,
 }
 
-fn report_for(provider: &Provider) -> SettingsReport<'_> {
+/// The sign-in part of the settings report (added to the contract, nothing renamed).
+#[derive(Debug, Serialize)]
+pub struct SigninReport<'k> {
+    /// The day the rules were read for.
+    pub on: jiff::civil::Date,
+    pub password_login: PasswordLogin,
+    /// The methods that work that day.
+    pub works: Vec<SigninMethod>,
+    /// Every rule, dated, with its source.
+    pub rules: &'k [SigninRule],
+}
+
+fn report_for(provider: &Provider, today: jiff::civil::Date) -> SettingsReport<'_> {
     SettingsReport {
         provider: Some(&provider.id),
         source: Some("catalogue"),
         outgoing: provider.outgoing.iter().collect(),
         incoming: provider.incoming.iter().collect(),
+        signin: (!provider.signin.is_empty()).then(|| SigninReport {
+            on: today,
+            password_login: provider.password_login(today),
+            works: provider.working_methods(today),
+            rules: &provider.signin,
+        }),
+    }
+}
+
+/// The sign-in rules as people read them: what works today, then each rule with its dates,
+/// the refusal the server gives, where to act, and the source.
+fn print_signin(provider: &Provider, today: jiff::civil::Date) {
+    if provider.signin.is_empty() {
+        return;
+    }
+    let verdict = match provider.password_login(today) {
+        PasswordLogin::Accepted => "your normal password works",
+        PasswordLogin::AppPasswordOnly => "your normal password is refused; use an app password",
+        PasswordLogin::OAuthOnly => {
+            "no password works; the program must sign in on the provider's page (OAuth2)"
+        }
+        PasswordLogin::OAuthOrAppPassword => {
+            "your normal password is refused; sign in on the provider's page (OAuth2) or use an app password"
+        }
+        PasswordLogin::ProviderToken => {
+            "your normal password is refused; use the password or token the provider gives you"
+        }
+        PasswordLogin::Unknown => "not known for today",
+    };
+    outln!("Sign-in for sending (as of {today}): {verdict}.");
+    for rule in &provider.signin {
+        let dates = match (rule.since, rule.until) {
+            (Some(since), Some(until)) => format!("from {since} until {until}"),
+            (Some(since), None) => format!("since {since}"),
+            (None, Some(until)) => format!("until {until}"),
+            (None, None) => String::new(),
+        };
+        let state = if rule.works { "works" } else { "refused" };
+        let now = if rule.holds_on(today) {
+            ""
+        } else {
+            " [not in force today]"
+        };
+        outln!(
+            "  {:<8} {}{}{now}",
+            state,
+            rule.method.label(),
+            if dates.is_empty() {
+                String::new()
+            } else {
+                format!(" — {dates}")
+            },
+        );
+        if let Some(when) = &rule.when {
+            outln!("           when: {}", for_terminal(when));
+        }
+        if let Some(reply) = &rule.reply {
+            outln!("           server says: {}", for_terminal(reply));
+        }
+        if let Some(url) = &rule.url {
+            outln!("           where: {}", for_terminal(url));
+        }
+        outln!("           source: {}", for_terminal(&rule.source));
     }
 }
 
@@ -156,6 +259,7 @@ pub fn print_provider(provider: &Provider) {
             outln!("  {}", line(endpoint));
         }
     }
+    print_signin(provider, crate::present::today());
     if let Some(notes) = &provider.notes {
         outln!(
             "\n{}",
@@ -193,12 +297,13 @@ pub fn settings(args: SettingsArgs, global: &GlobalArgs) -> ExitCode {
     let target = TargetSettings::for_email(&kb, args.email.clone());
     if args.json {
         let report = match target.provider {
-            Some(provider) => report_for(provider),
+            Some(provider) => report_for(provider, target.today),
             None => SettingsReport {
                 provider: None,
                 source: None,
                 outgoing: Vec::new(),
                 incoming: Vec::new(),
+                signin: None,
             },
         };
         return print_json(&report);

@@ -73,7 +73,7 @@ pub fn build(files: &[SourceFile]) -> Result<Knowledge, Diagnostics> {
     let clients = build_clients(clients, &mut problems);
     let facts = build_facts(facts, &clients, &mut problems);
     let causes = build_causes(causes, &facts, &mut problems);
-    let providers = build_providers(providers);
+    let providers = build_providers(providers, &mut problems);
     let cause_index: HashMap<String, usize> = causes
         .iter()
         .enumerate()
@@ -279,6 +279,10 @@ fn build_clients(clients: Vec<Sourced<RawClient>>, problems: &mut Diagnostics) -
                 platform: item.platform,
                 aliases: item.aliases,
                 sources: item.sources,
+                auth_words: item.auth_words.map(|words| AuthWords {
+                    password: words.password,
+                    oauth2: words.oauth2,
+                }),
                 tasks: item
                     .tasks
                     .into_iter()
@@ -289,6 +293,8 @@ fn build_clients(clients: Vec<Sourced<RawClient>>, problems: &mut Diagnostics) -
                                 title: task.title,
                                 steps: task.steps,
                                 note: task.note,
+                                oauth2_steps: task.oauth2_steps,
+                                oauth2_note: task.oauth2_note,
                             },
                         )
                     })
@@ -441,7 +447,10 @@ fn build_causes(
         .collect()
 }
 
-fn build_providers(providers: Vec<Sourced<RawProvider>>) -> Vec<Provider> {
+fn build_providers(
+    providers: Vec<Sourced<RawProvider>>,
+    problems: &mut Diagnostics,
+) -> Vec<Provider> {
     providers
         .into_iter()
         .map(|Sourced { item, file, .. }| {
@@ -452,6 +461,12 @@ fn build_providers(providers: Vec<Sourced<RawProvider>>) -> Vec<Provider> {
                 security: raw.security,
                 auth: raw.auth,
             };
+            let id = item.id.value.clone();
+            let signin = item
+                .signin
+                .into_iter()
+                .filter_map(|rule| signin_rule(rule, &file, &id, problems))
+                .collect();
             Provider {
                 origin: origin(&file, &item.id),
                 id: item.id.value,
@@ -463,6 +478,7 @@ fn build_providers(providers: Vec<Sourced<RawProvider>>) -> Vec<Provider> {
                 incoming: item.incoming.into_iter().map(endpoint).collect(),
                 notes: item.notes,
                 sources: item.sources,
+                signin,
             }
         })
         .collect()
@@ -521,6 +537,104 @@ fn read_conditions(
         });
     }
     conditions
+}
+
+/// Checks one sign-in rule: a known method, real dates in order, a source page, web
+/// addresses that are web addresses. Every problem is reported at its line and column.
+fn signin_rule(
+    raw: RawSigninRule,
+    file: &str,
+    provider: &str,
+    problems: &mut Diagnostics,
+) -> Option<SigninRule> {
+    let mut report = |at: Option<Position>, message: String| {
+        problems.push(Diagnostic::new(file, message).at(at).item(provider));
+    };
+    let method = SigninMethod::parse(&raw.method.value);
+    if method.is_none() {
+        let known: Vec<&str> = SigninMethod::ALL.iter().map(|m| m.as_str()).collect();
+        let hint = closest(&raw.method.value, known.iter().copied())
+            .map(|close| format!(" (did you mean `{close}`?)"))
+            .unwrap_or_default();
+        report(
+            pos(&raw.method),
+            format!(
+                "sign-in method `{}` is not known{hint}; known methods: {}",
+                raw.method.value,
+                known.join(", ")
+            ),
+        );
+    }
+    let mut date = |field: &str, value: &Option<Spanned<String>>| {
+        let value = value.as_ref()?;
+        match value.value.trim().parse::<jiff::civil::Date>() {
+            // jiff also reads forms such as "2024-09-16T00:00"; a rule is a calendar day.
+            Ok(day) if value.value.trim().len() == 10 => Some(day),
+            _ => {
+                report(
+                    pos(value),
+                    format!(
+                        "`{field}: {}` is not a date; write it as YYYY-MM-DD (e.g. 2024-09-16)",
+                        value.value
+                    ),
+                );
+                None
+            }
+        }
+    };
+    let since = date("since", &raw.since);
+    let until = date("until", &raw.until);
+    if let (Some(since), Some(until), Some(at)) = (since, until, &raw.until)
+        && until <= since
+    {
+        report(
+            pos(at),
+            format!("`until: {until}` is not after `since: {since}`: the rule would never hold"),
+        );
+    }
+    let web = |text: &str| text.starts_with("https://") || text.starts_with("http://");
+    let source = match &raw.source {
+        Some(source) if web(source.value.trim()) => Some(source.value.trim().to_string()),
+        Some(source) => {
+            report(
+                pos(source),
+                format!(
+                    "`source: {}` is not a web address (https://…) of the provider's page",
+                    source.value
+                ),
+            );
+            None
+        }
+        None => {
+            report(
+                pos(&raw.method),
+                format!(
+                    "the `{}` rule has no `source`: every sign-in rule names the provider's \
+                     page it comes from",
+                    raw.method.value
+                ),
+            );
+            None
+        }
+    };
+    if let Some(url) = &raw.url
+        && !web(url.value.trim())
+    {
+        report(
+            pos(url),
+            format!("`url: {}` is not a web address (https://…)", url.value),
+        );
+    }
+    Some(SigninRule {
+        method: method?,
+        works: raw.works,
+        since,
+        until,
+        when: raw.when,
+        reply: raw.reply,
+        url: raw.url.map(|url| url.value.trim().to_string()),
+        source: source?,
+    })
 }
 
 /// Resolves one raw node's references and checks the fields its kind needs.

@@ -456,8 +456,19 @@ pub struct Client {
     pub platform: String,
     pub aliases: Vec<String>,
     pub sources: Vec<String>,
+    /// The program's own words for the sign-in choices; `None` for a program that has none
+    /// (general wording is used then).
+    pub auth_words: Option<AuthWords>,
     pub tasks: BTreeMap<String, Task>,
     pub origin: Origin,
+}
+
+/// What a program calls "type a password" and "sign in on the provider's page" in its
+/// outgoing-server settings (Thunderbird: **Normal password**, **OAuth2**).
+#[derive(Debug, Clone)]
+pub struct AuthWords {
+    pub password: String,
+    pub oauth2: Option<String>,
 }
 
 #[derive(Debug)]
@@ -465,6 +476,9 @@ pub struct Task {
     pub title: String,
     pub steps: Vec<String>,
     pub note: Option<String>,
+    /// Used instead of `steps`/`note` when the provider's main sign-in is OAuth2.
+    pub oauth2_steps: Option<Vec<String>>,
+    pub oauth2_note: Option<String>,
 }
 
 #[derive(Debug)]
@@ -478,7 +492,241 @@ pub struct Provider {
     pub incoming: Vec<Endpoint>,
     pub notes: Option<String>,
     pub sources: Vec<String>,
+    /// The dated sign-in rules, in file order; empty when nothing is known.
+    pub signin: Vec<SigninRule>,
     pub origin: Origin,
+}
+
+/// A way a mail program can prove who it is when it sends through a provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SigninMethod {
+    /// The account's normal password.
+    Password,
+    /// A separate password the provider generates for one program.
+    AppPassword,
+    /// A separate code for mail programs that some providers (QQ, 163) call an authorisation
+    /// code; used exactly like an app password.
+    AuthorisationCode,
+    /// Signing in on the provider's own page in a browser window (OAuth2, "modern
+    /// authentication", "Sign in with Google").
+    Oauth2,
+    /// A provider-issued token typed as the password (Proton's SMTP tokens).
+    ProviderToken,
+    /// A local bridge program that is the mail server for the program (Proton Mail Bridge),
+    /// with a password of its own.
+    Bridge,
+}
+
+impl SigninMethod {
+    pub const ALL: [Self; 6] = [
+        Self::Password,
+        Self::AppPassword,
+        Self::AuthorisationCode,
+        Self::Oauth2,
+        Self::ProviderToken,
+        Self::Bridge,
+    ];
+
+    /// The name used in knowledge files and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Password => "password",
+            Self::AppPassword => "app-password",
+            Self::AuthorisationCode => "authorisation-code",
+            Self::Oauth2 => "oauth2",
+            Self::ProviderToken => "provider-token",
+            Self::Bridge => "bridge",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|method| method.as_str() == text)
+    }
+
+    /// The method in plain words, for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Password => "normal password",
+            Self::AppPassword => "app password",
+            Self::AuthorisationCode => "authorisation code",
+            Self::Oauth2 => "sign-in on the provider's page (OAuth2)",
+            Self::ProviderToken => "token from the provider",
+            Self::Bridge => "bridge program",
+        }
+    }
+
+    /// Typed into the program's password field, like a password.
+    fn is_typed_code(self) -> bool {
+        matches!(self, Self::AppPassword | Self::AuthorisationCode)
+    }
+}
+
+/// One dated rule: `method` works (or, with `works: false`, is refused) on the days from
+/// `since` up to the day before `until`.
+#[derive(Debug, Clone, Serialize)]
+pub struct SigninRule {
+    pub method: SigninMethod,
+    pub works: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub since: Option<jiff::civil::Date>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until: Option<jiff::civil::Date>,
+    /// A condition in plain words; the rule holds only then.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub when: Option<String>,
+    /// The server's reply when the method is refused, as documented.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reply: Option<String>,
+    /// Where to create the app password or token, or switch the method on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The provider's page the rule comes from.
+    pub source: String,
+}
+
+impl SigninRule {
+    /// Whether the rule is in force on `day`.
+    pub fn holds_on(&self, day: jiff::civil::Date) -> bool {
+        self.since.is_none_or(|since| since <= day) && self.until.is_none_or(|until| day < until)
+    }
+}
+
+/// What a provider does with a mail program that signs in with the account's normal password,
+/// on a given day: the answer [`Provider::password_login`] gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PasswordLogin {
+    /// The normal password works (perhaps after switching mail-program access on).
+    Accepted,
+    /// The normal password is refused; an app password (or authorisation code) works.
+    AppPasswordOnly,
+    /// Only sign-in on the provider's page (OAuth2) works: no password of any kind.
+    #[serde(rename = "oauth-only")]
+    OAuthOnly,
+    /// The normal password is refused; OAuth2 works, and so does an app password.
+    #[serde(rename = "oauth-or-app-password")]
+    OAuthOrAppPassword,
+    /// The normal password is refused; a token or bridge password from the provider works.
+    ProviderToken,
+    /// No rule in force says (no `signin` data, or none for that day).
+    Unknown,
+}
+
+impl PasswordLogin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Accepted => "accepted",
+            Self::AppPasswordOnly => "app-password-only",
+            Self::OAuthOnly => "oauth-only",
+            Self::OAuthOrAppPassword => "oauth-or-app-password",
+            Self::ProviderToken => "provider-token",
+            Self::Unknown => "unknown",
+        }
+    }
+
+    /// Whether the program should sign in on the provider's page as the main step.
+    pub fn wants_oauth(self) -> bool {
+        matches!(self, Self::OAuthOnly | Self::OAuthOrAppPassword)
+    }
+
+    /// Whether a check that signs in with the normal password would be refused by design,
+    /// so a refusal says nothing about whether the password is right.
+    pub fn refuses_normal_password(self) -> bool {
+        !matches!(self, Self::Accepted | Self::Unknown)
+    }
+}
+
+impl Provider {
+    /// The rules in force on `day`, in file order.
+    pub fn signin_rules_on(&self, day: jiff::civil::Date) -> impl Iterator<Item = &SigninRule> {
+        self.signin.iter().filter(move |rule| rule.holds_on(day))
+    }
+
+    /// The rule in force on `day` for `method`, refusals first (a refusal with no condition
+    /// overrides a rule that says the method works).
+    pub fn signin_rule(&self, method: SigninMethod, day: jiff::civil::Date) -> Option<&SigninRule> {
+        let mut rules = self
+            .signin_rules_on(day)
+            .filter(|rule| rule.method == method);
+        let all: Vec<&SigninRule> = rules.by_ref().collect();
+        all.iter()
+            .find(|rule| !rule.works && rule.when.is_none())
+            .or_else(|| all.iter().find(|rule| rule.works))
+            .or_else(|| all.first())
+            .copied()
+    }
+
+    /// The methods that work on `day` (under their conditions, if any), in the order of
+    /// [`SigninMethod::ALL`].
+    pub fn working_methods(&self, day: jiff::civil::Date) -> Vec<SigninMethod> {
+        SigninMethod::ALL
+            .into_iter()
+            .filter(|&method| self.signin_rule(method, day).is_some_and(|rule| rule.works))
+            .collect()
+    }
+
+    /// The working methods on `day`, in words for people: "app password or sign-in on the
+    /// provider's page (OAuth2)". `None` when nothing is known.
+    pub fn working_methods_text(&self, day: jiff::civil::Date) -> Option<String> {
+        let labels: Vec<&str> = self
+            .working_methods(day)
+            .into_iter()
+            .map(SigninMethod::label)
+            .collect();
+        match labels.as_slice() {
+            [] => None,
+            [one] => Some((*one).to_string()),
+            [rest @ .., last] => Some(format!("{} or {last}", rest.join(", "))),
+        }
+    }
+
+    /// What the provider does on `day` with a mail program that signs in to send with the
+    /// account's normal password, read from the `signin` rules in force that day.
+    ///
+    /// - [`PasswordLogin::Accepted`] when a rule says the password works (a rule with a
+    ///   condition counts: GMX takes the password once mail-program access is switched on),
+    ///   unless a rule without a condition says it is refused;
+    /// - otherwise, by what does work: OAuth2 and an app password (or authorisation code)
+    ///   → [`PasswordLogin::OAuthOrAppPassword`]; OAuth2 alone → [`PasswordLogin::OAuthOnly`];
+    ///   an app password alone → [`PasswordLogin::AppPasswordOnly`]; a provider token or
+    ///   bridge → [`PasswordLogin::ProviderToken`];
+    /// - [`PasswordLogin::Unknown`] with no rules for that day.
+    ///
+    /// The diagnosis uses it to tell "wrong password" from "this provider refuses every
+    /// normal password", and the solutions to make the working method the main step.
+    pub fn password_login(&self, day: jiff::civil::Date) -> PasswordLogin {
+        let works = self.working_methods(day);
+        if works.contains(&SigninMethod::Password) {
+            return PasswordLogin::Accepted;
+        }
+        let oauth = works.contains(&SigninMethod::Oauth2);
+        let code = works.iter().any(|method| method.is_typed_code());
+        let token = works
+            .iter()
+            .any(|method| matches!(method, SigninMethod::ProviderToken | SigninMethod::Bridge));
+        match (oauth, code, token) {
+            (true, true, _) => PasswordLogin::OAuthOrAppPassword,
+            (true, false, _) => PasswordLogin::OAuthOnly,
+            (false, true, _) => PasswordLogin::AppPasswordOnly,
+            (false, false, true) => PasswordLogin::ProviderToken,
+            (false, false, false) => PasswordLogin::Unknown,
+        }
+    }
+
+    /// The rule people should follow to get the code they type as the password (app
+    /// password, authorisation code, token or bridge) on `day`, if any works.
+    pub fn code_rule(&self, day: jiff::civil::Date) -> Option<&SigninRule> {
+        [
+            SigninMethod::AppPassword,
+            SigninMethod::AuthorisationCode,
+            SigninMethod::ProviderToken,
+            SigninMethod::Bridge,
+        ]
+        .into_iter()
+        .filter_map(|method| self.signin_rule(method, day))
+        .find(|rule| rule.works)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

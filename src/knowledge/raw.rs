@@ -244,7 +244,22 @@ pub struct RawClient {
     pub aliases: Vec<String>,
     #[serde(default)]
     pub sources: Vec<String>,
+    /// The program's own words for each sign-in method in its settings (`{auth_method}`).
+    #[serde(default)]
+    pub auth_words: Option<RawAuthWords>,
     pub tasks: BTreeMap<String, RawTask>,
+}
+
+/// What a program calls the sign-in choices in its outgoing-server settings, in its own words
+/// (Thunderbird: "Normal password" and "OAuth2").
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAuthWords {
+    /// The choice for typing a password (a normal one or an app password).
+    pub password: String,
+    /// The choice for signing in on the provider's own page, where the program has one.
+    #[serde(default)]
+    pub oauth2: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -254,6 +269,12 @@ pub struct RawTask {
     pub steps: Vec<String>,
     #[serde(default)]
     pub note: Option<String>,
+    /// The steps instead, when the provider wants the program to sign in on its own page
+    /// (OAuth2) rather than take a password.
+    #[serde(default)]
+    pub oauth2_steps: Option<Vec<String>>,
+    #[serde(default)]
+    pub oauth2_note: Option<String>,
 }
 
 /// `knowledge/providers/*.yaml`: a mail provider's published settings.
@@ -274,6 +295,36 @@ pub struct RawProvider {
     pub notes: Option<String>,
     #[serde(default)]
     pub sources: Vec<String>,
+    /// How mail programs may sign in to send, rule by rule, with dates and sources.
+    #[serde(default)]
+    pub signin: Vec<RawSigninRule>,
+}
+
+/// One dated sign-in rule: `method` works (or is refused) from `since` until the day before
+/// `until`. Method, dates and source are checked in stage two, with their positions.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSigninRule {
+    pub method: Spanned<String>,
+    pub works: bool,
+    /// First day the rule holds (YYYY-MM-DD); absent: as far back as is known.
+    #[serde(default)]
+    pub since: Option<Spanned<String>>,
+    /// First day the rule no longer holds (YYYY-MM-DD); absent: still in force.
+    #[serde(default)]
+    pub until: Option<Spanned<String>>,
+    /// A condition in plain words ("with two-factor authentication on").
+    #[serde(default)]
+    pub when: Option<String>,
+    /// The server's reply when this method is refused, as the provider documents it.
+    #[serde(default)]
+    pub reply: Option<String>,
+    /// Where a person creates the app password or token, or switches the method on.
+    #[serde(default)]
+    pub url: Option<Spanned<String>>,
+    /// The provider's own page for this rule.
+    #[serde(default)]
+    pub source: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
