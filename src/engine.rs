@@ -111,6 +111,8 @@ pub struct Wizard<'k> {
     clues_of: Option<String>,
     /// At a conclusion: whether the evidence singled its cause out.
     decided: bool,
+    /// The day providers' dated sign-in rules are read for.
+    today: jiff::civil::Date,
 }
 
 /// What the diagnosis makes of a conclusion the tree proposes.
@@ -137,6 +139,7 @@ impl<'k> Wizard<'k> {
             clues: Vec::new(),
             clues_of: None,
             decided: false,
+            today: jiff::Zoned::now().date(),
         };
         let effects = wizard.enter(knowledge.start);
         (wizard, effects)
@@ -218,9 +221,12 @@ impl<'k> Wizard<'k> {
                 let NodeBody::Check { sets, .. } = &self.knowledge.node(node).body else {
                     return Err(AnswerError::UnexpectedCheck);
                 };
-                // A check may report more than the tree reads; only declared facts steer it.
+                // What the person said stands: a check fills in what is not known yet (or
+                // was answered "I don't know"), never overrides an answer.
+                let _ = sets;
                 for (key, value) in facts {
-                    if sets.contains(&key) || !self.facts.contains_key(&key) {
+                    let open = self.facts.get(&key).is_none_or(|known| known == UNKNOWN);
+                    if open {
                         self.facts.insert(key, value);
                     }
                 }
@@ -549,20 +555,29 @@ impl<'k> Wizard<'k> {
     }
 
     /// Facts that follow from others without asking: how the provider of a known address
-    /// wants sending authorised.
+    /// wants sending authorised, and what it does today with an account's normal password.
     fn derive_facts(&mut self) {
         const SCHEME: &str = "account.auth_scheme";
-        if self.facts.contains_key(SCHEME) {
-            return;
-        }
+        const PASSWORD_LOGIN: &str = "provider.password_login";
         let provider = self
             .facts
             .get("account.email")
             .and_then(|email| email.rsplit_once('@'))
             .and_then(|(_, domain)| self.knowledge.provider_for_domain(domain));
-        if let Some(provider) = provider
-            && !provider.outgoing.is_empty()
-        {
+        let Some(provider) = provider else {
+            return;
+        };
+        if !self.facts.contains_key(PASSWORD_LOGIN) {
+            let login = provider.password_login(self.today);
+            if login != crate::knowledge::model::PasswordLogin::Unknown {
+                self.facts
+                    .insert(PASSWORD_LOGIN.into(), login.as_str().into());
+            }
+        }
+        if self.facts.contains_key(SCHEME) {
+            return;
+        }
+        if !provider.outgoing.is_empty() {
             let pop_first = provider
                 .outgoing
                 .iter()

@@ -37,6 +37,10 @@ pub const SPECS: &[CheckSpec] = &[
             "bounce.mentions",
             "server.software",
             "account.auth_scheme",
+            "account.email",
+            "client.server_host",
+            "client.id",
+            "sender.kind",
         ],
     },
     CheckSpec {

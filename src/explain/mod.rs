@@ -46,6 +46,12 @@ pub struct Explanation {
     pub remote_host: Option<String>,
     /// The client a server log says was refused (`host[ip]`).
     pub client: Option<String>,
+    /// The person's own account and outgoing server, where a mail program's dialog names them
+    /// (Outlook: "Account: 'me@example.com', Server: 'smtp.example.com'").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_server: Option<String>,
     pub stage: Option<Stage>,
     pub direction: Option<Direction>,
     /// Ids of the signatures that matched, strongest first.
@@ -238,6 +244,7 @@ fn explain_document(document: Document, signatures: &Signatures) -> Explanation 
             .and_then(|c| c.name("stage").and_then(|m| parse_stage(m.as_str())));
     }
     found.read_document(&document);
+    let (account, account_server) = account_of(&document);
     // Other matched lines may name what the primary one leaves out (a bounce's text part
     // says "in reply to RCPT TO", its DSN part does not); the reply code stays the primary's.
     for hit in hits
@@ -313,6 +320,8 @@ fn explain_document(document: Document, signatures: &Signatures) -> Explanation 
         helo: found.helo.clone(),
         remote_host: found.remote_host.clone(),
         client: found.client.clone(),
+        account,
+        account_server,
         stage: found.stage,
         direction,
         matched,
@@ -320,6 +329,29 @@ fn explain_document(document: Document, signatures: &Signatures) -> Explanation 
         facts,
         notes: document.notes,
     }
+}
+
+/// Outlook's send dialog: "… Account: 'me@example.com', Server: 'smtp.example.com', Protocol:
+/// SMTP …". Only an address counts as the account (Outlook may show an account's display name).
+static DIALOG_ACCOUNT: LazyLock<Regex> = LazyLock::new(|| {
+    compile_static(
+        r"(?i)\bAccount: '(?P<account>[^'\s]{1,200})',\s*Server: '(?P<server>[A-Za-z0-9.-]{1,253})'",
+    )
+});
+
+fn account_of(document: &Document) -> (Option<String>, Option<String>) {
+    document
+        .lines
+        .iter()
+        .find_map(|line| DIALOG_ACCOUNT.captures(&line.text))
+        .map_or((None, None), |captures| {
+            let account = captures
+                .name("account")
+                .map(|m| clean(m.as_str()))
+                .filter(|account| account.contains('@'));
+            let server = captures.name("server").map(|m| clean(m.as_str()));
+            (account, server)
+        })
 }
 
 /// Drops a hit when another signature matched a longer stretch of the same line around it:
@@ -978,6 +1010,17 @@ impl Explanation {
             .collect();
         if self.relay_denial {
             facts.insert("error.kind".into(), "relay".into());
+        } else if self.code.is_some() && !facts.contains_key("error.kind") {
+            // A server's reply that no signature calls a relay denial, nor names as another
+            // known kind: "something else" (only with a reply code, so that a paste that is
+            // no error at all still lets the person say what it was).
+            facts.insert("error.kind".into(), "other".into());
+        }
+        if let Some(account) = &self.account {
+            facts.insert("account.email".into(), account.clone());
+        }
+        if let Some(server) = &self.account_server {
+            facts.insert("client.server_host".into(), server.clone());
         }
         if let Some(code) = &self.code {
             let code = match code.as_str() {
@@ -1063,5 +1106,29 @@ mod tests {
         assert_eq!(found.client.as_deref(), Some("unknown[127.0.0.1]"));
         assert_eq!(found.recipient.as_deref(), Some("someone@example.org"));
         assert_eq!(found.stage, Some(Stage::Rcpt));
+    }
+}
+
+#[cfg(test)]
+mod dialog_tests {
+    use super::*;
+
+    #[test]
+    fn outlook_dialog_names_the_account_and_its_server() {
+        let text = "The message could not be sent because one of the recipients was rejected by \
+                    the server. The rejected e-mail address was 'bob@example.org'. Subject 'Test', \
+                    Account: 'maria@gmx.de', Server: 'mail.gmx.net', Protocol: SMTP, Server \
+                    Response: '554 5.7.1 <bob@example.org>: Relay access denied', Port: 25, \
+                    Secure(SSL): No, Server Error: 554, Error Number: 0x800CCC79";
+        let document = reader::read(text);
+        let lines: Vec<&str> = document.lines.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(
+            account_of(&document),
+            (Some("maria@gmx.de".into()), Some("mail.gmx.net".into())),
+            "{lines:?}"
+        );
+        // A display name is not an address: no account then.
+        let named = reader::read("Account: 'Maria at work', Server: 'mail.gmx.net'");
+        assert_eq!(account_of(&named).0, None);
     }
 }
