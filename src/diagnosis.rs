@@ -15,7 +15,7 @@
 use std::collections::BTreeMap;
 
 use crate::knowledge::Knowledge;
-use crate::knowledge::model::{Cause, Condition, NodeBody, NodeId, UNKNOWN, Weight};
+use crate::knowledge::model::{Cause, Condition, NodeBody, NodeId, UNKNOWN};
 
 /// How much a signature's weight (0..1) in `explain`'s ranking counts on the evidence scale.
 const TEXT_SCALE: f64 = 2.0;
@@ -23,10 +23,15 @@ const TEXT_SCALE: f64 = 2.0;
 /// on SMTP Authentication") counts as support for a conclusion; weaker ones only rank.
 const TEXT_SUPPORT: f64 = 0.75;
 /// While questions that could change the answer remain, a cause must be this likely …
-const CONCLUDE_EARLY: f64 = 0.8;
+const CONCLUDE_EARLY: f64 = 0.75;
 /// … once none remain, this likely and this far ahead of the runner-up.
 const CONCLUDE_LAST: f64 = 0.5;
 const CONCLUDE_GAP: f64 = 1.0;
+/// Supporting evidence adding up to this much (a moderate piece, or two weak ones) is enough
+/// to conclude on.
+const SUPPORT_TO_CONCLUDE: f64 = 2.0;
+/// How the reasons read from the pasted text begin.
+const TEXT_PREFIX: &str = "The error message: ";
 /// A question is worth asking only if its answer is expected to remove this much uncertainty
 /// (nats).
 const MIN_GAIN: f64 = 0.05;
@@ -225,7 +230,6 @@ fn assess(index: usize, cause: &Cause, view: View<'_>, clues: &[TextClue]) -> As
                     weight,
                 };
                 if evidence.weight.supports() {
-                    assessment.supported |= evidence.weight != Weight::Weak;
                     assessment.support.push(reason);
                 } else {
                     assessment.against.push(reason);
@@ -243,10 +247,18 @@ fn assess(index: usize, cause: &Cause, view: View<'_>, clues: &[TextClue]) -> As
         assessment.score += weight;
         assessment.supported |= clue.weight >= TEXT_SUPPORT;
         assessment.support.push(Reason {
-            why: format!("The error message: {}", clue.why),
+            why: format!("{TEXT_PREFIX}{}", clue.why),
             weight,
         });
     }
+    // Enough to conclude on: a moderate piece of evidence, or two weak ones.
+    let supporting: f64 = assessment
+        .support
+        .iter()
+        .filter(|reason| !reason.why.starts_with(TEXT_PREFIX))
+        .map(|reason| reason.weight)
+        .sum();
+    assessment.supported |= supporting >= SUPPORT_TO_CONCLUDE;
     assessment
         .support
         .sort_by(|a, b| b.weight.total_cmp(&a.weight));

@@ -92,6 +92,7 @@ struct Frame {
     node: NodeId,
     facts_before: Facts,
     path_len: usize,
+    pending_before: Option<NodeId>,
 }
 
 #[derive(Debug, Clone)]
@@ -111,6 +112,8 @@ pub struct Wizard<'k> {
     clues_of: Option<String>,
     /// At a conclusion: whether the evidence singled its cause out.
     decided: bool,
+    /// The conclusion the tree proposed while the diagnosis asks something aside first.
+    pending: Option<NodeId>,
     /// The day providers' dated sign-in rules are read for.
     today: jiff::civil::Date,
 }
@@ -139,6 +142,7 @@ impl<'k> Wizard<'k> {
             clues: Vec::new(),
             clues_of: None,
             decided: false,
+            pending: None,
             today: jiff::Zoned::now().date(),
         };
         let effects = wizard.enter(knowledge.start);
@@ -298,8 +302,16 @@ impl<'k> Wizard<'k> {
             node: node_id,
             facts_before: self.facts.clone(),
             path_len: self.path.len(),
+            pending_before: self.pending,
         });
-        let (next, value) = next;
+        let (mut next, value) = next;
+        // A question the diagnosis asked aside returns to the conclusion it was weighing,
+        // whatever the answer; an input given for a check goes on to that check first.
+        let feeds_check =
+            value.is_some() && matches!(self.knowledge.node(next).body, NodeBody::Check { .. });
+        if !feeds_check && let Some(pending) = self.pending.take() {
+            next = pending;
+        }
         match (value, secret) {
             (Some(value), true) => {
                 self.secrets.insert(fact.clone(), value);
@@ -329,6 +341,7 @@ impl<'k> Wizard<'k> {
         }
         self.facts = frame.facts_before;
         self.path.truncate(frame.path_len);
+        self.pending = frame.pending_before;
         self.state = State::Asking(frame.node);
         Vec::new()
     }
@@ -428,8 +441,9 @@ impl<'k> Wizard<'k> {
                             return Vec::new();
                         }
                         Settle::Ask(question) => {
-                            // Not a conclusion after all: the path shows where the person went.
+                            // Not a conclusion yet: the path shows where the person went.
                             self.path.pop();
+                            self.pending = Some(node_id);
                             question
                         }
                     }
@@ -454,6 +468,8 @@ impl<'k> Wizard<'k> {
             .iter()
             .find(|branch| branch.holds(&self.facts))
             .map_or(*otherwise, |branch| branch.next);
+        // A check run aside returns to the conclusion the diagnosis was weighing.
+        let next = self.pending.take().unwrap_or(next);
         self.enter(next)
     }
 
@@ -559,6 +575,12 @@ impl<'k> Wizard<'k> {
     fn derive_facts(&mut self) {
         const SCHEME: &str = "account.auth_scheme";
         const PASSWORD_LOGIN: &str = "provider.password_login";
+        // "In the log of a mail server that I run": the person runs the server.
+        if self.facts.get("error.where").map(String::as_str) == Some("server-log") {
+            self.facts
+                .entry("user.role".into())
+                .or_insert_with(|| "server-admin".into());
+        }
         let provider = self
             .facts
             .get("account.email")
