@@ -51,7 +51,7 @@ use serde::Serialize;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
-use crate::checks::dns::{self, Answer, RecordData, RecordKind, Resolve};
+use crate::checks::dns::{self, Resolve};
 use crate::checks::smtp::session::{Endpoint, Mechanism, Options, Secret, Security};
 use crate::checks::smtp::{self, RelayRequest};
 use crate::checks::{CheckReport, Status};
@@ -685,14 +685,19 @@ impl<R: Resolve + 'static> AccountCheck<R> {
                     },
                 ));
             }
-            let addresses = match literal {
-                Some(ip) => vec![ip],
+            // `unresolved`: why DNS could not say, which is not "it has no address".
+            let (addresses, unresolved) = match literal {
+                Some(ip) => (vec![ip], None),
                 None => {
-                    let found = addresses_of(&*self.resolver, &host).await;
+                    let (found, unresolved) = match dns::addresses(&*self.resolver, &host).await {
+                        Ok(found) => (found, None),
+                        Err(why) => (Vec::new(), Some(why)),
+                    };
                     if found.is_empty() && self.system_fallback {
-                        system_addresses(&host).await
+                        let system = dns::system_addresses(&host, self.deadlines.dns).await;
+                        (system.unwrap_or_default(), unresolved)
                     } else {
-                        found
+                        (found, unresolved)
                     }
                 }
             };
@@ -721,9 +726,16 @@ impl<R: Resolve + 'static> AccountCheck<R> {
                     ));
                 }
             } else {
-                let reason = format!(
-                    "the server name {host} has no address in DNS, so it cannot be contacted"
-                );
+                let reason = match unresolved {
+                    Some(why) => format!(
+                        "could not look up the address of the server {host}, so it could not \
+                         be contacted: {}",
+                        why.trim_end_matches('.')
+                    ),
+                    None => format!(
+                        "the server name {host} has no address in DNS, so it cannot be contacted"
+                    ),
+                };
                 settings.warning = Some(match settings.warning.take() {
                     Some(w) => format!("{w}. {reason}"),
                     None => reason.clone(),
@@ -938,41 +950,6 @@ impl<R: Resolve + 'static> AccountCheck<R> {
                 );
             }
         }
-    }
-}
-
-/// The A and AAAA addresses of `host`, asked side by side.
-async fn addresses_of<R: Resolve>(resolver: &R, host: &str) -> Vec<IpAddr> {
-    let (v4, v6) = tokio::join!(
-        resolver.query(host, RecordKind::A),
-        resolver.query(host, RecordKind::Aaaa)
-    );
-    let mut out = Vec::new();
-    for answer in [v4, v6] {
-        if let Answer::Records(records) = answer {
-            for record in records {
-                match record.data {
-                    RecordData::A { address } => out.push(IpAddr::V4(address)),
-                    RecordData::Aaaa { address } => out.push(IpAddr::V6(address)),
-                    _ => {}
-                }
-            }
-        }
-    }
-    out.dedup();
-    out
-}
-
-/// The operating system's addresses for `host`, within a few seconds.
-async fn system_addresses(host: &str) -> Vec<IpAddr> {
-    let lookup = tokio::net::lookup_host((host, 0));
-    match tokio::time::timeout(Duration::from_secs(5), lookup).await {
-        Ok(Ok(addresses)) => {
-            let mut out: Vec<IpAddr> = addresses.map(|a| a.ip()).collect();
-            out.dedup();
-            out
-        }
-        _ => Vec::new(),
     }
 }
 
@@ -1381,6 +1358,7 @@ mod tests {
     mod discovery {
         use super::*;
         use crate::checks::dns::fake::FakeResolver;
+        use crate::checks::dns::{RecordData, RecordKind};
         use crate::checks::smtp::conn::Limits;
         use crate::checks::smtp::tls::Trust;
 

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand};
 
+use crate::checks::dns::DnsSettings;
 use crate::checks::smtp::conn::Limits;
 use crate::checks::smtp::session::{Endpoint, Mechanism, Options, Secret, Security};
 use crate::checks::smtp::tls::Trust;
@@ -211,6 +212,16 @@ pub(super) struct BadInput(pub(super) String);
 
 async fn run_async(args: CheckArgs, global: &super::GlobalArgs) -> Result<ExitCode, BadInput> {
     let timeout = step_timeout(global)?;
+    let dns = super::check_dns::settings_from(global).map_err(BadInput)?;
+    // A server name that cannot be resolved ends the check with its report (exit 3).
+    macro_rules! endpoint_or_report {
+        ($server:expr, $port:expr, $check:literal) => {
+            match endpoint($server, $port, &dns).await {
+                Ok(endpoint) => endpoint,
+                Err(unresolved) => return Ok(print(&unresolved.report($check), $server)),
+            }
+        };
+    }
     match args.command {
         CheckCommand::Dns(dns) => Ok(super::check_dns::run(dns, global).await),
         CheckCommand::Account(a) => super::check_account::run(a, global, timeout).await,
@@ -218,14 +229,19 @@ async fn run_async(args: CheckArgs, global: &super::GlobalArgs) -> Result<ExitCo
             let options = options(&a.server, timeout)?;
             let report = match a.server.port {
                 Some(port) => {
-                    let endpoint = endpoint(&a.server, port).await?;
+                    let endpoint = endpoint_or_report!(&a.server, port, "smtp");
                     smtp::probe_check(&endpoint, &options).await
                 }
                 None => {
-                    let mut endpoints = Vec::new();
-                    for port in [587, 465, 25] {
-                        endpoints.push(endpoint(&a.server, port).await?);
-                    }
+                    let first = endpoint_or_report!(&a.server, 587, "smtp");
+                    let endpoints: Vec<Endpoint> = [587, 465, 25]
+                        .into_iter()
+                        .map(|port| Endpoint {
+                            addr: SocketAddr::new(first.addr.ip(), port),
+                            security: a.server.security.unwrap_or(Security::for_port(port)),
+                            ..first.clone()
+                        })
+                        .collect();
                     smtp::probe_ports_check(&endpoints, &options).await
                 }
             };
@@ -233,8 +249,8 @@ async fn run_async(args: CheckArgs, global: &super::GlobalArgs) -> Result<ExitCo
         }
         CheckCommand::Auth(a) => {
             let options = options(&a.server, timeout)?;
-            let endpoint = endpoint(&a.server, a.server.port.unwrap_or(587)).await?;
             let password = password(&a.user, &a.password)?;
+            let endpoint = endpoint_or_report!(&a.server, a.server.port.unwrap_or(587), "auth");
             let request = smtp::AuthRequest {
                 endpoint,
                 user: a.user.clone(),
@@ -250,7 +266,7 @@ async fn run_async(args: CheckArgs, global: &super::GlobalArgs) -> Result<ExitCo
         }
         CheckCommand::Relay(a) => {
             let options = options(&a.server, timeout)?;
-            let endpoint = endpoint(&a.server, a.server.port.unwrap_or(587)).await?;
+            let endpoint = endpoint_or_report!(&a.server, a.server.port.unwrap_or(587), "relay");
             let credentials = match &a.user {
                 Some(user) => Some((user.clone(), password(user, &a.password)?)),
                 None => None,
@@ -274,8 +290,9 @@ async fn run_async(args: CheckArgs, global: &super::GlobalArgs) -> Result<ExitCo
         }
         CheckCommand::PopBeforeSmtp(a) => {
             let options = options(&a.server, timeout)?;
-            let endpoint = endpoint(&a.server, a.server.port.unwrap_or(25)).await?;
             let password = password(&a.user, &a.password)?;
+            let endpoint =
+                endpoint_or_report!(&a.server, a.server.port.unwrap_or(25), "pop-before-smtp");
             let pop_host = a.pop_host.clone().unwrap_or_else(|| a.server.host.clone());
             let pop_security = a.pop_security.unwrap_or(if a.pop_port == 995 {
                 Security::Tls
@@ -284,7 +301,12 @@ async fn run_async(args: CheckArgs, global: &super::GlobalArgs) -> Result<ExitCo
             });
             let pop3 = Endpoint {
                 host: bare_host(&pop_host).to_string(),
-                addr: resolve(&pop_host, a.pop_port).await?,
+                addr: match resolve(&pop_host, a.pop_port, &dns).await {
+                    Ok(addr) => addr,
+                    Err(unresolved) => {
+                        return Ok(print(&unresolved.report("pop-before-smtp"), &a.server));
+                    }
+                },
                 security: pop_security,
                 local_ip: a.server.source_address,
             };
@@ -309,8 +331,8 @@ async fn run_async(args: CheckArgs, global: &super::GlobalArgs) -> Result<ExitCo
         }
         CheckCommand::Send(a) => {
             let options = options(&a.server, timeout)?;
-            let endpoint = endpoint(&a.server, a.server.port.unwrap_or(587)).await?;
             let password = password(&a.user, &a.password)?;
+            let endpoint = endpoint_or_report!(&a.server, a.server.port.unwrap_or(587), "send");
             warn_plaintext(&a.password);
             let request = smtp::SendRequest {
                 auth: smtp::AuthRequest {
@@ -363,24 +385,49 @@ pub(super) fn bare_host(host: &str) -> &str {
         .unwrap_or(host)
 }
 
-/// The first address of `host`. IP literals are used as they are, without any lookup.
-async fn resolve(host: &str, port: u16) -> Result<SocketAddr, BadInput> {
-    let bare = bare_host(host);
-    if let Ok(ip) = bare.parse::<IpAddr>() {
-        return Ok(SocketAddr::new(ip, port));
+/// A server name that could not be resolved: the check could not run (exit 3), which is
+/// not bad input, and says so with what to try.
+#[derive(Debug)]
+struct Unresolved(String);
+
+impl Unresolved {
+    /// The report of the check that could not start, so `--json` still gets the contract.
+    fn report(&self, check: &str) -> CheckReport {
+        CheckReport {
+            check: check.to_string(),
+            status: Status::Error,
+            facts: Default::default(),
+            details: serde_json::json!({
+                "summary": format!("could not run: {}", self.0),
+                "error": { "phase": "resolve", "kind": "dns", "message": self.0 },
+            }),
+        }
     }
-    let mut addresses = tokio::net::lookup_host((bare, port))
-        .await
-        .map_err(|e| BadInput(format!("cannot find the address of {bare}: {e}")))?;
-    addresses
-        .next()
-        .ok_or_else(|| BadInput(format!("{bare} has no address")))
 }
 
-async fn endpoint(server: &ServerArgs, port: u16) -> Result<Endpoint, BadInput> {
+/// The first address of `host` (IPv4 first): IP literals as they are; names through
+/// `--dns-server` when given, else the operating system's resolver.
+async fn resolve(host: &str, port: u16, dns: &DnsSettings) -> Result<SocketAddr, Unresolved> {
+    let bare = bare_host(host);
+    let addresses = crate::checks::dns::addresses_for_connect(dns, bare)
+        .await
+        .map_err(Unresolved)?;
+    addresses
+        .iter()
+        .find(|ip| ip.is_ipv4())
+        .or(addresses.first())
+        .map(|ip| SocketAddr::new(*ip, port))
+        .ok_or_else(|| Unresolved(format!("{bare} has no address")))
+}
+
+async fn endpoint(
+    server: &ServerArgs,
+    port: u16,
+    dns: &DnsSettings,
+) -> Result<Endpoint, Unresolved> {
     Ok(Endpoint {
         host: bare_host(&server.host).to_string(),
-        addr: resolve(&server.host, port).await?,
+        addr: resolve(&server.host, port, dns).await?,
         security: server.security.unwrap_or(Security::for_port(port)),
         local_ip: server.source_address,
     })
