@@ -1144,7 +1144,9 @@ fn assemble(
     } else {
         Status::Ok
     };
-    let summary = summarise(request, &settings, &facts, &skipped);
+    let refusal_words = find(&checks, "login")
+        .and_then(|login| finding_message(&login.report.details, "auth-refused"));
+    let summary = summarise(request, &settings, &facts, &skipped, refusal_words);
     AccountReport {
         email: request.email.clone(),
         settings,
@@ -1164,11 +1166,30 @@ fn assemble(
 }
 
 /// The findings in plain words, most telling first.
+/// The message of the first finding `id` anywhere in a check's details.
+fn finding_message(details: &serde_json::Value, id: &str) -> Option<String> {
+    match details {
+        serde_json::Value::Object(map) => {
+            if map.get("id").and_then(|v| v.as_str()) == Some(id) {
+                return map
+                    .get("message")
+                    .and_then(|m| m.as_str())
+                    .map(str::to_owned);
+            }
+            map.values().find_map(|child| finding_message(child, id))
+        }
+        serde_json::Value::Array(items) => items.iter().find_map(|item| finding_message(item, id)),
+        _ => None,
+    }
+}
+
+/// `refusal_words`: what the sign-in check read the refusal as, with the next step.
 fn summarise(
     request: &AccountRequest,
     settings: &Settings,
     facts: &Facts,
     skipped: &[Skipped],
+    refusal_words: Option<String>,
 ) -> Vec<String> {
     let mut lines = Vec::new();
     let get = |key: &str| facts.get(key).map(String::as_str);
@@ -1212,12 +1233,11 @@ fn summarise(
     }
     match get("auth.result") {
         Some("ok") => lines.push("Signing in with your user name and password works.".into()),
-        Some("failed") => lines.push(
-            "The server refused the user name or password (535): check both, and whether the \
-             user name must be the full e-mail address."
-                .into(),
-        ),
-        Some(other) => lines.push(format!("Signing in did not work ({other}).")),
+        // The sign-in check's reading: "wrong password" only when the reply proves it.
+        Some(other) => match refusal_words {
+            Some(words) => lines.push(format!("Signing in did not work: {words}.")),
+            None => lines.push(format!("Signing in did not work ({other}).")),
+        },
         None => {}
     }
     match get("relay.authenticated") {

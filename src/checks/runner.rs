@@ -85,7 +85,7 @@ pub const SPECS: &[CheckSpec] = &[
         params: &["user", "password"],
         // Without a host, the outgoing server comes from the providers catalogue.
         optional: &["host"],
-        sets: &["auth.result", "server.auth_works"],
+        sets: &["auth.result", "auth.refusal", "server.auth_works"],
     },
     CheckSpec {
         name: "my-ip-blacklist",

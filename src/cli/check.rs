@@ -30,7 +30,11 @@ Examples:
   echo \"$PASS\" | relaydoc check auth mail.example.com --user me@example.com --password-stdin
 
 Passwords: a hidden prompt, the RELAYDOC_PASSWORD environment variable, or --password-stdin;
-never a command-line argument. They never appear in output, transcripts or JSON.";
+never a command-line argument. They never appear in output, transcripts or JSON.
+
+OAuth2 (auth and relay): --token-file FILE (or - for standard input) or the
+RELAYDOC_OAUTH_TOKEN environment variable gives an access token, sent with SASL XOAUTH2
+(default) or --mechanism OAUTHBEARER; never a command-line value, masked everywhere.";
 
 #[derive(Debug, Args)]
 #[command(after_help = CHECK_EXAMPLES)]
@@ -110,6 +114,16 @@ pub struct PasswordArgs {
     pub mechanism: Option<Mechanism>,
 }
 
+/// An OAuth2 access token instead of a password (`check auth`, `check relay`): never a
+/// command-line value.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// Sign in with the OAuth2 access token in FILE (`-`: standard input), using SASL XOAUTH2
+    /// or, with --mechanism OAUTHBEARER, RFC 7628; RELAYDOC_OAUTH_TOKEN also works
+    #[arg(long, value_name = "FILE", conflicts_with = "password_stdin")]
+    pub token_file: Option<PathBuf>,
+}
+
 #[derive(Debug, Args)]
 pub struct SmtpArgs {
     #[command(flatten)]
@@ -125,6 +139,8 @@ pub struct AuthArgs {
     pub user: String,
     #[command(flatten)]
     pub password: PasswordArgs,
+    #[command(flatten)]
+    pub token: TokenArgs,
 }
 
 #[derive(Debug, Args)]
@@ -145,6 +161,8 @@ pub struct RelayArgs {
     pub login_only: bool,
     #[command(flatten)]
     pub password: PasswordArgs,
+    #[command(flatten)]
+    pub token: TokenArgs,
 }
 
 #[derive(Debug, Args)]
@@ -249,13 +267,13 @@ async fn run_async(args: CheckArgs, global: &super::GlobalArgs) -> Result<ExitCo
         }
         CheckCommand::Auth(a) => {
             let options = options(&a.server, timeout)?;
-            let password = password(&a.user, &a.password)?;
+            let (secret, mechanism) = credential(&a.user, &a.password, &a.token)?;
             let endpoint = endpoint_or_report!(&a.server, a.server.port.unwrap_or(587), "auth");
             let request = smtp::AuthRequest {
                 endpoint,
                 user: a.user.clone(),
-                password,
-                mechanism: a.password.mechanism,
+                password: secret,
+                mechanism,
                 allow_plaintext: a.password.allow_plaintext_auth,
             };
             warn_plaintext(&a.password);
@@ -267,9 +285,17 @@ async fn run_async(args: CheckArgs, global: &super::GlobalArgs) -> Result<ExitCo
         CheckCommand::Relay(a) => {
             let options = options(&a.server, timeout)?;
             let endpoint = endpoint_or_report!(&a.server, a.server.port.unwrap_or(587), "relay");
-            let credentials = match &a.user {
-                Some(user) => Some((user.clone(), password(user, &a.password)?)),
-                None => None,
+            let (credentials, mechanism) = match &a.user {
+                Some(user) => {
+                    let (secret, mechanism) = credential(user, &a.password, &a.token)?;
+                    (Some((user.clone(), secret)), mechanism)
+                }
+                None if a.token.token_file.is_some() => {
+                    return Err(BadInput(String::from(
+                        "--token-file needs --user: the token signs in as that user",
+                    )));
+                }
+                None => (None, a.password.mechanism),
             };
             if credentials.is_some() {
                 warn_plaintext(&a.password);
@@ -279,7 +305,7 @@ async fn run_async(args: CheckArgs, global: &super::GlobalArgs) -> Result<ExitCo
                 from: address(&a.from, "--from")?,
                 to: address(&a.to, "--to")?,
                 credentials,
-                mechanism: a.password.mechanism,
+                mechanism,
                 allow_plaintext: a.password.allow_plaintext_auth,
                 login_only: a.login_only,
             };
@@ -497,9 +523,104 @@ pub(super) fn prompt_password(question: &str) -> Result<String, BadInput> {
         .map_err(|e| BadInput(format!("no password: {e}")))
 }
 
+/// The longest access token read from a file: real ones are a few kilobytes; the cap keeps
+/// a wrong path (a device, a huge file) from eating memory.
+const MAX_TOKEN_BYTES: u64 = 16 * 1024;
+
+/// The secret to sign in with and the mechanism: an OAuth2 access token when `--token-file`
+/// is given, an OAuth2 mechanism is asked for, or only `RELAYDOC_OAUTH_TOKEN` is set; else
+/// the password. A token never comes from the command line.
+fn credential(
+    user: &str,
+    args: &PasswordArgs,
+    token: &TokenArgs,
+) -> Result<(Secret, Option<Mechanism>), BadInput> {
+    let env_token = std::env::var_os("RELAYDOC_OAUTH_TOKEN");
+    let wants_token = token.token_file.is_some()
+        || args.mechanism.is_some_and(Mechanism::takes_token)
+        || (env_token.is_some()
+            && !args.password_stdin
+            && std::env::var_os("RELAYDOC_PASSWORD").is_none());
+    if !wants_token {
+        return Ok((password(user, args)?, args.mechanism));
+    }
+    let mechanism = match args.mechanism {
+        None => Mechanism::XOAuth2,
+        Some(mechanism) if mechanism.takes_token() => mechanism,
+        Some(other) => {
+            return Err(BadInput(format!(
+                "--mechanism {} signs in with a password, not an access token: use                  --mechanism XOAUTH2 or OAUTHBEARER with a token",
+                other.as_str()
+            )));
+        }
+    };
+    let text = match &token.token_file {
+        Some(path) => read_token(path)?,
+        None => env_token
+            .ok_or_else(|| {
+                BadInput(format!(
+                    "--mechanism {} needs an OAuth2 access token: --token-file FILE (or - for                      standard input) or RELAYDOC_OAUTH_TOKEN",
+                    mechanism.as_str()
+                ))
+            })?
+            .into_string()
+            .map_err(|_| BadInput(String::from("RELAYDOC_OAUTH_TOKEN is not valid UTF-8")))?,
+    };
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err(BadInput(String::from("the OAuth2 access token is empty")));
+    }
+    // A token is one line of URL-safe characters; anything else would break the SASL line.
+    if trimmed.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(BadInput(String::from(
+            "the OAuth2 access token holds spaces or control characters: give the token alone",
+        )));
+    }
+    Ok((Secret::new(trimmed.to_owned()), Some(mechanism)))
+}
+
+/// Reads a token from a regular file, or from standard input for `-`, with a hard cap.
+fn read_token(path: &std::path::Path) -> Result<String, BadInput> {
+    use std::io::Read;
+    let shown = path.display();
+    let mut bytes = Vec::new();
+    let read = if path.as_os_str() == "-" {
+        std::io::stdin()
+            .lock()
+            .take(MAX_TOKEN_BYTES + 1)
+            .read_to_end(&mut bytes)
+    } else {
+        // A FIFO or device would block or never end: only regular files are read.
+        let file = std::fs::File::open(path)
+            .map_err(|e| BadInput(format!("--token-file {shown}: {e}")))?;
+        let kind = file
+            .metadata()
+            .map_err(|e| BadInput(format!("--token-file {shown}: {e}")))?;
+        if !kind.is_file() {
+            return Err(BadInput(format!(
+                "--token-file {shown}: not a regular file (use - for standard input)"
+            )));
+        }
+        file.take(MAX_TOKEN_BYTES + 1).read_to_end(&mut bytes)
+    };
+    read.map_err(|e| BadInput(format!("--token-file {shown}: {e}")))?;
+    if bytes.len() as u64 > MAX_TOKEN_BYTES {
+        return Err(BadInput(format!(
+            "--token-file {shown}: longer than {MAX_TOKEN_BYTES} bytes, which is no access token"
+        )));
+    }
+    String::from_utf8(bytes).map_err(|_| BadInput(format!("--token-file {shown}: not UTF-8 text")))
+}
+
 /// The password: `--password-stdin`, else `RELAYDOC_PASSWORD`, else a hidden prompt when a
 /// person is at a terminal.
 fn password(user: &str, args: &PasswordArgs) -> Result<Secret, BadInput> {
+    if args.mechanism.is_some_and(Mechanism::takes_token) {
+        return Err(BadInput(format!(
+            "--mechanism {} signs in with an OAuth2 access token, which this check does not              take; `check auth` and `check relay` do (--token-file)",
+            args.mechanism.map(Mechanism::as_str).unwrap_or_default()
+        )));
+    }
     if let Some(password) = given_password(args)? {
         return Ok(password);
     }
