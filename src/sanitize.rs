@@ -75,12 +75,10 @@ impl Secrets {
     pub fn add_secret(&mut self, secret: &str) {
         use base64::Engine as _;
         use base64::engine::general_purpose::{STANDARD, URL_SAFE};
-        if secret.len() >= MIN_PLAIN {
-            self.push(secret.to_owned());
-        }
+        self.push(secret.to_owned(), MIN_PLAIN);
         let bytes = secret.as_bytes();
         for engine in [&STANDARD, &URL_SAFE] {
-            self.push(engine.encode(bytes));
+            self.push(engine.encode(bytes), MIN_ENCODED);
             for offset in 0..3usize {
                 let mut shifted = vec![0u8; offset];
                 shifted.extend_from_slice(bytes);
@@ -89,7 +87,7 @@ impl Secrets {
                 let first = (offset * 8).div_ceil(6);
                 let end = (offset + bytes.len()) * 8 / 6;
                 if let Some(stable) = encoded.get(first..end) {
-                    self.push(stable.to_owned());
+                    self.push(stable.to_owned(), MIN_ENCODED);
                 }
             }
         }
@@ -101,11 +99,11 @@ impl Secrets {
     pub fn add_payload(&mut self, payload: &[u8]) {
         use base64::Engine as _;
         use base64::engine::general_purpose::STANDARD;
-        self.push(STANDARD.encode(payload));
+        self.push(STANDARD.encode(payload), MIN_ENCODED);
     }
 
-    fn push(&mut self, form: String) {
-        if form.len() >= MIN_ENCODED.min(MIN_PLAIN) && !self.forms.contains(&form) {
+    fn push(&mut self, form: String, min_len: usize) {
+        if form.len() >= min_len && !self.forms.contains(&form) {
             self.forms.push(form);
             // Longest first, so a payload is masked whole before its parts.
             self.forms.sort_by_key(|form| std::cmp::Reverse(form.len()));
