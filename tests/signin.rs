@@ -515,3 +515,42 @@ fn an_echoing_server_never_gets_a_secret_shown_by_relay_account_or_send_test() {
         assert_no_canary(&format!("config send-test {flags:?}"), &text);
     }
 }
+
+#[test]
+fn check_account_reads_a_provider_refusal_without_calling_it_a_wrong_password() {
+    let home = tempfile::tempdir().expect("home");
+    let quiet_dns = std::net::UdpSocket::bind("127.0.0.1:0")
+        .and_then(|socket| socket.local_addr())
+        .expect("a free port");
+    let (google_app_password, _, _, _) = REFUSALS[0];
+    let addr = serve(Script::Refuse(google_app_password));
+    let output = relaydoc(home.path())
+        .env("RELAYDOC_PASSWORD", CANARY_PASSWORD)
+        .args(["--dns-server", &quiet_dns.to_string()])
+        .args(["--timeout", "2", "check", "account", USER])
+        .args(["--server", "127.0.0.1", "--port", &addr.port().to_string()])
+        .args(["--security", "none", "--allow-plaintext-auth", "--json"])
+        .output()
+        .expect("runs");
+    let text = all_output(&output);
+    let report = json(&output);
+    assert_eq!(
+        report["facts"]["auth.refusal"], "app-password-required",
+        "{text}"
+    );
+    assert_eq!(
+        report["details"]["tree_facts"]["auth.refusal"],
+        "app-password-required"
+    );
+    assert!(
+        report["details"]["tree_facts"]
+            .get("server.auth_works")
+            .is_none()
+    );
+    let summary = report["details"]["summary"].to_string();
+    assert!(summary.contains("app password"), "{summary}");
+    assert!(
+        !summary.contains("refused the user name or password"),
+        "{summary}"
+    );
+}

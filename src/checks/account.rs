@@ -36,7 +36,7 @@
 //! | result | tree fact | why |
 //! |---|---|---|
 //! | relay without login refused (554/454) | `error.kind=relay`, `error.where=client`, `error.code` | we reproduced the person's error at submission, as their mail client gets it |
-//! | login refused (535 etc.) | `client.smtp_auth=on`, `account.auth_scheme=smtp-auth` | the person does sign in, with credentials the server refuses: the tree's wrong-credentials path |
+//! | login refused (535 etc.) | `client.smtp_auth=on`, `account.auth_scheme=smtp-auth`, `auth.refusal` | the person does sign in, and the server refuses: `auth.refusal` says whether the credentials are wrong or the provider refuses a right password by design |
 //! | login accepted | `server.auth_works=yes` (`client.smtp_auth` stays unknown) | the account and server are fine; what the tree concludes for an unknown client setting (auth off) is then the likely cause |
 //! | settings from SRV or catalogue | `client.server_owner=email-provider` | those name the provider's own server |
 //! | catalogue says POP-before-SMTP | `account.auth_scheme=pop-before-smtp` | |
@@ -1059,6 +1059,9 @@ pub fn tree_facts(kb: &Knowledge, facts: &Facts, source: Source, pop_before_smtp
         "client.security",
         "server.auth_offered",
         "server.auth_works",
+        // What a refused sign-in means: a tree can tell a right password refused by design
+        // (app password, OAuth2, SMTP AUTH off) from a wrong one.
+        "auth.refusal",
     ] {
         if let Some(value) = get(key) {
             tree.insert(key.to_owned(), value.to_owned());
