@@ -256,13 +256,11 @@ pub async fn send_async(
         .to_string();
     let bytes = message.formatted();
 
-    let mut secrets = sanitize::Secrets::default();
-    if let (Some(user), Some(password)) = (&smtp.username, password) {
-        secrets.add_secret(password.expose());
-        // What lettre sends for PLAIN and LOGIN, should a server echo it.
-        secrets.add_payload(format!("\0{user}\0{}", password.expose()).as_bytes());
-        secrets.add_payload(user.as_bytes());
-    }
+    // What lettre sends for PLAIN and LOGIN, masked should a server echo it.
+    let secrets = match (&smtp.username, password) {
+        (Some(user), Some(password)) => sanitize::Secrets::for_login(user, password.expose()),
+        _ => sanitize::Secrets::default(),
+    };
     let session = Session {
         smtp,
         server: server.clone(),
@@ -666,18 +664,16 @@ impl Session<'_> {
 fn reply_of(error: &LettreError, secrets: &sanitize::Secrets) -> Option<(String, String)> {
     let code = error.status()?;
     let text = error.source().map(ToString::to_string).unwrap_or_default();
-    Some((code.to_string(), limit(&shown(&text, secrets))))
+    Some((code.to_string(), limit(&secrets.clean_line(&text))))
 }
 
 fn shown_reply(response: &Response, secrets: &sanitize::Secrets) -> String {
     let text = response.message().collect::<Vec<_>>().join(" ");
-    limit(&format!("{} {}", response.code(), shown(&text, secrets)))
-}
-
-/// Server text on one line, without control sequences and without any form of a secret
-/// (masked before and after, as escape sequences could split an echoed password).
-fn shown(text: &str, secrets: &sanitize::Secrets) -> String {
-    secrets.mask(&sanitize::single_line(&secrets.mask(text)))
+    limit(&format!(
+        "{} {}",
+        response.code(),
+        secrets.clean_line(&text)
+    ))
 }
 
 /// Server text is shown, but not without end.
@@ -697,7 +693,7 @@ fn cause(error: &LettreError, secrets: &sanitize::Secrets) -> String {
         text = inner.to_string();
         source = inner.source();
     }
-    limit(&shown(&text, secrets))
+    limit(&secrets.clean_line(&text))
 }
 
 /// The rustls error inside a lettre error, if a TLS handshake failed. tokio-rustls wraps it in

@@ -102,6 +102,16 @@ impl Secrets {
         self.push(STANDARD.encode(payload), MIN_ENCODED);
     }
 
+    /// Every form a user name and password take when a client signs in with PLAIN or LOGIN
+    /// (what lettre sends): the password, `\0user\0password` and the user name in base64.
+    pub fn for_login(user: &str, password: &str) -> Secrets {
+        let mut secrets = Secrets::default();
+        secrets.add_secret(password);
+        secrets.add_payload(format!("\0{user}\0{password}").as_bytes());
+        secrets.add_payload(user.as_bytes());
+        secrets
+    }
+
     fn push(&mut self, form: String, min_len: usize) {
         if form.len() >= min_len && !self.forms.contains(&form) {
             self.forms.push(form);
@@ -112,6 +122,12 @@ impl Secrets {
 
     pub fn is_empty(&self) -> bool {
         self.forms.is_empty()
+    }
+
+    /// Server text as one safe line without any secret: masked before and after removing
+    /// control sequences, since escape sequences could split an echoed password.
+    pub fn clean_line(&self, text: &str) -> String {
+        self.mask(&single_line(&self.mask(text)))
     }
 
     /// `text` with every form of every secret replaced by [`MASK`].

@@ -38,6 +38,8 @@ enum Script {
     OAuth,
     /// Echoes every line received, and its base64-decoded form, in this and every later reply.
     Echo,
+    /// The same, but the sign-in succeeds (235, echoing): what `check send` needs to go on.
+    EchoAccepting,
 }
 
 fn serve(script: Script) -> SocketAddr {
@@ -80,7 +82,13 @@ fn converse(stream: TcpStream, script: &Script, port: u16) {
             Ok(_) => {}
         }
         let command = line.trim_end_matches(['\r', '\n']).to_owned();
-        if matches!(script, Script::Echo) {
+        let echo = matches!(script, Script::Echo | Script::EchoAccepting);
+        let verdict = if matches!(script, Script::EchoAccepting) {
+            "235 2.7.0 ok"
+        } else {
+            "535 5.7.8 no"
+        };
+        if echo {
             let decoded = BASE64
                 .decode(command.split_whitespace().last().unwrap_or(""))
                 .map(|bytes| printable(&bytes))
@@ -90,11 +98,11 @@ fn converse(stream: TcpStream, script: &Script, port: u16) {
         let upper = command.to_ascii_uppercase();
         let reply: String = if let Some((mechanism, step)) = pending.take() {
             match (script, mechanism.as_str(), step) {
-                (Script::Echo, "LOGIN", 1) => {
+                (_, "LOGIN", 1) if echo => {
                     pending = Some((mechanism, 2));
                     format!("334 UGFzc3dvcmQ6{echoed}\r\n")
                 }
-                (Script::Echo, _, _) => format!("535 5.7.8 no{echoed}\r\n"),
+                _ if echo => format!("{verdict}{echoed}\r\n"),
                 (Script::OAuth, "XOAUTH2", _) if command.is_empty() => {
                     "535 5.7.8 Username and Password not accepted. https://support.google.com/mail/?p=BadCredentials\r\n".to_owned()
                 }
@@ -111,7 +119,7 @@ fn converse(stream: TcpStream, script: &Script, port: u16) {
             let initial = parts.next();
             match script {
                 Script::Refuse(text) => text.to_string(),
-                Script::Echo => match (mechanism.as_str(), initial) {
+                Script::Echo | Script::EchoAccepting => match (mechanism.as_str(), initial) {
                     ("LOGIN", None) => {
                         pending = Some((mechanism, 1));
                         format!("334 VXNlcm5hbWU6{echoed}\r\n")
@@ -120,7 +128,7 @@ fn converse(stream: TcpStream, script: &Script, port: u16) {
                         pending = Some((mechanism, 1));
                         "334 PDEyMzQ1LjY3ODlAbXguZXhhbXBsZS50ZXN0Pg==\r\n".to_owned()
                     }
-                    _ => format!("535 5.7.8 no{echoed}\r\n"),
+                    _ => format!("{verdict}{echoed}\r\n"),
                 },
                 Script::OAuth => {
                     let payload = BASE64
@@ -490,6 +498,32 @@ fn an_echoing_server_never_gets_a_secret_shown_by_relay_account_or_send_test() {
             .output()
             .expect("runs");
         assert_no_canary(&format!("check account {flags:?}"), &all_output(&output));
+    }
+
+    // check send: our sign-in test, then lettre's own session with the same password.
+    for flags in [&["--json"][..], &[][..]] {
+        let addr = serve(Script::EchoAccepting);
+        let output = relaydoc(home.path())
+            .env("RELAYDOC_PASSWORD", CANARY_PASSWORD)
+            .args(["--timeout", "5", "check", "send", "127.0.0.1"])
+            .args(["--port", &addr.port().to_string(), "--security", "none"])
+            .args([
+                "--allow-plaintext-auth",
+                "--user",
+                USER,
+                "--mechanism",
+                "PLAIN",
+            ])
+            .args(["--from", USER, "--to", "friend@example.org"])
+            .args(flags)
+            .output()
+            .expect("runs");
+        let text = all_output(&output);
+        assert_no_canary(&format!("check send {flags:?}"), &text);
+        assert!(
+            text.contains("Relay access denied"),
+            "lettre's part ran: {text}"
+        );
     }
 
     let config = home.path().join("config.yaml");

@@ -410,11 +410,7 @@ impl LineConn {
                 }
                 let mut text = String::from_utf8_lossy(&line).into_owned();
                 if !self.secrets.is_empty() {
-                    // Masked before and after removing control characters: a server could
-                    // split an echoed password with escape sequences that vanish on display.
-                    text = self
-                        .secrets
-                        .mask(&sanitize::for_terminal(&self.secrets.mask(&text)));
+                    text = self.secrets.clean_line(&text);
                 }
                 let at_ms = self.elapsed_ms();
                 self.evidence.transcript.push(TranscriptLine {

@@ -28,7 +28,10 @@
 //! <https://docs.bookyourpto.com/features/smtp-troubleshoot> (security defaults, Mailbox);
 //! Yahoo — PHPMailer/PHPMailer#2034 and #1287, nodemailer/nodemailer#1112, nedimf/maildroid#17
 //! (fixed with an app password, <https://help.yahoo.com/kb/SLN15241.html>); QQ — YMFE/yapi#2219.
-//! iCloud's SMTP reply text could not be sourced; its refusals read by code.
+//! iCloud's SMTP reply text could not be sourced; its refusals read by code, and the words
+//! for bad credentials say that iCloud, like Yahoo and Gmail, takes only an app password from
+//! mail programs (github.com/kellylford/QuickMail/issues/32, d99kris/nmail#187,
+//! Foundry376/Mailspring#1544).
 //!
 //! # OAuth2
 //!
@@ -144,7 +147,8 @@ impl Refusal {
                 Some("wrong-credentials"),
                 format!(
                     "the server rejected the user name or password ({}): check both, and \
-                     whether the user name must be the full e-mail address",
+                     whether the user name must be the full e-mail address; some providers \
+                     (iCloud, Yahoo, Gmail) take only an app password from mail programs",
                     reply.code
                 ),
             ),
