@@ -230,9 +230,9 @@ impl Failure {
                 shown_name(known_name)
             ),
             Self::Unproven { known_name, probe } => format!(
-                "Could not check {name}: the DNS server said it does not exist, but it could \
-                 not answer about {} either, a name that must exist, so that answer cannot be \
-                 trusted. {}",
+                "Could not check {name}: the DNS server said there is no such name or \
+                 record, but it could not answer about {} either, a name that must exist, so \
+                 that answer cannot be trusted. {}",
                 shown_name(known_name),
                 probe.hint()
             ),
@@ -247,7 +247,9 @@ impl Failure {
             }
             Self::ServFail => "The DNS server failed (SERVFAIL): try another DNS server.",
             Self::Refused => {
-                "The DNS server refuses to look names up for us: ask another one (--dns-server)."
+                "The DNS server refuses to look names up for us: ask another one (--dns-server); \
+                 for a server that answers only its own zones, name one of them with \
+                 --dns-known-name."
             }
             Self::LyingResolver { .. } => {
                 "Your DNS answers \"does not exist\" for every name: are you on a Wi-Fi that \
