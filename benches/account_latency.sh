@@ -62,7 +62,7 @@ grep -q ready "$work/proxy.out" || { echo "the proxy did not start" >&2; cat "$w
 
 run() {
     HOME=$work/home XDG_CONFIG_HOME=$work/home/config "$RELAYDOC_BIN" \
-        --dns-server 127.0.0.1:$DNS_PORT --timeout 20 --knowledge "$work/knowledge" \
+        --dns-server 127.0.0.1:$DNS_PORT --dns-known-name example.test --timeout 20 --knowledge "$work/knowledge" \
         check account alice@nomx.test --user alice@example.test --ca-file "$CA" --zone bl.example.test --json 2>/dev/null || true
 }
 

@@ -256,10 +256,16 @@ pub async fn send_async(
         .to_string();
     let bytes = message.formatted();
 
+    // What lettre sends for PLAIN and LOGIN, masked should a server echo it.
+    let secrets = match (&smtp.username, password) {
+        (Some(user), Some(password)) => sanitize::Secrets::for_login(user, password.expose()),
+        _ => sanitize::Secrets::default(),
+    };
     let session = Session {
         smtp,
         server: server.clone(),
         timeout: smtp.timeout,
+        secrets,
     };
     let hello = ClientId::default();
     let implicit = if smtp.security == Security::Tls {
@@ -408,6 +414,8 @@ struct Session<'a> {
     smtp: &'a SmtpConfig,
     server: String,
     timeout: Duration,
+    /// The password's forms, masked in every reply the server sends back.
+    secrets: sanitize::Secrets,
 }
 
 type LettreError = lettre::transport::smtp::Error;
@@ -489,7 +497,7 @@ impl Session<'_> {
             self.step(
                 "logging in",
                 connection.auth(&mechanisms, &credentials),
-                |error| match reply_of(&error) {
+                |error| match reply_of(&error, &self.secrets) {
                     Some((code, reply)) => MailError::AuthFailed {
                         server: self.server.clone(),
                         user: user.clone(),
@@ -531,7 +539,7 @@ impl Session<'_> {
         self.step(
             "MAIL FROM",
             connection.command(Mail::new(from, parameters)),
-            |error| match reply_of(&error) {
+            |error| match reply_of(&error, &self.secrets) {
                 Some((code, reply)) => MailError::SenderRefused {
                     server: self.server.clone(),
                     from: sender.clone(),
@@ -558,11 +566,11 @@ impl Session<'_> {
                 self.message_error(error, "sending the message")
             })
             .await?;
-        Ok(shown_reply(&reply))
+        Ok(shown_reply(&reply, &self.secrets))
     }
 
     fn recipient_error(&self, error: LettreError, address: &Address) -> MailError {
-        match reply_of(&error) {
+        match reply_of(&error, &self.secrets) {
             Some((code, reply)) => MailError::RecipientRefused {
                 server: self.server.clone(),
                 to: address.to_string(),
@@ -573,7 +581,7 @@ impl Session<'_> {
     }
 
     fn message_error(&self, error: LettreError, step: &'static str) -> MailError {
-        match reply_of(&error) {
+        match reply_of(&error, &self.secrets) {
             Some((code, reply)) => MailError::MessageRefused {
                 server: self.server.clone(),
                 reply: format!("{code} {reply}"),
@@ -587,7 +595,7 @@ impl Session<'_> {
         if let Some(tls) = rustls_error(&error) {
             return self.tls_failure(tls);
         }
-        if let Some((code, reply)) = reply_of(&error) {
+        if let Some((code, reply)) = reply_of(&error, &self.secrets) {
             return MailError::Refused {
                 server: self.server.clone(),
                 reply: format!("{code} {reply}"),
@@ -602,12 +610,12 @@ impl Session<'_> {
             return MailError::Protocol {
                 server: self.server.clone(),
                 step: "greeting",
-                reason: format!("{}{hint}", cause(&error)),
+                reason: format!("{}{hint}", cause(&error, &self.secrets)),
             };
         }
         MailError::Connect {
             server: self.server.clone(),
-            reason: cause(&error),
+            reason: cause(&error, &self.secrets),
         }
     }
 
@@ -615,7 +623,7 @@ impl Session<'_> {
         if let Some(tls) = rustls_error(&error) {
             return self.tls_failure(tls);
         }
-        match reply_of(&error) {
+        match reply_of(&error, &self.secrets) {
             Some((code, reply)) => MailError::Tls {
                 server: self.server.clone(),
                 port: self.smtp.port,
@@ -624,7 +632,7 @@ impl Session<'_> {
             None => MailError::Tls {
                 server: self.server.clone(),
                 port: self.smtp.port,
-                reason: cause(&error),
+                reason: cause(&error, &self.secrets),
             },
         }
     }
@@ -647,24 +655,24 @@ impl Session<'_> {
         MailError::Protocol {
             server: self.server.clone(),
             step,
-            reason: cause(&error),
+            reason: cause(&error, &self.secrets),
         }
     }
 }
 
-/// The reply code and text of a refusal (4xx/5xx), made safe to print.
-fn reply_of(error: &LettreError) -> Option<(String, String)> {
+/// The reply code and text of a refusal (4xx/5xx), made safe to print (secrets masked).
+fn reply_of(error: &LettreError, secrets: &sanitize::Secrets) -> Option<(String, String)> {
     let code = error.status()?;
     let text = error.source().map(ToString::to_string).unwrap_or_default();
-    Some((code.to_string(), limit(&sanitize::single_line(&text))))
+    Some((code.to_string(), limit(&secrets.clean_line(&text))))
 }
 
-fn shown_reply(response: &Response) -> String {
+fn shown_reply(response: &Response, secrets: &sanitize::Secrets) -> String {
     let text = response.message().collect::<Vec<_>>().join(" ");
     limit(&format!(
         "{} {}",
         response.code(),
-        sanitize::single_line(&text)
+        secrets.clean_line(&text)
     ))
 }
 
@@ -678,14 +686,14 @@ fn limit(text: &str) -> String {
 }
 
 /// The innermost useful reason of a lettre error ("Connection refused (os error 111)").
-fn cause(error: &LettreError) -> String {
+fn cause(error: &LettreError, secrets: &sanitize::Secrets) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(inner) = source {
         text = inner.to_string();
         source = inner.source();
     }
-    limit(&sanitize::single_line(&text))
+    limit(&secrets.clean_line(&text))
 }
 
 /// The rustls error inside a lettre error, if a TLS handshake failed. tokio-rustls wraps it in

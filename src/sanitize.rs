@@ -3,6 +3,11 @@
 //! Text from servers, logs, pasted errors and knowledge files could carry escape sequences that
 //! move the cursor, retitle the window or hide output. Everything such text goes through
 //! [`for_terminal`] before it is drawn or printed.
+//!
+//! A server may also echo what it was sent: the password, its base64, the AUTH payloads, an
+//! OAuth token. [`Secrets`] knows every form of the secrets a connection carries and masks
+//! them where server text enters relaydoc's types (the SMTP/POP3 line reader, the mailer's
+//! reply reader), so no transcript, JSON, error or summary can show them.
 
 /// Removes terminal control sequences and control characters, keeping newlines and tabs.
 ///
@@ -39,6 +44,102 @@ pub fn single_line(text: &str) -> String {
         .filter(|part| !part.is_empty())
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// What a masked secret is replaced with.
+pub const MASK: &str = "****";
+
+/// Plain secrets shorter than this are not masked in server text: masking every "ab" would
+/// garble the text and hide nothing worth hiding.
+const MIN_PLAIN: usize = 3;
+/// Base64 fragments shorter than this occur by chance in any text.
+const MIN_ENCODED: usize = 4;
+
+/// The forms of the secrets one connection carries, to be masked in everything the server
+/// says. Debug output shows how many forms there are, never the forms.
+#[derive(Clone, Default)]
+pub struct Secrets {
+    forms: Vec<String>,
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Secrets({} forms, masked)", self.forms.len())
+    }
+}
+
+impl Secrets {
+    /// A secret (password, token): its plain text, and its base64 as it appears inside any
+    /// longer base64 text (at each of the three byte alignments, so the password inside an
+    /// echoed AUTH PLAIN payload is found too).
+    pub fn add_secret(&mut self, secret: &str) {
+        use base64::Engine as _;
+        use base64::engine::general_purpose::{STANDARD, URL_SAFE};
+        self.push(secret.to_owned(), MIN_PLAIN);
+        let bytes = secret.as_bytes();
+        for engine in [&STANDARD, &URL_SAFE] {
+            self.push(engine.encode(bytes), MIN_ENCODED);
+            for offset in 0..3usize {
+                let mut shifted = vec![0u8; offset];
+                shifted.extend_from_slice(bytes);
+                let encoded = engine.encode(&shifted);
+                // Characters that depend on the secret's bytes alone.
+                let first = (offset * 8).div_ceil(6);
+                let end = (offset + bytes.len()) * 8 / 6;
+                if let Some(stable) = encoded.get(first..end) {
+                    self.push(stable.to_owned(), MIN_ENCODED);
+                }
+            }
+        }
+    }
+
+    /// A payload sent as base64 (AUTH PLAIN's `\0user\0password`, a LOGIN line, an XOAUTH2
+    /// blob): its base64 exactly as sent. Its plain text is not added (it may be just the
+    /// user name, which replies rightly show); the secret inside it is, by [`Self::add_secret`].
+    pub fn add_payload(&mut self, payload: &[u8]) {
+        use base64::Engine as _;
+        use base64::engine::general_purpose::STANDARD;
+        self.push(STANDARD.encode(payload), MIN_ENCODED);
+    }
+
+    /// Every form a user name and password take when a client signs in with PLAIN or LOGIN
+    /// (what lettre sends): the password, `\0user\0password` and the user name in base64.
+    pub fn for_login(user: &str, password: &str) -> Secrets {
+        let mut secrets = Secrets::default();
+        secrets.add_secret(password);
+        secrets.add_payload(format!("\0{user}\0{password}").as_bytes());
+        secrets.add_payload(user.as_bytes());
+        secrets
+    }
+
+    fn push(&mut self, form: String, min_len: usize) {
+        if form.len() >= min_len && !self.forms.contains(&form) {
+            self.forms.push(form);
+            // Longest first, so a payload is masked whole before its parts.
+            self.forms.sort_by_key(|form| std::cmp::Reverse(form.len()));
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.forms.is_empty()
+    }
+
+    /// Server text as one safe line without any secret: masked before and after removing
+    /// control sequences, since escape sequences could split an echoed password.
+    pub fn clean_line(&self, text: &str) -> String {
+        self.mask(&single_line(&self.mask(text)))
+    }
+
+    /// `text` with every form of every secret replaced by [`MASK`].
+    pub fn mask(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for form in &self.forms {
+            if out.contains(form.as_str()) {
+                out = out.replace(form.as_str(), MASK);
+            }
+        }
+        out
+    }
 }
 
 fn skip_csi(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
@@ -108,6 +209,37 @@ mod tests {
         assert_eq!(for_terminal("x\u{1b}["), "x");
         assert_eq!(for_terminal("x\u{1b}]title"), "x");
         assert_eq!(for_terminal("x\u{1b}"), "x");
+    }
+
+    #[test]
+    fn secrets_are_masked_in_every_form() {
+        use base64::Engine as _;
+        use base64::engine::general_purpose::STANDARD;
+        let password = "canary-Pa55word!";
+        let mut secrets = Secrets::default();
+        secrets.add_secret(password);
+        let plain_payload = format!("\0alice@example.test\0{password}");
+        secrets.add_payload(plain_payload.as_bytes());
+        let echoes = [
+            format!("535 you said {password}"),
+            format!("535 {}", STANDARD.encode(password)),
+            format!("535 {}", STANDARD.encode(&plain_payload)),
+            // The password inside some other base64 text, at every alignment.
+            format!("535 {}", STANDARD.encode(format!("x{password}y"))),
+            format!("535 {}", STANDARD.encode(format!("xy{password}"))),
+            format!("535 {}", STANDARD.encode(format!("user={password}\u{1}"))),
+        ];
+        for echo in echoes {
+            let masked = secrets.mask(&echo);
+            assert!(!masked.contains(password), "{masked}");
+            assert!(
+                !masked.contains(&STANDARD.encode(password)[..8]),
+                "{echo} -> {masked}"
+            );
+            assert!(masked.contains(MASK), "{masked}");
+        }
+        assert_eq!(secrets.mask("250 OK"), "250 OK");
+        assert!(!format!("{secrets:?}").contains("canary"));
     }
 
     #[test]

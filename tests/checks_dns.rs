@@ -33,6 +33,8 @@ fn client(server: SocketAddr, timeout: Duration) -> DnsClient {
     DnsClient::new(&DnsSettings {
         server: Some(server),
         timeout,
+        // The lab's NSD serves only its test zones: one of them is the name that must exist.
+        known_name: "example.test".to_owned(),
     })
     .expect("a resolver for one given server always builds")
 }
@@ -511,6 +513,8 @@ mod hostile {
         Garbage,
         /// Answers "listed" (A 127.0.0.2) with a TXT reason full of terminal escapes.
         ListsWithEscapes,
+        /// NXDOMAIN for every name, as captive portals, filters and broken routers do.
+        NxDomainForEverything,
     }
 
     pub const ESCAPE_REASON: &[u8] = b"\x1b[2J\x1b]0;pwned\x07listed: see \x1b[31mhttp://x\x1b[0m";
@@ -602,6 +606,7 @@ mod hostile {
         match script {
             Script::ServFail => respond(query, 2, false, &[]),
             Script::Refused => respond(query, 5, false, &[]),
+            Script::NxDomainForEverything => respond(query, 3, false, &[]),
             Script::ListsWithEscapes => {
                 let (name, qtype) = question(query)?;
                 // RFC 5782's "never listed" test point 127.0.0.1 must stay unlisted, or the
@@ -735,6 +740,77 @@ async fn truncated_then_garbage_over_tcp_is_a_clear_failure() {
 async fn garbage_is_a_clear_failure() {
     let answer = ask_hostile(Script::Garbage, RecordKind::A).await;
     assert!(matches!(answer, Answer::Failed(_)), "{answer:?}");
+}
+
+#[tokio::test]
+async fn a_resolver_that_says_nxdomain_for_everything_is_caught() {
+    let answer = ask_hostile(Script::NxDomainForEverything, RecordKind::Mx).await;
+    assert_eq!(
+        answer,
+        Answer::Failed(Failure::LyingResolver {
+            known_name: "example.test".to_owned()
+        })
+    );
+    let words = answer.explain("gmail.com", RecordKind::Mx);
+    assert!(words.contains("Wi-Fi that needs a login"), "{words}");
+    assert!(!words.contains("expired"), "{words}");
+}
+
+#[tokio::test]
+async fn a_resolver_that_cannot_answer_the_known_name_proves_nothing() {
+    // The lab's NSD answers its own zones and REFUSED for every other name: with a known
+    // name outside them, its (true) NXDOMAIN cannot be trusted, and is not.
+    let Some(lab) = common::lab::dns_lab("a_resolver_that_cannot_answer_the_known_name") else {
+        return;
+    };
+    let client = DnsClient::new(&DnsSettings {
+        server: Some(lab.dns()),
+        timeout: Duration::from_secs(5),
+        known_name: ".".to_owned(),
+    })
+    .expect("builds");
+    let answer = guarded(client.query("nxdomain.example.test", RecordKind::A)).await;
+    let Answer::Failed(Failure::Unproven { probe, .. }) = &answer else {
+        panic!("expected an unproven answer, got {answer:?}");
+    };
+    assert_eq!(**probe, Failure::Refused);
+    // A positive answer needs no proof.
+    let found = guarded(client.query("mail.example.test", RecordKind::A)).await;
+    assert!(matches!(found, Answer::Records(_)), "{found:?}");
+}
+
+#[tokio::test]
+async fn every_check_refuses_a_verdict_from_a_lying_resolver() {
+    let server = hostile::start(Script::NxDomainForEverything);
+    let client = client(server, HOSTILE_TIMEOUT);
+    let mx = guarded(dns::mx::check(&client, "gmail.com")).await;
+    assert_eq!(mx.status, Status::Error);
+    assert!(
+        !mx.human().contains("does not exist in DNS"),
+        "{}",
+        mx.human()
+    );
+    let host = guarded(dns::host::check(
+        &client,
+        &HostTarget::Name("smtp.gmail.com".to_owned()),
+    ))
+    .await;
+    assert_eq!(host.status, Status::Error);
+    let srv = guarded(dns::srv::check(&client, "gmail.com")).await;
+    assert_eq!(srv.status, Status::Error);
+    let dnsbl = guarded(dns::dnsbl::check(
+        &client,
+        ip("192.0.2.7"),
+        &zones(&["zen.spamhaus.org", "bl.spamcop.net"]),
+    ))
+    .await;
+    assert_eq!(dnsbl.status, Status::Error);
+    assert_eq!(dnsbl.listed, "unknown");
+    assert!(
+        !dnsbl.human().contains("is not listed"),
+        "{}",
+        dnsbl.human()
+    );
 }
 
 #[tokio::test]
@@ -905,6 +981,147 @@ fn cli_rejects_bad_input_with_exit_2() {
         .output()
         .expect("runs");
     assert_eq!(output.status.code(), Some(2));
+}
+
+/// Phrases that state a fact a broken resolver cannot prove.
+const FALSE_FACTS: [&str; 6] = [
+    "does not exist in DNS",
+    "may have expired",
+    "is not listed on",
+    "has no address in DNS",
+    "has no MX",
+    "wrong password",
+];
+
+/// An address where no DNS server answers: a UDP port bound and released again.
+fn unreachable_dns_server() -> SocketAddr {
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+    socket.local_addr().expect("address")
+}
+
+#[test]
+fn cli_never_states_a_false_fact_through_a_broken_resolver() {
+    let home = tempfile::tempdir().expect("temp dir");
+    let servers = [
+        ("lying", hostile::start(Script::NxDomainForEverything)),
+        ("servfail", hostile::start(Script::ServFail)),
+        ("unreachable", unreachable_dns_server()),
+    ];
+    let commands: [&[&str]; 6] = [
+        &["check", "mx", "gmail.com"],
+        &["check", "host", "smtp.gmail.com"],
+        &["check", "srv", "gmail.com"],
+        &["check", "dnsbl", "192.0.2.7"],
+        &["check", "smtp", "smtp.gmail.com"],
+        &["check", "account", "someone@gmail.com"],
+    ];
+    for (label, server) in servers {
+        for args in commands {
+            for json in [false, true] {
+                let mut command = relaydoc(&home);
+                command
+                    .args(["--dns-server", &server.to_string(), "--timeout", "0.5"])
+                    .args(args);
+                if json {
+                    command.arg("--json");
+                }
+                let output = command.output().expect("runs");
+                let stdout = String::from_utf8_lossy(&output.stdout);
+                let stderr = String::from_utf8_lossy(&output.stderr);
+                assert_eq!(
+                    output.status.code(),
+                    Some(3),
+                    "{label} {args:?}: {stdout}{stderr}"
+                );
+                if json {
+                    assert_eq!(json_of(&output)["status"], "error", "{label} {args:?}");
+                }
+                for phrase in FALSE_FACTS {
+                    assert!(
+                        !stdout.contains(phrase) && !stderr.contains(phrase),
+                        "{label} {args:?} says {phrase:?}: {stdout}{stderr}"
+                    );
+                }
+                if label == "lying" && !json {
+                    assert!(
+                        stdout.contains("Wi-Fi that needs a login"),
+                        "{args:?}: {stdout}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn cli_a_blocklist_that_lists_nothing_cannot_say_not_listed() {
+    let Some(lab) = common::lab::dns_lab("cli_a_blocklist_that_lists_nothing") else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("temp dir");
+    // nomx.test is a zone of the lab, but no blocklist: its test entry 127.0.0.2 is absent.
+    let output = relaydoc(&home)
+        .args(["--dns-server", &lab.dns().to_string()])
+        .args([
+            "check",
+            "dnsbl",
+            "192.0.2.7",
+            "--zone",
+            "nomx.test",
+            "--json",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(3));
+    let report = json_of(&output);
+    assert_eq!(report["status"], "error");
+    assert_eq!(report["facts"]["dnsbl.listed"], "unknown");
+    assert_eq!(report["details"]["zones"][0]["result"], "unproven");
+    // The same address on a working list of the lab is proven not listed.
+    let output = relaydoc(&home)
+        .args(["--dns-server", &lab.dns().to_string()])
+        .args(["check", "dnsbl", "192.0.2.7", "--zone", "bl.example.test"])
+        .args(["--zone", "nomx.test"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("192.0.2.7 is not listed on bl.example.test"),
+        "{text}"
+    );
+    assert!(text.contains("does not list its own test entry"), "{text}");
+}
+
+#[test]
+fn cli_check_smtp_resolves_through_the_dns_server_given() {
+    let Some(lab) = common::lab::lab("cli_check_smtp_resolves_through_the_dns_server_given") else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("temp dir");
+    // mail.example.test exists only in the lab's DNS: found there, the probe runs.
+    let output = relaydoc(&home)
+        .args(["--dns-server", &lab.dns().to_string()])
+        .args([
+            "check",
+            "smtp",
+            "mail.example.test",
+            "--port",
+            "2525",
+            "--json",
+        ])
+        .output()
+        .expect("runs");
+    let report = json_of(&output);
+    assert_eq!(report["facts"]["server.reachable"], "yes", "{report}");
+    // A name the lab proves absent: the check could not run (3), not bad input (2).
+    let output = relaydoc(&home)
+        .args(["--dns-server", &lab.dns().to_string()])
+        .args(["check", "smtp", "nxdomain.example.test"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(3));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("COULD NOT RUN"), "{text}");
 }
 
 #[test]

@@ -507,3 +507,70 @@ async fn total_bytes_are_bounded_across_replies() {
     assert_eq!((phase.as_str(), kind.as_str()), ("banner", "protocol"));
     assert!(message.contains("more than 10000 bytes"), "{message}");
 }
+
+/// A POP3 server (implicit TLS) that echoes the password it received, in plain and base64,
+/// in its answer to PASS and in the goodbye: neither may reach the outcome.
+#[tokio::test]
+async fn a_pop3_server_echoing_the_password_gets_it_masked() {
+    use base64::Engine as _;
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    const CANARY: &str = "pop3-canary-Pw-91b2";
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(fixture("good.crt"))
+        .expect("cert file")
+        .collect::<Result<_, _>>()
+        .expect("certs");
+    let key = PrivateKeyDer::from_pem_file(fixture("good.key")).expect("key");
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("versions")
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .expect("server config");
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let addr = serve(move |stream| async move {
+        let Ok(tls) = acceptor.accept(stream).await else {
+            return;
+        };
+        let mut reader = BufReader::new(tls);
+        let _ = reader.get_mut().write_all(b"+OK POP3 ready\r\n").await;
+        while let Some(command) = read_command(&mut reader).await {
+            let secret = command.strip_prefix("PASS ").unwrap_or("");
+            let reply = if command.starts_with("USER") {
+                String::from("+OK\r\n")
+            } else {
+                let encoded = base64::engine::general_purpose::STANDARD.encode(secret);
+                format!("-ERR [AUTH] you sent {secret} ({encoded})\r\n")
+            };
+            if reader.get_mut().write_all(reply.as_bytes()).await.is_err() {
+                return;
+            }
+        }
+    })
+    .await;
+    let outcome = tokio::time::timeout(
+        GUARD,
+        relaydoc::checks::smtp::pop3::login(
+            &endpoint(addr, Security::Tls),
+            &options(),
+            "alice@example.test",
+            &Secret::new(String::from(CANARY)),
+        ),
+    )
+    .await
+    .expect("the login hung past its guard");
+    let everything = serde_json::to_string(&outcome).expect("serialises");
+    assert!(!outcome.logged_in);
+    assert!(!everything.contains(CANARY), "{everything}");
+    let encoded = base64::engine::general_purpose::STANDARD.encode(CANARY);
+    assert!(!everything.contains(&encoded), "{everything}");
+    assert!(
+        outcome
+            .answer
+            .as_deref()
+            .is_some_and(|a| a.contains("****")),
+        "{everything}"
+    );
+}

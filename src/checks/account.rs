@@ -36,7 +36,7 @@
 //! | result | tree fact | why |
 //! |---|---|---|
 //! | relay without login refused (554/454) | `error.kind=relay`, `error.where=client`, `error.code` | we reproduced the person's error at submission, as their mail client gets it |
-//! | login refused (535 etc.) | `client.smtp_auth=on`, `account.auth_scheme=smtp-auth` | the person does sign in, with credentials the server refuses: the tree's wrong-credentials path |
+//! | login refused (535 etc.) | `client.smtp_auth=on`, `account.auth_scheme=smtp-auth`, `auth.refusal` | the person does sign in, and the server refuses: `auth.refusal` says whether the credentials are wrong or the provider refuses a right password by design |
 //! | login accepted | `server.auth_works=yes` (`client.smtp_auth` stays unknown) | the account and server are fine; what the tree concludes for an unknown client setting (auth off) is then the likely cause |
 //! | settings from SRV or catalogue | `client.server_owner=email-provider` | those name the provider's own server |
 //! | catalogue says POP-before-SMTP | `account.auth_scheme=pop-before-smtp` | |
@@ -51,7 +51,7 @@ use serde::Serialize;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
-use crate::checks::dns::{self, Answer, RecordData, RecordKind, Resolve};
+use crate::checks::dns::{self, Resolve};
 use crate::checks::smtp::session::{Endpoint, Mechanism, Options, Secret, Security};
 use crate::checks::smtp::{self, RelayRequest};
 use crate::checks::{CheckReport, Status};
@@ -685,14 +685,19 @@ impl<R: Resolve + 'static> AccountCheck<R> {
                     },
                 ));
             }
-            let addresses = match literal {
-                Some(ip) => vec![ip],
+            // `unresolved`: why DNS could not say, which is not "it has no address".
+            let (addresses, unresolved) = match literal {
+                Some(ip) => (vec![ip], None),
                 None => {
-                    let found = addresses_of(&*self.resolver, &host).await;
+                    let (found, unresolved) = match dns::addresses(&*self.resolver, &host).await {
+                        Ok(found) => (found, None),
+                        Err(why) => (Vec::new(), Some(why)),
+                    };
                     if found.is_empty() && self.system_fallback {
-                        system_addresses(&host).await
+                        let system = dns::system_addresses(&host, self.deadlines.dns).await;
+                        (system.unwrap_or_default(), unresolved)
                     } else {
-                        found
+                        (found, unresolved)
                     }
                 }
             };
@@ -721,9 +726,16 @@ impl<R: Resolve + 'static> AccountCheck<R> {
                     ));
                 }
             } else {
-                let reason = format!(
-                    "the server name {host} has no address in DNS, so it cannot be contacted"
-                );
+                let reason = match unresolved {
+                    Some(why) => format!(
+                        "could not look up the address of the server {host}, so it could not \
+                         be contacted: {}",
+                        why.trim_end_matches('.')
+                    ),
+                    None => format!(
+                        "the server name {host} has no address in DNS, so it cannot be contacted"
+                    ),
+                };
                 settings.warning = Some(match settings.warning.take() {
                     Some(w) => format!("{w}. {reason}"),
                     None => reason.clone(),
@@ -941,41 +953,6 @@ impl<R: Resolve + 'static> AccountCheck<R> {
     }
 }
 
-/// The A and AAAA addresses of `host`, asked side by side.
-async fn addresses_of<R: Resolve>(resolver: &R, host: &str) -> Vec<IpAddr> {
-    let (v4, v6) = tokio::join!(
-        resolver.query(host, RecordKind::A),
-        resolver.query(host, RecordKind::Aaaa)
-    );
-    let mut out = Vec::new();
-    for answer in [v4, v6] {
-        if let Answer::Records(records) = answer {
-            for record in records {
-                match record.data {
-                    RecordData::A { address } => out.push(IpAddr::V4(address)),
-                    RecordData::Aaaa { address } => out.push(IpAddr::V6(address)),
-                    _ => {}
-                }
-            }
-        }
-    }
-    out.dedup();
-    out
-}
-
-/// The operating system's addresses for `host`, within a few seconds.
-async fn system_addresses(host: &str) -> Vec<IpAddr> {
-    let lookup = tokio::net::lookup_host((host, 0));
-    match tokio::time::timeout(Duration::from_secs(5), lookup).await {
-        Ok(Ok(addresses)) => {
-            let mut out: Vec<IpAddr> = addresses.map(|a| a.ip()).collect();
-            out.dedup();
-            out
-        }
-        _ => Vec::new(),
-    }
-}
-
 fn find<'a>(checks: &'a [SubCheck], id: &str) -> Option<&'a SubCheck> {
     checks.iter().find(|c| c.id == id)
 }
@@ -1082,6 +1059,9 @@ pub fn tree_facts(kb: &Knowledge, facts: &Facts, source: Source, pop_before_smtp
         "client.security",
         "server.auth_offered",
         "server.auth_works",
+        // What a refused sign-in means: a tree can tell a right password refused by design
+        // (app password, OAuth2, SMTP AUTH off) from a wrong one.
+        "auth.refusal",
     ] {
         if let Some(value) = get(key) {
             tree.insert(key.to_owned(), value.to_owned());
@@ -1174,7 +1154,9 @@ fn assemble(
     } else {
         Status::Ok
     };
-    let summary = summarise(request, &settings, &facts, &skipped);
+    let refusal_words = find(&checks, "login")
+        .and_then(|login| finding_message(&login.report.details, "auth-refused"));
+    let summary = summarise(request, &settings, &facts, &skipped, refusal_words);
     AccountReport {
         email: request.email.clone(),
         settings,
@@ -1194,11 +1176,30 @@ fn assemble(
 }
 
 /// The findings in plain words, most telling first.
+/// The message of the first finding `id` anywhere in a check's details.
+fn finding_message(details: &serde_json::Value, id: &str) -> Option<String> {
+    match details {
+        serde_json::Value::Object(map) => {
+            if map.get("id").and_then(|v| v.as_str()) == Some(id) {
+                return map
+                    .get("message")
+                    .and_then(|m| m.as_str())
+                    .map(str::to_owned);
+            }
+            map.values().find_map(|child| finding_message(child, id))
+        }
+        serde_json::Value::Array(items) => items.iter().find_map(|item| finding_message(item, id)),
+        _ => None,
+    }
+}
+
+/// `refusal_words`: what the sign-in check read the refusal as, with the next step.
 fn summarise(
     request: &AccountRequest,
     settings: &Settings,
     facts: &Facts,
     skipped: &[Skipped],
+    refusal_words: Option<String>,
 ) -> Vec<String> {
     let mut lines = Vec::new();
     let get = |key: &str| facts.get(key).map(String::as_str);
@@ -1242,12 +1243,11 @@ fn summarise(
     }
     match get("auth.result") {
         Some("ok") => lines.push("Signing in with your user name and password works.".into()),
-        Some("failed") => lines.push(
-            "The server refused the user name or password (535): check both, and whether the \
-             user name must be the full e-mail address."
-                .into(),
-        ),
-        Some(other) => lines.push(format!("Signing in did not work ({other}).")),
+        // The sign-in check's reading: "wrong password" only when the reply proves it.
+        Some(other) => match refusal_words {
+            Some(words) => lines.push(format!("Signing in did not work: {words}.")),
+            None => lines.push(format!("Signing in did not work ({other}).")),
+        },
         None => {}
     }
     match get("relay.authenticated") {
@@ -1388,6 +1388,7 @@ mod tests {
     mod discovery {
         use super::*;
         use crate::checks::dns::fake::FakeResolver;
+        use crate::checks::dns::{RecordData, RecordKind};
         use crate::checks::smtp::conn::Limits;
         use crate::checks::smtp::tls::Trust;
 

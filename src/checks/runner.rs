@@ -89,7 +89,7 @@ pub const SPECS: &[CheckSpec] = &[
         params: &["user", "password"],
         // Without a host, the outgoing server comes from the providers catalogue.
         optional: &["host"],
-        sets: &["auth.result", "server.auth_works"],
+        sets: &["auth.result", "auth.refusal", "server.auth_works"],
     },
     CheckSpec {
         name: "my-ip-blacklist",
@@ -199,7 +199,7 @@ impl LiveChecks<'_> {
                 if self.node_sets(request, "client.ip_blacklisted") {
                     report
                         .facts
-                        .insert("client.ip_blacklisted".into(), listing.listed.into());
+                        .insert("client.ip_blacklisted".into(), listing.blacklisted.into());
                 }
                 report
             }
@@ -252,9 +252,10 @@ impl LiveChecks<'_> {
                 let listing = dns::dnsbl::check(&client, ip, &default_zones()).await;
                 let mut report = listing.to_check_report();
                 // The address is the person's own: that is what the tree asks about.
-                report
-                    .facts
-                    .insert("client.ip_blacklisted".into(), listing.listed.to_string());
+                report.facts.insert(
+                    "client.ip_blacklisted".into(),
+                    listing.blacklisted.to_string(),
+                );
                 report.facts.insert("public.ip".into(), ip.to_string());
                 report
             }
@@ -276,15 +277,12 @@ impl LiveChecks<'_> {
     }
 
     /// Probes ports 587, 465 and 25 of `host` side by side, or only the port given as
-    /// `host:port`. A name is resolved with the system resolver, as `relaydoc check smtp`
-    /// does; an IP address is used as it is.
+    /// `host:port`. A name is resolved as `relaydoc check smtp` does (the DNS server given,
+    /// else the system's); an IP address is used as it is.
     async fn probe(&self, host: &str) -> Option<crate::checks::CheckReport> {
         use crate::checks::smtp::{self, conn::Limits, session};
         let (bare, port) = split_host_port(host.trim());
-        let ip = match bare.parse::<IpAddr>() {
-            Ok(ip) => ip,
-            Err(_) => tokio::net::lookup_host((bare, 25)).await.ok()?.next()?.ip(),
-        };
+        let ip = self.address_of(bare).await?;
         let ports = match port {
             Some(port) => vec![port],
             None => vec![587, 465, 25],
@@ -334,14 +332,7 @@ impl LiveChecks<'_> {
         if security == session::Security::None {
             return None;
         }
-        let ip = match name.parse::<IpAddr>() {
-            Ok(ip) => ip,
-            Err(_) => tokio::net::lookup_host((name.as_str(), port))
-                .await
-                .ok()?
-                .next()?
-                .ip(),
-        };
+        let ip = self.address_of(&name).await?;
         let request = smtp::AuthRequest {
             endpoint: session::Endpoint {
                 host: name,
@@ -362,12 +353,22 @@ impl LiveChecks<'_> {
         Some(smtp::auth_check(&request, &options).await)
     }
 
+    /// The address to connect to `host` at (IPv4 first), or `None`: the check cannot run.
+    async fn address_of(&self, host: &str) -> Option<IpAddr> {
+        let found = dns::addresses_for_connect(&self.dns, host).await.ok()?;
+        found
+            .iter()
+            .find(|ip| ip.is_ipv4())
+            .or(found.first())
+            .copied()
+    }
+
     async fn public_ip(&self, client: &DnsClient) -> Option<dns::public_ip::PublicIpReport> {
         let method = dns::public_ip::Method::Opendns;
         let server = dns::public_ip::locate_server(client, method).await.ok()?;
         let service = DnsClient::new(&DnsSettings {
             server: Some(server),
-            timeout: self.dns.timeout,
+            ..self.dns.clone()
         })
         .ok()?;
         Some(dns::public_ip::check(&service, method, server).await)
@@ -523,6 +524,7 @@ mod tests {
             dns: super::DnsSettings {
                 server: Some("127.0.0.1:9".parse().expect("a socket address")),
                 timeout: std::time::Duration::from_millis(200),
+                ..super::DnsSettings::default()
             },
             ca: None,
         };
@@ -540,6 +542,7 @@ mod tests {
             dns: super::DnsSettings {
                 server: Some("127.0.0.1:9".parse().expect("a socket address")),
                 timeout: std::time::Duration::from_millis(200),
+                ..super::DnsSettings::default()
             },
             ca: None,
         }

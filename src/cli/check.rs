@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand};
 
+use crate::checks::dns::DnsSettings;
 use crate::checks::smtp::conn::Limits;
 use crate::checks::smtp::session::{Endpoint, Mechanism, Options, Secret, Security};
 use crate::checks::smtp::tls::Trust;
@@ -29,7 +30,11 @@ Examples:
   echo \"$PASS\" | relaydoc check auth mail.example.com --user me@example.com --password-stdin
 
 Passwords: a hidden prompt, the RELAYDOC_PASSWORD environment variable, or --password-stdin;
-never a command-line argument. They never appear in output, transcripts or JSON.";
+never a command-line argument. They never appear in output, transcripts or JSON.
+
+OAuth2 (auth and relay): --token-file FILE (or - for standard input) or the
+RELAYDOC_OAUTH_TOKEN environment variable gives an access token, sent with SASL XOAUTH2
+(default) or --mechanism OAUTHBEARER; never a command-line value, masked everywhere.";
 
 #[derive(Debug, Args)]
 #[command(after_help = CHECK_EXAMPLES)]
@@ -109,6 +114,16 @@ pub struct PasswordArgs {
     pub mechanism: Option<Mechanism>,
 }
 
+/// An OAuth2 access token instead of a password (`check auth`, `check relay`): never a
+/// command-line value.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// Sign in with the OAuth2 access token in FILE (`-`: standard input), using SASL XOAUTH2
+    /// or, with --mechanism OAUTHBEARER, RFC 7628; RELAYDOC_OAUTH_TOKEN also works
+    #[arg(long, value_name = "FILE", conflicts_with = "password_stdin")]
+    pub token_file: Option<PathBuf>,
+}
+
 #[derive(Debug, Args)]
 pub struct SmtpArgs {
     #[command(flatten)]
@@ -124,6 +139,8 @@ pub struct AuthArgs {
     pub user: String,
     #[command(flatten)]
     pub password: PasswordArgs,
+    #[command(flatten)]
+    pub token: TokenArgs,
 }
 
 #[derive(Debug, Args)]
@@ -144,6 +161,8 @@ pub struct RelayArgs {
     pub login_only: bool,
     #[command(flatten)]
     pub password: PasswordArgs,
+    #[command(flatten)]
+    pub token: TokenArgs,
 }
 
 #[derive(Debug, Args)]
@@ -211,6 +230,16 @@ pub(super) struct BadInput(pub(super) String);
 
 async fn run_async(args: CheckArgs, global: &super::GlobalArgs) -> Result<ExitCode, BadInput> {
     let timeout = step_timeout(global)?;
+    let dns = super::check_dns::settings_from(global).map_err(BadInput)?;
+    // A server name that cannot be resolved ends the check with its report (exit 3).
+    macro_rules! endpoint_or_report {
+        ($server:expr, $port:expr, $check:literal) => {
+            match endpoint($server, $port, &dns).await {
+                Ok(endpoint) => endpoint,
+                Err(unresolved) => return Ok(print(&unresolved.report($check), $server)),
+            }
+        };
+    }
     match args.command {
         CheckCommand::Dns(dns) => Ok(super::check_dns::run(dns, global).await),
         CheckCommand::Account(a) => super::check_account::run(a, global, timeout).await,
@@ -218,14 +247,19 @@ async fn run_async(args: CheckArgs, global: &super::GlobalArgs) -> Result<ExitCo
             let options = options(&a.server, timeout)?;
             let report = match a.server.port {
                 Some(port) => {
-                    let endpoint = endpoint(&a.server, port).await?;
+                    let endpoint = endpoint_or_report!(&a.server, port, "smtp");
                     smtp::probe_check(&endpoint, &options).await
                 }
                 None => {
-                    let mut endpoints = Vec::new();
-                    for port in [587, 465, 25] {
-                        endpoints.push(endpoint(&a.server, port).await?);
-                    }
+                    let first = endpoint_or_report!(&a.server, 587, "smtp");
+                    let endpoints: Vec<Endpoint> = [587, 465, 25]
+                        .into_iter()
+                        .map(|port| Endpoint {
+                            addr: SocketAddr::new(first.addr.ip(), port),
+                            security: a.server.security.unwrap_or(Security::for_port(port)),
+                            ..first.clone()
+                        })
+                        .collect();
                     smtp::probe_ports_check(&endpoints, &options).await
                 }
             };
@@ -233,13 +267,13 @@ async fn run_async(args: CheckArgs, global: &super::GlobalArgs) -> Result<ExitCo
         }
         CheckCommand::Auth(a) => {
             let options = options(&a.server, timeout)?;
-            let endpoint = endpoint(&a.server, a.server.port.unwrap_or(587)).await?;
-            let password = password(&a.user, &a.password)?;
+            let (secret, mechanism) = credential(&a.user, &a.password, &a.token)?;
+            let endpoint = endpoint_or_report!(&a.server, a.server.port.unwrap_or(587), "auth");
             let request = smtp::AuthRequest {
                 endpoint,
                 user: a.user.clone(),
-                password,
-                mechanism: a.password.mechanism,
+                password: secret,
+                mechanism,
                 allow_plaintext: a.password.allow_plaintext_auth,
             };
             warn_plaintext(&a.password);
@@ -250,10 +284,18 @@ async fn run_async(args: CheckArgs, global: &super::GlobalArgs) -> Result<ExitCo
         }
         CheckCommand::Relay(a) => {
             let options = options(&a.server, timeout)?;
-            let endpoint = endpoint(&a.server, a.server.port.unwrap_or(587)).await?;
-            let credentials = match &a.user {
-                Some(user) => Some((user.clone(), password(user, &a.password)?)),
-                None => None,
+            let endpoint = endpoint_or_report!(&a.server, a.server.port.unwrap_or(587), "relay");
+            let (credentials, mechanism) = match &a.user {
+                Some(user) => {
+                    let (secret, mechanism) = credential(user, &a.password, &a.token)?;
+                    (Some((user.clone(), secret)), mechanism)
+                }
+                None if a.token.token_file.is_some() => {
+                    return Err(BadInput(String::from(
+                        "--token-file needs --user: the token signs in as that user",
+                    )));
+                }
+                None => (None, a.password.mechanism),
             };
             if credentials.is_some() {
                 warn_plaintext(&a.password);
@@ -263,7 +305,7 @@ async fn run_async(args: CheckArgs, global: &super::GlobalArgs) -> Result<ExitCo
                 from: address(&a.from, "--from")?,
                 to: address(&a.to, "--to")?,
                 credentials,
-                mechanism: a.password.mechanism,
+                mechanism,
                 allow_plaintext: a.password.allow_plaintext_auth,
                 login_only: a.login_only,
             };
@@ -274,8 +316,9 @@ async fn run_async(args: CheckArgs, global: &super::GlobalArgs) -> Result<ExitCo
         }
         CheckCommand::PopBeforeSmtp(a) => {
             let options = options(&a.server, timeout)?;
-            let endpoint = endpoint(&a.server, a.server.port.unwrap_or(25)).await?;
             let password = password(&a.user, &a.password)?;
+            let endpoint =
+                endpoint_or_report!(&a.server, a.server.port.unwrap_or(25), "pop-before-smtp");
             let pop_host = a.pop_host.clone().unwrap_or_else(|| a.server.host.clone());
             let pop_security = a.pop_security.unwrap_or(if a.pop_port == 995 {
                 Security::Tls
@@ -284,7 +327,12 @@ async fn run_async(args: CheckArgs, global: &super::GlobalArgs) -> Result<ExitCo
             });
             let pop3 = Endpoint {
                 host: bare_host(&pop_host).to_string(),
-                addr: resolve(&pop_host, a.pop_port).await?,
+                addr: match resolve(&pop_host, a.pop_port, &dns).await {
+                    Ok(addr) => addr,
+                    Err(unresolved) => {
+                        return Ok(print(&unresolved.report("pop-before-smtp"), &a.server));
+                    }
+                },
                 security: pop_security,
                 local_ip: a.server.source_address,
             };
@@ -309,8 +357,8 @@ async fn run_async(args: CheckArgs, global: &super::GlobalArgs) -> Result<ExitCo
         }
         CheckCommand::Send(a) => {
             let options = options(&a.server, timeout)?;
-            let endpoint = endpoint(&a.server, a.server.port.unwrap_or(587)).await?;
             let password = password(&a.user, &a.password)?;
+            let endpoint = endpoint_or_report!(&a.server, a.server.port.unwrap_or(587), "send");
             warn_plaintext(&a.password);
             let request = smtp::SendRequest {
                 auth: smtp::AuthRequest {
@@ -363,24 +411,49 @@ pub(super) fn bare_host(host: &str) -> &str {
         .unwrap_or(host)
 }
 
-/// The first address of `host`. IP literals are used as they are, without any lookup.
-async fn resolve(host: &str, port: u16) -> Result<SocketAddr, BadInput> {
-    let bare = bare_host(host);
-    if let Ok(ip) = bare.parse::<IpAddr>() {
-        return Ok(SocketAddr::new(ip, port));
+/// A server name that could not be resolved: the check could not run (exit 3), which is
+/// not bad input, and says so with what to try.
+#[derive(Debug)]
+struct Unresolved(String);
+
+impl Unresolved {
+    /// The report of the check that could not start, so `--json` still gets the contract.
+    fn report(&self, check: &str) -> CheckReport {
+        CheckReport {
+            check: check.to_string(),
+            status: Status::Error,
+            facts: Default::default(),
+            details: serde_json::json!({
+                "summary": format!("could not run: {}", self.0),
+                "error": { "phase": "resolve", "kind": "dns", "message": self.0 },
+            }),
+        }
     }
-    let mut addresses = tokio::net::lookup_host((bare, port))
-        .await
-        .map_err(|e| BadInput(format!("cannot find the address of {bare}: {e}")))?;
-    addresses
-        .next()
-        .ok_or_else(|| BadInput(format!("{bare} has no address")))
 }
 
-async fn endpoint(server: &ServerArgs, port: u16) -> Result<Endpoint, BadInput> {
+/// The first address of `host` (IPv4 first): IP literals as they are; names through
+/// `--dns-server` when given, else the operating system's resolver.
+async fn resolve(host: &str, port: u16, dns: &DnsSettings) -> Result<SocketAddr, Unresolved> {
+    let bare = bare_host(host);
+    let addresses = crate::checks::dns::addresses_for_connect(dns, bare)
+        .await
+        .map_err(Unresolved)?;
+    addresses
+        .iter()
+        .find(|ip| ip.is_ipv4())
+        .or(addresses.first())
+        .map(|ip| SocketAddr::new(*ip, port))
+        .ok_or_else(|| Unresolved(format!("{bare} has no address")))
+}
+
+async fn endpoint(
+    server: &ServerArgs,
+    port: u16,
+    dns: &DnsSettings,
+) -> Result<Endpoint, Unresolved> {
     Ok(Endpoint {
         host: bare_host(&server.host).to_string(),
-        addr: resolve(&server.host, port).await?,
+        addr: resolve(&server.host, port, dns).await?,
         security: server.security.unwrap_or(Security::for_port(port)),
         local_ip: server.source_address,
     })
@@ -450,9 +523,104 @@ pub(super) fn prompt_password(question: &str) -> Result<String, BadInput> {
         .map_err(|e| BadInput(format!("no password: {e}")))
 }
 
+/// The longest access token read from a file: real ones are a few kilobytes; the cap keeps
+/// a wrong path (a device, a huge file) from eating memory.
+const MAX_TOKEN_BYTES: u64 = 16 * 1024;
+
+/// The secret to sign in with and the mechanism: an OAuth2 access token when `--token-file`
+/// is given, an OAuth2 mechanism is asked for, or only `RELAYDOC_OAUTH_TOKEN` is set; else
+/// the password. A token never comes from the command line.
+fn credential(
+    user: &str,
+    args: &PasswordArgs,
+    token: &TokenArgs,
+) -> Result<(Secret, Option<Mechanism>), BadInput> {
+    let env_token = std::env::var_os("RELAYDOC_OAUTH_TOKEN");
+    let wants_token = token.token_file.is_some()
+        || args.mechanism.is_some_and(Mechanism::takes_token)
+        || (env_token.is_some()
+            && !args.password_stdin
+            && std::env::var_os("RELAYDOC_PASSWORD").is_none());
+    if !wants_token {
+        return Ok((password(user, args)?, args.mechanism));
+    }
+    let mechanism = match args.mechanism {
+        None => Mechanism::XOAuth2,
+        Some(mechanism) if mechanism.takes_token() => mechanism,
+        Some(other) => {
+            return Err(BadInput(format!(
+                "--mechanism {} signs in with a password, not an access token: use                  --mechanism XOAUTH2 or OAUTHBEARER with a token",
+                other.as_str()
+            )));
+        }
+    };
+    let text = match &token.token_file {
+        Some(path) => read_token(path)?,
+        None => env_token
+            .ok_or_else(|| {
+                BadInput(format!(
+                    "--mechanism {} needs an OAuth2 access token: --token-file FILE (or - for                      standard input) or RELAYDOC_OAUTH_TOKEN",
+                    mechanism.as_str()
+                ))
+            })?
+            .into_string()
+            .map_err(|_| BadInput(String::from("RELAYDOC_OAUTH_TOKEN is not valid UTF-8")))?,
+    };
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err(BadInput(String::from("the OAuth2 access token is empty")));
+    }
+    // A token is one line of URL-safe characters; anything else would break the SASL line.
+    if trimmed.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(BadInput(String::from(
+            "the OAuth2 access token holds spaces or control characters: give the token alone",
+        )));
+    }
+    Ok((Secret::new(trimmed.to_owned()), Some(mechanism)))
+}
+
+/// Reads a token from a regular file, or from standard input for `-`, with a hard cap.
+fn read_token(path: &std::path::Path) -> Result<String, BadInput> {
+    use std::io::Read;
+    let shown = path.display();
+    let mut bytes = Vec::new();
+    let read = if path.as_os_str() == "-" {
+        std::io::stdin()
+            .lock()
+            .take(MAX_TOKEN_BYTES + 1)
+            .read_to_end(&mut bytes)
+    } else {
+        // A FIFO or device would block or never end: only regular files are read.
+        let file = std::fs::File::open(path)
+            .map_err(|e| BadInput(format!("--token-file {shown}: {e}")))?;
+        let kind = file
+            .metadata()
+            .map_err(|e| BadInput(format!("--token-file {shown}: {e}")))?;
+        if !kind.is_file() {
+            return Err(BadInput(format!(
+                "--token-file {shown}: not a regular file (use - for standard input)"
+            )));
+        }
+        file.take(MAX_TOKEN_BYTES + 1).read_to_end(&mut bytes)
+    };
+    read.map_err(|e| BadInput(format!("--token-file {shown}: {e}")))?;
+    if bytes.len() as u64 > MAX_TOKEN_BYTES {
+        return Err(BadInput(format!(
+            "--token-file {shown}: longer than {MAX_TOKEN_BYTES} bytes, which is no access token"
+        )));
+    }
+    String::from_utf8(bytes).map_err(|_| BadInput(format!("--token-file {shown}: not UTF-8 text")))
+}
+
 /// The password: `--password-stdin`, else `RELAYDOC_PASSWORD`, else a hidden prompt when a
 /// person is at a terminal.
 fn password(user: &str, args: &PasswordArgs) -> Result<Secret, BadInput> {
+    if args.mechanism.is_some_and(Mechanism::takes_token) {
+        return Err(BadInput(format!(
+            "--mechanism {} signs in with an OAuth2 access token, which this check does not              take; `check auth` and `check relay` do (--token-file)",
+            args.mechanism.map(Mechanism::as_str).unwrap_or_default()
+        )));
+    }
     if let Some(password) = given_password(args)? {
         return Ok(password);
     }

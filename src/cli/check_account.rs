@@ -132,6 +132,16 @@ pub(super) async fn run(
         Err(code) => return Ok(code),
     };
     let user = args.user.clone().unwrap_or_else(|| email.clone());
+    if let Some(mechanism) = args
+        .password
+        .mechanism
+        .filter(|m| crate::checks::smtp::session::Mechanism::takes_token(*m))
+    {
+        return Err(BadInput(format!(
+            "--mechanism {} signs in with an OAuth2 access token, which `check account` does              not take; `check auth` and `check relay` do (--token-file)",
+            mechanism.as_str()
+        )));
+    }
     let (password, no_password_reason) = if args.no_login {
         (None, String::from("--no-login was given"))
     } else if let Some(password) = given_password(&args.password)? {

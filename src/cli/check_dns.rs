@@ -150,7 +150,16 @@ pub fn settings_from(global: &super::GlobalArgs) -> Result<DnsSettings, String> 
         .map(dns::parse_server)
         .transpose()
         .map_err(|message| format!("--dns-server: {message}"))?;
-    Ok(DnsSettings { server, timeout })
+    let known_name = match global.dns_known_name.as_deref() {
+        None => dns::DEFAULT_KNOWN_NAME.to_owned(),
+        Some(".") => ".".to_owned(),
+        Some(name) => dns::normalize_name(name).map_err(|m| format!("--dns-known-name: {m}"))?,
+    };
+    Ok(DnsSettings {
+        server,
+        timeout,
+        known_name,
+    })
 }
 
 fn validate(cmd: DnsCheck, global: &super::GlobalArgs) -> Result<(Request, DnsSettings), String> {
@@ -240,7 +249,7 @@ async fn execute(request: Request, settings: DnsSettings, name: &str) -> Output 
             };
             let service = DnsSettings {
                 server: Some(server),
-                timeout: settings.timeout,
+                ..settings.clone()
             };
             let service_client = match DnsClient::new(&service) {
                 Ok(client) => client,

@@ -92,6 +92,17 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "IP[:PORT]")]
     pub dns_server: Option<String>,
 
+    /// A name that must exist, asked once to prove the DNS server tells the truth before any
+    /// "does not exist" is believed (default: the root zone, ".")
+    #[arg(
+        long,
+        global = true,
+        value_name = "NAME",
+        env = "RELAYDOC_DNS_KNOWN_NAME",
+        hide_env_values = true
+    )]
+    pub dns_known_name: Option<String>,
+
     /// Seconds each network step may take before it is given up
     #[arg(long, global = true, value_name = "SECS")]
     pub timeout: Option<f64>,

@@ -24,6 +24,9 @@ pub fn relaydoc_std(home: &Path) -> std::process::Command {
         .env("XDG_DATA_HOME", home.join(".local/share"))
         .env("XDG_STATE_HOME", home.join(".local/state"))
         .env("XDG_CACHE_HOME", home.join(".cache"))
-        .env("NO_COLOR", "1");
+        .env("NO_COLOR", "1")
+        // The lab's DNS server serves only its test zones, so one of them is the name that
+        // must exist, which proves a resolver works before "does not exist" is believed.
+        .env("RELAYDOC_DNS_KNOWN_NAME", "example.test");
     command
 }

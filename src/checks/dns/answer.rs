@@ -17,6 +17,8 @@ pub enum RecordKind {
     Ptr,
     Srv,
     Txt,
+    /// Name servers: asked only to prove the resolver works (see `DnsSettings::known_name`).
+    Ns,
 }
 
 impl fmt::Display for RecordKind {
@@ -28,6 +30,7 @@ impl fmt::Display for RecordKind {
             Self::Ptr => "PTR",
             Self::Srv => "SRV",
             Self::Txt => "TXT",
+            Self::Ns => "NS",
         })
     }
 }
@@ -98,6 +101,16 @@ pub enum Failure {
     Network { message: String },
     /// The reply could not be understood (garbage, wrong format).
     Protocol { message: String },
+    /// The server said "does not exist" (or "no such data"), and says the same of
+    /// `known_name`, a name that must exist: it says so of every name (captive portals, hotel
+    /// Wi-Fi, filters, broken routers), so its "does not exist" proves nothing.
+    LyingResolver { known_name: String },
+    /// The server said "does not exist", but could not answer about `known_name`, a name that
+    /// must exist, either: without that proof its "does not exist" cannot be trusted.
+    Unproven {
+        known_name: String,
+        probe: Box<Failure>,
+    },
 }
 
 /// Everything one DNS question can end in.
@@ -128,6 +141,8 @@ impl Answer {
             Self::Failed(Failure::ResponseCode { .. }) => "rcode",
             Self::Failed(Failure::Network { .. }) => "network",
             Self::Failed(Failure::Protocol { .. }) => "protocol",
+            Self::Failed(Failure::LyingResolver { .. }) => "lying-resolver",
+            Self::Failed(Failure::Unproven { .. }) => "unproven",
         }
     }
 
@@ -207,7 +222,50 @@ impl Failure {
             Self::Protocol { message } => {
                 format!("The DNS server's reply about {name} could not be understood: {message}.")
             }
+            Self::LyingResolver { known_name } => format!(
+                "Could not check {name}: your DNS answers \"does not exist\" for every name, \
+                 even for {}, which must exist. Are you on a Wi-Fi that needs a login (open \
+                 any web page first), or behind a filter? Try again on another network or \
+                 with another DNS server (--dns-server).",
+                shown_name(known_name)
+            ),
+            Self::Unproven { known_name, probe } => format!(
+                "Could not check {name}: the DNS server said there is no such name or \
+                 record, but it could not answer about {} either, a name that must exist, so \
+                 that answer cannot be trusted. {}",
+                shown_name(known_name),
+                probe.hint()
+            ),
         }
+    }
+
+    /// One plain sentence on what to do when the resolver itself failed.
+    pub fn hint(&self) -> &'static str {
+        match self {
+            Self::Timeout | Self::Network { .. } => {
+                "The DNS server did not answer: is the network down?"
+            }
+            Self::ServFail => "The DNS server failed (SERVFAIL): try another DNS server.",
+            Self::Refused => {
+                "The DNS server refuses to look names up for us: ask another one (--dns-server); \
+                 for a server that answers only its own zones, name one of them with \
+                 --dns-known-name."
+            }
+            Self::LyingResolver { .. } => {
+                "Your DNS answers \"does not exist\" for every name: are you on a Wi-Fi that \
+                 needs a login?"
+            }
+            _ => "The DNS server's answers cannot be used: try another DNS server (--dns-server).",
+        }
+    }
+}
+
+/// The root zone is shown in words: "." alone reads like a typo.
+fn shown_name(name: &str) -> String {
+    if name.trim_end_matches('.').is_empty() {
+        "the root of the DNS (\".\")".to_owned()
+    } else {
+        name.trim_end_matches('.').to_owned()
     }
 }
 

@@ -10,7 +10,10 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+
+use tokio::sync::OnceCell;
 
 use hickory_resolver::config::{NameServerConfig, ResolverOpts};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
@@ -40,6 +43,16 @@ pub struct DnsClient {
     /// question can outlive it whatever hickory does.
     budget: Duration,
     source: String,
+    /// The proof that this resolver tells the truth about names that do not exist, asked
+    /// once and shared by every clone (see the module docs of `checks::dns`).
+    proof: Arc<Proof>,
+}
+
+#[derive(Debug)]
+struct Proof {
+    known_name: String,
+    started: AtomicBool,
+    outcome: OnceCell<Result<(), Failure>>,
 }
 
 impl std::fmt::Debug for DnsClient {
@@ -87,7 +100,51 @@ impl DnsClient {
             servers: RetryDnsHandle::new(pool, RETRIES),
             budget: settings.timeout,
             source,
+            proof: Arc::new(Proof {
+                known_name: settings.known_name.clone(),
+                started: AtomicBool::new(false),
+                outcome: OnceCell::new(),
+            }),
         })
+    }
+
+    /// Starts the proof in the background with the first question, so that a negative
+    /// answer later finds it done (or nearly) instead of waiting for a second round trip.
+    fn start_proof(&self) {
+        if !self.proof.started.swap(true, Ordering::AcqRel) {
+            let client = self.clone();
+            tokio::spawn(async move {
+                let _ = client.proven().await;
+            });
+        }
+    }
+
+    /// Whether this resolver answers the known name: `Ok` when it does, otherwise the
+    /// failure every negative answer turns into. Asked once; later callers share the result.
+    async fn proven(&self) -> Result<(), Failure> {
+        self.proof
+            .outcome
+            .get_or_init(|| async {
+                let known_name = self.proof.known_name.clone();
+                let Ok(name) = Name::from_ascii(fqdn(&known_name)) else {
+                    return Err(Failure::Protocol {
+                        message: format!("\"{known_name}\" is not a valid DNS name"),
+                    });
+                };
+                let answer = tokio::time::timeout(self.budget, self.ask(&name, RecordKind::Ns))
+                    .await
+                    .unwrap_or(Answer::Failed(Failure::Timeout));
+                match answer {
+                    Answer::Records(_) => Ok(()),
+                    Answer::NxDomain | Answer::NoData => Err(Failure::LyingResolver { known_name }),
+                    Answer::Failed(probe) => Err(Failure::Unproven {
+                        known_name,
+                        probe: Box::new(probe),
+                    }),
+                }
+            })
+            .await
+            .clone()
     }
 
     /// One question to the server(s), no alias following.
@@ -184,9 +241,19 @@ impl Resolve for DnsClient {
                 message: format!("\"{name}\" is not a valid DNS name"),
             });
         };
-        tokio::time::timeout(self.budget, self.ask_following_aliases(&name, kind))
+        self.start_proof();
+        let answer = tokio::time::timeout(self.budget, self.ask_following_aliases(&name, kind))
             .await
-            .unwrap_or(Answer::Failed(Failure::Timeout))
+            .unwrap_or(Answer::Failed(Failure::Timeout));
+        match answer {
+            // Proof before verdict: "does not exist" counts only from a resolver that has
+            // shown it answers a name that must exist.
+            Answer::NxDomain | Answer::NoData => match self.proven().await {
+                Ok(()) => answer,
+                Err(failure) => Answer::Failed(failure),
+            },
+            other => other,
+        }
     }
 
     fn source(&self) -> String {
@@ -202,6 +269,7 @@ fn record_type(kind: RecordKind) -> RecordType {
         RecordKind::Ptr => RecordType::PTR,
         RecordKind::Srv => RecordType::SRV,
         RecordKind::Txt => RecordType::TXT,
+        RecordKind::Ns => RecordType::NS,
     }
 }
 

@@ -35,14 +35,110 @@ pub const DEFAULT_ZONES: [&str; 5] = [
     "bl.mailspike.net",
 ];
 
+/// What a listing on a list means for the person, by the list's own description.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ListKind {
+    /// The address belongs to a range that should not send mail straight to other servers
+    /// (home and mobile connections): normal, and harmless for signing in to one's own
+    /// provider; it matters only for sending directly to recipients' servers (MX).
+    Policy,
+    /// The address sent spam (spam traps, reports, reputation).
+    Spam,
+    /// A machine on the address is infected or hijacked (botnet, open proxy).
+    Exploit,
+}
+
+impl ListKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Policy => "policy",
+            Self::Spam => "spam",
+            Self::Exploit => "exploit",
+        }
+    }
+}
+
+/// What relaydoc knows about a well-known list: its name and where to ask for removal.
+///
+/// Sources (checked 2026-12-03): Spamhaus's Blocklist Removal Center and PBL pages
+/// (<https://check.spamhaus.org/>, <https://www.spamhaus.org/pbl/>); Barracuda's removal
+/// form as its own 4xx replies name it (<http://www.barracudacentral.org/rbl/removal-request>,
+/// quoted at <https://prospeo.io/s/barracuda-blacklist-removal>); PSBL's own site
+/// (<http://spamtrap.surriel.com/>: "Remove an IP", lookups at <https://psbl.org/listing>,
+/// per <https://domaincare.io/blacklists/psbl>); SpamCop's blocking-list page; Mailspike's
+/// site. Return codes: [`meaning`].
+#[derive(Debug, Clone, Copy)]
+pub struct ListInfo {
+    pub zone: &'static str,
+    pub name: &'static str,
+    pub delisting: &'static str,
+}
+
+pub const KNOWN_LISTS: [ListInfo; 5] = [
+    ListInfo {
+        zone: "zen.spamhaus.org",
+        name: "Spamhaus ZEN (SBL, CSS, XBL and PBL together)",
+        delisting: "https://check.spamhaus.org/",
+    },
+    ListInfo {
+        zone: "bl.spamcop.net",
+        name: "SpamCop Blocking List",
+        delisting: "https://www.spamcop.net/bl.shtml",
+    },
+    ListInfo {
+        zone: "b.barracudacentral.org",
+        name: "Barracuda Reputation Block List",
+        delisting: "https://www.barracudacentral.org/rbl/removal-request",
+    },
+    ListInfo {
+        zone: "psbl.surriel.com",
+        name: "Passive Spam Block List (PSBL)",
+        delisting: "https://psbl.org/",
+    },
+    ListInfo {
+        zone: "bl.mailspike.net",
+        name: "Mailspike",
+        delisting: "https://mailspike.org/",
+    },
+];
+
+/// The known list a zone belongs to, if any.
+pub fn list_info(zone: &str) -> Option<&'static ListInfo> {
+    KNOWN_LISTS.iter().find(|list| list.zone == zone)
+}
+
+/// What a listing code means for the person. Spamhaus's codes split ZEN into its lists; the
+/// other default lists are spam lists by their own description. A list relaydoc does not
+/// know (`--zone`) counts as a spam list: the person named it because it matters to them.
+pub fn list_kind(zone: &str, code: Ipv4Addr) -> ListKind {
+    if is_policy_code(zone, code) {
+        ListKind::Policy
+    } else if zone.ends_with("spamhaus.org") && matches!(code.octets(), [127, 0, 0, 4..=7]) {
+        ListKind::Exploit
+    } else {
+        ListKind::Spam
+    }
+}
+
 /// One list's verdict.
 #[derive(Debug, Clone, Serialize)]
 pub struct ZoneResult {
     pub zone: String,
+    /// The list's name, for a list relaydoc knows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub list: Option<&'static str>,
+    /// What each listing code says about the address: `policy`, `spam`, `exploit`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub kinds: Vec<ListKind>,
+    /// Where to ask for removal, for a list relaydoc knows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delisting: Option<&'static str>,
     /// The name asked, e.g. `2.0.0.127.zen.spamhaus.org`.
     pub query: String,
     /// `listed`, `not-listed`, `refused` (the list declined to answer), `unexpected` (an
-    /// answer that is no DNSBL code) or `error` (no answer).
+    /// answer that is no DNSBL code), `unproven` (the list does not list its own test entry,
+    /// so "not listed" would prove nothing) or `error` (no answer).
     pub result: &'static str,
     /// The A records returned.
     pub codes: Vec<Ipv4Addr>,
@@ -62,6 +158,10 @@ pub struct DnsblReport {
     pub dns_server: String,
     /// `yes`, `no` or `unknown` (the `dnsbl.listed` fact).
     pub listed: &'static str,
+    /// `yes` only for a spam or exploit listing; `no` when listed only on policy lists or
+    /// proven not listed; else `unknown`. What `client.ip_blacklisted` means: a policy
+    /// listing (home connections) does not stop signing in to one's provider.
+    pub blacklisted: &'static str,
     pub status: Status,
     pub summary: String,
     pub zones: Vec<ZoneResult>,
@@ -85,15 +185,15 @@ pub async fn check<R: Resolve>(resolver: &R, ip: IpAddr, zones: &[String]) -> Dn
     let refused = zones_with("refused");
     let unanswered: Vec<String> = results
         .iter()
-        .filter(|z| matches!(z.result, "error" | "unexpected" | "refused"))
+        .filter(|z| matches!(z.result, "error" | "unexpected" | "refused" | "unproven"))
         .map(|z| z.zone.clone())
         .collect();
+    let harmful = results
+        .iter()
+        .any(|z| z.result == "listed" && z.kinds.iter().any(|k| *k != ListKind::Policy));
 
     let (listed, status, mut summary) = if !listed_on.is_empty() {
-        let policy_only = results
-            .iter()
-            .filter(|z| z.result == "listed")
-            .all(|z| z.codes.iter().all(|code| is_policy_code(&z.zone, *code)));
+        let policy_only = !harmful;
         let mut text = format!(
             "{ip} is LISTED on {}. Mail servers that use {} refuse or distrust mail sent \
              from this address; the list's page explains why and how to get removed.",
@@ -123,7 +223,7 @@ pub async fn check<R: Resolve>(resolver: &R, ip: IpAddr, zones: &[String]) -> Dn
         (
             "unknown",
             Status::Error,
-            format!("No blacklist gave a usable answer about {ip}."),
+            format!("Could not check {ip}: no blacklist gave a usable answer."),
         )
     } else {
         (
@@ -145,10 +245,16 @@ pub async fn check<R: Resolve>(resolver: &R, ip: IpAddr, zones: &[String]) -> Dn
             list_words(&refused)
         ));
     }
+    let blacklisted = match listed {
+        "yes" if harmful => "yes",
+        "yes" | "no" => "no",
+        _ => "unknown",
+    };
     DnsblReport {
         ip,
         dns_server: resolver.source(),
         listed,
+        blacklisted,
         status,
         summary,
         zones: results,
@@ -167,10 +273,24 @@ async fn check_zone<R: Resolve>(resolver: &R, ip: IpAddr, zone: &str) -> ZoneRes
         },
         &zone,
     );
-    let (a, txt, test) = tokio::join!(
+    // RFC 5782 §5: 127.0.0.2 (::FFFF:7F00:2) must always be listed. A list that does not
+    // list it is not working (shut down, misspelt, or not a list at all), and its "not
+    // listed" means nothing. Asked side by side with the real question: no extra wait.
+    let listed_point = dnsbl_query_name(
+        match ip {
+            IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2)),
+            IpAddr::V6(_) => IpAddr::V6(Ipv4Addr::new(127, 0, 0, 2).to_ipv6_mapped()),
+        },
+        &zone,
+    );
+    let (a, txt, test, listed_test) = tokio::join!(
         resolver.query(&query, RecordKind::A),
         resolver.query(&query, RecordKind::Txt),
         resolver.query(&test_point, RecordKind::A),
+        resolver.query(&listed_point, RecordKind::A),
+    );
+    let lists_its_test_entry = listed_test.records().iter().any(
+        |record| matches!(record.data, RecordData::A { address } if classify_code(address) == Code::Listed),
     );
     let codes: Vec<Ipv4Addr> = a
         .records()
@@ -204,8 +324,23 @@ async fn check_zone<R: Resolve>(resolver: &R, ip: IpAddr, zone: &str) -> ZoneRes
     }
     let meanings: Vec<String> = codes.iter().map(|code| meaning(&zone, *code)).collect();
 
+    let unproven = |lookups: &mut Vec<LookupView>| {
+        lookups.push(LookupView::new(&listed_point, RecordKind::A, &listed_test));
+        match &listed_test {
+            Answer::Failed(failure) => ("error", failure.explain(&listed_point)),
+            _ => (
+                "unproven",
+                format!(
+                    "{zone} does not list its own test entry 127.0.0.2, which every working \
+                     list must (RFC 5782 §5): the list is shut down, misspelt or not a \
+                     blocklist, so relaydoc cannot say whether {ip} is listed there."
+                ),
+            ),
+        }
+    };
     let (result, explanation) = match &a {
         Answer::Failed(failure) => ("error", failure.explain(&query)),
+        Answer::NxDomain | Answer::NoData if !lists_its_test_entry => unproven(&mut lookups),
         Answer::NxDomain | Answer::NoData => {
             ("not-listed", format!("{ip} is not listed on {zone}."))
         }
@@ -230,6 +365,8 @@ async fn check_zone<R: Resolve>(resolver: &R, ip: IpAddr, zone: &str) -> ZoneRes
                     "refused",
                     format!("{zone} refused the query: {}.", meanings.join("; ")),
                 )
+            } else if codes.is_empty() && !lists_its_test_entry {
+                unproven(&mut lookups)
             } else if codes.is_empty() {
                 ("not-listed", format!("{ip} is not listed on {zone}."))
             } else {
@@ -251,7 +388,22 @@ async fn check_zone<R: Resolve>(resolver: &R, ip: IpAddr, zone: &str) -> ZoneRes
             }
         }
     };
+    let kinds = if result == "listed" {
+        let mut kinds: Vec<ListKind> = codes
+            .iter()
+            .filter(|code| classify_code(**code) == Code::Listed)
+            .map(|code| list_kind(&zone, *code))
+            .collect();
+        kinds.dedup();
+        kinds
+    } else {
+        Vec::new()
+    };
+    let info = list_info(&zone);
     ZoneResult {
+        list: info.map(|list| list.name),
+        kinds,
+        delisting: info.map(|list| list.delisting),
         zone,
         query,
         result,
@@ -322,6 +474,25 @@ pub fn meaning(zone: &str, code: Ipv4Addr) -> String {
             }
         }
         (Code::Listed, _) => format!("{code}: listed"),
+    }
+}
+
+/// What a kind of listing means for someone fixing a mail program.
+fn kind_words(kind: ListKind) -> &'static str {
+    match kind {
+        ListKind::Policy => {
+            "policy listing: the address is a home or mobile connection, listed by design; it \
+             matters only for sending straight to recipients' servers, not for signing in to \
+             your provider's outgoing server"
+        }
+        ListKind::Spam => {
+            "spam listing: mail from this address was seen as spam; servers that use the list \
+             refuse it"
+        }
+        ListKind::Exploit => {
+            "exploit listing: a device on this connection is infected or hijacked; clean it, \
+             then ask for removal"
+        }
     }
 }
 
@@ -398,11 +569,21 @@ impl DnsblReport {
                 "not-listed" => "not listed",
                 "refused" => "refused to answer (not a listing)",
                 "unexpected" => "answer cannot be trusted",
-                _ => "no answer",
+                "unproven" => "could not check (the list does not answer its test entry)",
+                _ => "could not check (no answer)",
             };
             out.push_str(&format!("  {:<24} {verdict}\n", zone.zone));
+            if let Some(list) = zone.list {
+                out.push_str(&format!("      {list}\n"));
+            }
             if zone.result != "not-listed" {
                 out.push_str(&format!("      {}\n", zone.explanation));
+            }
+            for kind in &zone.kinds {
+                out.push_str(&format!("      {}\n", kind_words(*kind)));
+            }
+            if let (Some(page), "listed") = (zone.delisting, zone.result) {
+                out.push_str(&format!("      removal: {page}\n"));
             }
             if let Some(reason) = &zone.reason {
                 out.push_str(&format!("      list says: {reason}\n"));
@@ -465,6 +646,70 @@ mod tests {
         assert_eq!(report.listed, "yes");
         assert!(report.summary.contains("PBL"));
         assert!(report.summary.contains("SMTP AUTH"));
+    }
+
+    #[tokio::test]
+    async fn a_list_without_its_test_entry_cannot_say_not_listed() {
+        // Everything is NXDOMAIN, 127.0.0.2 included: a dead list, or no list at all.
+        let resolver = FakeResolver::default();
+        let report = check(
+            &resolver,
+            "192.0.2.10".parse().expect("ip"),
+            &["empty.test".to_owned()],
+        )
+        .await;
+        assert_eq!(report.zones[0].result, "unproven");
+        assert!(report.zones[0].explanation.contains("127.0.0.2"));
+        assert_eq!(report.listed, "unknown");
+        assert_eq!(report.blacklisted, "unknown");
+        assert_eq!(report.status, Status::Error);
+        assert!(!report.summary.contains("not listed"), "{}", report.summary);
+    }
+
+    #[tokio::test]
+    async fn a_working_list_proves_not_listed() {
+        let resolver = FakeResolver::default().records(
+            "2.0.0.127.good.test",
+            RecordKind::A,
+            vec![code("127.0.0.2")],
+        );
+        let report = check(
+            &resolver,
+            "192.0.2.10".parse().expect("ip"),
+            &["good.test".to_owned()],
+        )
+        .await;
+        assert_eq!(report.zones[0].result, "not-listed");
+        assert_eq!((report.listed, report.blacklisted), ("no", "no"));
+        assert_eq!(report.status, Status::Ok);
+    }
+
+    #[tokio::test]
+    async fn only_spam_and_exploit_listings_count_as_blacklisted() {
+        let listed = |code_text: &str| {
+            FakeResolver::default().records(
+                "10.2.0.192.zen.spamhaus.org",
+                RecordKind::A,
+                vec![code(code_text)],
+            )
+        };
+        let ip: IpAddr = "192.0.2.10".parse().expect("ip");
+        let zen = ["zen.spamhaus.org".to_owned()];
+        let pbl = check(&listed("127.0.0.11"), ip, &zen).await;
+        assert_eq!((pbl.listed, pbl.blacklisted), ("yes", "no"));
+        assert_eq!(pbl.zones[0].kinds, [ListKind::Policy]);
+        assert_eq!(pbl.zones[0].delisting, Some("https://check.spamhaus.org/"));
+        assert!(
+            pbl.human().contains("not for signing in"),
+            "{}",
+            pbl.human()
+        );
+        let xbl = check(&listed("127.0.0.4"), ip, &zen).await;
+        assert_eq!((xbl.listed, xbl.blacklisted), ("yes", "yes"));
+        assert_eq!(xbl.zones[0].kinds, [ListKind::Exploit]);
+        let sbl = check(&listed("127.0.0.2"), ip, &zen).await;
+        assert_eq!(sbl.zones[0].kinds, [ListKind::Spam]);
+        assert!(sbl.human().contains("removal: https://check.spamhaus.org/"));
     }
 
     fn v4(text: &str) -> Ipv4Addr {

@@ -6,6 +6,14 @@
 //! against a scripted resolver in tests. Every question ends in a typed [`Answer`]: records,
 //! NXDOMAIN, no data, or a [`Failure`] (SERVFAIL, REFUSED, timeout…) with plain words.
 //!
+//! **Proof before verdict.** [`DnsClient`] believes "does not exist" (NXDOMAIN) and "no such
+//! data" only from a resolver that has proved it works: once per resolver per process it asks
+//! for the NS records of [`DnsSettings::known_name`] (the root zone unless a test names its
+//! own), started with the first question so it costs no extra wait. A resolver that says
+//! "does not exist" of that name too, or cannot answer it, turns every negative answer into a
+//! [`Failure`] (`lying-resolver`, `unproven`): the check says "could not check" (status
+//! `error`) with a hint, never "does not exist".
+//!
 //! # Facts set by these checks
 //!
 //! | check | key | values |
@@ -20,7 +28,7 @@
 //! | srv | `dns.srv` | `found` (at least one service offered) · `none` · `error` |
 //! | srv | `dns.srv_submission`, `…_submissions`, `…_imap`, `…_imaps`, `…_pop3`, `…_pop3s` | `HOST:PORT` of the first choice · `none` · `not-offered` · `error` |
 //! | dnsbl | `dnsbl.ip` | the address checked |
-//! | dnsbl | `dnsbl.listed` | `yes` · `no` · `unknown` (a list refused or failed, none listed) |
+//! | dnsbl | `dnsbl.listed` | `yes` · `no` · `unknown` (a list refused, failed or did not list its RFC 5782 test entry 127.0.0.2; none listed) |
 //! | dnsbl | `dnsbl.listed_on` | comma-separated zones that list the address (absent when none) |
 //! | dnsbl | `dnsbl.refused_by` | comma-separated zones that refused the query (absent when none) |
 //! | public-ip | `public.ip` | the address the internet sees us as |
@@ -45,7 +53,9 @@
 //! ```
 //!
 //! `dnsbl` does not know whose address it checks, so it does not set
-//! `client.ip_blacklisted`; the wizard's runner sets that from `dnsbl.listed` when the tree
+//! `client.ip_blacklisted`; the wizard's runner sets that (from the report's `blacklisted`:
+//! `yes` only for a spam or exploit listing, never for a policy list like the Spamhaus PBL,
+//! which lists home connections by design) when the tree
 //! node says the address is the person's own (it lists the fact in `sets`: the caller's
 //! address in agent mode), and `my-ip-blacklist` does for the user's own public IP.
 
@@ -78,13 +88,22 @@ pub struct DnsSettings {
     pub server: Option<SocketAddr>,
     /// The whole budget of one question, retries included.
     pub timeout: Duration,
+    /// A name that must exist (it must have NS records). Before any answer "does not exist"
+    /// or "no such data" is believed, the resolver must answer this name: a resolver that
+    /// says "does not exist" of everything (captive portals, filters) is told apart from a
+    /// working one. The root zone by default; tests name a zone their own server serves.
+    pub known_name: String,
 }
+
+/// The name every working resolver answers: the root zone's name servers.
+pub const DEFAULT_KNOWN_NAME: &str = ".";
 
 impl Default for DnsSettings {
     fn default() -> Self {
         Self {
             server: None,
             timeout: DEFAULT_TIMEOUT,
+            known_name: DEFAULT_KNOWN_NAME.to_owned(),
         }
     }
 }
@@ -98,6 +117,78 @@ pub trait Resolve: Send + Sync {
 
     /// Where the answers come from, for reports ("127.0.0.1:5353", "system resolver").
     fn source(&self) -> String;
+}
+
+/// The A and AAAA addresses of `host`, asked side by side, for connecting to it. `Err`
+/// (plain words) when there are none and DNS could not say so for sure: "no address" only
+/// with proof.
+pub async fn addresses<R: Resolve>(resolver: &R, host: &str) -> Result<Vec<IpAddr>, String> {
+    let (v4, v6) = tokio::join!(
+        resolver.query(host, RecordKind::A),
+        resolver.query(host, RecordKind::Aaaa)
+    );
+    let failure = [&v4, &v6].into_iter().find_map(|answer| match answer {
+        Answer::Failed(failure) => Some(failure.explain(host)),
+        _ => None,
+    });
+    let mut out: Vec<IpAddr> = [v4, v6].iter().flat_map(Answer::addresses).collect();
+    out.dedup();
+    match failure {
+        Some(why) if out.is_empty() => Err(why),
+        _ => Ok(out),
+    }
+}
+
+/// The operating system's addresses for `host` (which also reads /etc/hosts), within
+/// `timeout`. The system does not say why a lookup failed in a way that proves anything, so
+/// the error says what to try, never "does not exist".
+pub async fn system_addresses(host: &str, timeout: Duration) -> Result<Vec<IpAddr>, String> {
+    let could_not = |why: String| {
+        format!(
+            "could not find the address of {host} ({why}). Check the spelling; if it is \
+             right, the DNS may not be working: is the network down? `relaydoc check host \
+             {host}` tells more"
+        )
+    };
+    match tokio::time::timeout(timeout, tokio::net::lookup_host((host, 0))).await {
+        Ok(Ok(found)) => {
+            let mut out: Vec<IpAddr> = found.map(|a| a.ip()).collect();
+            out.dedup();
+            if out.is_empty() {
+                Err(could_not("no address returned".to_owned()))
+            } else {
+                Ok(out)
+            }
+        }
+        Ok(Err(error)) => Err(could_not(error.to_string())),
+        Err(_) => Err(could_not(format!(
+            "no answer within {:.0} s",
+            timeout.as_secs_f64()
+        ))),
+    }
+}
+
+/// The addresses to connect to `host` at: an IP address as it is; a name through the DNS
+/// server given (`--dns-server`, with its proof), else through the operating system.
+pub async fn addresses_for_connect(
+    settings: &DnsSettings,
+    host: &str,
+) -> Result<Vec<IpAddr>, String> {
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return Ok(vec![ip]);
+    }
+    if settings.server.is_none() {
+        return system_addresses(host, settings.timeout).await;
+    }
+    let client = DnsClient::new(settings).map_err(|error| error.to_string())?;
+    match addresses(&client, host).await {
+        Ok(found) if found.is_empty() => Err(format!(
+            "{host} has no address in DNS (asked {}): check the name",
+            client.source()
+        )),
+        Ok(found) => Ok(found),
+        Err(why) => Err(why),
+    }
 }
 
 /// Parses `--dns-server`: `IP`, `IP:PORT`, `[IPv6]:PORT` or a bare IPv6 address; port 53

@@ -318,6 +318,15 @@ impl MxReport {
             let hosts: Vec<&str> = self.exchanges.iter().map(|e| e.host.as_str()).collect();
             facts.insert("dns.mx_hosts".to_owned(), hosts.join(","));
         }
+        if self.mx == "error" {
+            // Nothing was learnt: "no implicit MX" or "no flags" would be claims without proof.
+            return CheckReport {
+                check: "mx".to_owned(),
+                status: self.status,
+                facts,
+                details: serde_json::to_value(self).unwrap_or(serde_json::Value::Null),
+            };
+        }
         let implicit = self
             .implicit_addresses
             .as_ref()

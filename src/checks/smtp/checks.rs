@@ -10,6 +10,7 @@ use super::ehlo::Capabilities;
 use super::pop3::{self, Pop3Outcome};
 use super::reply::Reply;
 use super::session::{Endpoint, Greeting, Mechanism, Options, Secret, Security, Session};
+use super::signin::{OAuthError, Refusal};
 use super::tls::{CertVerdict, TlsInfo, TrustMode};
 use crate::checks::{CheckReport, Status};
 
@@ -71,6 +72,12 @@ pub struct Dialogue {
 pub struct AuthAttempt {
     pub mechanism: Mechanism,
     pub reply: Reply,
+    /// What a refusal means, read from its text (absent when the login worked).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<Refusal>,
+    /// For OAuth2: the server's JSON error continuation, in words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oauth_error: Option<OAuthError>,
 }
 
 impl Dialogue {
@@ -525,15 +532,28 @@ pub struct AuthRequest {
     pub allow_plaintext: bool,
 }
 
-/// How an AUTH attempt ended, from the final reply code (RFC 4954 §6).
-fn auth_result(reply: &Reply) -> (&'static str, Option<&'static str>, &'static str) {
+/// How an AUTH attempt ended: `auth.result`, a cause and words with the next step. The
+/// reply text is read first ([`Refusal::read`]): a provider that refuses a right password by
+/// design is not "wrong credentials". Otherwise the final reply code (RFC 4954 §6) decides.
+fn auth_result(reply: &Reply) -> (&'static str, Option<&'static str>, String) {
+    if reply.code != 235
+        && let Some(reading) = Refusal::read(reply).reading(reply)
+    {
+        return reading;
+    }
+    let (result, cause, words) = auth_result_by_code(reply);
+    (result, cause, words.to_owned())
+}
+
+fn auth_result_by_code(reply: &Reply) -> (&'static str, Option<&'static str>, &'static str) {
     match reply.code {
-        235 => ("ok", None, "the server accepted the user name and password"),
+        235 => ("ok", None, "the server accepted the sign-in"),
         535 => (
-            "failed",
-            Some("wrong-credentials"),
-            "the server rejected the user name or password (535): check both, and whether the \
-             user name must be the full e-mail address",
+            "other",
+            None,
+            "the server refused the sign-in (535) without saying why: the user name or \
+             password may be wrong, or the account may not sign in with a password here \
+             (ask the provider which sign-in it wants)",
         ),
         534 => (
             "mechanism-rejected",
@@ -658,9 +678,17 @@ async fn authenticate_in(
         return Ok(false);
     };
     match session.authenticate(chosen, user, password).await {
-        Ok(reply) => {
+        Ok(outcome) => {
+            let reply = outcome.reply;
             let (_, cause, words) = auth_result(&reply);
             let accepted = reply.code == 235;
+            if let Some(oauth) = &outcome.oauth_error {
+                findings.push(finding(
+                    "oauth-token-refused",
+                    cause,
+                    oauth.explanation.clone(),
+                ));
+            }
             if !accepted {
                 findings.push(finding(
                     "auth-refused",
@@ -670,6 +698,8 @@ async fn authenticate_in(
             }
             dialogue.auth = Some(AuthAttempt {
                 mechanism: chosen,
+                refusal: (!accepted).then(|| Refusal::read(&reply)),
+                oauth_error: outcome.oauth_error,
                 reply,
             });
             Ok(accepted)
@@ -689,6 +719,9 @@ fn auth_facts(dialogue: &Dialogue, facts: &mut BTreeMap<String, String>) {
                 auth_result(&attempt.reply).0.to_string(),
             );
             facts.insert("auth.mechanism".into(), attempt.mechanism.as_str().into());
+            if let Some(refusal) = attempt.refusal {
+                facts.insert("auth.refusal".into(), refusal.as_str().into());
+            }
             facts.insert("auth.code".into(), attempt.reply.code.to_string());
         }
         None if dialogue.error.is_none()

@@ -5,7 +5,9 @@
 //! a deadline (a slow drip of bytes cannot stretch it), a line longer than the limit, too many
 //! reply lines or too many bytes in total end the dialogue with a protocol error, and invalid
 //! UTF-8 is read lossily. Text from the server is stripped of terminal control sequences
-//! before it enters the transcript; what the client sends can be masked (AUTH payloads).
+//! before it enters the transcript; what the client sends can be masked (AUTH payloads), and
+//! every form of a secret the connection carries is masked in what the server sends back
+//! ([`LineConn::secrets`]), before anyone else sees the line.
 
 use std::io;
 use std::net::{IpAddr, SocketAddr};
@@ -265,6 +267,9 @@ pub struct LineConn {
     started: Instant,
     pub evidence: Evidence,
     pub tls: Option<TlsInfo>,
+    /// The secrets this connection carries (added before they are sent), masked in every
+    /// line the server sends: the one place server text enters relaydoc.
+    pub secrets: sanitize::Secrets,
 }
 
 impl LineConn {
@@ -320,6 +325,7 @@ impl LineConn {
             started,
             evidence,
             tls: None,
+            secrets: sanitize::Secrets::default(),
         };
         conn.note(&format!("connected to {addr}"));
         Ok(conn)
@@ -402,7 +408,10 @@ impl LineConn {
                 if line.len() > self.limits.max_line {
                     return Err(self.line_too_long(phase));
                 }
-                let text = String::from_utf8_lossy(&line).into_owned();
+                let mut text = String::from_utf8_lossy(&line).into_owned();
+                if !self.secrets.is_empty() {
+                    text = self.secrets.clean_line(&text);
+                }
                 let at_ms = self.elapsed_ms();
                 self.evidence.transcript.push(TranscriptLine {
                     at_ms,

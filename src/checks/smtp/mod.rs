@@ -22,7 +22,8 @@
 //! | `tls.version`, `tls.cipher` | e.g. `TLSv1.3`, `TLS13_AES_256_GCM_SHA384` |
 //! | `tls.certificate` | valid · expired · not-yet-valid · name-mismatch · untrusted · invalid |
 //! | `tls.days_to_expiry` | whole days, negative when expired |
-//! | `auth.result` | ok · failed · temporary-failure · tls-required · not-enabled · mechanism-rejected · not-offered · other |
+//! | `auth.result` | ok · failed (the credentials are wrong, proven by the reply) · temporary-failure · tls-required · not-enabled · mechanism-rejected · not-offered · other |
+//! | `auth.refusal` | bad-credentials · app-password-required · basic-auth-disabled · smtp-auth-disabled · web-login-required · account-locked · other: a refused login read from the reply text (see [`signin`]) |
 //! | `auth.mechanism`, `auth.code` | the mechanism used, the final reply code |
 //! | `relay.unauthenticated`, `relay.authenticated` | accepted · rejected-554 · deferred-454 · rejected-other · deferred-other · refused-at-mail · not-tested |
 //! | `relay.code` | the RCPT reply code of the last attempt |
@@ -39,6 +40,7 @@ pub mod ehlo;
 pub mod pop3;
 pub mod reply;
 pub mod session;
+pub mod signin;
 pub mod tls;
 
 mod checks;

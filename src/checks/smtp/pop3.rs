@@ -170,6 +170,7 @@ async fn dialogue(
         outcome.answer = Some(crate::sanitize::single_line(&text));
         return Ok(());
     }
+    conn.secrets.add_secret(password.expose());
     let (ok, text) = command(
         conn,
         &format!("PASS {}", password.expose()),

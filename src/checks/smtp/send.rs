@@ -130,12 +130,16 @@ pub async fn send_check(request: &SendRequest, options: &Options) -> CheckReport
             );
         }
     };
+    // lettre signs in again with PLAIN or LOGIN: a server may echo any form of the password.
+    let secrets =
+        crate::sanitize::Secrets::for_login(&request.auth.user, request.auth.password.expose());
+    let shown = |text: &str| secrets.clean_line(text);
     match transport.send(message).await {
         Ok(response) => {
             let reply = format!(
                 "{} {}",
                 response.code(),
-                crate::sanitize::single_line(&response.message().collect::<Vec<_>>().join(" "))
+                shown(&response.message().collect::<Vec<_>>().join(" "))
             );
             facts.insert("send.result".into(), "sent".into());
             report(
@@ -150,7 +154,7 @@ pub async fn send_check(request: &SendRequest, options: &Options) -> CheckReport
         Err(error) if error.status().is_some() => {
             // The server answered with a refusal: a finding.
             facts.insert("send.result".into(), "refused".into());
-            let text = crate::sanitize::single_line(&error.to_string());
+            let text = shown(&error.to_string());
             report(
                 Status::Problem,
                 facts,
@@ -162,9 +166,9 @@ pub async fn send_check(request: &SendRequest, options: &Options) -> CheckReport
         }
         Err(error) => {
             let error = if error.is_timeout() {
-                CheckError::new(Phase::Send, ErrorKind::Timeout, error.to_string())
+                CheckError::new(Phase::Send, ErrorKind::Timeout, shown(&error.to_string()))
             } else {
-                send_error(crate::sanitize::single_line(&error.to_string()))
+                send_error(shown(&error.to_string()))
             };
             report(
                 Status::Error,

@@ -12,6 +12,7 @@ use serde::Serialize;
 use super::conn::{CheckError, ErrorKind, Evidence, Limits, LineConn, Phase};
 use super::ehlo::Capabilities;
 use super::reply::{Reply, ReplyBuilder, parse_line};
+use super::signin::{OAuthError, oauthbearer_payload, xoauth2_payload};
 use super::tls::{Trust, TrustMode};
 
 /// How the connection is protected. Also the `security` of endpoints in the providers
@@ -98,6 +99,14 @@ pub enum Mechanism {
     #[value(name = "CRAM-MD5", alias = "cram-md5")]
     #[serde(rename = "CRAM-MD5")]
     CramMd5,
+    /// OAuth2 access token, Google's and Microsoft's mechanism (needs a token, not a password).
+    #[value(name = "XOAUTH2", alias = "xoauth2")]
+    #[serde(rename = "XOAUTH2")]
+    XOAuth2,
+    /// OAuth2 access token, RFC 7628 (needs a token, not a password).
+    #[value(name = "OAUTHBEARER", alias = "oauthbearer")]
+    #[serde(rename = "OAUTHBEARER")]
+    OAuthBearer,
 }
 
 impl Mechanism {
@@ -106,7 +115,14 @@ impl Mechanism {
             Mechanism::Plain => "PLAIN",
             Mechanism::Login => "LOGIN",
             Mechanism::CramMd5 => "CRAM-MD5",
+            Mechanism::XOAuth2 => "XOAUTH2",
+            Mechanism::OAuthBearer => "OAUTHBEARER",
         }
+    }
+
+    /// Whether the secret is an OAuth2 access token rather than a password.
+    pub fn takes_token(self) -> bool {
+        matches!(self, Mechanism::XOAuth2 | Mechanism::OAuthBearer)
     }
 
     /// The mechanism to use among those offered. Over TLS, PLAIN (what mail clients use);
@@ -138,6 +154,16 @@ pub struct Greeting {
 pub struct Session {
     conn: LineConn,
     host: String,
+    port: u16,
+}
+
+/// How an AUTH exchange ended.
+#[derive(Debug, Clone)]
+pub struct AuthOutcome {
+    /// The final reply (235 success, 535 refused, …).
+    pub reply: Reply,
+    /// For XOAUTH2/OAUTHBEARER: what the server's JSON error continuation said.
+    pub oauth_error: Option<OAuthError>,
 }
 
 impl Session {
@@ -152,6 +178,7 @@ impl Session {
         let mut session = Session {
             conn,
             host: endpoint.host.clone(),
+            port: endpoint.addr.port(),
         };
         if endpoint.security == Security::Tls
             && let Err(error) = session
@@ -280,17 +307,87 @@ impl Session {
         Ok(reply)
     }
 
-    /// Authenticates with `mechanism`. Returns the final reply (235 success, 535 bad
-    /// credentials, …). Payloads never enter the transcript.
+    /// Authenticates with `mechanism`; `password` is the access token for XOAUTH2 and
+    /// OAUTHBEARER. Payloads never enter the transcript, and every form of the secret is
+    /// masked in what the server sends back.
     pub async fn authenticate(
+        &mut self,
+        mechanism: Mechanism,
+        user: &str,
+        password: &Secret,
+    ) -> Result<AuthOutcome, CheckError> {
+        // Before anything is sent: a server may echo it in any reply from now on.
+        self.conn.secrets.add_secret(password.expose());
+        if mechanism.takes_token() {
+            return self.authenticate_oauth(mechanism, user, password).await;
+        }
+        let reply = self.authenticate_sasl(mechanism, user, password).await?;
+        Ok(AuthOutcome {
+            reply,
+            oauth_error: None,
+        })
+    }
+
+    /// XOAUTH2 or OAUTHBEARER: the initial response, and on a 334 JSON error continuation
+    /// the answer the specifications require, so the server sends its final refusal.
+    async fn authenticate_oauth(
+        &mut self,
+        mechanism: Mechanism,
+        user: &str,
+        token: &Secret,
+    ) -> Result<AuthOutcome, CheckError> {
+        let (payload, finish) = if mechanism == Mechanism::OAuthBearer {
+            let payload = oauthbearer_payload(user, &self.host, self.port, token.expose());
+            // RFC 7628 §3.2.3: a single ^A ends a failed exchange.
+            (payload, BASE64.encode("\x01"))
+        } else {
+            // Google's XOAUTH2: an empty response ends a failed exchange.
+            (xoauth2_payload(user, token.expose()), String::new())
+        };
+        self.conn.secrets.add_payload(payload.as_bytes());
+        let name = mechanism.as_str();
+        let reply = self
+            .secret_command(
+                Phase::Auth,
+                &format!("AUTH {name} {}", BASE64.encode(&payload)),
+                &format!("AUTH {name} **** (user name and access token, masked)"),
+            )
+            .await?;
+        if reply.code != 334 {
+            return Ok(AuthOutcome {
+                reply,
+                oauth_error: None,
+            });
+        }
+        let challenge = reply.lines.first().map(String::as_str).unwrap_or("");
+        let oauth_error = OAuthError::from_challenge(challenge);
+        self.note(&format!(
+            "the server refused the token: {}",
+            oauth_error.explanation
+        ));
+        let reply = self.command(Phase::Auth, &finish).await?;
+        Ok(AuthOutcome {
+            reply,
+            oauth_error: Some(oauth_error),
+        })
+    }
+
+    /// PLAIN, LOGIN or CRAM-MD5 with a password; the final reply.
+    async fn authenticate_sasl(
         &mut self,
         mechanism: Mechanism,
         user: &str,
         password: &Secret,
     ) -> Result<Reply, CheckError> {
         match mechanism {
+            Mechanism::XOAuth2 | Mechanism::OAuthBearer => Err(protocol(
+                Phase::Auth,
+                "an OAuth2 mechanism needs an access token, not a password",
+            )),
             Mechanism::Plain => {
-                let payload = BASE64.encode(format!("\0{user}\0{}", password.expose()));
+                let plain = format!("\0{user}\0{}", password.expose());
+                self.conn.secrets.add_payload(plain.as_bytes());
+                let payload = BASE64.encode(plain);
                 self.secret_command(
                     Phase::Auth,
                     &format!("AUTH PLAIN {payload}"),
@@ -303,6 +400,7 @@ impl Session {
                 if first.code != 334 {
                     return Ok(first);
                 }
+                self.conn.secrets.add_payload(user.as_bytes());
                 let second = self
                     .secret_command(
                         Phase::Auth,
@@ -335,7 +433,9 @@ impl Session {
                     ));
                 };
                 let digest = cram_md5_digest(password.expose().as_bytes(), &decoded);
-                let response = BASE64.encode(format!("{user} {digest}"));
+                let answer = format!("{user} {digest}");
+                self.conn.secrets.add_payload(answer.as_bytes());
+                let response = BASE64.encode(answer);
                 self.secret_command(
                     Phase::Auth,
                     &response,
