@@ -9,6 +9,7 @@ pub mod diagnostic;
 pub mod engine;
 pub mod exit;
 pub mod explain;
+pub mod files;
 pub mod knowledge;
 pub mod mailer;
 pub mod password;

@@ -63,14 +63,17 @@ fn check(catalogue: &FactCatalogue, key: &str, value: &str) -> Result<(), String
     catalogue.check(key, value)
 }
 
+/// A facts file is a handful of `key: value` lines; more is not a facts file.
+const MAX_FACTS_BYTES: u64 = 256 * 1024;
+
 fn read_file(
     catalogue: &FactCatalogue,
     path: &Path,
     facts: &mut Facts,
     problems: &mut Diagnostics,
 ) {
-    let name = path.display().to_string();
-    let text = match std::fs::read(path) {
+    let name = crate::files::shown(path);
+    let text = match crate::files::read(path, crate::files::Rules::regular(MAX_FACTS_BYTES)) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => text,
             Err(_) => {
@@ -79,7 +82,7 @@ fn read_file(
             }
         },
         Err(error) => {
-            problems.push(Diagnostic::new(name, format!("cannot read: {error}")));
+            problems.push(Diagnostic::new(name, error.reason()));
             return;
         }
     };
