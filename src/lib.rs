@@ -17,6 +17,7 @@ pub mod plain;
 pub mod postfix;
 pub mod prefill;
 pub mod present;
+pub mod restore;
 pub mod sanitize;
 pub mod session;
 pub mod tui;

@@ -86,9 +86,20 @@ fn read_file(
             return;
         }
     };
+    parse_text(catalogue, &name, text, facts, problems);
+}
+
+/// Checks the text of a facts file (`name` is what errors call it) into `facts`.
+pub fn parse_text(
+    catalogue: &FactCatalogue,
+    name: &str,
+    text: String,
+    facts: &mut Facts,
+    problems: &mut Diagnostics,
+) {
     let source = SourceFile {
-        name: name.clone(),
-        relative: name.clone(),
+        name: name.to_owned(),
+        relative: name.to_owned(),
         text,
         layer: 0,
     };
@@ -111,7 +122,7 @@ fn read_file(
                 facts.insert(key, value.value);
             }
             Err(message) => problems
-                .push(Diagnostic::new(&name, message).at(Position::from_saphyr(&value.referenced))),
+                .push(Diagnostic::new(name, message).at(Position::from_saphyr(&value.referenced))),
         }
     }
 }

@@ -147,6 +147,24 @@ impl DnsClient {
     }
 }
 
+/// The answer a DNS reply on the wire gives: the parser boundary between hickory and the
+/// checks, exposed for the fuzz target (`fuzz/fuzz_targets/dns_answer.rs`).
+pub fn answer_from_wire(bytes: &[u8]) -> Answer {
+    match hickory_resolver::proto::op::Message::from_vec(bytes) {
+        Ok(message) => {
+            let records: Vec<Record> = message.answers.iter().map(convert).collect();
+            if records.is_empty() {
+                Answer::NoData
+            } else {
+                Answer::Records(records)
+            }
+        }
+        Err(error) => Answer::Failed(Failure::Protocol {
+            message: error.to_string(),
+        }),
+    }
+}
+
 fn kind_of(data: &RecordData) -> Option<RecordKind> {
     match data {
         RecordData::A { .. } => Some(RecordKind::A),

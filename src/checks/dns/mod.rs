@@ -65,7 +65,7 @@ use std::task::Poll;
 use std::time::Duration;
 
 pub use answer::{Answer, Failure, LookupView, Record, RecordData, RecordKind};
-pub use client::{DnsClient, SetupError, normalize_name};
+pub use client::{DnsClient, SetupError, answer_from_wire, normalize_name};
 
 /// How long one question may take, retries included, when the user sets no `--timeout`.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
