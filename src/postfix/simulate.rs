@@ -177,6 +177,14 @@ pub fn simulate(settings: &Settings<'_>, client: &Client) -> Simulation {
         stage: Stage::Connect,
     };
     let verdict = walk.run();
+    // A value Postfix could not expand makes the real server refuse to run; the verdict
+    // above is then about a configuration that does not exist, and must say so.
+    for (name, why) in settings.expansion_problems() {
+        walk.note(&format!(
+            "{name} could not be expanded ({why}): Postfix refuses this configuration, so \
+             this verdict is not what the server would do"
+        ));
+    }
     Simulation {
         service: settings.service.as_ref().map(|(name, _)| name.clone()),
         postfix_version: settings.version.to_string(),
@@ -1270,22 +1278,39 @@ pub fn render(sim: &Simulation) -> String {
             .map(|s| format!(", service {s}"))
             .unwrap_or_default()
     );
+    // Bounded for any input: a restriction list of thousands of entries is cut in print.
+    const STEPS_PRINTED: usize = 200;
+    const NOTES_PRINTED: usize = 20;
     let _ = writeln!(out, "\nRule by rule:");
     let mut last = String::new();
-    for step in &sim.steps {
+    for step in sim.steps.iter().take(STEPS_PRINTED) {
         if step.parameter != last {
             let _ = writeln!(out, "  {} (at {}):", step.parameter, step.stage.name());
             last.clone_from(&step.parameter);
         }
         let _ = writeln!(out, "    {:<7} {}  — {}", step.result, step.rule, step.why);
     }
+    if sim.steps.len() > STEPS_PRINTED {
+        let _ = writeln!(
+            out,
+            "  … {} more steps (--json lists them all)",
+            sim.steps.len() - STEPS_PRINTED
+        );
+    }
     if !sim.approximations.is_empty() {
         let _ = writeln!(
             out,
             "\nApproximations (what relaydoc could not know offline):"
         );
-        for note in &sim.approximations {
+        for note in sim.approximations.iter().take(NOTES_PRINTED) {
             let _ = writeln!(out, "  - {note}");
+        }
+        if sim.approximations.len() > NOTES_PRINTED {
+            let _ = writeln!(
+                out,
+                "  … {} more (--json lists them all)",
+                sim.approximations.len() - NOTES_PRINTED
+            );
         }
     }
     crate::sanitize::for_terminal(&out)
