@@ -98,6 +98,21 @@ pub enum Failure {
     Network { message: String },
     /// The reply could not be understood (garbage, wrong format).
     Protocol { message: String },
+    /// The name is an alias (CNAME) whose chain comes back to itself: a definite fact about
+    /// the DNS (the chain is the proof), not a failure to ask.
+    AliasLoop { chain: Vec<String> },
+}
+
+impl Failure {
+    /// `a → b → a` for an alias loop, at most a few names (a chain may be long).
+    pub fn loop_text(chain: &[String]) -> String {
+        const SHOWN: usize = 6;
+        let mut names: Vec<&str> = chain.iter().take(SHOWN).map(String::as_str).collect();
+        if chain.len() > SHOWN {
+            names.push("…");
+        }
+        names.join(" → ")
+    }
 }
 
 /// Everything one DNS question can end in.
@@ -115,7 +130,7 @@ pub enum Answer {
 
 impl Answer {
     /// A short machine-readable word for JSON: answer, nxdomain, nodata, servfail, refused,
-    /// timeout, truncated, rcode, network, protocol.
+    /// timeout, truncated, rcode, network, protocol, alias-loop.
     pub fn result_word(&self) -> &'static str {
         match self {
             Self::Records(_) => "answer",
@@ -128,6 +143,7 @@ impl Answer {
             Self::Failed(Failure::ResponseCode { .. }) => "rcode",
             Self::Failed(Failure::Network { .. }) => "network",
             Self::Failed(Failure::Protocol { .. }) => "protocol",
+            Self::Failed(Failure::AliasLoop { .. }) => "alias-loop",
         }
     }
 
@@ -142,7 +158,21 @@ impl Answer {
     /// True when the server gave a definite answer (records, NXDOMAIN or NODATA), i.e. what it
     /// says can be trusted as the state of the DNS.
     pub fn is_definite(&self) -> bool {
-        !matches!(self, Self::Failed(_))
+        matches!(
+            self,
+            Self::Records(_)
+                | Self::NxDomain
+                | Self::NoData
+                | Self::Failed(Failure::AliasLoop { .. })
+        )
+    }
+
+    /// The alias chain, when the name is an alias that loops.
+    pub fn alias_loop(&self) -> Option<&[String]> {
+        match self {
+            Self::Failed(Failure::AliasLoop { chain }) => Some(chain),
+            _ => None,
+        }
     }
 
     /// IPv4 and IPv6 addresses in the answer, in answer order.
@@ -207,6 +237,11 @@ impl Failure {
             Self::Protocol { message } => {
                 format!("The DNS server's reply about {name} could not be understood: {message}.")
             }
+            Self::AliasLoop { chain } => format!(
+                "The name {name} is an alias (CNAME) whose chain loops back on itself ({}), so \
+                 it leads to no address at all. Fix the CNAME records.",
+                Self::loop_text(chain)
+            ),
         }
     }
 }
@@ -217,7 +252,8 @@ pub struct LookupView {
     pub name: String,
     #[serde(rename = "type")]
     pub kind: RecordKind,
-    /// answer, nxdomain, nodata, servfail, refused, timeout, truncated, rcode, network, protocol
+    /// answer, nxdomain, nodata, servfail, refused, timeout, truncated, rcode, network,
+    /// protocol, alias-loop
     pub result: &'static str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub records: Vec<Record>,

@@ -10,7 +10,7 @@
 //!
 //! | check | key | values |
 //! |---|---|---|
-//! | mx | `dns.mx` | `ok` (MX records) · `none` (no MX) · `null` (RFC 7505 null MX) · `nxdomain` · `error` |
+//! | mx | `dns.mx` | `ok` (MX records) · `none` (no MX) · `null` (RFC 7505 null MX) · `nxdomain` · `alias-loop` (the domain is a CNAME loop) · `error` |
 //! | mx | `dns.mx_hosts` | the MX hosts, best first, comma-separated (absent without MX) |
 //! | mx | `dns.mx_implicit` | `yes` when there is no MX but the domain's own A/AAAA takes mail (RFC 5321 §5.1), else `no` |
 //! | mx | `dns.mx_flags` | comma-separated: `cname-target`, `ip-literal-target`, `unresolvable-target`, `null-mx-mixed`; `none` |
