@@ -180,3 +180,28 @@ fn thousands_of_unknown_names_give_bounded_output() {
         );
     }
 }
+
+/// Found by the fuzzer (fuzz/corpus/postconf/self-doubling-mydomain.cf): a 256 KiB domain
+/// and thousands of unreadable tables made a note each quoting the whole domain (850 MB).
+/// The notes name a few tables, with a short excerpt of the domain, and count the rest.
+#[test]
+fn notes_about_unreadable_domain_tables_are_few_and_short() {
+    let tables: Vec<String> = (0..2_000).map(|n| format!("mysql:/etc/t{n}.cf")).collect();
+    let (main, _) = parse_main(
+        "main.cf",
+        &format!("mydestination = {}\n", tables.join(", ")),
+    );
+    let settings = Settings::new(&main, None);
+    let domain = format!("{}.example", "d".repeat(200_000));
+    let mut notes = Vec::new();
+    let verdict = relaydoc::postfix::simulate::destination(&settings, &domain, &mut notes);
+    assert_eq!(
+        verdict,
+        relaydoc::postfix::simulate::Destination::Unauthorized
+    );
+    // At most six notes for each of the four domain lists.
+    assert!(notes.len() <= 24, "{} notes", notes.len());
+    let bytes: usize = notes.iter().map(String::len).sum();
+    assert!(bytes < 10_000, "{bytes} bytes of notes");
+    assert!(notes.iter().any(|n| n.contains("1995 more")), "{notes:?}");
+}

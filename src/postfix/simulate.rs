@@ -261,6 +261,17 @@ fn domain_list_matches(
     parent_matches: bool,
     notes: &mut Vec<String>,
 ) -> bool {
+    // A hostile list can hold thousands of tables and the domain can be long: the notes name
+    // a few, each with a short excerpt, and count the rest.
+    const NOTES_PER_LIST: usize = 5;
+    let shown = crate::sanitize::excerpt(domain, 80);
+    let mut unread = 0usize;
+    let mut note = |text: String| {
+        unread += 1;
+        if unread <= NOTES_PER_LIST {
+            notes.push(text);
+        }
+    };
     for item in settings.list(param) {
         let item = item.to_ascii_lowercase();
         if item.contains(':') && !item.starts_with('[') {
@@ -268,15 +279,17 @@ fn domain_list_matches(
             match table.get(domain) {
                 Lookup::Found(_) => return true,
                 Lookup::NotFound => {}
-                Lookup::Unknown(why) => {
-                    notes.push(format!("{param}: {why}: assumed not to list {domain}"))
-                }
+                Lookup::Unknown(why) => note(format!(
+                    "{param}: {}: assumed not to list {shown}",
+                    crate::sanitize::excerpt(&why, 200)
+                )),
             }
             continue;
         }
         if item.starts_with('/') {
-            notes.push(format!(
-                "{param}: the file {item} is not read: assumed not to list {domain}"
+            note(format!(
+                "{param}: the file {} is not read: assumed not to list {shown}",
+                crate::sanitize::excerpt(&item, 80)
             ));
             continue;
         }
@@ -291,6 +304,12 @@ fn domain_list_matches(
         } else if parent_matches && domain.ends_with(&format!(".{item}")) {
             return true;
         }
+    }
+    if unread > NOTES_PER_LIST {
+        notes.push(format!(
+            "{param}: … {} more tables or files not read",
+            unread - NOTES_PER_LIST
+        ));
     }
     false
 }
