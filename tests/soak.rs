@@ -179,7 +179,7 @@ fn a_thousand_account_checks_leak_nothing_and_never_hang() {
             system_fallback: false,
         };
         // Every tenth lab run (every 40th run) signs in too: a real login through Dovecot.
-        let request = request(email, server, index % 40 == 0);
+        let request = request(email, server, index.is_multiple_of(40));
         let kb = kb.clone();
         async move {
             let started = Instant::now();
@@ -210,7 +210,7 @@ fn a_thousand_account_checks_leak_nothing_and_never_hang() {
         if done == 40 {
             baseline = Some(census());
         }
-        if done % 100 == 0 || done == runs {
+        if done.is_multiple_of(100) || done == runs {
             samples.push((done, census()));
         }
     }
