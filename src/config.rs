@@ -249,7 +249,7 @@ pub fn locate(flag: Option<&Path>) -> Result<Location, ConfigError> {
 pub fn load_at(location: &Location) -> Result<Config, Vec<Diagnostic>> {
     if location.must_exist() && !location.path.exists() {
         return Err(vec![Diagnostic::new(
-            location.path.display().to_string(),
+            crate::files::shown(&location.path),
             format!(
                 "no such config file (named by {})",
                 location.origin.as_str()
@@ -261,7 +261,7 @@ pub fn load_at(location: &Location) -> Result<Config, Vec<Diagnostic>> {
 
 /// Reads and checks the config file; a missing file gives the defaults.
 pub fn load(path: &Path) -> Result<Config, Vec<Diagnostic>> {
-    let name = path.display().to_string();
+    let name = crate::files::shown(path);
     let text = match read_capped(path) {
         Ok(Some(text)) => text,
         Ok(None) => return Ok(Config::default()),
@@ -275,7 +275,7 @@ pub fn load(path: &Path) -> Result<Config, Vec<Diagnostic>> {
 /// least one certificate. `relaydoc config check` uses this; everyday loading does not, so a
 /// CA file that moved breaks sending, not the whole program.
 pub fn check(path: &Path) -> Result<Config, Vec<Diagnostic>> {
-    let name = path.display().to_string();
+    let name = crate::files::shown(path);
     let text = match read_capped(path) {
         Ok(Some(text)) => text,
         Ok(None) => return Ok(Config::default()),
@@ -285,7 +285,7 @@ pub fn check(path: &Path) -> Result<Config, Vec<Diagnostic>> {
     let mut reader = Reader::new(&name, base);
     let config = reader.read(&text);
     if let Some(ca) = &reader.ca_file
-        && let Err(message) = crate::mailer::load_ca_certificates(&ca.value)
+        && let Err(message) = crate::checks::smtp::tls::load_ca_certificates(&ca.value)
     {
         reader.problem(ca.at, format!("helpdesk.smtp.ca_file: {message}"));
     }
@@ -302,23 +302,22 @@ pub fn parse(text: &str, name: &str, base: &Path) -> Result<Config, Vec<Diagnost
 
 /// The text of the file, `None` when there is no file.
 fn read_capped(path: &Path) -> Result<Option<String>, String> {
-    let metadata = match std::fs::metadata(path) {
-        Ok(metadata) => metadata,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(error) => return Err(format!("cannot read the config file: {error}")),
+    let bytes = match crate::files::read(path, crate::files::Rules::regular(MAX_FILE_BYTES)) {
+        Ok(bytes) => bytes,
+        Err(error) if error.is_not_found() => return Ok(None),
+        Err(error) => match error.problem {
+            crate::files::Problem::NotRegular(_) => {
+                return Err(format!(
+                    "{} (the config must be a YAML file)",
+                    error.reason()
+                ));
+            }
+            crate::files::Problem::TooLarge(_) => {
+                return Err(format!("{} (is it the right file?)", error.reason()));
+            }
+            _ => return Err(format!("the config file: {}", error.reason())),
+        },
     };
-    if !metadata.is_file() {
-        return Err(String::from(
-            "is not a file (the config must be a YAML file)",
-        ));
-    }
-    if metadata.len() > MAX_FILE_BYTES {
-        return Err(format!(
-            "the config file is {} bytes; at most {MAX_FILE_BYTES} are allowed (is it the right file?)",
-            metadata.len()
-        ));
-    }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read the config file: {e}"))?;
     String::from_utf8(bytes)
         .map(Some)
         .map_err(|_| String::from("is not valid UTF-8; save it as UTF-8"))
@@ -471,19 +470,9 @@ fn key_position(key: &Spanned<String>) -> Option<Position> {
     Position::from_saphyr(&key.referenced).or_else(|| Position::from_saphyr(&key.defined))
 }
 
-/// serde-saphyr appends a source snippet to its message; the position already says where.
-fn first_line_of(message: &str) -> String {
-    message.lines().next().unwrap_or(message).trim().to_string()
-}
-
 /// A value shown in a message: one line, no control characters, not too long.
 fn shown(text: &str) -> String {
-    let line = crate::sanitize::single_line(text);
-    if line.chars().count() > 60 {
-        format!("{}…", line.chars().take(60).collect::<String>())
-    } else {
-        line
-    }
+    crate::sanitize::excerpt(text, 60)
 }
 
 impl<'a> Reader<'a> {
@@ -527,7 +516,10 @@ impl<'a> Reader<'a> {
             Ok(root) => root,
             Err(error) => {
                 let at = error.location().as_ref().and_then(Position::from_saphyr);
-                self.problem(at, first_line_of(&error.to_string()));
+                self.problem(
+                    at,
+                    crate::knowledge::source::yaml_message(&error.to_string()),
+                );
                 return config;
             }
         };

@@ -54,17 +54,24 @@ impl Diagnostic {
     }
 }
 
+/// What a diagnostic may quote of its item and message: one line each, cut with "…". The
+/// file name, the item id and parts of the message come from files the user (or someone else)
+/// controls: a 400 KB id or a name with a line break must not flood or forge the output.
+const ITEM_CHARS: usize = 80;
+const MESSAGE_CHARS: usize = 1_000;
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
+        use crate::sanitize::{EXCERPT_CHARS, excerpt};
+        write!(f, "{}", excerpt(&self.file, 2 * EXCERPT_CHARS))?;
         if let Some(position) = self.position {
             write!(f, ":{}:{}", position.line, position.column)?;
         }
         write!(f, ": ")?;
         if let Some(item) = &self.item {
-            write!(f, "[{item}] ")?;
+            write!(f, "[{}] ", excerpt(item, ITEM_CHARS))?;
         }
-        write!(f, "{}", self.message)
+        write!(f, "{}", excerpt(&self.message, MESSAGE_CHARS))
     }
 }
 

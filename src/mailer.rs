@@ -14,7 +14,6 @@
 use std::error::Error as _;
 use std::future::Future;
 use std::net::IpAddr;
-use std::path::Path;
 use std::time::Duration;
 
 use lettre::message::Mailbox;
@@ -25,8 +24,6 @@ use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
 use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 use lettre::transport::smtp::response::Response;
 use lettre::{Address, Message};
-use rustls::pki_types::CertificateDer;
-use rustls::pki_types::pem::PemObject;
 
 use crate::checks::smtp::session::Security;
 use crate::checks::smtp::tls::CertVerdict;
@@ -314,26 +311,13 @@ pub async fn send_async(
     }
 }
 
-/// Loads the certificates of a PEM CA file; an error when there are none.
-pub fn load_ca_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
-    let shown = path.display().to_string();
-    let certs = CertificateDer::pem_file_iter(path)
-        .map_err(|e| format!("cannot read {shown}: {e}"))?
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| format!("{shown} is not a PEM certificate file: {e}"))?;
-    if certs.is_empty() {
-        return Err(format!(
-            "{shown} holds no certificate (expected PEM: -----BEGIN CERTIFICATE-----)"
-        ));
-    }
-    Ok(certs)
-}
-
 /// The system's roots plus `ca_file`, checking names against the configured host.
 fn tls_parameters(smtp: &SmtpConfig) -> Result<TlsParameters, MailError> {
     let mut builder = TlsParameters::builder(smtp.host.clone());
     if let Some(path) = &smtp.ca_file {
-        for der in load_ca_certificates(path).map_err(MailError::CaFile)? {
+        for der in
+            crate::checks::smtp::tls::load_ca_certificates(path).map_err(MailError::CaFile)?
+        {
             let certificate = Certificate::from_der(der.to_vec())
                 .map_err(|e| MailError::CaFile(format!("{}: {e}", path.display())))?;
             builder = builder.add_root_certificate(certificate);

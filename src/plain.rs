@@ -58,6 +58,8 @@ pub fn run(
     color: bool,
     sender: Option<&dyn StepsSender>,
 ) -> std::io::Result<Ending> {
+    // Prompts put the terminal in raw mode; a kill from outside must not leave it so.
+    crate::restore::install();
     let knowledge = recorder.knowledge();
     let agent = recorder.mode() == Mode::Agent;
     let render = if color {

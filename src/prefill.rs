@@ -63,14 +63,17 @@ fn check(catalogue: &FactCatalogue, key: &str, value: &str) -> Result<(), String
     catalogue.check(key, value)
 }
 
+/// A facts file is a handful of `key: value` lines; more is not a facts file.
+const MAX_FACTS_BYTES: u64 = 256 * 1024;
+
 fn read_file(
     catalogue: &FactCatalogue,
     path: &Path,
     facts: &mut Facts,
     problems: &mut Diagnostics,
 ) {
-    let name = path.display().to_string();
-    let text = match std::fs::read(path) {
+    let name = crate::files::shown(path);
+    let text = match crate::files::read(path, crate::files::Rules::regular(MAX_FACTS_BYTES)) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => text,
             Err(_) => {
@@ -79,13 +82,24 @@ fn read_file(
             }
         },
         Err(error) => {
-            problems.push(Diagnostic::new(name, format!("cannot read: {error}")));
+            problems.push(Diagnostic::new(name, error.reason()));
             return;
         }
     };
+    parse_text(catalogue, &name, text, facts, problems);
+}
+
+/// Checks the text of a facts file (`name` is what errors call it) into `facts`.
+pub fn parse_text(
+    catalogue: &FactCatalogue,
+    name: &str,
+    text: String,
+    facts: &mut Facts,
+    problems: &mut Diagnostics,
+) {
     let source = SourceFile {
-        name: name.clone(),
-        relative: name.clone(),
+        name: name.to_owned(),
+        relative: name.to_owned(),
         text,
         layer: 0,
     };
@@ -108,7 +122,7 @@ fn read_file(
                 facts.insert(key, value.value);
             }
             Err(message) => problems
-                .push(Diagnostic::new(&name, message).at(Position::from_saphyr(&value.referenced))),
+                .push(Diagnostic::new(name, message).at(Position::from_saphyr(&value.referenced))),
         }
     }
 }

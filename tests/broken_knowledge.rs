@@ -190,6 +190,46 @@ fn loop_without_a_way_out() {
     );
 }
 
+/// Answering "I don't know" at every question must not lead round in a circle: the engine asks
+/// each fact once, so such a loop would spin without a question and stop with no reason.
+#[test]
+fn a_loop_through_i_dont_know_is_rejected() {
+    let (dir, problems) = load_overlay(&[(
+        "tree/dont-know.yaml",
+        b"nodes:
+  - id: q-other-network
+    kind: question
+    fact: network.other_works
+    text: Other network?
+    choices:
+      - {value: \"yes\", label: Yes, next: s-client-ip-blacklisted}
+    unknown: q-webmail-loop
+  - id: q-webmail-loop
+    kind: question
+    fact: webmail.works
+    text: Webmail?
+    choices:
+      - {value: \"yes\", label: Yes, next: s-client-ip-blacklisted}
+    unknown: d-back
+  - id: d-back
+    kind: decide
+    text: back
+    branches:
+      - when: {webmail.works: \"no\"}
+        next: s-client-ip-blacklisted
+    otherwise: q-other-network
+",
+    )]);
+    expect(
+        &problems,
+        dir.path(),
+        "tree/dont-know.yaml",
+        Some((2, 9)),
+        Some("q-other-network"),
+        "\"I don't know\" can loop: q-other-network → q-webmail-loop → d-back → q-other-network",
+    );
+}
+
 #[test]
 fn condition_reading_a_fact_nothing_upstream_sets() {
     let (dir, problems) = load_overlay(&[(

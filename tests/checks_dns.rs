@@ -515,7 +515,16 @@ mod hostile {
         ListsWithEscapes,
         /// NXDOMAIN for every name, as captive portals, filters and broken routers do.
         NxDomainForEverything,
+        /// 1,000 MX records (UDP: truncated; TCP: all), A 192.0.2.1 for every host; counts
+        /// the questions it gets in [`MANY_MX_QUESTIONS`].
+        ManyMx,
+        /// Every name is an alias (CNAME) of the other: victim.test ↔ loop.test.
+        CnameLoop,
     }
+
+    pub const MANY_MX: usize = 1_000;
+    pub static MANY_MX_QUESTIONS: std::sync::atomic::AtomicUsize =
+        std::sync::atomic::AtomicUsize::new(0);
 
     pub const ESCAPE_REASON: &[u8] = b"\x1b[2J\x1b]0;pwned\x07listed: see \x1b[31mhttp://x\x1b[0m";
 
@@ -542,6 +551,10 @@ mod hostile {
                 Script::Silent => None,
                 Script::Garbage => Some(b"\xde\xad not dns at all".to_vec()),
                 Script::TruncatedThenTcpAnswers | Script::TruncatedThenTcpGarbage => {
+                    respond(&buffer[..length], 0, true, &[])
+                }
+                Script::ManyMx if question(&buffer[..length]).map(|(_, t)| t) == Some(15) => {
+                    MANY_MX_QUESTIONS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                     respond(&buffer[..length], 0, true, &[])
                 }
                 other => reply_for(other, &buffer[..length]),
@@ -602,8 +615,46 @@ mod hostile {
         }
     }
 
+    /// A name in wire form, uncompressed.
+    fn wire_name(name: &str) -> Vec<u8> {
+        let mut out = Vec::new();
+        for label in name.split('.') {
+            out.push(u8::try_from(label.len()).unwrap_or(63));
+            out.extend_from_slice(label.as_bytes());
+        }
+        out.push(0);
+        out
+    }
+
     fn reply_for(script: Script, query: &[u8]) -> Option<Vec<u8>> {
         match script {
+            Script::ManyMx => {
+                let (name, qtype) = question(query)?;
+                if qtype != 15 {
+                    MANY_MX_QUESTIONS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                }
+                let answers = match qtype {
+                    15 => (0..MANY_MX)
+                        .map(|n| {
+                            let mut data = u16::try_from(n % 50).ok()?.to_be_bytes().to_vec();
+                            data.extend(wire_name(&format!("mx{n}.many.test")));
+                            Some((15, data))
+                        })
+                        .collect::<Option<Vec<_>>>()?,
+                    1 if name.len() > 4 => vec![(1, vec![192, 0, 2, 1])],
+                    _ => Vec::new(),
+                };
+                respond(query, 0, false, &answers)
+            }
+            Script::CnameLoop => {
+                let (name, _) = question(query)?;
+                let target = if name.starts_with(b"\x06victim") {
+                    "loop.test"
+                } else {
+                    "victim.test"
+                };
+                respond(query, 0, false, &[(5, wire_name(target))])
+            }
             Script::ServFail => respond(query, 2, false, &[]),
             Script::Refused => respond(query, 5, false, &[]),
             Script::NxDomainForEverything => respond(query, 3, false, &[]),
@@ -675,6 +726,60 @@ mod hostile {
 }
 
 use hostile::Script;
+
+/// A domain with 1,000 MX records: the first few hosts are looked up, the rest are counted,
+/// and the questions asked stay bounded (not two per record).
+#[tokio::test]
+async fn a_thousand_mx_records_are_followed_only_up_to_a_limit() {
+    use std::sync::atomic::Ordering;
+    let server = hostile::start(Script::ManyMx);
+    let client = client(server, Duration::from_secs(5));
+    let report = guarded(dns::mx::check(&client, "many.test")).await;
+    assert_eq!(report.mx, "ok", "{}", report.summary);
+    assert_eq!(report.exchanges.len(), dns::mx::MAX_EXCHANGES);
+    assert_eq!(
+        report.not_followed,
+        hostile::MANY_MX - dns::mx::MAX_EXCHANGES
+    );
+    let human = report.human();
+    assert!(
+        human.contains(&format!("… {} more MX records", report.not_followed)),
+        "{human}"
+    );
+    let asked = hostile::MANY_MX_QUESTIONS.load(Ordering::SeqCst);
+    // One MX question (over UDP, then TCP) and an A and AAAA question per followed host,
+    // give or take retries: nowhere near 2,000.
+    assert!(
+        asked <= 4 * dns::mx::MAX_EXCHANGES + 4,
+        "{asked} questions asked"
+    );
+    eprintln!(
+        "questions for 1,000 MX records: {asked}; report {} bytes",
+        human.len()
+    );
+}
+
+/// A name that is an alias of an alias of itself is reported as that loop, not as "no MX and
+/// no address".
+#[tokio::test]
+async fn a_cname_loop_is_reported_as_a_loop() {
+    let server = hostile::start(Script::CnameLoop);
+    let client = client(server, Duration::from_secs(5));
+    let report = guarded(dns::mx::check(&client, "victim.test")).await;
+    assert_eq!(report.mx, "alias-loop", "{}", report.summary);
+    assert_eq!(report.status, Status::Problem);
+    assert!(report.summary.contains("loops"), "{}", report.summary);
+    assert!(
+        report
+            .summary
+            .contains("victim.test → loop.test → victim.test"),
+        "{}",
+        report.summary
+    );
+    let answer = guarded(client.query("victim.test", RecordKind::A)).await;
+    assert!(answer.alias_loop().is_some(), "{answer:?}");
+    assert!(answer.is_definite());
+}
 
 /// A short budget: the hostile cases that end in a timeout take about this long.
 const HOSTILE_TIMEOUT: Duration = Duration::from_millis(800);

@@ -437,7 +437,7 @@ fn cli_lint_bad_input_is_exit_2_with_file_and_line() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "/nonexistent/main.cf: cannot open",
+            "/nonexistent/main.cf: no such file",
         ));
     // A file larger than any configuration is refused without reading it all.
     let big = sandbox.file("big.cf", &vec![b'a'; 9 * 1024 * 1024]);

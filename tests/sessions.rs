@@ -1248,8 +1248,9 @@ fn the_markdown_export_escapes_markup_and_strips_terminal_controls() {
     assert!(list.stdout.contains("Caller a|b"), "{}", list.stdout);
 }
 
-/// Temporary files of writes killed long ago are cleaned up when the store opens; one of a
-/// write that may still be in progress (recent) is left alone, and sessions are untouched.
+/// Temporary files of writes killed long ago are cleaned up when a new session is created
+/// (never when the store is only opened or read); one of a write that may still be in progress
+/// (recent) is left alone, and sessions are untouched.
 #[test]
 fn stale_temporary_files_are_removed_fresh_ones_kept() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -1258,8 +1259,8 @@ fn stale_temporary_files_are_removed_fresh_ones_kept() {
     let store = Store::open(dir.path()).expect("store");
     let (recorder, _) = start(&kb, Facts::new(), Some(store), &clock);
     let id = recorder.session().id.clone();
-    let stale = dir.path().join(format!(".{id}.old.tmp"));
-    let fresh = dir.path().join(format!(".{id}.new.tmp"));
+    let stale = dir.path().join(format!(".relaydoc-{id}.Old123.tmp"));
+    let fresh = dir.path().join(format!(".relaydoc-{id}.New123.tmp"));
     std::fs::write(&stale, b"{\"half\": ").expect("write");
     std::fs::write(&fresh, b"{\"half\": ").expect("write");
     let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
@@ -1270,12 +1271,18 @@ fn stale_temporary_files_are_removed_fresh_ones_kept() {
         .expect("age the stale file");
 
     let reopened = Store::open(dir.path()).expect("store");
+    assert!(
+        stale.exists(),
+        "opening the store (to read) removes nothing"
+    );
+    assert_eq!(reopened.load(&id).expect("the session").id, id);
+    let clock = TestClock::stepping(1_795_100_000, 1);
+    let _second = start(&kb, Facts::new(), Some(reopened), &clock);
     assert!(!stale.exists(), "a temporary an hour old is removed");
     assert!(
         fresh.exists(),
         "a recent temporary may be a write in progress"
     );
-    assert_eq!(reopened.load(&id).expect("the session").id, id);
 }
 
 /// `sessions export -o` writes a file only its owner can read, as the session files are.

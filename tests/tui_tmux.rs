@@ -160,6 +160,11 @@ impl Tmux {
     }
 }
 
+/// Whether the process still exists (Linux /proc).
+fn child_named_pid_alive(pid: &str) -> bool {
+    Path::new("/proc").join(pid).exists()
+}
+
 /// A child process of `parent` with this command name, read from /proc (Linux).
 fn child_named(parent: u32, name: &str) -> Option<u32> {
     for entry in std::fs::read_dir("/proc").ok()?.flatten() {
@@ -216,6 +221,12 @@ impl Drop for Tmux {
 /// After the TUI ends: the shell is back, the alternate screen is gone, the TUI is not drawn.
 fn assert_restored(tmux: &Tmux, exit: &str) {
     tmux.wait_for(&format!("relaydoc-exited={exit}"));
+    assert_prompt_back(tmux);
+}
+
+/// The shell's prompt is the last line again, the alternate screen is gone, the TUI is not
+/// drawn.
+fn assert_prompt_back(tmux: &Tmux) {
     // The shell prints its prompt after the exit line: wait for it to be the last line.
     let deadline = Instant::now() + WAIT;
     let screen = loop {
@@ -317,6 +328,94 @@ fn ctrl_c_restores_the_terminal_and_exits_130() {
     t.wait_for("554 5.7.1 Relay access denied");
     t.keys(&["C-c"]);
     assert_restored(&t, "130");
+}
+
+/// The terminal after relaydoc ended: cooked (`icanon`), echoing (`echo`), cursor shown.
+fn assert_terminal_sane(tmux: &Tmux) {
+    let output = tmux.tmux(&["display-message", "-p", "-t", "0", "#{cursor_flag}"]);
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        "1",
+        "the cursor is still hidden"
+    );
+    // In raw mode the shell would never see this line end: the wait below fails then.
+    tmux.text(
+        "stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e echo | tr '\\n' ' '; echo =st''ty",
+    );
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("=stty");
+    assert!(
+        screen.contains("icanon echo =stty"),
+        "the terminal is not back to cooked mode with echo:\n{screen}"
+    );
+}
+
+/// A signal from outside (kill, a closed window, a service manager) to the TUI: the terminal
+/// is restored and relaydoc ends by that signal (exit status 128 + its number).
+#[test]
+fn sigterm_sighup_sigint_and_sigquit_restore_the_terminal() {
+    // A process that ends by SIGINT makes the interactive shell drop the rest of the command
+    // line (the `echo` of the exit status), as it would after Ctrl-C: no status to check.
+    for (signal, status) in [
+        ("TERM", Some("143")),
+        ("HUP", Some("129")),
+        ("INT", None),
+        ("QUIT", Some("131")),
+    ] {
+        let Some(t) = Tmux::start(80, 24) else {
+            return;
+        };
+        t.run_relaydoc("wizard");
+        t.wait_for("Start — answer a few questions");
+        assert!(t.alternate_screen_on());
+        let pid = t.relaydoc_pid().to_string();
+        let killed = Command::new("kill")
+            .args([&format!("-{signal}"), pid.as_str()])
+            .status()
+            .expect("kill runs");
+        assert!(killed.success(), "kill -{signal} {pid}");
+        match status {
+            Some(status) => assert_restored(&t, status),
+            None => {
+                let deadline = Instant::now() + WAIT;
+                while child_named_pid_alive(&pid) {
+                    assert!(
+                        Instant::now() < deadline,
+                        "relaydoc still runs after SIG{signal}"
+                    );
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                assert_prompt_back(&t);
+            }
+        }
+        assert_terminal_sane(&t);
+    }
+}
+
+/// The plain wizard in raw mode (the paste prompt) and in an inquire prompt: a kill from
+/// outside leaves the terminal cooked and echoing.
+#[test]
+fn a_killed_plain_wizard_leaves_the_terminal_cooked() {
+    for (signal, status, at_choice) in [("TERM", "143", false), ("HUP", "129", true)] {
+        let Some(t) = Tmux::start(100, 30) else {
+            return;
+        };
+        t.run_relaydoc("wizard --plain");
+        t.wait_for("press Enter on an empty line");
+        if at_choice {
+            // Skip the paste: the next question is a choice, in inquire's raw mode.
+            t.keys(&["Enter"]);
+            t.wait_for("Enter choose");
+        }
+        let pid = t.relaydoc_pid().to_string();
+        let killed = Command::new("kill")
+            .args([&format!("-{signal}"), pid.as_str()])
+            .status()
+            .expect("kill runs");
+        assert!(killed.success(), "kill -{signal} {pid}");
+        t.wait_for(&format!("relaydoc-exited={status}"));
+        assert_terminal_sane(&t);
+    }
 }
 
 #[test]

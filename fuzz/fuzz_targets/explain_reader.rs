@@ -6,10 +6,15 @@ use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
 use relaydoc::explain::{Signatures, explain_bytes};
-use relaydoc::knowledge::source::bundled_files;
+use relaydoc::knowledge::Knowledge;
 
-static SIGNATURES: LazyLock<Signatures> = LazyLock::new(|| {
-    Signatures::load(&bundled_files()).unwrap_or_else(|problems| panic!("{problems}"))
+static KNOWLEDGE: LazyLock<Knowledge> = LazyLock::new(|| {
+    relaydoc::knowledge::bundled().unwrap_or_else(|problems| panic!("{problems}"))
+});
+static SIGNATURES: LazyLock<&'static Signatures> = LazyLock::new(|| {
+    KNOWLEDGE
+        .signatures()
+        .unwrap_or_else(|problems| panic!("{problems}"))
 });
 
 fuzz_target!(|data: &[u8]| {

@@ -83,15 +83,9 @@ fn read_input(file: Option<&std::path::Path>) -> Result<Vec<u8>, String> {
     let mut bytes = Vec::new();
     match file {
         Some(path) if path.as_os_str() != "-" => {
-            let handle = std::fs::File::open(path)
-                .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
-            if handle.metadata().is_ok_and(|m| m.is_dir()) {
-                return Err(format!("{} is a folder, not a file", path.display()));
-            }
-            handle
-                .take(limit)
-                .read_to_end(&mut bytes)
-                .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+            // A pipe the person named (`explain <(journalctl …)`) is read too; a device never.
+            bytes = crate::files::read_prefix(path, crate::files::Rules::input(limit - 1))
+                .map_err(|error| error.to_string())?;
         }
         _ => {
             let stdin = std::io::stdin();

@@ -139,10 +139,8 @@ fn read_input(path: &Path) -> Result<(String, String), String> {
         }
         return Ok(("-".into(), String::from_utf8_lossy(&bytes).into_owned()));
     }
-    let name = path.display().to_string();
-    crate::postfix::read_bounded(path)
-        .map(|text| (name.clone(), text))
-        .map_err(|why| format!("{name}: {why}"))
+    let name = crate::files::shown(path);
+    crate::postfix::read_bounded(path).map(|text| (name, text))
 }
 
 /// Prints parse problems (at most a screenful: junk input has one per line).

@@ -1416,6 +1416,7 @@ fn check_graph(nodes: &[Node], start: NodeId, facts: &FactCatalogue, problems: &
     }
 
     find_automatic_loops(nodes, &successors, problems);
+    find_dont_know_loops(nodes, problems);
     check_facts_set_upstream(nodes, start, facts, &successors, &reachable, problems);
 }
 
@@ -1475,6 +1476,98 @@ fn find_automatic_loops(nodes: &[Node], successors: &[Vec<NodeId>], problems: &m
                 colour[node] = 2;
                 stack.pop();
             }
+        }
+    }
+}
+
+/// A person may answer "I don't know" from any question on. The engine asks each fact once
+/// and afterwards follows the answer it has, so a cycle through questions and inputs by their
+/// `unknown` edge (and decide and check nodes by any branch) would run for ever without
+/// asking anything new: the wizard would stop with no reason. Every node is a possible entry
+/// (unreachable ones are reported on their own). Cycles of decide and check nodes alone are
+/// [`find_automatic_loops`]'s.
+fn find_dont_know_loops(nodes: &[Node], problems: &mut Diagnostics) {
+    let asks = |n: NodeId| {
+        matches!(
+            nodes[n].body,
+            NodeBody::Question { .. } | NodeBody::Input { .. }
+        )
+    };
+    let dont_know_successors = |n: NodeId| -> Vec<NodeId> {
+        match &nodes[n].body {
+            NodeBody::Question { unknown, .. } | NodeBody::Input { unknown, .. } => {
+                vec![*unknown]
+            }
+            _ => nodes[n].successors(),
+        }
+    };
+    // Iterative DFS with colours: 0 new, 1 on the stack, 2 done.
+    let mut colour = vec![0u8; nodes.len()];
+    let mut reported = BTreeSet::new();
+    for root in 0..nodes.len() {
+        if colour[root] != 0 {
+            continue;
+        }
+        colour[root] = 1;
+        let mut stack: Vec<(NodeId, Vec<NodeId>)> = vec![(root, dont_know_successors(root))];
+        walk_dont_know(
+            nodes,
+            &mut stack,
+            &mut colour,
+            &mut reported,
+            &asks,
+            &dont_know_successors,
+            problems,
+        );
+    }
+}
+
+fn walk_dont_know(
+    nodes: &[Node],
+    stack: &mut Vec<(NodeId, Vec<NodeId>)>,
+    colour: &mut [u8],
+    reported: &mut BTreeSet<NodeId>,
+    asks: &dyn Fn(NodeId) -> bool,
+    dont_know_successors: &dyn Fn(NodeId) -> Vec<NodeId>,
+    problems: &mut Diagnostics,
+) {
+    while let Some((node, pending)) = stack.last_mut() {
+        let node = *node;
+        let Some(next) = pending.pop() else {
+            colour[node] = 2;
+            stack.pop();
+            continue;
+        };
+        match colour[next] {
+            0 => {
+                colour[next] = 1;
+                stack.push((next, dont_know_successors(next)));
+            }
+            1 => {
+                let cycle_start = stack.iter().position(|(n, _)| *n == next).unwrap_or(0);
+                let members: Vec<NodeId> = stack[cycle_start..].iter().map(|(n, _)| *n).collect();
+                if members.iter().any(|&n| asks(n)) && reported.insert(next) {
+                    let mut names: Vec<&str> = members
+                        .iter()
+                        .take(12)
+                        .map(|&n| nodes[n].id.as_str())
+                        .collect();
+                    if members.len() > 12 {
+                        names.push("…");
+                    }
+                    names.push(nodes[next].id.as_str());
+                    problems.push(node_problem(
+                        &nodes[next],
+                        format!(
+                            "\"I don't know\" can loop: {} (answering \"I don't know\" at \
+                             each question comes back here without a way out; send one \
+                             `unknown:` to a node that ends, or branch on the unknown value)",
+                            names.join(" → ")
+                        ),
+                    ));
+                }
+            }
+            _ => {}
         }
     }
 }

@@ -103,7 +103,7 @@ pub fn read_dir_files(root: &Path, layer: usize, problems: &mut Diagnostics) -> 
     paths.sort();
     let mut files = Vec::new();
     for path in paths {
-        let name = path.display().to_string();
+        let name = crate::files::shown(&path);
         let relative = path
             .strip_prefix(root)
             .unwrap_or(&path)
@@ -137,15 +137,17 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 }
 
 fn read_capped(path: &Path) -> Result<String, String> {
-    let size = std::fs::metadata(path)
-        .map_err(|e| format!("cannot read: {e}"))?
-        .len();
-    if size > MAX_FILE_BYTES {
-        return Err(format!(
-            "file is {size} bytes; knowledge files may be at most {MAX_FILE_BYTES} bytes"
-        ));
-    }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+    // Overlay files may be symbolic links (an organisation's shared folder); the reader still
+    // refuses devices and FIFOs behind them, and caps what it reads.
+    let bytes = crate::files::read(path, crate::files::Rules::regular(MAX_FILE_BYTES)).map_err(
+        |e| match e.problem {
+            crate::files::Problem::TooLarge(_) => format!(
+                "file is larger than {}; knowledge files may be at most {MAX_FILE_BYTES} bytes",
+                crate::files::size(MAX_FILE_BYTES)
+            ),
+            _ => e.reason(),
+        },
+    )?;
     String::from_utf8(bytes).map_err(|e| {
         let (line, column) = line_column(&e.as_bytes()[..e.utf8_error().valid_up_to()]);
         format!("not valid UTF-8 at line {line}, column {column}; save the file as UTF-8")
@@ -163,7 +165,7 @@ fn line_column(valid_prefix: &[u8]) -> (usize, usize) {
 pub fn parse_yaml<T: DeserializeOwned>(file: &SourceFile) -> Result<T, Diagnostic> {
     serde_saphyr::from_str_with_options::<T>(&file.text, yaml_options()).map_err(|error| {
         let position = error.location().as_ref().and_then(Position::from_saphyr);
-        Diagnostic::new(&file.name, first_line_of(&error.to_string())).at(position)
+        Diagnostic::new(&file.name, yaml_message(&error.to_string())).at(position)
     })
 }
 
@@ -175,7 +177,32 @@ pub fn yaml_options() -> serde_saphyr::Options {
     options
 }
 
-/// serde-saphyr appends a source snippet to its message; the position already says where.
-fn first_line_of(message: &str) -> String {
-    message.lines().next().unwrap_or(message).trim().to_string()
+/// A YAML parser's message as relaydoc shows it: the first line (serde-saphyr appends a source
+/// snippet; the position already says where), with what the file says quoted only where it is
+/// a short name (a field or variant, for "did you mean"). Anything else in quotes (a value, or
+/// a whole line of a file that is not YAML at all, such as a secret file linked in by
+/// mistake) becomes "…": the message says what is wrong and where, never the content.
+pub fn yaml_message(message: &str) -> String {
+    let line = message.lines().next().unwrap_or(message).trim();
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(open) = rest.find(['`', '"']) {
+        let quote = &rest[open..open + 1];
+        let Some(close) = rest[open + 1..].find(quote) else {
+            break;
+        };
+        let inner = &rest[open + 1..open + 1 + close];
+        out.push_str(&rest[..open]);
+        out.push_str(quote);
+        let name_like = quote == "`"
+            && inner.len() <= 40
+            && inner
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        out.push_str(if name_like { inner } else { "…" });
+        out.push_str(quote);
+        rest = &rest[open + 2 + close..];
+    }
+    out.push_str(rest);
+    crate::sanitize::excerpt(&out, 300)
 }

@@ -241,11 +241,24 @@ pub struct Settings<'a> {
     /// Expansion steps spent on the current top-level `value()`: a chain like `a = $b $b`,
     /// `b = $c $c`, … doubles at each level, so the steps are budgeted, not only the depth.
     work: std::cell::Cell<usize>,
+    /// The last setting of each name in main.cf, by name: expansion looks names up at every
+    /// step, and a linear search made a 5,000-line chain quadratic.
+    index: std::rc::Rc<std::collections::HashMap<String, usize>>,
+    /// Expansion steps spent in all, for callers that expand many values (lint) and budget
+    /// their total.
+    spent: std::cell::Cell<usize>,
+    /// Why the current top-level expansion stopped early, when it did.
+    cut: std::cell::RefCell<Option<String>>,
+    /// Parameters whose value could not be expanded whole, and why: a finding for lint and an
+    /// approximation for simulate, never a silently shorter value.
+    incomplete: std::cell::RefCell<std::collections::BTreeMap<String, String>>,
 }
 
-/// Expansion stops this deep (Postfix itself refuses loops); a chain deeper than this is a
-/// mistake or a loop.
-const MAX_EXPANSION_DEPTH: usize = 24;
+/// Postfix's own limit (src/util/mac_expand.c, `mac_expand_callback`: `if (mc->level++ >
+/// 100)` warns "unreasonable macro call nesting" and fails the expansion): text nested deeper
+/// than 100 references is an error there, so it is one here, with the same words.
+/// <https://github.com/vdukhovni/postfix/blob/master/src/util/mac_expand.c>
+const MAX_EXPANSION_DEPTH: usize = 100;
 /// Defaults computed from other parameters nest `value()` calls; real ones nest twice.
 const MAX_VALUE_NESTING: usize = 8;
 /// Expansion steps for one value: far beyond any real configuration, small enough to answer
@@ -281,6 +294,16 @@ impl<'a> Settings<'a> {
             cache: Default::default(),
             active: Default::default(),
             work: Default::default(),
+            index: std::rc::Rc::new(
+                main.params
+                    .iter()
+                    .enumerate()
+                    .map(|(at, param)| (param.name.clone(), at))
+                    .collect(),
+            ),
+            spent: Default::default(),
+            cut: Default::default(),
+            incomplete: Default::default(),
         }
     }
 
@@ -289,6 +312,7 @@ impl<'a> Settings<'a> {
         let mut settings = self.clone();
         settings.service = Some((name.to_owned(), overrides));
         settings.cache = Default::default();
+        settings.incomplete = Default::default();
         settings
     }
 
@@ -298,6 +322,7 @@ impl<'a> Settings<'a> {
         let mut settings = self.clone();
         settings.service = None;
         settings.cache = Default::default();
+        settings.incomplete = Default::default();
         settings
     }
 
@@ -312,7 +337,7 @@ impl<'a> Settings<'a> {
                 Origin::Service(service.clone(), param.line),
             ));
         }
-        if let Some(param) = self.main.get(name) {
+        if let Some(param) = self.index.get(name).map(|&at| &self.main.params[at]) {
             return Some((param.value.clone(), Origin::Main(param.line)));
         }
         self.default(name).map(|value| (value, Origin::Default))
@@ -336,21 +361,47 @@ impl<'a> Settings<'a> {
             return value.clone();
         }
         if self.active.get() > MAX_VALUE_NESTING {
+            self.stop(format!(
+                "unreasonable default nesting: \"{}\"",
+                crate::sanitize::excerpt(name, 60)
+            ));
             return String::new();
         }
         if self.active.get() == 0 {
             self.work.set(0);
+            self.cut.borrow_mut().take();
         }
         self.active.set(self.active.get() + 1);
         let raw = self.raw(name).map(|(value, _)| value).unwrap_or_default();
         let mut out = String::new();
         self.expand_into(&raw, 0, &mut out);
         self.active.set(self.active.get() - 1);
-        // Only a complete answer is remembered (one cut short by the guard is not).
         if self.active.get() == 0 {
+            if let Some(why) = self.cut.borrow_mut().take() {
+                self.incomplete.borrow_mut().insert(name.to_owned(), why);
+            }
             self.cache.borrow_mut().insert(name.to_owned(), out.clone());
         }
         out
+    }
+
+    /// Why `name`'s value could not be expanded whole (after [`Settings::value`] read it).
+    pub fn expansion_problem(&self, name: &str) -> Option<String> {
+        self.incomplete.borrow().get(name).cloned()
+    }
+
+    /// Every parameter read so far whose expansion stopped early, and why.
+    pub fn expansion_problems(&self) -> Vec<(String, String)> {
+        self.incomplete
+            .borrow()
+            .iter()
+            .map(|(name, why)| (name.clone(), why.clone()))
+            .collect()
+    }
+
+    /// Records the first reason the current expansion stopped.
+    fn stop(&self, why: String) {
+        self.cut.borrow_mut().get_or_insert(why);
     }
 
     /// Expands `$name` references in any text, against these settings.
@@ -376,9 +427,30 @@ impl<'a> Settings<'a> {
         self.value(name).trim().parse().unwrap_or(fallback)
     }
 
+    /// Expansion steps spent so far by these settings.
+    pub fn expansion_work(&self) -> usize {
+        self.spent.get()
+    }
+
     fn expand_into(&self, text: &str, depth: usize, out: &mut String) {
         self.work.set(self.work.get() + 1);
-        if depth > MAX_EXPANSION_DEPTH || self.work.get() > MAX_EXPANSION_WORK {
+        self.spent.set(self.spent.get() + 1);
+        if text.is_empty() {
+            return;
+        }
+        if depth > MAX_EXPANSION_DEPTH {
+            // Postfix quotes the text at the level that failed.
+            self.stop(format!(
+                "unreasonable macro call nesting: \"{}\"",
+                crate::sanitize::excerpt(text, 60)
+            ));
+            return;
+        }
+        if self.work.get() > MAX_EXPANSION_WORK {
+            self.stop(format!(
+                "the expansion takes more than {MAX_EXPANSION_WORK} steps (references that \
+                 multiply at every level)"
+            ));
             return;
         }
         let bytes = text.as_bytes();
@@ -388,6 +460,10 @@ impl<'a> Settings<'a> {
         let mut i = 0;
         while i < bytes.len() {
             if out.len() > MAX_EXPANDED_BYTES {
+                self.stop(format!(
+                    "the expanded value is longer than {}",
+                    crate::files::size(MAX_EXPANDED_BYTES as u64)
+                ));
                 return;
             }
             let Some(offset) = text[i..].find('$') else {

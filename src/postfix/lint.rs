@@ -195,9 +195,11 @@ fn lint_settings(settings: &Settings<'_>, service: Option<&Service>) -> Vec<Find
         service,
         findings: Vec::new(),
     };
+    expansion(&mut ctx);
     relay_rules(&mut ctx);
     sasl(&mut ctx);
     tls_auth(&mut ctx);
+    malformed_networks(&mut ctx);
     mynetworks(&mut ctx);
     if service.is_none() {
         domains(&mut ctx);
@@ -521,6 +523,132 @@ fn tls_auth(ctx: &mut Ctx<'_, '_>) {
     }
 }
 
+/// At most this many `$`-valued parameters are expanded to look for failures, and only while
+/// the expansion steps spent stay under the budget: each failing value may cost a whole
+/// expansion budget, and no real main.cf comes near either bound.
+const MAX_EXPANSIONS_CHECKED: usize = 2_000;
+const EXPANSION_CHECK_BUDGET: usize = 600_000;
+
+/// Values Postfix itself cannot expand (a reference loop, nesting beyond its limit): Postfix
+/// refuses such a configuration, so every verdict built on it would be wrong.
+fn expansion(ctx: &mut Ctx<'_, '_>) {
+    let s = ctx.settings;
+    let mut names: Vec<String> = s
+        .main
+        .params
+        .iter()
+        .chain(
+            ctx.service
+                .iter()
+                .flat_map(|service| service.overrides.iter()),
+        )
+        .filter(|param| param.value.contains('$'))
+        .map(|param| param.name.clone())
+        .collect();
+    names.sort();
+    names.dedup();
+    let start = s.expansion_work();
+    let mut checked = 0;
+    for name in names.iter().take(MAX_EXPANSIONS_CHECKED) {
+        if s.expansion_work() - start > EXPANSION_CHECK_BUDGET {
+            break;
+        }
+        checked += 1;
+        let _ = s.value(name);
+        let Some(why) = s.expansion_problem(name) else {
+            continue;
+        };
+        ctx.add(
+            "expansion-failed",
+            "relay-restrictions-misconfigured",
+            Severity::Error,
+            name,
+            format!(
+                "{name} cannot be expanded: {why}. Postfix stops with the same complaint, so \
+                 this setting does not hold what it seems to (a reference loop such as a = $b, \
+                 b = $a, or references nested too deep)"
+            ),
+            format!("postconf -n {name}   # then follow its $references and break the loop"),
+        );
+    }
+    let unchecked = names.len() - checked;
+    if unchecked > 0 {
+        ctx.add(
+            "expansion-not-checked",
+            "relay-restrictions-misconfigured",
+            Severity::Info,
+            "",
+            format!(
+                "{unchecked} more parameters with $references were not expanded (the first \
+                 {checked} were): this is not a configuration a person wrote"
+            ),
+            String::new(),
+        );
+    }
+}
+
+/// Entries of `mynetworks` that look like an address or network but are not one Postfix can
+/// use: a prefix longer than the address (`10.0.0.0/33`, `[::]/129`) stops smtpd with
+/// "bad net/mask pattern" (src/util/cidr_match.c; see
+/// <https://github.com/vdukhovni/postfix/blob/master/src/util/cidr_match.c>), and an
+/// incomplete address (`1.2.3`) is taken as a host name that never matches a client.
+fn malformed_networks(ctx: &mut Ctx<'_, '_>) {
+    let s = ctx.settings;
+    if !s.is_set("mynetworks") {
+        return;
+    }
+    let bad: Vec<String> = s
+        .list("mynetworks")
+        .into_iter()
+        .map(|item| item.trim_start_matches('!').to_owned())
+        .filter(|item| looks_like_network(item) && crate::postfix::net::Net::parse(item).is_none())
+        .collect();
+    if bad.is_empty() {
+        return;
+    }
+    let shown: Vec<String> = bad
+        .iter()
+        .take(5)
+        .map(|item| format!("\"{}\"", crate::sanitize::excerpt(item, 60)))
+        .collect();
+    let more = match bad.len().saturating_sub(shown.len()) {
+        0 => String::new(),
+        n => format!(" … {n} more"),
+    };
+    ctx.add(
+        "mynetworks-malformed",
+        "mynetworks-too-narrow",
+        Severity::Error,
+        "mynetworks",
+        format!(
+            "mynetworks has entries that are not valid addresses or networks: {}{more}. A \
+             prefix longer than the address (over /32 for IPv4, /128 for IPv6) makes smtpd \
+             stop with \"bad net/mask pattern\"; an incomplete address is read as a host name \
+             and matches no client",
+            shown.join(", ")
+        ),
+        "write each network as address/prefix, e.g. 192.0.2.0/24 or [2001:db8::]/32, then:\n"
+            .to_owned()
+            + &ctx.set("mynetworks", "127.0.0.0/8, [::1]/128, 192.0.2.0/24"),
+    );
+}
+
+/// An entry written as an address: digits and dots (IPv4) or hex digits and colons (IPv6),
+/// optionally in brackets and with a `/prefix`; not a host name, file or table.
+fn looks_like_network(item: &str) -> bool {
+    let bare = item.trim_start_matches('[');
+    let v4 = !bare.is_empty()
+        && bare.starts_with(|c: char| c.is_ascii_digit())
+        && bare
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | '/'));
+    let v6 = bare.contains(':')
+        && bare
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() || matches!(c, ':' | '.' | '/' | ']'));
+    v4 || v6
+}
+
 fn mynetworks(ctx: &mut Ctx<'_, '_>) {
     let s = ctx.settings;
     let (list, _) = effective_mynetworks(s);
@@ -796,13 +924,19 @@ fn unknown_parameters(main: &MainCf, services: &[Service], findings: &mut Vec<Fi
         .filter(|p| p.name == "smtpd_restriction_classes")
         .map(|p| format!("{} ", p.value))
         .collect();
+    let class_names = crate::postfix::config::split_list(&classes);
+    let mut unreported = 0usize;
     let mut report = |name: &str, line: usize, service: Option<&Service>| {
         if crate::postfix::names::is_known(name)
             || referenced.contains(name)
-            || crate::postfix::config::split_list(&classes)
-                .iter()
-                .any(|c| c == name)
+            || class_names.iter().any(|c| c == name)
         {
+            return;
+        }
+        // Past a screenful of typos the file is not a main.cf a person wrote: count, do not
+        // spend a "did you mean" on each.
+        if findings.len() >= MAX_UNKNOWN_REPORTED {
+            unreported += 1;
             return;
         }
         let suggestion = crate::postfix::names::suggest(name);
@@ -818,7 +952,7 @@ fn unknown_parameters(main: &MainCf, services: &[Service], findings: &mut Vec<Fi
             n if n.contains("restrictions") => "relay-restrictions-misconfigured",
             _ => "not-relay",
         };
-        let shown = crate::sanitize::single_line(name);
+        let shown = crate::sanitize::excerpt(name, 80);
         let (message, fix) = match suggestion {
             Some(known) => (
                 format!(
@@ -859,7 +993,29 @@ fn unknown_parameters(main: &MainCf, services: &[Service], findings: &mut Vec<Fi
             report(&o.name, o.line, Some(service));
         }
     }
+    if unreported > 0 {
+        findings.push(Finding {
+            id: "unknown-parameter".into(),
+            cause: "not-relay".into(),
+            severity: Severity::Warning,
+            parameter: String::new(),
+            message: format!(
+                "… {unreported} more unknown parameter names (the first {MAX_UNKNOWN_REPORTED} \
+                 are listed): is this file a Postfix configuration?"
+            ),
+            fix: "compare the file with `postconf -n` on the server".into(),
+            service: None,
+            line: None,
+        });
+    }
 }
+
+/// Unknown names reported one by one; the rest are counted in one finding.
+const MAX_UNKNOWN_REPORTED: usize = 50;
+
+/// Findings printed in the human report; `--json` lists them all (they are bounded where they
+/// are made).
+const MAX_FINDINGS_PRINTED: usize = 100;
 
 /// The findings as plain words for a server owner.
 pub fn render(report: &Report, source: &str, settings: &Settings<'_>) -> String {
@@ -895,7 +1051,7 @@ pub fn render(report: &Report, source: &str, settings: &Settings<'_>) -> String 
             "\nNo findings: nothing here would cause \"Relay access denied\" or an open relay."
         );
     }
-    for finding in &report.findings {
+    for finding in report.findings.iter().take(MAX_FINDINGS_PRINTED) {
         let tag = match finding.severity {
             Severity::Error => "ERROR",
             Severity::Warning => "WARNING",
@@ -916,6 +1072,11 @@ pub fn render(report: &Report, source: &str, settings: &Settings<'_>) -> String 
         for line in finding.fix.lines() {
             let _ = writeln!(out, "    {line}");
         }
+    }
+    if let Some(more) = report.findings.len().checked_sub(MAX_FINDINGS_PRINTED)
+        && more > 0
+    {
+        let _ = writeln!(out, "\n… {more} more findings (--json lists them all)");
     }
     crate::sanitize::for_terminal(&out)
 }

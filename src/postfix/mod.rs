@@ -26,29 +26,25 @@ pub mod simulate;
 /// are a few KiB; the bound keeps a mistaken argument (a log, a disk image) from eating memory.
 pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 
-/// Reads at most [`MAX_FILE_BYTES`] of a file as text (invalid UTF-8 replaced), or says why not.
+/// Reads a configuration file the user named (a pipe such as `<(postconf -n)` too) as text,
+/// invalid UTF-8 replaced; at most [`MAX_FILE_BYTES`]. The error names the path.
 pub fn read_bounded(path: &std::path::Path) -> Result<String, String> {
-    use std::io::Read;
-    let file = std::fs::File::open(path).map_err(|error| format!("cannot open: {error}"))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|error| format!("cannot read: {error}"))?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(format!(
-            "larger than {} MiB; that is not a Postfix configuration file",
-            MAX_FILE_BYTES / (1024 * 1024)
-        ));
-    }
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    crate::files::read_lossy(path, crate::files::Rules::input(MAX_FILE_BYTES)).map_err(|e| match e
+        .problem
+    {
+        crate::files::Problem::TooLarge(_) => format!(
+            "{}: {}; that is not a Postfix configuration file",
+            e.path,
+            e.reason()
+        ),
+        _ => e.to_string(),
+    })
 }
 
 /// Like [`read_bounded`], for files a configuration names (lookup tables, `/file` lists): only
 /// regular files, so a setting such as `mynetworks = /dev/stdin` or a FIFO can never block.
+/// The error says why without the path (the caller names the setting and the file).
 pub fn read_named_file(path: &std::path::Path) -> Result<String, String> {
-    let metadata = std::fs::metadata(path).map_err(|error| format!("cannot open: {error}"))?;
-    if !metadata.is_file() {
-        return Err("not a regular file; not read".to_owned());
-    }
-    read_bounded(path)
+    crate::files::read_lossy(path, crate::files::Rules::regular(MAX_FILE_BYTES))
+        .map_err(|e| e.reason())
 }

@@ -100,36 +100,45 @@ impl NetList {
     pub fn parse(items: &[String]) -> Self {
         let mut list = Self::default();
         for item in items {
-            list.add(item, 0);
+            list.add(item, None);
         }
         list
     }
 
-    fn add(&mut self, item: &str, depth: usize) {
+    /// `from` is the file and line an item was read from: such an item is never quoted (the
+    /// file may be anything, `/etc/shadow` included), only named by file and line.
+    fn add(&mut self, item: &str, from: Option<(&str, usize)>) {
         let (negated, item) = match item.strip_prefix('!') {
             Some(rest) => (true, rest),
             None => (false, item),
         };
+        let opaque = |what: &str| match from {
+            Some((file, line)) => Entry::Opaque(format!(
+                "{}, line {line}: an entry relaydoc cannot match offline",
+                crate::sanitize::excerpt(file, 80)
+            )),
+            None => Entry::Opaque(crate::sanitize::excerpt(what, 80)),
+        };
         if let Some(net) = Net::parse(item) {
             self.entries.push((negated, Entry::Net(net)));
-        } else if item.starts_with('/') && depth == 0 {
+        } else if item.starts_with('/') && from.is_none() {
             match crate::postfix::read_named_file(Path::new(item)) {
                 Ok(text) => {
-                    for line in text.lines() {
+                    for (index, line) in text.lines().enumerate() {
                         let line = line.trim();
                         if line.is_empty() || line.starts_with('#') {
                             continue;
                         }
                         for word in crate::postfix::config::split_list(line) {
-                            self.add(&word, depth + 1);
+                            self.add(&word, Some((item, index + 1)));
                         }
                     }
                 }
                 Err(why) => self
                     .entries
-                    .push((negated, Entry::Opaque(format!("{item} ({why})")))),
+                    .push((negated, opaque(&format!("{item} ({why})")))),
             }
-        } else if let Some(path) = item.strip_prefix("cidr:") {
+        } else if let Some(path) = item.strip_prefix("cidr:").filter(|_| from.is_none()) {
             match crate::postfix::read_named_file(Path::new(path)) {
                 Ok(text) => {
                     for line in text.lines() {
@@ -141,10 +150,10 @@ impl NetList {
                 }
                 Err(why) => self
                     .entries
-                    .push((negated, Entry::Opaque(format!("{item} ({why})")))),
+                    .push((negated, opaque(&format!("{item} ({why})")))),
             }
         } else {
-            self.entries.push((negated, Entry::Opaque(item.to_owned())));
+            self.entries.push((negated, opaque(item)));
         }
     }
 
@@ -163,10 +172,17 @@ impl NetList {
                 Entry::Opaque(what) => unknown.push(what.clone()),
             }
         }
-        if unknown.is_empty() {
-            Match::No
-        } else {
-            Match::Unknown(unknown.join(", "))
+        // Named, not listed whole: a list read from a file may have thousands of entries.
+        const NAMED: usize = 5;
+        unknown.dedup();
+        match unknown.len() {
+            0 => Match::No,
+            n if n <= NAMED => Match::Unknown(unknown.join(", ")),
+            n => Match::Unknown(format!(
+                "{} … {} more",
+                unknown[..NAMED].join(", "),
+                n - NAMED
+            )),
         }
     }
 
@@ -235,5 +251,26 @@ mod tests {
         assert!(matches!(list.matches(ip("203.0.113.9")), Match::Unknown(_)));
         assert!(Net::parse("1.2.3.4/33").is_none());
         assert!(Net::parse("[::1]/129").is_none());
+    }
+
+    #[test]
+    fn a_file_of_patterns_is_named_by_line_never_quoted() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("networks");
+        std::fs::write(
+            &path,
+            "192.0.2.0/24\nroot:$6$SECRET:19000::\nhost.example\n",
+        )
+        .expect("write");
+        let list = NetList::parse(&[path.display().to_string()]);
+        let Match::Unknown(what) = list.matches(ip("203.0.113.9")) else {
+            panic!("the two patterns that are not networks are unknown");
+        };
+        assert!(
+            !what.contains("SECRET") && !what.contains("host.example"),
+            "{what}"
+        );
+        assert!(what.contains("line 2") && what.contains("line 3"), "{what}");
+        assert!(matches!(list.matches(ip("192.0.2.7")), Match::Yes(_)));
     }
 }

@@ -177,6 +177,14 @@ pub fn simulate(settings: &Settings<'_>, client: &Client) -> Simulation {
         stage: Stage::Connect,
     };
     let verdict = walk.run();
+    // A value Postfix could not expand makes the real server refuse to run; the verdict
+    // above is then about a configuration that does not exist, and must say so.
+    for (name, why) in settings.expansion_problems() {
+        walk.note(&format!(
+            "{name} could not be expanded ({why}): Postfix refuses this configuration, so \
+             this verdict is not what the server would do"
+        ));
+    }
     Simulation {
         service: settings.service.as_ref().map(|(name, _)| name.clone()),
         postfix_version: settings.version.to_string(),
@@ -253,6 +261,17 @@ fn domain_list_matches(
     parent_matches: bool,
     notes: &mut Vec<String>,
 ) -> bool {
+    // A hostile list can hold thousands of tables and the domain can be long: the notes name
+    // a few, each with a short excerpt, and count the rest.
+    const NOTES_PER_LIST: usize = 5;
+    let shown = crate::sanitize::excerpt(domain, 80);
+    let mut unread = 0usize;
+    let mut note = |text: String| {
+        unread += 1;
+        if unread <= NOTES_PER_LIST {
+            notes.push(text);
+        }
+    };
     for item in settings.list(param) {
         let item = item.to_ascii_lowercase();
         if item.contains(':') && !item.starts_with('[') {
@@ -260,15 +279,17 @@ fn domain_list_matches(
             match table.get(domain) {
                 Lookup::Found(_) => return true,
                 Lookup::NotFound => {}
-                Lookup::Unknown(why) => {
-                    notes.push(format!("{param}: {why}: assumed not to list {domain}"))
-                }
+                Lookup::Unknown(why) => note(format!(
+                    "{param}: {}: assumed not to list {shown}",
+                    crate::sanitize::excerpt(&why, 200)
+                )),
             }
             continue;
         }
         if item.starts_with('/') {
-            notes.push(format!(
-                "{param}: the file {item} is not read: assumed not to list {domain}"
+            note(format!(
+                "{param}: the file {} is not read: assumed not to list {shown}",
+                crate::sanitize::excerpt(&item, 80)
             ));
             continue;
         }
@@ -283,6 +304,12 @@ fn domain_list_matches(
         } else if parent_matches && domain.ends_with(&format!(".{item}")) {
             return true;
         }
+    }
+    if unread > NOTES_PER_LIST {
+        notes.push(format!(
+            "{param}: … {} more tables or files not read",
+            unread - NOTES_PER_LIST
+        ));
     }
     false
 }
@@ -1270,22 +1297,39 @@ pub fn render(sim: &Simulation) -> String {
             .map(|s| format!(", service {s}"))
             .unwrap_or_default()
     );
+    // Bounded for any input: a restriction list of thousands of entries is cut in print.
+    const STEPS_PRINTED: usize = 200;
+    const NOTES_PRINTED: usize = 20;
     let _ = writeln!(out, "\nRule by rule:");
     let mut last = String::new();
-    for step in &sim.steps {
+    for step in sim.steps.iter().take(STEPS_PRINTED) {
         if step.parameter != last {
             let _ = writeln!(out, "  {} (at {}):", step.parameter, step.stage.name());
             last.clone_from(&step.parameter);
         }
         let _ = writeln!(out, "    {:<7} {}  — {}", step.result, step.rule, step.why);
     }
+    if sim.steps.len() > STEPS_PRINTED {
+        let _ = writeln!(
+            out,
+            "  … {} more steps (--json lists them all)",
+            sim.steps.len() - STEPS_PRINTED
+        );
+    }
     if !sim.approximations.is_empty() {
         let _ = writeln!(
             out,
             "\nApproximations (what relaydoc could not know offline):"
         );
-        for note in &sim.approximations {
+        for note in sim.approximations.iter().take(NOTES_PRINTED) {
             let _ = writeln!(out, "  - {note}");
+        }
+        if sim.approximations.len() > NOTES_PRINTED {
+            let _ = writeln!(
+                out,
+                "  … {} more (--json lists them all)",
+                sim.approximations.len() - NOTES_PRINTED
+            );
         }
     }
     crate::sanitize::for_terminal(&out)

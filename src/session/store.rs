@@ -11,6 +11,14 @@ const MAX_SESSION_BYTES: u64 = 16 * 1024 * 1024;
 
 const EXTENSION: &str = "json";
 
+/// Temporary files of a write in progress: `.relaydoc-<id>.<random>.tmp`. The store removes
+/// stale temporaries of this exact shape only, so other programs' files in a shared
+/// `sessions.dir` are never touched.
+const TEMP_PREFIX: &str = ".relaydoc-";
+const TEMP_SUFFIX: &str = ".tmp";
+/// tempfile's random part.
+const TEMP_RANDOM_CHARS: usize = 6;
+
 #[derive(Debug, Clone)]
 pub struct Store {
     dir: PathBuf,
@@ -18,15 +26,16 @@ pub struct Store {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("no saved session `{0}` (see `relaydoc sessions list`)")]
+    // Ids as typed are quoted as short excerpts: a 400 KB argument is not echoed whole.
+    #[error("no saved session `{}` (see `relaydoc sessions list`)", shown_id(.0))]
     NotFound(String),
-    #[error("`{given}` matches several sessions: {}; give more of the id", .matches.join(", "))]
+    #[error("`{}` matches several sessions: {}; give more of the id", shown_id(.given), .matches.join(", "))]
     Ambiguous { given: String, matches: Vec<String> },
-    #[error("{}: {message}", .path.display())]
+    #[error("{}: {message}", crate::files::shown(.path))]
     Unreadable { path: PathBuf, message: String },
-    #[error("`{0}` is not a session id (ids look like 20261122-143005-3fa1)")]
+    #[error("`{}` is not a session id (ids look like 20261122-143005-3fa1)", shown_id(.0))]
     BadId(String),
-    #[error("{}: {source}", .path.display())]
+    #[error("{}: {source}", crate::files::shown(.path))]
     Io { path: PathBuf, source: io::Error },
     /// [`Store::create`] found a session with that id already saved.
     #[error("a session `{0}` is already saved")]
@@ -49,13 +58,12 @@ impl Store {
             path: dir.clone(),
             source,
         })?;
-        let store = Self { dir };
-        store.remove_stale_temporaries();
-        Ok(store)
+        Ok(Self { dir })
     }
 
     /// A write killed between its temporary file and the rename leaves the temporary behind
-    /// (the session itself is intact). One that old is no write in progress: remove it.
+    /// (the session itself is intact). One that old is no write in progress: remove it. Only
+    /// files named as ours, and only when a new session is created, never when reading.
     fn remove_stale_temporaries(&self) {
         const STALE: std::time::Duration = std::time::Duration::from_secs(600);
         let Ok(entries) = fs::read_dir(&self.dir) else {
@@ -64,7 +72,11 @@ impl Store {
         for entry in entries.flatten() {
             let name = entry.file_name();
             let Some(name) = name.to_str() else { continue };
-            if !(name.starts_with('.') && name.ends_with(".tmp")) {
+            if !is_our_temporary(name) {
+                continue;
+            }
+            // A symbolic link or folder so named is not one of ours either.
+            if !entry.file_type().is_ok_and(|kind| kind.is_file()) {
                 continue;
             }
             let age = entry
@@ -95,6 +107,7 @@ impl Store {
     /// Saves a new session, never over another one: two runs that drew the same id (started
     /// in the same second) get [`StoreError::Exists`] instead of overwriting each other.
     pub fn create(&self, session: &Session) -> Result<(), StoreError> {
+        self.remove_stale_temporaries();
         self.write(session, false)
     }
 
@@ -110,8 +123,9 @@ impl Store {
         let json = serde_json::to_vec_pretty(session).map_err(|error| io_error(error.into()))?;
         // Created 0600 by tempfile: sessions hold customers' addresses.
         let mut temporary = tempfile::Builder::new()
-            .prefix(&format!(".{}.", session.id))
-            .suffix(".tmp")
+            .prefix(&format!("{TEMP_PREFIX}{}.", session.id))
+            .suffix(TEMP_SUFFIX)
+            .rand_bytes(TEMP_RANDOM_CHARS)
             .tempfile_in(&self.dir)
             .map_err(io_error)?;
         temporary.write_all(&json).map_err(io_error)?;
@@ -236,14 +250,17 @@ fn read_session(path: &Path) -> Result<Session, StoreError> {
         path: path.to_path_buf(),
         message,
     };
-    let metadata = fs::metadata(path).map_err(|error| unreadable(error.to_string()))?;
-    if metadata.len() > MAX_SESSION_BYTES {
-        return Err(unreadable(format!(
-            "{} bytes is too large for a session file",
-            metadata.len()
-        )));
-    }
-    let bytes = fs::read(path).map_err(|error| unreadable(error.to_string()))?;
+    // The store reads only files it wrote: regular, not a link, bounded whatever the size
+    // says (a link to /dev/zero reports 0 bytes).
+    let bytes =
+        crate::files::read(path, crate::files::Rules::own(MAX_SESSION_BYTES)).map_err(|error| {
+            match error.problem {
+                crate::files::Problem::TooLarge(_) => {
+                    unreadable(format!("{}: too large for a session file", error.reason()))
+                }
+                _ => unreadable(error.reason()),
+            }
+        })?;
     // Check the version first, so a newer file says so instead of failing on a new field.
     #[derive(serde::Deserialize)]
     struct Version {
@@ -275,6 +292,26 @@ fn read_session(path: &Path) -> Result<Session, StoreError> {
         )));
     }
     Ok(session)
+}
+
+fn shown_id(id: &str) -> String {
+    crate::sanitize::excerpt(id, 60)
+}
+
+/// `.relaydoc-<valid id>.<6 letters or digits>.tmp`, as [`Store::write`] names them.
+fn is_our_temporary(name: &str) -> bool {
+    let Some(middle) = name
+        .strip_prefix(TEMP_PREFIX)
+        .and_then(|rest| rest.strip_suffix(TEMP_SUFFIX))
+    else {
+        return false;
+    };
+    let Some((id, random)) = middle.rsplit_once('.') else {
+        return false;
+    };
+    valid_id(id)
+        && random.len() == TEMP_RANDOM_CHARS
+        && random.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
 /// Ids are file names: letters, digits, `-` and `_` only, so none can reach outside the

@@ -92,9 +92,12 @@ pub struct Finish {
 /// Runs the TUI until the person quits. The terminal is restored before this returns, whether
 /// it returns an error or not.
 pub fn run(knowledge: &Knowledge, facts: Facts, options: Options) -> io::Result<Finish> {
+    // Signals from outside (kill, a closed window) restore the terminal too.
+    crate::restore::install();
     // ratatui::init enters raw mode and the alternate screen and installs a panic hook that
     // restores the terminal before the panic message is printed.
     let mut terminal = ratatui::init();
+    crate::restore::alternate_screen(true);
     let result = (|| {
         crossterm::execute!(io::stdout(), EnableBracketedPaste)?;
         let size = terminal.size()?;
@@ -124,6 +127,7 @@ pub fn run(knowledge: &Knowledge, facts: Facts, options: Options) -> io::Result<
     })();
     let _ = crossterm::execute!(io::stdout(), DisableBracketedPaste);
     ratatui::restore();
+    crate::restore::alternate_screen(false);
     result
 }
 

@@ -111,6 +111,21 @@ pub enum Failure {
         known_name: String,
         probe: Box<Failure>,
     },
+    /// The name is an alias (CNAME) whose chain comes back to itself: a definite fact about
+    /// the DNS (the chain is the proof), not a failure to ask.
+    AliasLoop { chain: Vec<String> },
+}
+
+impl Failure {
+    /// `a → b → a` for an alias loop, at most a few names (a chain may be long).
+    pub fn loop_text(chain: &[String]) -> String {
+        const SHOWN: usize = 6;
+        let mut names: Vec<&str> = chain.iter().take(SHOWN).map(String::as_str).collect();
+        if chain.len() > SHOWN {
+            names.push("…");
+        }
+        names.join(" → ")
+    }
 }
 
 /// Everything one DNS question can end in.
@@ -128,7 +143,7 @@ pub enum Answer {
 
 impl Answer {
     /// A short machine-readable word for JSON: answer, nxdomain, nodata, servfail, refused,
-    /// timeout, truncated, rcode, network, protocol.
+    /// timeout, truncated, rcode, network, protocol, alias-loop.
     pub fn result_word(&self) -> &'static str {
         match self {
             Self::Records(_) => "answer",
@@ -143,6 +158,7 @@ impl Answer {
             Self::Failed(Failure::Protocol { .. }) => "protocol",
             Self::Failed(Failure::LyingResolver { .. }) => "lying-resolver",
             Self::Failed(Failure::Unproven { .. }) => "unproven",
+            Self::Failed(Failure::AliasLoop { .. }) => "alias-loop",
         }
     }
 
@@ -157,7 +173,21 @@ impl Answer {
     /// True when the server gave a definite answer (records, NXDOMAIN or NODATA), i.e. what it
     /// says can be trusted as the state of the DNS.
     pub fn is_definite(&self) -> bool {
-        !matches!(self, Self::Failed(_))
+        matches!(
+            self,
+            Self::Records(_)
+                | Self::NxDomain
+                | Self::NoData
+                | Self::Failed(Failure::AliasLoop { .. })
+        )
+    }
+
+    /// The alias chain, when the name is an alias that loops.
+    pub fn alias_loop(&self) -> Option<&[String]> {
+        match self {
+            Self::Failed(Failure::AliasLoop { chain }) => Some(chain),
+            _ => None,
+        }
     }
 
     /// IPv4 and IPv6 addresses in the answer, in answer order.
@@ -236,6 +266,11 @@ impl Failure {
                 shown_name(known_name),
                 probe.hint()
             ),
+            Self::AliasLoop { chain } => format!(
+                "The name {name} is an alias (CNAME) whose chain loops back on itself ({}), so \
+                 it leads to no address at all. Fix the CNAME records.",
+                Self::loop_text(chain)
+            ),
         }
     }
 
@@ -275,7 +310,8 @@ pub struct LookupView {
     pub name: String,
     #[serde(rename = "type")]
     pub kind: RecordKind,
-    /// answer, nxdomain, nodata, servfail, refused, timeout, truncated, rcode, network, protocol
+    /// answer, nxdomain, nodata, servfail, refused, timeout, truncated, rcode, network,
+    /// protocol, alias-loop
     pub result: &'static str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub records: Vec<Record>,

@@ -172,10 +172,14 @@ impl DnsClient {
     /// its zones with the CNAME alone; a recursive resolver usually sends the whole chain.
     async fn ask_following_aliases(&self, name: &Name, kind: RecordKind) -> Answer {
         let mut answer = self.ask(name, kind).await;
+        let first = display_name(&name.to_ascii());
         for _ in 0..MAX_ALIAS_HOPS {
             let Answer::Records(records) = &answer else {
                 return answer;
             };
+            if let Some(chain) = alias_loop(&first, records) {
+                return Answer::Failed(Failure::AliasLoop { chain });
+            }
             let wanted = records
                 .iter()
                 .any(|record| kind_of(&record.data) == Some(kind));
@@ -200,7 +204,69 @@ impl DnsClient {
                 failed @ Answer::Failed(_) => return failed,
             };
         }
-        answer
+        // Still only aliases after every hop allowed: a chain this long is a loop in effect
+        // (resolvers give up far sooner); say so instead of "no address".
+        match &answer {
+            Answer::Records(records)
+                if !records
+                    .iter()
+                    .any(|record| kind_of(&record.data) == Some(kind)) =>
+            {
+                let chain = alias_chain(&first, records);
+                Answer::Failed(Failure::AliasLoop { chain })
+            }
+            _ => answer,
+        }
+    }
+}
+
+/// The names an alias chain from `first` passes through, following the CNAME records given.
+fn alias_chain(first: &str, records: &[Record]) -> Vec<String> {
+    let mut chain = vec![first.to_owned()];
+    let mut current = first.to_owned();
+    while chain.len() <= records.len() {
+        let next = records.iter().find_map(|record| match &record.data {
+            RecordData::Cname { target } if record.name.eq_ignore_ascii_case(&current) => {
+                Some(target.clone())
+            }
+            _ => None,
+        });
+        let Some(next) = next else { break };
+        let seen = chain.iter().any(|name| name.eq_ignore_ascii_case(&next));
+        chain.push(next.clone());
+        if seen {
+            break;
+        }
+        current = next;
+    }
+    chain
+}
+
+/// `Some(chain)` when the CNAME records from `first` come back to a name already passed.
+pub(crate) fn alias_loop(first: &str, records: &[Record]) -> Option<Vec<String>> {
+    let chain = alias_chain(first, records);
+    let last = chain.last()?;
+    chain[..chain.len() - 1]
+        .iter()
+        .any(|name| name.eq_ignore_ascii_case(last))
+        .then_some(chain)
+}
+
+/// The answer a DNS reply on the wire gives: the parser boundary between hickory and the
+/// checks, exposed for the fuzz target (`fuzz/fuzz_targets/dns_answer.rs`).
+pub fn answer_from_wire(bytes: &[u8]) -> Answer {
+    match hickory_resolver::proto::op::Message::from_vec(bytes) {
+        Ok(message) => {
+            let records: Vec<Record> = message.answers.iter().map(convert).collect();
+            if records.is_empty() {
+                Answer::NoData
+            } else {
+                Answer::Records(records)
+            }
+        }
+        Err(error) => Answer::Failed(Failure::Protocol {
+            message: error.to_string(),
+        }),
     }
 }
 

@@ -18,7 +18,7 @@
 //!
 //! | check | key | values |
 //! |---|---|---|
-//! | mx | `dns.mx` | `ok` (MX records) · `none` (no MX) · `null` (RFC 7505 null MX) · `nxdomain` · `error` |
+//! | mx | `dns.mx` | `ok` (MX records) · `none` (no MX) · `null` (RFC 7505 null MX) · `nxdomain` · `alias-loop` (the domain is a CNAME loop) · `error` |
 //! | mx | `dns.mx_hosts` | the MX hosts, best first, comma-separated (absent without MX) |
 //! | mx | `dns.mx_implicit` | `yes` when there is no MX but the domain's own A/AAAA takes mail (RFC 5321 §5.1), else `no` |
 //! | mx | `dns.mx_flags` | comma-separated: `cname-target`, `ip-literal-target`, `unresolvable-target`, `null-mx-mixed`; `none` |
@@ -75,7 +75,7 @@ use std::task::Poll;
 use std::time::Duration;
 
 pub use answer::{Answer, Failure, LookupView, Record, RecordData, RecordKind};
-pub use client::{DnsClient, SetupError, normalize_name};
+pub use client::{DnsClient, SetupError, answer_from_wire, normalize_name};
 
 /// How long one question may take, retries included, when the user sets no `--timeout`.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);

@@ -8,7 +8,7 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
-use super::answer::{Answer, LookupView, RecordData, RecordKind};
+use super::answer::{Answer, Failure, LookupView, RecordData, RecordKind};
 use super::names::looks_like_ip_literal;
 use super::{Resolve, join_all, list_words};
 use crate::checks::{CheckReport, Status};
@@ -36,7 +36,7 @@ pub struct MxReport {
     pub domain: String,
     /// Where the answers came from.
     pub dns_server: String,
-    /// `ok`, `none`, `null`, `nxdomain` or `error` (the `dns.mx` fact).
+    /// `ok`, `none`, `null`, `nxdomain`, `alias-loop` or `error` (the `dns.mx` fact).
     pub mx: &'static str,
     pub status: Status,
     /// One or two sentences for a person.
@@ -48,7 +48,19 @@ pub struct MxReport {
     pub implicit_addresses: Option<Vec<IpAddr>>,
     pub notes: Vec<String>,
     pub lookups: Vec<LookupView>,
+    /// MX hosts named but not looked up (beyond [`MAX_EXCHANGES`]).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub not_followed: usize,
 }
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// MX hosts whose addresses are looked up: senders try a handful (Postfix's
+/// smtp_mx_address_limit is 5 addresses); a thousand records must not cost two thousand
+/// queries. The rest are counted and named as not followed.
+pub const MAX_EXCHANGES: usize = 10;
 
 /// Looks up where mail for `domain` (a normalised name) is delivered.
 pub async fn check<R: Resolve>(resolver: &R, domain: &str) -> MxReport {
@@ -63,6 +75,7 @@ pub async fn check<R: Resolve>(resolver: &R, domain: &str) -> MxReport {
         implicit_addresses: None,
         notes: Vec::new(),
         lookups: vec![LookupView::new(domain, RecordKind::Mx, &answer)],
+        not_followed: 0,
     };
     let mut records: Vec<(u16, String)> = answer
         .records()
@@ -76,8 +89,18 @@ pub async fn check<R: Resolve>(resolver: &R, domain: &str) -> MxReport {
         })
         .collect();
     records.sort();
+    records.dedup_by(|a, b| a.1.eq_ignore_ascii_case(&b.1));
 
     match &answer {
+        Answer::Failed(Failure::AliasLoop { chain }) => {
+            report.mx = "alias-loop";
+            report.status = Status::Problem;
+            report.summary = format!(
+                "{domain} is an alias (CNAME) that loops ({}): there is no MX and no address \
+                 behind it, so no mail can be delivered to it. Fix the CNAME records.",
+                Failure::loop_text(chain)
+            );
+        }
         Answer::Failed(failure) => {
             report.summary = format!(
                 "Could not find out where mail for {domain} goes. {}",
@@ -122,8 +145,17 @@ async fn implicit_mx<R: Resolve>(resolver: &R, domain: &str, report: &mut MxRepo
     report.mx = "none";
     let (addresses, lookups) = addresses_of(resolver, domain).await;
     let failed = lookups.iter().all(|lookup| lookup.failure.is_some());
+    let looped = lookups.iter().find_map(alias_loop_of);
     report.lookups.extend(lookups);
-    if !addresses.is_empty() {
+    if let (true, Some(chain)) = (addresses.is_empty(), looped) {
+        report.status = Status::Problem;
+        report.summary = format!(
+            "{domain} has no MX record, and its name is an alias (CNAME) that loops ({}), so \
+             it has no address either: mail to it cannot be delivered. Fix the CNAME records.",
+            Failure::loop_text(&chain)
+        );
+        report.implicit_addresses = Some(Vec::new());
+    } else if !addresses.is_empty() {
         report.status = Status::Problem;
         report.summary = format!(
             "{domain} has no MX record, so senders deliver its mail straight to the \
@@ -160,9 +192,11 @@ async fn explicit_mx<R: Resolve>(
     report.mx = "ok";
     let lookups = records
         .iter()
+        .take(MAX_EXCHANGES)
         .map(|(preference, host)| exchange(resolver, *preference, host))
         .collect();
     report.exchanges = join_all(lookups).await;
+    report.not_followed = records.len().saturating_sub(MAX_EXCHANGES);
 
     let usable: Vec<&Exchange> = report
         .exchanges
@@ -215,6 +249,22 @@ async fn explicit_mx<R: Resolve>(
     for exchange in &report.exchanges {
         report.notes.extend(exchange.notes.iter().cloned());
     }
+    if report.not_followed > 0 {
+        report.notes.push(format!(
+            "… {} more MX records, not looked up: senders try only the best few, and {} \
+             records are far more than any domain needs.",
+            report.not_followed,
+            records.len()
+        ));
+    }
+}
+
+/// The alias chain of a lookup that looped.
+fn alias_loop_of(lookup: &LookupView) -> Option<Vec<String>> {
+    match &lookup.failure {
+        Some(Failure::AliasLoop { chain }) => Some(chain.clone()),
+        _ => None,
+    }
 }
 
 fn bare_exchange(preference: u16, host: &str) -> Exchange {
@@ -262,8 +312,17 @@ async fn exchange<R: Resolve>(resolver: &R, preference: u16, host: &str) -> Exch
         exchange.alias_for = Some(target);
     }
     let failed = lookups.iter().any(|lookup| lookup.failure.is_some());
+    let looped = lookups.iter().find_map(alias_loop_of);
     if addresses.is_empty() {
-        if failed {
+        if let Some(chain) = looped {
+            exchange.flags.push("alias-loop-target");
+            exchange.notes.push(format!(
+                "The MX host {host} is an alias (CNAME) that loops ({}), so it has no address \
+                 and no mail can be delivered to it. Fix the CNAME records or point the MX at \
+                 a host with an address.",
+                Failure::loop_text(&chain)
+            ));
+        } else if failed {
             exchange.flags.push("lookup-failed");
             exchange.notes.push(format!(
                 "The addresses of the MX host {host} could not be looked up: {}",

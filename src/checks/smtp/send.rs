@@ -45,18 +45,13 @@ fn transport(
     let endpoint = &request.auth.endpoint;
     let mut tls = TlsParameters::builder(endpoint.host.clone());
     if let Some(path) = &request.ca_file {
-        let pem = std::fs::read(path).map_err(|e| {
-            CheckError::new(
-                Phase::Send,
-                ErrorKind::Input,
-                format!("cannot read {}: {e}", path.display()),
-            )
-        })?;
-        let certificate = Certificate::from_pem(&pem)
-            .map_err(|e| CheckError::new(Phase::Send, ErrorKind::Input, e.to_string()))?;
-        tls = tls
-            .certificate_store(CertificateStore::None)
-            .add_root_certificate(certificate);
+        let input = |message: String| CheckError::new(Phase::Send, ErrorKind::Input, message);
+        tls = tls.certificate_store(CertificateStore::None);
+        for der in super::tls::load_ca_certificates(path).map_err(input)? {
+            let certificate =
+                Certificate::from_der(der.to_vec()).map_err(|e| input(e.to_string()))?;
+            tls = tls.add_root_certificate(certificate);
+        }
     }
     let parameters = tls
         .build_rustls()

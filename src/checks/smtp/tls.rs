@@ -31,11 +31,31 @@ pub struct Trust {
     pub source: String,
 }
 
+/// A CA bundle is at most a few hundred KiB (Debian's whole system store is about 200 KiB).
+const MAX_CA_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// The certificates of a PEM CA file (`--ca-file`, `helpdesk.smtp.ca_file`), read through the
+/// bounded reader: the one loader every TLS client here uses. An error when there are none.
+pub fn load_ca_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
+    let bytes = crate::files::read(path, crate::files::Rules::regular(MAX_CA_FILE_BYTES))
+        .map_err(|e| format!("cannot read the CA file {e}"))?;
+    let shown = crate::files::shown(path);
+    let certs = CertificateDer::pem_slice_iter(&bytes)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("{shown} is not a PEM certificate file: {e}"))?;
+    if certs.is_empty() {
+        return Err(format!(
+            "{shown} holds no certificate (expected PEM: -----BEGIN CERTIFICATE-----)"
+        ));
+    }
+    Ok(certs)
+}
+
 /// Why the trust roots could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum TrustError {
-    #[error("cannot read the CA file {path}: {reason}")]
-    CaFile { path: String, reason: String },
+    #[error("{0}")]
+    CaFile(String),
     #[error("the CA file {0} holds no usable certificate")]
     CaFileEmpty(String),
 }
@@ -59,17 +79,8 @@ impl Trust {
     /// Only the certificates in `path` (PEM), like curl's `--cacert`: a private CA replaces
     /// the system store, so a probe proves the server's chain leads to exactly that CA.
     pub fn from_ca_file(path: &Path) -> Result<Trust, TrustError> {
-        let shown = path.display().to_string();
-        let certs = CertificateDer::pem_file_iter(path)
-            .map_err(|e| TrustError::CaFile {
-                path: shown.clone(),
-                reason: e.to_string(),
-            })?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| TrustError::CaFile {
-                path: shown.clone(),
-                reason: e.to_string(),
-            })?;
+        let certs = load_ca_certificates(path).map_err(TrustError::CaFile)?;
+        let shown = crate::files::shown(path);
         let mut roots = RootCertStore::empty();
         let (added, _ignored) = roots.add_parsable_certificates(certs);
         if added == 0 {
