@@ -1128,9 +1128,12 @@ fn assemble(
             solution: None,
         }
     };
+    // "What this points to": the conclusion, or, when the evidence does not single one out,
+    // the cause the ranking puts first (the checks only ran on evidence of the problem).
     let cause = outcome
         .cause
         .as_deref()
+        .or_else(|| outcome.causes.first().map(|ranked| ranked.id.as_str()))
         .and_then(|id| kb.cause(id))
         .map(|c| CauseView {
             id: c.id.clone(),
