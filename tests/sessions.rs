@@ -585,8 +585,21 @@ fn resume_after_the_knowledge_changed_skips_what_no_longer_fits() {
             .any(|event| matches!(event.what, EventKind::Resumed { skipped: 1 }))
     );
     play(&mut resumed, &[Step::Answer("old-host")]);
-    assert_eq!(resumed.session().status.node, "s-wrong-server-old-host");
+    // The diagnosis may ask a few questions aside before it concludes: "don't know" to each.
+    for _ in 0..20 {
+        if resumed.session().status.finished {
+            break;
+        }
+        let step = match resumed.wizard().state() {
+            relaydoc::engine::State::Checking(_) => Step::CheckFails,
+            _ => Step::DontKnow,
+        };
+        play(&mut resumed, &[step]);
+    }
+    // Where it concludes is the diagnosis's business (tests/tree_paths.rs); here it must
+    // conclude, and resuming again must land on the same place.
     assert!(resumed.session().status.finished);
+    assert!(resumed.session().status.node.starts_with("s-"));
 
     // Picked up once more with the same knowledge: the answer given after the first resume
     // counts; the step already known not to fit is not reported again.
