@@ -184,7 +184,9 @@ fn the_sign_in_test_logs_in_and_never_keeps_the_password() {
     }
     // The lab's real password for alice; the wizard moves on to the next question.
     let (node, seen) = sign_in("password");
-    assert_eq!(node, "q-auth-scheme", "{seen}");
+    // Signed in: the questions go on (the sign-in scheme comes from the provider's
+    // published settings, so the next one asked is about recent changes).
+    assert_eq!(node, "q-recently-changed", "{seen}");
 
     // A wrong password, as a canary: refused, and it appears in nothing the wizard keeps.
     let canary = "canary-Zq8v-not-a-real-password";
