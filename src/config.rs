@@ -8,7 +8,7 @@
 //! `FILE:LINE:COL: message` naming the key (serde's own messages name neither).
 //!
 //! Passwords never go in this file: a `password:` key is refused with where it belongs instead
-//! (an environment variable, or the OS keyring; see [`crate::password`]).
+//! (an environment variable, or the OS keyring; see the `password` module).
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;
@@ -19,8 +19,8 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
 
-use crate::checks::smtp::session::Security;
 use crate::diagnostic::{Diagnostic, Position};
+use crate::vocab::Security;
 
 /// The file name inside the platform config dir.
 pub const FILE_NAME: &str = "config.yaml";

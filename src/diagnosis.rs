@@ -64,7 +64,7 @@ pub struct TextClue {
 
 /// Reads a pasted error text into clues, strongest first; none when signatures cannot load.
 pub fn read_text(knowledge: &Knowledge, text: &str) -> Vec<TextClue> {
-    let Ok(signatures) = knowledge.signatures() else {
+    let Ok(signatures) = crate::explain::signatures(knowledge) else {
         return Vec::new();
     };
     crate::explain::explain(text, signatures)

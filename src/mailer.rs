@@ -25,11 +25,11 @@ use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter,
 use lettre::transport::smtp::response::Response;
 use lettre::{Address, Message};
 
-use crate::checks::smtp::session::Security;
 use crate::checks::smtp::tls::CertVerdict;
 use crate::config::SmtpConfig;
-use crate::password::Password;
 use crate::sanitize;
+use crate::vocab::Secret;
+use crate::vocab::Security;
 
 /// One message to a caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -181,40 +181,22 @@ impl MailError {
 /// also one that runs a tokio runtime (the work then happens on a short-lived thread of its own).
 pub fn send(
     smtp: &SmtpConfig,
-    password: Option<&Password>,
+    password: Option<&Secret>,
     mail: &OutgoingMail,
 ) -> Result<Delivered, MailError> {
-    let run = || {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| MailError::Protocol {
-                server: smtp.server(),
-                step: "start",
-                reason: format!("cannot start the async runtime: {e}"),
-            })?
-            .block_on(send_async(smtp, password, mail))
-    };
-    // block_on inside a runtime panics; a scoped thread has none.
-    if tokio::runtime::Handle::try_current().is_ok() {
-        std::thread::scope(|scope| {
-            scope.spawn(run).join().unwrap_or_else(|_| {
-                Err(MailError::Protocol {
-                    server: smtp.server(),
-                    step: "start",
-                    reason: String::from("the sending thread stopped unexpectedly"),
-                })
-            })
+    crate::runtime::block_on_anywhere(send_async(smtp, password, mail)).unwrap_or_else(|reason| {
+        Err(MailError::Protocol {
+            server: smtp.server(),
+            step: "start",
+            reason,
         })
-    } else {
-        run()
-    }
+    })
 }
 
 /// [`send`] on the caller's tokio runtime.
 pub async fn send_async(
     smtp: &SmtpConfig,
-    password: Option<&Password>,
+    password: Option<&Secret>,
     mail: &OutgoingMail,
 ) -> Result<Delivered, MailError> {
     let server = smtp.server();

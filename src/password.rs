@@ -2,8 +2,8 @@
 //!
 //! Order: the environment variable named by `helpdesk.smtp.password_env` (default
 //! `RELAYDOC_SMTP_PASSWORD`), then the OS keyring (service `relaydoc-smtp`, user = the SMTP
-//! user name). Never the config file, never an argument. The value lives in [`Password`], whose
-//! Debug output is `***`; nothing here logs, prints or writes it anywhere but the keyring.
+//! user name). Never the config file, never an argument. The value lives in a [`Secret`](crate::vocab::Secret),
+//! whose Debug output is `Secret(****)`; nothing here logs, prints or writes it anywhere but the keyring.
 //!
 //! Keyrings are pure-Rust stores only (no D-Bus): the kernel's keyutils on Linux, the Keychain
 //! on macOS, the Credential Manager on Windows. On Linux the kernel keeps a key until reboot,
@@ -15,34 +15,10 @@
 use std::fmt;
 
 use crate::config::SmtpConfig;
+use crate::vocab::Secret;
 
 /// The keyring service name relaydoc stores the SMTP password under.
 pub const KEYRING_SERVICE: &str = "relaydoc-smtp";
-
-/// A password. Debug prints `***`; there is no Display, so it cannot slip into a message.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Password(String);
-
-impl Password {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// The text, for the one place that needs it: the AUTH command.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-impl fmt::Debug for Password {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
 
 /// Where a password came from (never the password itself).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,14 +63,14 @@ pub enum PasswordError {
 pub struct KeyringError(pub String);
 
 /// The password for `smtp`'s user: `Ok(None)` when no login is configured (no `username`).
-pub fn find(smtp: &SmtpConfig) -> Result<Option<(Password, PasswordSource)>, PasswordError> {
+pub fn find(smtp: &SmtpConfig) -> Result<Option<(Secret, PasswordSource)>, PasswordError> {
     let Some(user) = &smtp.username else {
         return Ok(None);
     };
     match std::env::var(&smtp.password_env) {
         Ok(value) if !value.is_empty() => {
             return Ok(Some((
-                Password::new(value),
+                Secret::new(value),
                 PasswordSource::Env(smtp.password_env.clone()),
             )));
         }
@@ -165,16 +141,16 @@ fn entry(user: &str) -> Result<keyring::Entry, KeyringError> {
 }
 
 /// The stored password for `user`, `None` when there is none.
-pub fn keyring_get(user: &str) -> Result<Option<Password>, KeyringError> {
+pub fn keyring_get(user: &str) -> Result<Option<Secret>, KeyringError> {
     match entry(user)?.get_password() {
-        Ok(password) => Ok(Some(Password::new(password))),
+        Ok(password) => Ok(Some(Secret::new(password))),
         Err(keyring::Error::NoEntry) => Ok(None),
         Err(error) => Err(describe(&error)),
     }
 }
 
 /// Stores `password` for `user`, replacing what was there.
-pub fn keyring_set(user: &str, password: &Password) -> Result<(), KeyringError> {
+pub fn keyring_set(user: &str, password: &Secret) -> Result<(), KeyringError> {
     if password.is_empty() {
         return Err(KeyringError(String::from(
             "an empty password cannot be stored",
@@ -277,8 +253,8 @@ mod tests {
 
     #[test]
     fn debug_never_shows_the_password() {
-        let password = Password::new("hunter2");
-        assert_eq!(format!("{password:?}"), "***");
+        let password = Secret::new("hunter2");
+        assert_eq!(format!("{password:?}"), "Secret(****)");
         let wrapped = Some((password, PasswordSource::Env("X".into())));
         assert!(!format!("{wrapped:?}").contains("hunter2"));
     }

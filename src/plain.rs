@@ -8,7 +8,7 @@ use std::io::Write;
 use inquire::error::InquireError;
 use inquire::ui::{RenderConfig, Styled};
 
-use crate::engine::{Effect, Facts, Message, State};
+use crate::engine::{Effect, Message, State};
 use crate::knowledge::model::NodeBody;
 use crate::present::{
     StepView, TargetSettings, pick_client, solution_text, solution_view, task_view,
@@ -26,21 +26,6 @@ pub enum Ending {
     Quit,
 }
 
-/// Runs checks for the wizard; `None` means the check could not run.
-pub trait CheckRunner {
-    fn run(&mut self, request: &crate::engine::CheckRequest) -> Option<Facts>;
-}
-
-/// For builds and tests without live checks: every check falls back.
-#[derive(Debug, Default)]
-pub struct NoChecks;
-
-impl CheckRunner for NoChecks {
-    fn run(&mut self, _request: &crate::engine::CheckRequest) -> Option<Facts> {
-        None
-    }
-}
-
 const KEYS_HINT: &str = "↑↓ move · Enter choose · Esc back · Ctrl-C quit";
 
 /// The extra choice agent mode adds to every question.
@@ -52,7 +37,7 @@ const NOTE_COMMAND: &str = "/note";
 pub fn run(
     recorder: &mut Recorder<'_>,
     mut effects: Vec<Effect>,
-    checks: &mut dyn CheckRunner,
+    checks: &dyn crate::wizard::Checks,
     out: &mut dyn Write,
     width: usize,
     color: bool,
@@ -70,19 +55,14 @@ pub fn run(
     .with_canceled_prompt_indicator(Styled::new("(back)"));
     loop {
         for Effect::RunCheck(request) in std::mem::take(&mut effects) {
-            let label = crate::checks::runner::spec(&request.check)
+            let label = crate::knowledge::checks::spec(&request.check)
                 .map_or(request.check.as_str(), |spec| spec.label);
             if agent && let Some(note) = &knowledge.node(request.node).agent_note {
                 write_agent_note(out, note, width)?;
             }
             writeln!(out, "{} …", for_terminal(label))?;
-            let message = match checks.run(&request) {
-                Some(facts) => Message::CheckFinished {
-                    node: request.node,
-                    facts,
-                },
-                None => Message::CheckFailed { node: request.node },
-            };
+            let report = checks.run(&request);
+            let message = crate::wizard::message_for(&request, &report);
             effects.extend(recorder.update(message).unwrap_or_default());
             report_save_problem(recorder, out)?;
         }

@@ -9,7 +9,7 @@ use crate::knowledge::Knowledge;
 use crate::knowledge::model::{
     Cause, Client, Endpoint, NodeBody, NodeId, PasswordLogin, Provider, SigninMethod, Step, Task,
 };
-use crate::knowledge::raw::{Security, Username};
+use crate::knowledge::raw::Username;
 use crate::sanitize::for_terminal;
 
 /// The settings the steps should put into the mail client.
@@ -90,7 +90,7 @@ impl<'k> TargetSettings<'k> {
         );
         let security = outgoing.map_or_else(
             || "the encryption your provider lists (usually STARTTLS)".into(),
-            |endpoint| security_label(endpoint.security).to_string(),
+            |endpoint| endpoint.security.label().to_string(),
         );
         let username = match (&self.email, self.provider.map(|p| p.username)) {
             (Some(email), Some(Username::LocalPart)) => {
@@ -222,14 +222,6 @@ impl<'k> TargetSettings<'k> {
             }
             (_, None) => format!("the password {name} gives you for mail programs"),
         }
-    }
-}
-
-pub fn security_label(security: Security) -> &'static str {
-    match security {
-        Security::None => "None",
-        Security::Starttls => "STARTTLS",
-        Security::Tls => "SSL/TLS",
     }
 }
 

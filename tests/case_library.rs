@@ -82,7 +82,7 @@ fn value_text(value: &serde_json::Value) -> String {
 /// The wizard's ranking from facts, as `wizard --facts … --json` gives it.
 fn wizard_ranking(kb: &Knowledge, facts: Facts) -> Vec<String> {
     let outcome = walk(kb, facts, |request| {
-        relaydoc::checks::runner::run_offline(kb, request)
+        relaydoc::wizard::run_offline(kb, request)
     });
     outcome.causes.into_iter().map(|cause| cause.id).collect()
 }

@@ -221,7 +221,7 @@ fn a_pasted_error_answers_the_questions_it_settles() {
         panic!("expected the explain check, got {effects:?}");
     };
     assert_eq!(request.check, "explain");
-    let found = relaydoc::checks::runner::run_offline(&kb, request).expect("explain runs offline");
+    let found = relaydoc::wizard::run_offline(&kb, request).expect("explain runs offline");
     assert_eq!(found.get("error.kind").map(String::as_str), Some("relay"));
     assert_eq!(
         found.get("error.where").map(String::as_str),

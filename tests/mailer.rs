@@ -21,10 +21,10 @@ use std::time::{Duration, Instant};
 
 use common::isolated::relaydoc;
 use common::lab::{Lab, fresh_source_address, mail_lab};
-use relaydoc::checks::smtp::session::Security;
 use relaydoc::config::SmtpConfig;
 use relaydoc::mailer::{self, Delivered, MailError, OutgoingMail};
-use relaydoc::password::Password;
+use relaydoc::vocab::Secret;
+use relaydoc::vocab::Security;
 
 const ALICE: &str = "alice@example.test";
 /// The helpdesk's account in the lab: bob logs in and sends, alice is the caller.
@@ -186,7 +186,7 @@ fn starttls_with_login_delivers_to_the_mailbox() {
     let token = token("starttls");
     let mail = steps_for(ALICE, &token);
     let smtp = helpdesk(&lab, 2587, Security::Starttls);
-    let delivered = mailer::send(&smtp, Some(&Password::new(BOB_PASSWORD)), &mail)
+    let delivered = mailer::send(&smtp, Some(&Secret::new(BOB_PASSWORD)), &mail)
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(delivered.encrypted && delivered.authenticated);
     assert!(delivered.reply.starts_with("250"), "{}", delivered.reply);
@@ -205,7 +205,7 @@ fn implicit_tls_with_login_delivers_to_the_mailbox() {
     let token = token("implicit-tls");
     let mail = steps_for(ALICE, &token);
     let smtp = helpdesk(&lab, 2465, Security::Tls);
-    let delivered = mailer::send(&smtp, Some(&Password::new(BOB_PASSWORD)), &mail)
+    let delivered = mailer::send(&smtp, Some(&Secret::new(BOB_PASSWORD)), &mail)
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(delivered.encrypted && delivered.authenticated);
     assert_arrived(&lab, &delivered, &mail, &token);
@@ -220,7 +220,7 @@ fn ipv6_loopback_with_starttls_delivers() {
     let mail = steps_for(ALICE, &token);
     let mut smtp = helpdesk(&lab, 2587, Security::Starttls);
     smtp.host = String::from("::1");
-    let delivered = mailer::send(&smtp, Some(&Password::new(BOB_PASSWORD)), &mail)
+    let delivered = mailer::send(&smtp, Some(&Secret::new(BOB_PASSWORD)), &mail)
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(delivered.server, "[::1]:2587");
     assert_arrived(&lab, &delivered, &mail, &token);
@@ -253,7 +253,7 @@ fn wrong_password_is_a_clear_authentication_error() {
     let canary = format!("wrong-{}-Kx7", std::process::id());
     let error = mailer::send(
         &smtp,
-        Some(&Password::new(canary.clone())),
+        Some(&Secret::new(canary.clone())),
         &steps_for(ALICE, &token("wrong-password")),
     )
     .expect_err("a wrong password is refused");
@@ -274,7 +274,7 @@ fn a_certificate_from_an_unknown_ca_is_a_certificate_error() {
     let Some(lab) = mail_lab("a_certificate_from_an_unknown_ca_is_a_certificate_error") else {
         return;
     };
-    let password = Password::new(BOB_PASSWORD);
+    let password = Secret::new(BOB_PASSWORD);
     let mail = steps_for(ALICE, &token("untrusted"));
     for (security, port) in [(Security::Starttls, 2587), (Security::Tls, 2465)] {
         // The system's roots only: the lab's private CA is not among them.
@@ -300,7 +300,7 @@ fn an_unknown_mailbox_is_a_refused_recipient() {
     let smtp = helpdesk(&lab, 2587, Security::Starttls);
     let error = mailer::send(
         &smtp,
-        Some(&Password::new(BOB_PASSWORD)),
+        Some(&Secret::new(BOB_PASSWORD)),
         &steps_for("nobody@example.test", &token("unknown")),
     )
     .expect_err("unknown user");
@@ -431,7 +431,7 @@ fn starttls_is_required_not_opportunistic() {
     });
     let mut smtp = local(port, Security::Starttls);
     smtp.username = Some(String::from("helpdesk"));
-    let error = mailer::send(&smtp, Some(&Password::new("x")), &steps_for(ALICE, "t"))
+    let error = mailer::send(&smtp, Some(&Secret::new("x")), &steps_for(ALICE, "t"))
         .expect_err("no STARTTLS");
     assert_eq!(error.kind(), "no-starttls", "{error}");
     assert!(error.to_string().contains("nothing was sent"), "{error}");
@@ -1031,7 +1031,7 @@ fn the_tui_email_key_sends_through_the_configured_server() {
     .expect("the lab config parses");
     let mut sender = relaydoc::session::mail::ConfiguredSender::from_config(&config)
         .expect("a sender for a config with a server");
-    sender.password = Some(Password::new(BOB_PASSWORD));
+    sender.password = Some(Secret::new(BOB_PASSWORD));
     let token = token("tui-email");
     let letter = Letter {
         to: ALICE.to_string(),

@@ -40,7 +40,7 @@ fn every_persona_reaches_its_cause() {
         }
         let facts: Facts = persona.facts.clone().into_iter().collect();
         let outcome = walk(&kb, facts, |request| {
-            relaydoc::checks::runner::run_offline(&kb, request)
+            relaydoc::wizard::run_offline(&kb, request)
         });
         *per_cause.entry(&persona.cause).or_default() += 1;
         if outcome.cause.as_deref() != Some(persona.cause.as_str()) {

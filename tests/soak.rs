@@ -185,7 +185,7 @@ fn a_thousand_account_checks_leak_nothing_and_never_hang() {
         let kb = kb.clone();
         async move {
             let started = Instant::now();
-            let report = tokio::time::timeout(HANG_GUARD, check.run(&kb, &request))
+            let report = tokio::time::timeout(HANG_GUARD, check.run(&*kb, &request))
                 .await
                 .unwrap_or_else(|_| panic!("run {index} ({fault:?}) hung"));
             (fault, report.status, started.elapsed())

@@ -4,8 +4,12 @@
 mod common;
 
 use relaydoc::checks::dns::DnsSettings;
-use relaydoc::checks::runner::LiveChecks;
+use std::sync::Arc;
+
 use relaydoc::engine::{Facts, walk};
+use relaydoc::knowledge::Knowledge;
+use relaydoc::wizard::Checks as _;
+use relaydoc::wizard::live::LiveChecks;
 
 fn server_owner(host: &str) -> Facts {
     [
@@ -21,9 +25,9 @@ fn server_owner(host: &str) -> Facts {
     .collect()
 }
 
-fn live(kb: &relaydoc::knowledge::Knowledge) -> LiveChecks<'_> {
+fn live(kb: &Arc<Knowledge>) -> LiveChecks {
     LiveChecks {
-        knowledge: kb,
+        knowledge: Arc::clone(kb),
         dns: DnsSettings {
             server: Some("127.0.0.1:5353".parse().expect("address")),
             timeout: std::time::Duration::from_secs(5),
@@ -35,15 +39,15 @@ fn live(kb: &relaydoc::knowledge::Knowledge) -> LiveChecks<'_> {
 }
 
 fn run(host: &str) -> relaydoc::engine::Outcome {
-    let kb = relaydoc::knowledge::bundled().expect("bundled knowledge");
+    let kb = Arc::new(relaydoc::knowledge::bundled().expect("bundled knowledge"));
     let checks = live(&kb);
     walk(&kb, server_owner(host), |request| {
-        checks.run_blocking(request)
+        relaydoc::wizard::established(&checks.run(request))
     })
 }
 
 fn probe(host: &str) -> Facts {
-    let kb = relaydoc::knowledge::bundled().expect("bundled knowledge");
+    let kb = Arc::new(relaydoc::knowledge::bundled().expect("bundled knowledge"));
     let request = relaydoc::engine::CheckRequest {
         node: kb.node_id("c-server-probe").expect("node"),
         check: "smtp".into(),
@@ -51,7 +55,7 @@ fn probe(host: &str) -> Facts {
             .into_iter()
             .collect(),
     };
-    live(&kb).run_blocking(&request).expect("the probe runs")
+    relaydoc::wizard::established(&live(&kb).run(&request)).expect("the probe runs")
 }
 
 #[test]
@@ -144,6 +148,7 @@ fn sign_in(password: &str) -> (String, String) {
     use relaydoc::engine::{Effect, Message, Wizard};
     let lab = common::lab::mail_lab("sign_in").expect("checked by the caller");
     let (_dir, kb) = knowledge_with_lab_provider();
+    let kb = Arc::new(kb);
     let checks = LiveChecks {
         ca: Some(relaydoc::checks::smtp::tls::Trust::from_ca_file(&lab.ca_file()).expect("lab CA")),
         ..live(&kb)
@@ -156,7 +161,7 @@ fn sign_in(password: &str) -> (String, String) {
     let [Effect::RunCheck(request)] = effects.as_slice() else {
         panic!("expected the sign-in check, got {effects:?}");
     };
-    let report = checks.report_blocking(request).expect("the check runs");
+    let report = checks.run(request);
     let mut seen = format!(
         "{request:?}\n{}\n{:?}\n",
         serde_json::to_string(&report).expect("json"),

@@ -12,9 +12,7 @@ static KNOWLEDGE: LazyLock<Knowledge> = LazyLock::new(|| {
     relaydoc::knowledge::bundled().unwrap_or_else(|problems| panic!("{problems}"))
 });
 static SIGNATURES: LazyLock<&'static Signatures> = LazyLock::new(|| {
-    KNOWLEDGE
-        .signatures()
-        .unwrap_or_else(|problems| panic!("{problems}"))
+    relaydoc::explain::signatures(&KNOWLEDGE).unwrap_or_else(|problems| panic!("{problems}"))
 });
 
 fuzz_target!(|data: &[u8]| {

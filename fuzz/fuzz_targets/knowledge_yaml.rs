@@ -34,7 +34,7 @@ fuzz_target!(|data: &[u8]| {
     });
     match build(&files) {
         Ok(knowledge) => {
-            let _ = knowledge.signatures();
+            let _ = relaydoc::explain::signatures(&knowledge);
         }
         Err(problems) => {
             for problem in problems.iter() {

@@ -1,10 +1,10 @@
 //! `check account EMAIL`: everything relaydoc can find out about one mail account, at once.
 //!
 //! This module owns three things:
-//! 1. **Finding the settings to test** ([`discover`]): `--server` if given, else the domain's
-//!    SRV records (RFC 6186 `_submission._tcp`, RFC 8314 `_submissions._tcp`), else the
-//!    providers catalogue (by address domain, then by MX host suffix for hosted domains), else
-//!    the domain's MX, with a warning that an MX is meant for receiving.
+//! 1. **Finding the settings to test** (`discover`): `--server` if given, else the domain's
+//!    SRV records (RFC 6186 `_submission._tcp`, RFC 8314 `_submissions._tcp`), else a
+//!    [`Catalogue`] of known providers (by address domain, then by MX host suffix for hosted
+//!    domains), else the domain's MX, with a warning that an MX is meant for receiving.
 //! 2. **Running every applicable check concurrently**, each as its own tokio task with its own
 //!    deadline: MX and SRV of the domain, host/FCrDNS of the server, the port probe of the
 //!    candidate endpoints, relay without login, sign-in (AUTH) followed by relay with login
@@ -13,10 +13,11 @@
 //!    discovery, and an address); total time is discovery plus the slowest server check.
 //!    Each task reports [`Event`]s for live progress, and its start and finish offsets, which
 //!    the report keeps so concurrency can be verified from the outside.
-//! 3. **Turning the results into the tree's facts** ([`tree_facts`]) and walking the bundled
-//!    decision tree with them ([`crate::engine::walk`]) to name the cause. The tree is only
-//!    walked on evidence (a relay denial reproduced, or a login refused): otherwise every
-//!    question would take its "don't know" branch and name a cause nothing supports.
+//! 3. **Collecting the findings** into one [`AccountReport`] with plain-words summary lines.
+//!
+//! What the findings mean for the decision tree, and the cause they point to, is the
+//! wizard's business (`wizard::account`): this module knows no tree, no knowledge files and
+//! no screen, so it could live in a crate of its own.
 //!
 //! # Facts set (besides every sub-check's own facts, see `checks::dns` and `checks::smtp`)
 //!
@@ -31,7 +32,7 @@
 //! | `dnsbl.server_listed` | `yes` · `no` · `unknown` over all the server's addresses |
 //! | `login.tested` | `yes` · `no` (no password was available) |
 //!
-//! # How check results become tree facts, and why
+//! # How check results become tree facts (done in `wizard::account`), and why
 //!
 //! | result | tree fact | why |
 //! |---|---|---|
@@ -54,15 +55,21 @@ use tokio::task::JoinHandle;
 use crate::checks::dns::{self, Resolve};
 use crate::checks::smtp::session::{Endpoint, Mechanism, Options, Secret, Security};
 use crate::checks::smtp::{self, RelayRequest};
-use crate::checks::{CheckReport, Status};
-use crate::engine::{self, Facts};
-use crate::knowledge::Knowledge;
-use crate::knowledge::model::Provider;
-use crate::knowledge::raw::{AuthKind, Protocol};
+use crate::checks::{CheckReport, Facts, Status};
 
 /// The outside recipient the relay test names when the user gives none: `example.com` is
 /// reserved (RFC 2606), and nothing is ever sent anyway (the test stops after RCPT).
 pub const DEFAULT_OUTSIDE_RECIPIENT: &str = "relaydoc-test@example.com";
+
+/// Known providers' published settings, for discovery. The wizard answers from the providers
+/// catalogue in the knowledge; tests answer from a list of their own.
+pub trait Catalogue: Send + Sync {
+    /// The settings of the provider whose addresses end in `domain`.
+    fn by_domain(&self, domain: &str) -> Option<Settings>;
+    /// The settings of the provider whose incoming servers these are (a company's domain
+    /// hosted at Microsoft 365 or Google Workspace), and its name.
+    fn by_mx(&self, mx_hosts: &[String]) -> Option<(Settings, String)>;
+}
 
 /// What to test.
 #[derive(Debug, Clone)]
@@ -219,7 +226,7 @@ pub struct Skipped {
     pub reason: String,
 }
 
-/// The cause the tree concludes, with its words.
+/// The cause the findings point to, with its words (filled in by the wizard's diagnosis).
 #[derive(Debug, Clone, Serialize)]
 pub struct CauseView {
     pub id: String,
@@ -239,6 +246,7 @@ pub struct AccountReport {
     pub total_ms: f64,
     /// The longest single check, for comparing with the total.
     pub slowest: Option<(String, f64)>,
+    /// The diagnosis (`wizard::account::diagnose`); empty as the checks leave it.
     pub cause: Option<CauseView>,
     pub node: String,
     pub path: Vec<String>,
@@ -448,65 +456,11 @@ pub fn domain_of(email: &str) -> Result<String, String> {
     dns::normalize_name(domain)
 }
 
-/// The provider whose incoming servers (MX) end in one of its `mx_suffixes`: hosted
-/// domains (a company on Microsoft 365 or Google Workspace) use their provider's servers.
-pub fn provider_for_mx<'k>(kb: &'k Knowledge, mx_hosts: &[String]) -> Option<&'k Provider> {
-    mx_hosts.iter().find_map(|host| {
-        let host = host.trim_end_matches('.').to_ascii_lowercase();
-        kb.providers.iter().find(|provider| {
-            provider.mx_suffixes.iter().any(|suffix| {
-                let suffix = suffix.trim_start_matches('.').to_ascii_lowercase();
-                host == suffix || host.ends_with(&format!(".{suffix}"))
-            })
-        })
-    })
-}
-
 fn security_of(text: &str) -> Security {
     match text {
         "tls" => Security::Tls,
         "none" => Security::None,
         _ => Security::Starttls,
-    }
-}
-
-/// Settings from a provider's catalogue entry: its SMTP endpoints, the password one first.
-fn from_provider(provider: &Provider) -> Settings {
-    let smtp: Vec<_> = provider
-        .outgoing
-        .iter()
-        .filter(|e| matches!(e.protocol, None | Some(Protocol::Smtp)))
-        .collect();
-    let mut ordered: Vec<_> = smtp
-        .iter()
-        .filter(|e| e.auth == AuthKind::Password)
-        .chain(smtp.iter().filter(|e| e.auth != AuthKind::Password))
-        .collect();
-    ordered.dedup_by(|a, b| a.host == b.host && a.port == b.port);
-    let candidates = ordered
-        .iter()
-        .map(|e| Candidate {
-            host: e.host.clone(),
-            port: e.port,
-            security: security_of(e.security.as_str()),
-        })
-        .collect();
-    let oauth_only = !smtp.is_empty() && smtp.iter().all(|e| e.auth == AuthKind::Oauth2);
-    Settings {
-        source: Source::Catalogue,
-        provider: Some(provider.id.clone()),
-        candidates,
-        warning: oauth_only.then(|| {
-            format!(
-                "{} signs mail programs in through the browser (OAuth2); a password login \
-                 may be refused even when the password is right",
-                provider.name
-            )
-        }),
-        pop_before_smtp: smtp
-            .first()
-            .is_some_and(|e| e.auth == AuthKind::PopBeforeSmtp),
-        local_part_user: provider.username == crate::knowledge::raw::Username::LocalPart,
     }
 }
 
@@ -598,8 +552,9 @@ fn label_for(id: &str, request: &AccountRequest, domain: &str, host: &str) -> St
 }
 
 impl<R: Resolve + 'static> AccountCheck<R> {
-    /// Runs everything and walks the tree with the facts found.
-    pub async fn run(&self, kb: &Knowledge, request: &AccountRequest) -> AccountReport {
+    /// Runs everything; the settings come from `catalogue` when neither a server nor SRV
+    /// records name them.
+    pub async fn run(&self, catalogue: &dyn Catalogue, request: &AccountRequest) -> AccountReport {
         let launcher = Launcher {
             t0: Instant::now(),
             events: self.events.clone(),
@@ -639,7 +594,7 @@ impl<R: Resolve + 'static> AccountCheck<R> {
 
         let (srv_task, srv_report) = srv_task;
         let (settings, mx_task) = self
-            .discover(kb, request, &domain, mx_task, srv_report)
+            .discover(catalogue, request, &domain, mx_task, srv_report)
             .await;
         let mut settings = restrict(settings, request.port, request.security);
         launcher.emit(Event::Settings(settings.clone()));
@@ -775,7 +730,7 @@ impl<R: Resolve + 'static> AccountCheck<R> {
         // Report in the order they were started: the order a person reads them in.
         done.sort_by(|a, b| a.started_ms.total_cmp(&b.started_ms));
         let total = launcher.t0.elapsed();
-        assemble(kb, request, settings, done, skipped, total)
+        assemble(request, settings, done, skipped, total)
     }
 
     /// Decides the settings to test, waiting only for what the decision needs: nothing for
@@ -783,7 +738,7 @@ impl<R: Resolve + 'static> AccountCheck<R> {
     /// nor the address's domain in the catalogue settles it.
     async fn discover(
         &self,
-        kb: &Knowledge,
+        catalogue: &dyn Catalogue,
         request: &AccountRequest,
         domain: &str,
         mx: Running,
@@ -808,8 +763,8 @@ impl<R: Resolve + 'static> AccountCheck<R> {
         {
             return (settings, Pending::Running(mx));
         }
-        if let Some(provider) = kb.provider_for_domain(domain) {
-            return (from_provider(provider), Pending::Running(mx));
+        if let Some(settings) = catalogue.by_domain(domain) {
+            return (settings, Pending::Running(mx));
         }
         let mx = mx.finish().await;
         let hosts: Vec<String> = mx
@@ -818,12 +773,10 @@ impl<R: Resolve + 'static> AccountCheck<R> {
             .get("dns.mx_hosts")
             .map(|h| h.split(',').map(str::to_owned).collect())
             .unwrap_or_default();
-        if let Some(provider) = provider_for_mx(kb, &hosts) {
-            let mut settings = from_provider(provider);
+        if let Some((mut settings, name)) = catalogue.by_mx(&hosts) {
             settings.warning = Some(format!(
-                "{domain}'s mail is hosted by {} (found from its MX); its published settings \
-                 are tested",
-                provider.name
+                "{domain}'s mail is hosted by {name} (found from its MX); its published \
+                 settings are tested"
             ));
             return (settings, Pending::Done(mx));
         }
@@ -1047,61 +1000,7 @@ fn collect_facts(request: &AccountRequest, settings: &Settings, checks: &[SubChe
     facts
 }
 
-/// The facts the decision tree reads, derived as the module doc's table says; only keys
-/// and values the knowledge declares are passed on.
-pub fn tree_facts(kb: &Knowledge, facts: &Facts, source: Source, pop_before_smtp: bool) -> Facts {
-    let mut tree = Facts::new();
-    let get = |key: &str| facts.get(key).map(String::as_str);
-    for key in [
-        "account.email",
-        "client.server_host",
-        "client.port",
-        "client.security",
-        "server.auth_offered",
-        "server.auth_works",
-        // What a refused sign-in means: a tree can tell a right password refused by design
-        // (app password, OAuth2, SMTP AUTH off) from a wrong one.
-        "auth.refusal",
-    ] {
-        if let Some(value) = get(key) {
-            tree.insert(key.to_owned(), value.to_owned());
-        }
-    }
-    if let Some(verdict @ ("rejected-554" | "deferred-454")) = get("relay.unauthenticated") {
-        tree.insert("error.kind".into(), "relay".into());
-        tree.insert("error.where".into(), "client".into());
-        let code = if verdict == "rejected-554" {
-            "554"
-        } else {
-            "454"
-        };
-        tree.insert("error.code".into(), code.into());
-    }
-    let login_refused = matches!(
-        get("auth.result"),
-        Some("failed" | "mechanism-rejected" | "temporary-failure")
-    );
-    if login_refused {
-        tree.insert("client.smtp_auth".into(), "on".into());
-        tree.insert("account.auth_scheme".into(), "smtp-auth".into());
-    }
-    // Only a plain refusal of name and password says they are wrong; a refused mechanism or
-    // a temporary failure says nothing about the password.
-    if get("auth.result") == Some("failed") {
-        tree.insert("server.auth_works".into(), "no".into());
-    }
-    if pop_before_smtp {
-        tree.insert("account.auth_scheme".into(), "pop-before-smtp".into());
-    }
-    if matches!(source, Source::Srv | Source::Catalogue) {
-        tree.insert("client.server_owner".into(), "email-provider".into());
-    }
-    tree.retain(|key, value| kb.facts.get(key).is_some() && kb.facts.check(key, value).is_ok());
-    tree
-}
-
 fn assemble(
-    kb: &Knowledge,
     request: &AccountRequest,
     settings: Settings,
     checks: Vec<SubCheck>,
@@ -1109,38 +1008,6 @@ fn assemble(
     total: Duration,
 ) -> AccountReport {
     let facts = collect_facts(request, &settings, &checks);
-    let tree = tree_facts(kb, &facts, settings.source, settings.pop_before_smtp);
-    // The tree is walked only on evidence of the person's problem: a relay denial
-    // reproduced, or a login refused. Without either, every question would take its "don't
-    // know" branch and the walk would name a cause no check supports (the server was not
-    // reached, or it relays for this network without login and the error cannot be
-    // reproduced from here).
-    let evidence = tree.contains_key("error.kind") || tree.contains_key("client.smtp_auth");
-    let outcome = if evidence {
-        engine::walk(kb, tree.clone(), |_| None)
-    } else {
-        engine::Outcome {
-            cause: None,
-            node: String::new(),
-            path: Vec::new(),
-            missing: Vec::new(),
-            causes: Vec::new(),
-            solution: None,
-        }
-    };
-    // "What this points to": the conclusion, or, when the evidence does not single one out,
-    // the cause the ranking puts first (the checks only ran on evidence of the problem).
-    let cause = outcome
-        .cause
-        .as_deref()
-        .or_else(|| outcome.causes.first().map(|ranked| ranked.id.as_str()))
-        .and_then(|id| kb.cause(id))
-        .map(|c| CauseView {
-            id: c.id.clone(),
-            title: c.title.clone(),
-            summary: c.summary.clone(),
-            side: c.side.as_str().to_owned(),
-        });
     let slowest = checks
         .iter()
         .max_by(|a, b| a.elapsed_ms.total_cmp(&b.elapsed_ms))
@@ -1168,11 +1035,11 @@ fn assemble(
         skipped,
         total_ms: ms(total),
         slowest,
-        cause,
-        node: outcome.node,
-        path: outcome.path,
-        missing: outcome.missing,
-        tree_facts: tree,
+        cause: None,
+        node: String::new(),
+        path: Vec::new(),
+        missing: Vec::new(),
+        tree_facts: Facts::new(),
         facts,
         status,
     }
@@ -1211,11 +1078,7 @@ fn summarise(
             "Tested {} port {} ({}), found from {}.",
             primary.host,
             primary.port,
-            crate::present::security_label(match primary.security {
-                Security::None => crate::knowledge::raw::Security::None,
-                Security::Starttls => crate::knowledge::raw::Security::Starttls,
-                Security::Tls => crate::knowledge::raw::Security::Tls,
-            }),
+            primary.security.label(),
             settings.source.words()
         )),
         None => lines.push(format!(
@@ -1278,10 +1141,6 @@ fn summarise(
 mod tests {
     use super::*;
 
-    fn kb() -> Knowledge {
-        crate::knowledge::bundled().expect("bundled knowledge")
-    }
-
     #[test]
     fn domains_are_taken_from_addresses() {
         assert_eq!(
@@ -1290,14 +1149,6 @@ mod tests {
         );
         assert!(domain_of("nobody").is_err());
         assert!(domain_of("@example.test").is_err());
-    }
-
-    #[test]
-    fn hosted_domains_are_found_by_mx_suffix() {
-        let kb = kb();
-        let google = provider_for_mx(&kb, &["alt1.aspmx.l.google.com".into()]);
-        assert!(google.is_some());
-        assert!(provider_for_mx(&kb, &["notgoogle.com".into()]).is_none());
     }
 
     #[test]
@@ -1327,20 +1178,6 @@ mod tests {
         let forced = restrict(settings, None, Some(Security::None));
         assert_eq!(forced.candidates[0].security, Security::None);
         assert_eq!(forced.candidates[1].security, Security::Tls);
-    }
-
-    #[test]
-    fn catalogue_settings_put_a_password_endpoint_first() {
-        let kb = kb();
-        let provider = kb
-            .provider_for_domain("gmx.de")
-            .expect("gmx in the catalogue");
-        let settings = from_provider(provider);
-        assert_eq!(settings.source, Source::Catalogue);
-        let primary = settings.primary().expect("an endpoint");
-        assert_eq!(primary.host, "mail.gmx.net");
-        assert!(settings.candidates.len() >= 2);
-        assert!(settings.candidates.iter().all(|c| c.port != 0));
     }
 
     #[test]
@@ -1425,7 +1262,45 @@ mod tests {
                 events: None,
                 system_fallback: false,
             };
-            check.run(&kb(), request).await
+            check.run(&TestCatalogue, request).await
+        }
+
+        /// Two providers, as a catalogue would list them: one by address domain, one hosted
+        /// by MX (the real catalogue's answers are tested with the wizard's diagnosis).
+        struct TestCatalogue;
+
+        impl Catalogue for TestCatalogue {
+            fn by_domain(&self, domain: &str) -> Option<Settings> {
+                (domain == "gmx.de").then(|| Settings {
+                    source: Source::Catalogue,
+                    provider: Some("gmx-de".to_owned()),
+                    candidates: vec![Candidate {
+                        host: "mail.gmx.net".to_owned(),
+                        port: 587,
+                        security: Security::Starttls,
+                    }],
+                    warning: None,
+                    pop_before_smtp: false,
+                    local_part_user: false,
+                })
+            }
+
+            fn by_mx(&self, mx_hosts: &[String]) -> Option<(Settings, String)> {
+                mx_hosts
+                    .iter()
+                    .any(|host| host.ends_with("aspmx.l.google.com"))
+                    .then(|| {
+                        let settings = Settings {
+                            source: Source::Catalogue,
+                            provider: Some("gmail".to_owned()),
+                            candidates: Vec::new(),
+                            warning: None,
+                            pop_before_smtp: false,
+                            local_part_user: false,
+                        };
+                        (settings, "Google".to_owned())
+                    })
+            }
         }
 
         fn mx(host: &str) -> Vec<RecordData> {
@@ -1509,66 +1384,5 @@ mod tests {
             }
             assert!(report.skipped.iter().any(|s| s.id == "login"));
         }
-    }
-
-    fn facts(pairs: &[(&str, &str)]) -> Facts {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
-
-    /// The tree's conclusions for the situations `check account` meets most.
-    #[test]
-    fn facts_lead_to_the_expected_causes() {
-        let kb = kb();
-        type Case<'a> = (&'a [(&'a str, &'a str)], Source, &'a str);
-        let cases: &[Case<'_>] = &[
-            // Relay refused without login, login works: the client does not sign in.
-            (
-                &[
-                    ("relay.unauthenticated", "rejected-554"),
-                    ("auth.result", "ok"),
-                    ("server.auth_works", "yes"),
-                    ("server.auth_offered", "tls-only"),
-                    ("client.security", "starttls"),
-                ],
-                Source::Srv,
-                "client-auth-off",
-            ),
-            // The login is refused: the credentials are wrong.
-            (
-                &[
-                    ("relay.unauthenticated", "rejected-554"),
-                    ("auth.result", "failed"),
-                    ("server.auth_offered", "tls-only"),
-                    ("client.security", "starttls"),
-                ],
-                Source::Srv,
-                "wrong-credentials",
-            ),
-        ];
-        for (known, source, expected) in cases {
-            let tree = tree_facts(&kb, &facts(known), *source, false);
-            let outcome = engine::walk(&kb, tree.clone(), |_| None);
-            assert_eq!(
-                outcome.cause.as_deref(),
-                Some(*expected),
-                "{tree:?} → {:?}",
-                outcome.path
-            );
-        }
-    }
-
-    #[test]
-    fn undeclared_fact_values_never_reach_the_tree() {
-        let kb = kb();
-        let tree = tree_facts(
-            &kb,
-            &facts(&[("server.auth_offered", "maybe"), ("relay.code", "554")]),
-            Source::Given,
-            false,
-        );
-        assert!(tree.is_empty(), "{tree:?}");
     }
 }

@@ -11,9 +11,12 @@ use std::collections::BTreeMap;
 
 pub mod account;
 pub mod dns;
-pub mod runner;
 
 use serde::Serialize;
+
+/// Facts a check established: key → value, keys from DESIGN.md's fact catalogue (the
+/// wizard's facts have the same shape).
+pub type Facts = BTreeMap<String, String>;
 
 /// How a check ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

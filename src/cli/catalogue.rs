@@ -10,7 +10,7 @@ use super::{GlobalArgs, load_knowledge, print_json};
 use crate::exit;
 use crate::knowledge::Knowledge;
 use crate::knowledge::model::{Endpoint, PasswordLogin, Provider, SigninMethod, SigninRule};
-use crate::present::{StepView, TargetSettings, pick_client, security_label, task_view};
+use crate::present::{StepView, TargetSettings, pick_client, task_view};
 use crate::sanitize::for_terminal;
 
 /// The tasks `settings` prints, in the order a person does them.
@@ -101,7 +101,7 @@ pub fn providers(args: ListArgs, global: &GlobalArgs) -> ExitCode {
         let outgoing = provider
             .outgoing
             .first()
-            .map(|e| format!("{}:{} {}", e.host, e.port, security_label(e.security)))
+            .map(|e| format!("{}:{} {}", e.host, e.port, e.security.label()))
             .unwrap_or_default();
         outln!(
             "{:<18} {:<34} {:<36} {}",
@@ -240,7 +240,7 @@ pub fn print_provider(provider: &Provider) {
             }),
             e.host,
             e.port,
-            security_label(e.security),
+            e.security.label(),
             match e.auth {
                 crate::knowledge::raw::AuthKind::Password => "password",
                 crate::knowledge::raw::AuthKind::Oauth2 => "OAuth2 (sign in in the browser)",

@@ -4,7 +4,7 @@
 //! runtime and prints the report: JSON on stdout with `--json`, plain words otherwise.
 //! Diagnostics go to stderr; the exit code comes from [`crate::exit`].
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -95,23 +95,6 @@ pub struct ServerArgs {
     /// Also print the full dialogue with the server (passwords masked)
     #[arg(long)]
     pub transcript: bool,
-}
-
-/// How to get the password: never from an argument.
-#[derive(Debug, Args)]
-pub struct PasswordArgs {
-    /// Read the password from the first line of standard input
-    #[arg(long)]
-    pub password_stdin: bool,
-
-    /// Allow sending the password over an unencrypted connection (anyone on the way can read it)
-    #[arg(long)]
-    pub allow_plaintext_auth: bool,
-
-    /// Login method to use (default: the best one the server offers); one you name is tried
-    /// even when the server does not announce it, to reproduce what a mail client set to it gets
-    #[arg(long, value_enum, value_name = "MECH")]
-    pub mechanism: Option<Mechanism>,
 }
 
 /// An OAuth2 access token instead of a password (`check auth`, `check relay`): never a
@@ -224,9 +207,9 @@ pub fn run(args: CheckArgs, global: &super::GlobalArgs) -> ExitCode {
     }
 }
 
-/// A problem with what the user asked for, found before contacting anything.
-#[derive(Debug)]
-pub(super) struct BadInput(pub(super) String);
+use super::input::{
+    BadInput, PasswordArgs, address, can_prompt, given_password, prompt_password, warn_plaintext,
+};
 
 async fn run_async(args: CheckArgs, global: &super::GlobalArgs) -> Result<ExitCode, BadInput> {
     let timeout = step_timeout(global)?;
@@ -459,70 +442,6 @@ async fn endpoint(
     })
 }
 
-/// A mail address for MAIL FROM / RCPT TO: no spaces, brackets or line breaks, which would
-/// let an argument smuggle extra SMTP commands.
-pub(super) fn address(value: &str, flag: &str) -> Result<String, BadInput> {
-    let bad = value.is_empty()
-        || value.len() > 254
-        || value
-            .chars()
-            .any(|c| c.is_control() || c.is_whitespace() || matches!(c, '<' | '>'));
-    if bad || !value.contains('@') {
-        return Err(BadInput(format!(
-            "{flag} {value:?} is not a plain e-mail address (like someone@example.org)"
-        )));
-    }
-    Ok(value.to_string())
-}
-
-pub(super) fn warn_plaintext(args: &PasswordArgs) {
-    if args.allow_plaintext_auth {
-        eprintln!(
-            "relaydoc: warning: --allow-plaintext-auth: if the connection is not encrypted, \
-             the password travels readable for anyone on the network path"
-        );
-    }
-}
-
-/// A password given without asking: `--password-stdin`, else `RELAYDOC_PASSWORD`.
-pub(super) fn given_password(args: &PasswordArgs) -> Result<Option<Secret>, BadInput> {
-    if args.password_stdin {
-        let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| BadInput(format!("cannot read the password from stdin: {e}")))?;
-        let password = line.trim_end_matches(['\r', '\n']).to_string();
-        if password.is_empty() {
-            return Err(BadInput(String::from(
-                "--password-stdin: standard input held no password",
-            )));
-        }
-        return Ok(Some(Secret::new(password)));
-    }
-    if let Some(password) = std::env::var_os("RELAYDOC_PASSWORD") {
-        return password
-            .into_string()
-            .map(|p| Some(Secret::new(p)))
-            .map_err(|_| BadInput(String::from("RELAYDOC_PASSWORD is not valid UTF-8")));
-    }
-    Ok(None)
-}
-
-/// True when a person can answer a hidden prompt.
-pub(super) fn can_prompt() -> bool {
-    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
-}
-
-/// Asks for a password without echoing it.
-pub(super) fn prompt_password(question: &str) -> Result<String, BadInput> {
-    inquire::Password::new(question)
-        .without_confirmation()
-        .with_display_mode(inquire::PasswordDisplayMode::Hidden)
-        .prompt()
-        .map_err(|e| BadInput(format!("no password: {e}")))
-}
-
 /// The longest access token read from a file: real ones are a few kilobytes; the cap keeps
 /// a wrong path (a device, a huge file) from eating memory.
 const MAX_TOKEN_BYTES: u64 = 16 * 1024;
@@ -625,7 +544,7 @@ fn password(user: &str, args: &PasswordArgs) -> Result<Secret, BadInput> {
         return Ok(password);
     }
     if can_prompt() {
-        return prompt_password(&format!("Password for {user}:")).map(Secret::new);
+        return prompt_password(&format!("Password for {user}:"));
     }
     Err(BadInput(String::from(
         "a password is needed: use --password-stdin or set RELAYDOC_PASSWORD \

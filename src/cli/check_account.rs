@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use tokio::sync::mpsc::UnboundedReceiver;
 
-use super::check::{
+use super::input::{
     BadInput, PasswordArgs, address, can_prompt, given_password, prompt_password, warn_plaintext,
 };
 use crate::checks::Status;
@@ -153,10 +153,7 @@ pub(super) async fn run(
         if typed.is_empty() {
             (None, String::from("no password was typed"))
         } else {
-            (
-                Some(crate::checks::smtp::session::Secret::new(typed)),
-                String::new(),
-            )
+            (Some(typed), String::new())
         }
     } else {
         (
@@ -207,7 +204,8 @@ pub(super) async fn run(
     let live = std::io::stderr().is_terminal();
     let (report, ()) = tokio::join!(
         async move {
-            let report = check.run(&kb, &request).await;
+            let mut report = check.run(&kb, &request).await;
+            crate::wizard::account::diagnose(&kb, &mut report);
             // Dropping the last sender ends the progress display.
             drop(check);
             (report, kb)

@@ -167,12 +167,12 @@ fn validate(cmd: DnsCheck, global: &super::GlobalArgs) -> Result<(Request, DnsSe
     let request = match cmd {
         DnsCheck::Mx { domain, .. } => Request::Mx(dns::normalize_name(&domain)?),
         DnsCheck::Srv { domain, .. } => Request::Srv(dns::normalize_name(&domain)?),
-        DnsCheck::Host { name, .. } => match dns::dnsbl::parse_ip(&name) {
+        DnsCheck::Host { name, .. } => match crate::vocab::parse_ip(&name) {
             Ok(ip) => Request::Host(HostTarget::Address(ip)),
             Err(_) => Request::Host(HostTarget::Name(dns::normalize_name(&name)?)),
         },
         DnsCheck::Dnsbl { ip, zones, .. } => {
-            let ip = dns::dnsbl::parse_ip(&ip)?;
+            let ip = crate::vocab::parse_ip(&ip)?;
             let zones = if zones.is_empty() {
                 dns::dnsbl::DEFAULT_ZONES
                     .iter()
@@ -184,7 +184,7 @@ fn validate(cmd: DnsCheck, global: &super::GlobalArgs) -> Result<(Request, DnsSe
                     .map(|zone| dns::normalize_name(zone).map_err(|m| format!("--zone: {m}")))
                     .collect::<Result<Vec<_>, _>>()?
             };
-            if dns::dnsbl::is_private(ip) {
+            if crate::vocab::is_private(ip) {
                 eprintln!(
                     "relaydoc: note: {ip} is a private address, which no public blacklist \
                      lists; to check the address the internet sees, run \

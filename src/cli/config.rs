@@ -12,8 +12,9 @@ use crate::config::{self, Config, Location, SmtpConfig};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::exit;
 use crate::mailer::{self, MailError, OutgoingMail};
-use crate::password::{self, Password};
+use crate::password;
 use crate::sanitize::single_line;
+use crate::vocab::Secret;
 
 const CONFIG_HELP: &str = "\
 Examples:
@@ -384,7 +385,7 @@ fn set_password(location: &Location, from_stdin: bool) -> ExitCode {
             eprintln!("relaydoc: cannot read the password from standard input: {error}");
             return exit::code(exit::BAD_INPUT);
         }
-        Password::new(line.trim_end_matches(['\r', '\n']))
+        Secret::new(line.trim_end_matches(['\r', '\n']))
     } else if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
         let prompt = inquire::Password::new(&format!("SMTP password for {}:", single_line(&user)))
             .with_display_mode(inquire::PasswordDisplayMode::Hidden)
@@ -392,7 +393,7 @@ fn set_password(location: &Location, from_stdin: bool) -> ExitCode {
             .with_custom_confirmation_error_message("The two differ; try again.")
             .prompt();
         match prompt {
-            Ok(text) => Password::new(text),
+            Ok(text) => Secret::new(text),
             Err(
                 inquire::InquireError::OperationCanceled
                 | inquire::InquireError::OperationInterrupted,

@@ -42,7 +42,7 @@ pub fn run(args: &ExplainArgs, global: &GlobalArgs) -> ExitCode {
         Ok(knowledge) => knowledge,
         Err(code) => return code,
     };
-    let signatures = match knowledge.signatures() {
+    let signatures = match crate::explain::signatures(&knowledge) {
         Ok(signatures) => signatures,
         Err(problems) => {
             super::report_diagnostics(problems);

@@ -100,7 +100,7 @@ fn with_knowledge(global: &GlobalArgs, f: impl FnOnce(&Knowledge) -> ExitCode) -
 fn validate(dir: Option<PathBuf>, global: &GlobalArgs) -> ExitCode {
     let mut extra: Vec<PathBuf> = global.knowledge.iter().cloned().collect();
     extra.extend(dir);
-    let loaded = knowledge::load(&extra).and_then(|kb| match kb.signatures() {
+    let loaded = knowledge::load(&extra).and_then(|kb| match crate::explain::signatures(&kb) {
         Ok(_) => Ok(kb),
         Err(problems) => Err(problems.clone()),
     });
@@ -128,7 +128,7 @@ fn validate(dir: Option<PathBuf>, global: &GlobalArgs) -> ExitCode {
                 kb.clients.len(),
                 kb.providers.len(),
                 kb.facts.facts.len(),
-                kb.signatures().map_or(0, |signatures| signatures.len())
+                crate::explain::signatures(&kb).map_or(0, |signatures| signatures.len())
             );
             if !kb.warnings.is_empty() {
                 eprintln!("{} warning(s)", kb.warnings.len());

@@ -43,6 +43,7 @@ pub mod check_dns;
 mod check_account;
 
 mod explain;
+mod input;
 
 mod check;
 

@@ -121,7 +121,7 @@ pub fn run(args: SessionsArgs, global: &GlobalArgs) -> ExitCode {
         Ok((_, config)) => config,
         Err(code) => return code,
     };
-    let store = match open_store(&config) {
+    let store = match Store::configured(&config) {
         Ok(store) => store,
         Err(message) => {
             eprintln!("relaydoc: {message}");
@@ -153,13 +153,6 @@ pub fn run(args: SessionsArgs, global: &GlobalArgs) -> ExitCode {
             dry_run,
         } => prune(&store, older_than, dry_run),
     }
-}
-
-/// The sessions folder the config names (`sessions.dir`), or the platform data dir
-/// (`~/.local/share/relaydoc/sessions` on Linux).
-pub fn open_store(config: &crate::config::Config) -> Result<Store, String> {
-    let dir = config.sessions_dir().map_err(|error| error.to_string())?;
-    Store::open(dir).map_err(|error| format!("cannot open the sessions folder: {error}"))
 }
 
 fn store_error(error: &StoreError) -> ExitCode {
@@ -386,7 +379,11 @@ fn send(
         }
         Err(problem) => {
             eprintln!("relaydoc: {}", for_terminal(&problem.message));
-            exit::code(problem.exit)
+            exit::code(if problem.bad_input {
+                exit::BAD_INPUT
+            } else {
+                exit::CHECK_ERROR
+            })
         }
     }
 }

@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::{GlobalArgs, interactive, load_knowledge, report_diagnostics, terminal_width};
-use crate::checks::runner::{LiveChecks, SharedLiveChecks};
 use crate::checks::smtp::tls::Trust;
 use crate::engine::walk_on;
 use crate::exit;
@@ -16,6 +15,7 @@ use crate::prefill;
 use crate::present::{pick_client, solution_text, solution_view};
 use crate::session::recorder::Details;
 use crate::session::{Mode, Recorder, Store, SystemClock};
+use crate::wizard::live::LiveChecks;
 
 #[derive(Debug, Default, Args)]
 #[command(after_help = "\
@@ -114,7 +114,7 @@ pub fn run(args: WizardArgs, global: &GlobalArgs) -> ExitCode {
         // Without a person nothing goes over the network; reading the error text is offline.
         recorder.hold_saves();
         walk_on(&mut recorder, effects, |request| {
-            crate::checks::runner::run_offline(&knowledge, request)
+            crate::wizard::run_offline(&knowledge, request)
         });
         recorder.release_saves();
         if let Some(problem) = recorder.take_save_problem() {
@@ -203,6 +203,12 @@ pub fn run(args: WizardArgs, global: &GlobalArgs) -> ExitCode {
              Answer one question at a time; \"I don't know\" is always fine."
         );
     }
+    let knowledge = std::sync::Arc::new(knowledge);
+    let checks = LiveChecks {
+        knowledge: std::sync::Arc::clone(&knowledge),
+        dns,
+        ca,
+    };
     let (mut recorder, effects) = Recorder::start(
         &knowledge,
         facts,
@@ -211,11 +217,6 @@ pub fn run(args: WizardArgs, global: &GlobalArgs) -> ExitCode {
         store,
         Box::new(SystemClock),
     );
-    let checks = LiveChecks {
-        knowledge: &knowledge,
-        dns,
-        ca,
-    };
     let sender = crate::session::mail::ConfiguredSender::from_config(&config);
     run_plain(&mut recorder, effects, checks, sender, global)
 }
@@ -277,6 +278,12 @@ pub(super) fn resume(
         Ok(settings) => settings,
         Err(code) => return code,
     };
+    let knowledge = std::sync::Arc::new(knowledge);
+    let checks = LiveChecks {
+        knowledge: std::sync::Arc::clone(&knowledge),
+        dns,
+        ca,
+    };
     let (mut recorder, effects, resumed) = Recorder::resume(
         &knowledge,
         session,
@@ -294,11 +301,6 @@ pub(super) fn resume(
             resumed.skipped
         );
     }
-    let checks = LiveChecks {
-        knowledge: &knowledge,
-        dns,
-        ca,
-    };
     let sender = crate::session::mail::ConfiguredSender::from_config(config);
     run_plain(&mut recorder, effects, checks, sender, global)
 }
@@ -306,7 +308,7 @@ pub(super) fn resume(
 fn run_plain(
     recorder: &mut Recorder<'_>,
     effects: Vec<crate::engine::Effect>,
-    mut checks: LiveChecks<'_>,
+    checks: LiveChecks,
     sender: Option<crate::session::mail::ConfiguredSender>,
     global: &GlobalArgs,
 ) -> ExitCode {
@@ -314,7 +316,7 @@ fn run_plain(
     let ending = plain::run(
         recorder,
         effects,
-        &mut checks,
+        &checks,
         &mut stdout,
         terminal_width(),
         global.color.enabled(),
@@ -381,12 +383,10 @@ fn session_store(no_save: bool, config: &crate::config::Config) -> Result<Option
     if no_save || !config.sessions.save {
         return Ok(None);
     }
-    super::sessions::open_store(config)
-        .map(Some)
-        .map_err(|message| {
-            eprintln!("relaydoc: {message}");
-            exit::code(exit::BAD_INPUT)
-        })
+    Store::configured(config).map(Some).map_err(|message| {
+        eprintln!("relaydoc: {message}");
+        exit::code(exit::BAD_INPUT)
+    })
 }
 
 /// The full-screen wizard. Nothing is printed while it owns the screen; one closing line after.
@@ -444,7 +444,7 @@ fn tui(
     let knowledge = std::sync::Arc::new(knowledge);
     let options = crate::tui::Options {
         color: global.color.enabled(),
-        checks: std::sync::Arc::new(SharedLiveChecks {
+        checks: std::sync::Arc::new(LiveChecks {
             knowledge: std::sync::Arc::clone(&knowledge),
             dns,
             ca,

@@ -120,6 +120,17 @@ impl Direction {
 }
 
 /// Explains text already in memory (the CLI reads bytes through [`explain_bytes`]).
+/// The error signatures of `knowledge`, checked against its causes and facts; compiled on
+/// first use (their regexes cost more to build than the whole tree, and most commands never
+/// need them) and kept with the knowledge.
+pub fn signatures(
+    knowledge: &crate::knowledge::Knowledge,
+) -> Result<&Signatures, &crate::diagnostic::Diagnostics> {
+    knowledge
+        .compiled_once(|| Signatures::load(knowledge.signature_files(), knowledge))
+        .as_ref()
+}
+
 pub fn explain(input: &str, signatures: &Signatures) -> Explanation {
     explain_document(reader::read(input), signatures)
 }

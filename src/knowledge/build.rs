@@ -136,7 +136,7 @@ pub fn build(files: &[SourceFile]) -> Result<Knowledge, Diagnostics> {
             .filter(|file| file.relative.starts_with("signatures/"))
             .cloned()
             .collect(),
-        signatures: std::sync::OnceLock::new(),
+        compiled: std::sync::OnceLock::new(),
     })
 }
 
@@ -1233,12 +1233,9 @@ impl Resolver<'_> {
         );
         let check = self.required(file, raw, "check", &raw.check).cloned();
         let spec = check.as_ref().and_then(|check| {
-            let spec = crate::checks::runner::spec(&check.value);
+            let spec = super::checks::spec(&check.value);
             if spec.is_none() {
-                let known: Vec<&str> = crate::checks::runner::SPECS
-                    .iter()
-                    .map(|s| s.name)
-                    .collect();
+                let known: Vec<&str> = super::checks::SPECS.iter().map(|s| s.name).collect();
                 self.report(
                     file,
                     pos(check),

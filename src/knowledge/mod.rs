@@ -4,6 +4,7 @@
 //! then [`build`] into the validated [`model::Knowledge`] the engine trusts.
 
 pub mod build;
+pub mod checks;
 pub mod model;
 pub mod raw;
 pub mod search;
@@ -27,7 +28,7 @@ pub fn bundled() -> Result<Knowledge, Diagnostics> {
 }
 
 /// The tree, causes, clients and providers; every problem together. Error signatures are
-/// compiled on first use ([`Knowledge::signatures`]); `kb validate` asks for them at once.
+/// compiled on first use (`explain::signatures`); `kb validate` asks for them at once.
 fn from_files(
     files: &[source::SourceFile],
     mut problems: Diagnostics,

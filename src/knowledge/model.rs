@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
+pub use super::raw::InputFormat;
 use super::raw::{AuthKind, Protocol, Security, Username};
 use crate::diagnostic::{Diagnostics, Position};
 
@@ -45,15 +46,25 @@ pub struct Knowledge {
     /// The error-signature files, compiled on first use: their regexes cost more to build
     /// than the whole tree, and most commands never need them.
     pub(super) signature_files: Vec<super::source::SourceFile>,
-    pub(super) signatures: std::sync::OnceLock<Result<crate::explain::Signatures, Diagnostics>>,
+    /// What a higher layer compiles from this knowledge once and keeps with it (explain's
+    /// signatures). Knowledge does not name its type, so it depends on nothing above it.
+    pub(super) compiled: std::sync::OnceLock<Box<dyn std::any::Any + Send + Sync>>,
 }
 
 impl Knowledge {
-    /// The error signatures for `explain`, checked against this knowledge's causes and facts.
-    pub fn signatures(&self) -> Result<&crate::explain::Signatures, &Diagnostics> {
-        self.signatures
-            .get_or_init(|| crate::explain::Signatures::load(&self.signature_files, self))
-            .as_ref()
+    /// The error-signature files as read, for `explain` to compile.
+    pub fn signature_files(&self) -> &[super::source::SourceFile] {
+        &self.signature_files
+    }
+
+    /// The value `build` makes from this knowledge, made on first use and kept for the
+    /// knowledge's lifetime. There is one such value per knowledge, and its one maker is
+    /// `explain::signatures`: a second type asking would be a programming error.
+    pub fn compiled_once<T: std::any::Any + Send + Sync>(&self, build: impl FnOnce() -> T) -> &T {
+        self.compiled
+            .get_or_init(|| Box::new(build()))
+            .downcast_ref::<T>()
+            .expect("knowledge keeps one compiled value, of one type")
     }
 
     pub fn node_id(&self, id: &str) -> Option<NodeId> {
@@ -257,20 +268,12 @@ pub enum NodeBody {
     },
 }
 
-/// The shape an input's answer must have, where free text is not enough.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum InputFormat {
-    /// A public IPv4 or IPv6 address, as a "what is my IP" page shows it.
-    Ip,
-}
-
 impl InputFormat {
     /// The answer in its normal form, or why it cannot be taken, in words for the person
     /// typing it.
     pub fn check(self, answer: &str) -> Result<String, String> {
         match self {
-            Self::Ip => crate::checks::dns::dnsbl::parse_public_ip(answer).map(|ip| ip.to_string()),
+            Self::Ip => crate::vocab::parse_public_ip(answer).map(|ip| ip.to_string()),
         }
     }
 }

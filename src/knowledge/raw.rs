@@ -157,7 +157,7 @@ pub struct RawNode {
     pub placeholder: Option<String>,
     /// Input whose answer must have a shape (`ip`).
     #[serde(default)]
-    pub format: Option<super::model::InputFormat>,
+    pub format: Option<InputFormat>,
 
     // decide / check
     #[serde(default)]
@@ -354,7 +354,7 @@ pub enum Protocol {
     Smtp,
 }
 
-pub use crate::checks::smtp::session::Security;
+pub use crate::vocab::Security;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -401,4 +401,12 @@ mod tests {
         let location = error.location().expect("has a location");
         assert_eq!(location.line(), 4);
     }
+}
+
+/// The shape an input's answer must have, where free text is not enough.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InputFormat {
+    /// A public IPv4 or IPv6 address, as a "what is my IP" page shows it.
+    Ip,
 }

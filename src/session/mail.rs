@@ -7,23 +7,23 @@ use jiff::Timestamp;
 use super::export::CallerSteps;
 use super::{Event, EventKind, Session};
 use crate::config::Config;
-use crate::exit;
 use crate::knowledge::Knowledge;
 use crate::mailer::{Delivered, OutgoingMail};
-use crate::password::Password;
+use crate::vocab::Secret;
 
-/// Why the steps could not be sent, in words for the agent, with the exit code it means.
+/// Why the steps could not be sent, in words for the agent, and whose doing it was: what
+/// was asked for (`bad_input`), or the server or network (the CLI picks the exit code).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SendProblem {
     pub message: String,
-    pub exit: u8,
+    pub bad_input: bool,
 }
 
 impl SendProblem {
     fn bad_input(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
-            exit: exit::BAD_INPUT,
+            bad_input: true,
         }
     }
 }
@@ -88,7 +88,7 @@ impl Letter {
 pub fn send_letter(
     config: &Config,
     mail: &OutgoingMail,
-    given_password: Option<&Password>,
+    given_password: Option<&Secret>,
 ) -> Result<Delivered, SendProblem> {
     let smtp = config.helpdesk.smtp.as_ref().ok_or_else(|| {
         SendProblem::bad_input(
@@ -105,11 +105,7 @@ pub fn send_letter(
     crate::mailer::send(smtp, given_password.or(found.as_ref()), mail).map_err(|error| {
         SendProblem {
             message: error.to_string(),
-            exit: if error.is_bad_input() {
-                exit::BAD_INPUT
-            } else {
-                exit::CHECK_ERROR
-            },
+            bad_input: error.is_bad_input(),
         }
     })
 }
@@ -150,7 +146,7 @@ pub struct ConfiguredSender {
     pub config: Config,
     /// A password from the embedding program; `None` looks it up (environment, keyring) at
     /// each send, so a password stored meanwhile is picked up.
-    pub password: Option<Password>,
+    pub password: Option<Secret>,
 }
 
 impl ConfiguredSender {

@@ -349,7 +349,7 @@ impl<'k> Recorder<'k> {
             NodeBody::Check { check, params, .. } => (check.clone(), params),
             _ => (String::new(), &[]),
         };
-        let label = crate::checks::runner::spec(&check)
+        let label = crate::knowledge::checks::spec(&check)
             .map_or_else(|| check.clone(), |spec| spec.label.to_string());
         // Parameters that come from a secret input are never recorded, whatever their name.
         let params = params

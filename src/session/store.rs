@@ -51,6 +51,13 @@ pub struct Listing {
 }
 
 impl Store {
+    /// The sessions folder the config names (`sessions.dir`), or the platform data dir
+    /// (`~/.local/share/relaydoc/sessions` on Linux).
+    pub fn configured(config: &crate::config::Config) -> Result<Self, String> {
+        let dir = config.sessions_dir().map_err(|error| error.to_string())?;
+        Store::open(dir).map_err(|error| format!("cannot open the sessions folder: {error}"))
+    }
+
     /// The store in `dir`, created (private to the user) if missing.
     pub fn open(dir: impl Into<PathBuf>) -> Result<Self, StoreError> {
         let dir = dir.into();

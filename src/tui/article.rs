@@ -531,7 +531,7 @@ pub fn article_doc(knowledge: &Knowledge, id: &str, width: u16, theme: Theme) ->
                         "{protocol}{} port {} · {} · sign-in: {}",
                         endpoint.host,
                         endpoint.port,
-                        crate::present::security_label(endpoint.security),
+                        endpoint.security.label(),
                         auth_label(endpoint.auth)
                     ),
                     Style::new(),

@@ -1,5 +1,5 @@
-//! Live checks as the TUI sees them: a runner that may block, run off the UI thread, whose
-//! reports come back to the event loop as messages.
+//! Live checks as the TUI sees them: the wizard's [`Checks`] port, which may block, run off
+//! the UI thread, whose reports come back to the event loop as messages.
 //!
 //! The TUI never waits for a check: [`spawn`] hands the request to a worker thread and returns
 //! at once; the report arrives later on the event channel, tagged with a ticket so a report for
@@ -13,47 +13,7 @@ use crate::checks::account::{AccountReport, Event as AccountEvent};
 use crate::checks::{CheckReport, Status};
 use crate::engine::CheckRequest;
 use crate::sanitize::single_line;
-
-/// Runs one live check to the end (it owns its own timeouts) and reports what it found.
-///
-/// Implementations may block: they are always called on a worker thread.
-pub trait LiveChecks: Send + Sync {
-    fn run(&self, request: &CheckRequest) -> CheckReport;
-
-    /// Finds the outgoing server for `email` and tests it, without a password (the sign-in
-    /// test is skipped and the report says so), calling `progress` as each sub-check starts
-    /// and ends. `Err` holds plain words for why nothing could run at all.
-    ///
-    /// The default is for builds without live checks.
-    fn account(
-        &self,
-        email: &str,
-        progress: &dyn Fn(AccountEvent),
-    ) -> Result<AccountReport, String> {
-        let _ = (email, progress);
-        Err(String::from(
-            "live checks are not available in this version",
-        ))
-    }
-}
-
-/// For builds without live checks: every check reports that it could not run, so the wizard
-/// takes the tree's fallback branch.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct NoLiveChecks;
-
-impl LiveChecks for NoLiveChecks {
-    fn run(&self, request: &CheckRequest) -> CheckReport {
-        CheckReport {
-            check: request.check.clone(),
-            status: Status::Error,
-            facts: Default::default(),
-            details: serde_json::json!({
-                "summary": "live checks are not available in this version",
-            }),
-        }
-    }
-}
+use crate::wizard::Checks;
 
 /// A check to start, with the ticket its report must carry back.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,7 +35,7 @@ pub struct CheckDone {
 /// A thread per check is enough: the wizard asks for one check at a time, and a cancelled
 /// check simply finishes in the background and is ignored.
 pub fn spawn<E: Send + 'static>(
-    runner: Arc<dyn LiveChecks>,
+    runner: Arc<dyn Checks>,
     job: CheckJob,
     events: Sender<E>,
     deliver: fn(CheckDone) -> E,
@@ -138,7 +98,7 @@ pub struct AccountDone {
 /// into the event loop's event. Like [`spawn`], it returns at once, and a check the person
 /// left finishes in the background and is ignored.
 pub fn spawn_account<E: Send + 'static>(
-    runner: Arc<dyn LiveChecks>,
+    runner: Arc<dyn Checks>,
     job: AccountJob,
     events: Sender<E>,
     progress: fn(AccountProgress) -> E,

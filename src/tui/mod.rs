@@ -25,7 +25,6 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{self as term, DisableBracketedPaste, EnableBracketedPaste};
 
-pub use checks::{LiveChecks, NoLiveChecks};
 pub use model::{Ending, Model, Recording};
 
 use crate::engine::Facts;
@@ -54,7 +53,7 @@ pub enum Event {
 /// How the TUI is started.
 pub struct Options {
     pub color: bool,
-    pub checks: Arc<dyn LiveChecks>,
+    pub checks: Arc<dyn crate::wizard::Checks>,
     /// Where every wizard run is saved as a session; `None` with `--no-save`.
     pub store: Option<Store>,
     /// [`Mode::Agent`] opens straight in helpdesk mode (`wizard --agent`); [`Mode::User`]
@@ -133,7 +132,7 @@ pub fn run(knowledge: &Knowledge, facts: Facts, options: Options) -> io::Result<
 
 /// What runs off the UI thread.
 struct Workers {
-    checks: Arc<dyn LiveChecks>,
+    checks: Arc<dyn crate::wizard::Checks>,
     email: Option<Arc<dyn crate::session::mail::StepsSender>>,
 }
 

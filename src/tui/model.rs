@@ -650,12 +650,9 @@ impl<'k> Model<'k> {
             evidence: checks::evidence(&done.report, &secrets),
         };
         let node = row.node;
-        let message = match done.report.status {
-            Status::Error => Message::CheckFailed { node },
-            Status::Ok | Status::Problem => Message::CheckFinished {
-                node,
-                facts: done.report.facts,
-            },
+        let message = match crate::wizard::established(&done.report) {
+            None => Message::CheckFailed { node },
+            Some(facts) => Message::CheckFinished { node, facts },
         };
         let result = session.recorder.update(message);
         self.take_save_problem();

@@ -734,7 +734,7 @@ impl Gate {
 
 struct SlowRunner(Gate);
 
-impl super::checks::LiveChecks for SlowRunner {
+impl crate::wizard::Checks for SlowRunner {
     fn run(&self, request: &crate::engine::CheckRequest) -> CheckReport {
         self.0.wait();
         CheckReport {
@@ -777,7 +777,7 @@ fn without_live_checks_the_wizard_takes_the_fallback() {
     let job = start_check(&mut m);
     let (sender, receiver) = std::sync::mpsc::channel();
     super::checks::spawn(
-        std::sync::Arc::new(super::checks::NoLiveChecks),
+        std::sync::Arc::new(crate::wizard::NoChecks),
         job,
         sender,
         Msg::CheckDone,
@@ -884,7 +884,7 @@ fn canned_settings() -> Settings {
         candidates: vec![crate::checks::account::Candidate {
             host: "smtp.example.com".into(),
             port: 587,
-            security: crate::checks::smtp::session::Security::Starttls,
+            security: crate::vocab::Security::Starttls,
         }],
         warning: None,
         pop_before_smtp: false,
@@ -1172,9 +1172,9 @@ fn an_account_check_that_cannot_run_says_so_and_stops_spinning() {
 /// without the network.
 struct CannedAccount(Gate);
 
-impl super::checks::LiveChecks for CannedAccount {
+impl crate::wizard::Checks for CannedAccount {
     fn run(&self, request: &crate::engine::CheckRequest) -> CheckReport {
-        super::checks::NoLiveChecks.run(request)
+        crate::wizard::NoChecks.run(request)
     }
 
     fn account(
@@ -1243,7 +1243,7 @@ fn without_live_checks_the_account_check_says_it_cannot_run() {
     let job = start_account(&mut m);
     let (sender, receiver) = std::sync::mpsc::channel();
     super::checks::spawn_account(
-        std::sync::Arc::new(super::checks::NoLiveChecks),
+        std::sync::Arc::new(crate::wizard::NoChecks),
         job,
         sender,
         Msg::AccountProgress,

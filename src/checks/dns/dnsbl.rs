@@ -6,7 +6,7 @@
 //! "no such name", and prove nothing either.
 
 use std::collections::BTreeMap;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr};
 
 use serde::Serialize;
 
@@ -496,42 +496,7 @@ fn kind_words(kind: ListKind) -> &'static str {
     }
 }
 
-/// Parses the IP argument. IPv4-mapped IPv6 stays IPv6 (RFC 5782 test entries use it).
-pub fn parse_ip(text: &str) -> Result<IpAddr, String> {
-    let text = text.trim();
-    let bare = text
-        .strip_prefix('[')
-        .and_then(|inner| inner.strip_suffix(']'))
-        .unwrap_or(text);
-    bare.parse::<IpAddr>()
-        .map_err(|_| format!("\"{text}\" is not an IP address (e.g. 192.0.2.10 or 2001:db8::10)"))
-}
-
-/// Parses an address someone read off a "what is my IP" page: an IP address, and one the
-/// internet can see. A private or loopback address (a router page, `ipconfig`) is refused
-/// with what to look at instead, since no public list can know it.
-pub fn parse_public_ip(text: &str) -> Result<IpAddr, String> {
-    let ip = parse_ip(text)?;
-    if is_private(ip) || ip.is_loopback() {
-        return Err(format!(
-            "{ip} is a private address, used only inside a home or office network; the \
-             address the internet sees is the one a \"what is my IP\" page shows"
-        ));
-    }
-    Ok(ip)
-}
-
-/// Addresses that no public list can know: a lookup would only leak a private address.
-pub fn is_private(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => v4.is_private() || v4.is_link_local() || v4.is_unspecified(),
-        IpAddr::V6(v6) => {
-            let unique_local = (v6.segments()[0] & 0xfe00) == 0xfc00;
-            let link_local = (v6.segments()[0] & 0xffc0) == 0xfe80;
-            unique_local || link_local || v6 == Ipv6Addr::UNSPECIFIED
-        }
-    }
-}
+pub use crate::vocab::{is_private, parse_ip, parse_public_ip};
 
 impl DnsblReport {
     pub fn to_check_report(&self) -> CheckReport {

@@ -1,7 +1,6 @@
 //! One SMTP dialogue: banner, EHLO (with HELO fallback), STARTTLS, AUTH (PLAIN, LOGIN,
 //! CRAM-MD5), MAIL/RCPT/RSET/QUIT, on top of [`LineConn`]'s limits and transcript.
 
-use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
 
@@ -15,37 +14,7 @@ use super::reply::{Reply, ReplyBuilder, parse_line};
 use super::signin::{OAuthError, oauthbearer_payload, xoauth2_payload};
 use super::tls::{Trust, TrustMode};
 
-/// How the connection is protected. Also the `security` of endpoints in the providers
-/// catalogue, so a catalogue entry can be probed as it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum Security {
-    /// Plain SMTP, no TLS at all.
-    None,
-    /// Plain connect, then STARTTLS (ports 587 and 25).
-    Starttls,
-    /// TLS from the first byte (port 465).
-    Tls,
-}
-
-impl Security {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Security::None => "none",
-            Security::Starttls => "starttls",
-            Security::Tls => "tls",
-        }
-    }
-
-    /// The usual security of a well-known port: 465 implicit TLS, everything else STARTTLS.
-    pub fn for_port(port: u16) -> Security {
-        if port == 465 {
-            Security::Tls
-        } else {
-            Security::Starttls
-        }
-    }
-}
+pub use crate::vocab::{Secret, Security};
 
 /// Where to connect: the name (for TLS and for people) and the socket address (resolved by
 /// the caller, so tests and users choose exactly what is contacted).
@@ -56,26 +25,6 @@ pub struct Endpoint {
     pub security: Security,
     /// Source address to connect from (POP-before-SMTP authorises by source address).
     pub local_ip: Option<IpAddr>,
-}
-
-/// A password, kept out of Debug output, serialisation and transcripts.
-#[derive(Clone)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: String) -> Secret {
-        Secret(value)
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(****)")
-    }
 }
 
 /// Settings every SMTP check shares.

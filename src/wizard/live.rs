@@ -1,120 +1,24 @@
-//! Running the checks the decision tree asks for, and the catalogue of which exist.
+//! Running the checks the decision tree asks for, for real: the implementation of the
+//! [`Checks`](super::Checks) port every driver uses.
 //!
-//! A check node names a check from [`SPECS`], gives its parameters from facts, and lists the
-//! facts it reads back; validation holds each node to its spec, so a tree can never ask for a
-//! check that does not exist or wait for a fact the check never sets.
+//! Which checks exist, and what each may set, is data in [`crate::knowledge::checks`]; only
+//! the facts a check's spec declares reach the wizard.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use crate::checks::dns::{self, DnsClient, DnsSettings};
 use crate::checks::{CheckReport, Status};
 use crate::engine::{CheckRequest, Facts};
 use crate::knowledge::Knowledge;
+use crate::knowledge::checks::spec;
 
-/// A check the wizard can run: its parameters and the facts it can set.
-#[derive(Debug, Clone, Copy)]
-pub struct CheckSpec {
-    pub name: &'static str,
-    /// What the person sees while it runs.
-    pub label: &'static str,
-    /// Parameters the node must give.
-    pub params: &'static [&'static str],
-    /// Parameters it may give.
-    pub optional: &'static [&'static str],
-    pub sets: &'static [&'static str],
-}
-
-pub const SPECS: &[CheckSpec] = &[
-    CheckSpec {
-        name: "explain",
-        label: "Reading the error message",
-        params: &["text"],
-        optional: &[],
-        sets: &[
-            "error.kind",
-            "error.where",
-            "error.code",
-            "bounce.mentions",
-            "server.software",
-            "account.auth_scheme",
-            "account.email",
-            "client.server_host",
-            "client.id",
-            "sender.kind",
-        ],
-    },
-    CheckSpec {
-        name: "mx",
-        label: "Looking up where mail for the domain goes (MX)",
-        params: &["domain"],
-        optional: &[],
-        sets: &["dns.mx", "dns.mx_hosts", "dns.mx_implicit", "dns.mx_flags"],
-    },
-    CheckSpec {
-        name: "dnsbl",
-        label: "Checking the address against spam blocklists",
-        params: &["ip"],
-        optional: &[],
-        sets: &[
-            "dnsbl.ip",
-            "dnsbl.listed",
-            "dnsbl.listed_on",
-            "dnsbl.refused_by",
-            // Only for a node that declares it: the tree knows whose address it checks.
-            "client.ip_blacklisted",
-        ],
-    },
-    CheckSpec {
-        name: "public-ip",
-        label: "Finding the address the internet sees you as",
-        params: &[],
-        optional: &[],
-        sets: &["public.ip", "public.ip_method"],
-    },
-    CheckSpec {
-        name: "smtp",
-        label: "Connecting to the mail server on ports 587, 465 and 25",
-        params: &["host"],
-        optional: &[],
-        sets: &[
-            "server.auth_offered",
-            "server.reachable",
-            "server.starttls_offered",
-            "server.ports_open",
-        ],
-    },
-    CheckSpec {
-        name: "auth",
-        label: "Signing in to the outgoing server with your user name and password",
-        params: &["user", "password"],
-        // Without a host, the outgoing server comes from the providers catalogue.
-        optional: &["host"],
-        sets: &["auth.result", "auth.refusal", "server.auth_works"],
-    },
-    CheckSpec {
-        name: "my-ip-blacklist",
-        label: "Finding your internet address and checking it against spam blocklists",
-        params: &[],
-        optional: &[],
-        sets: &["public.ip", "client.ip_blacklisted", "dnsbl.listed_on"],
-    },
-];
-
-pub fn spec(name: &str) -> Option<&'static CheckSpec> {
-    SPECS.iter().find(|spec| spec.name == name)
-}
-
-/// Runs the checks that need no network (reading an error text), for any driver, including
-/// the non-interactive walk; `None` for every other check.
-pub fn run_offline(knowledge: &Knowledge, request: &CheckRequest) -> Option<Facts> {
-    offline_report(knowledge, request).map(|report| report.facts.into_iter().collect())
-}
-
-fn offline_report(knowledge: &Knowledge, request: &CheckRequest) -> Option<CheckReport> {
+/// The checks that need no network (reading an error text); `None` for every other check.
+pub(super) fn offline_report(knowledge: &Knowledge, request: &CheckRequest) -> Option<CheckReport> {
     match request.check.as_str() {
         "explain" => {
             let text = request.params.get("text")?;
-            let signatures = knowledge.signatures().ok()?;
+            let signatures = crate::explain::signatures(knowledge).ok()?;
             let explanation = crate::explain::explain(text, signatures);
             let facts = keep_declared(request, explanation.wizard_facts());
             Some(CheckReport {
@@ -144,41 +48,28 @@ fn keep_declared(request: &CheckRequest, facts: Facts) -> Facts {
         .collect()
 }
 
-/// Runs checks for real, over the network, with the user's resolver settings.
+/// Runs checks for real, over the network, with the user's resolver settings. The TUI runs
+/// each on a worker thread, so the knowledge is shared, not borrowed.
 #[derive(Debug, Clone)]
-pub struct LiveChecks<'k> {
-    pub knowledge: &'k Knowledge,
+pub struct LiveChecks {
+    pub knowledge: Arc<Knowledge>,
     pub dns: DnsSettings,
     /// A private CA to trust (`--ca-file`); `None` means the system's roots, loaded only
     /// when a check needs them (reading them would slow every start).
     pub ca: Option<crate::checks::smtp::tls::Trust>,
 }
 
-impl LiveChecks<'_> {
+impl LiveChecks {
     fn trust(&self) -> crate::checks::smtp::tls::Trust {
         self.ca
             .clone()
             .unwrap_or_else(crate::checks::smtp::tls::Trust::system)
     }
 
-    /// Runs one request to the end: the facts it established for the tree, or `None` when
-    /// the check could not run at all.
-    pub fn run_blocking(&self, request: &CheckRequest) -> Option<Facts> {
-        self.report_blocking(request)
-            .map(|report| report.facts.into_iter().collect())
-    }
-
-    /// The whole report (evidence included), with only the facts the check declares.
-    pub fn report_blocking(&self, request: &CheckRequest) -> Option<CheckReport> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .ok()?;
-        runtime.block_on(self.run(request))
-    }
-
-    pub async fn run(&self, request: &CheckRequest) -> Option<CheckReport> {
-        if let Some(report) = offline_report(self.knowledge, request) {
+    /// The whole report (evidence included), with only the facts the check declares;
+    /// `None` when the check could not run at all.
+    pub async fn report(&self, request: &CheckRequest) -> Option<CheckReport> {
+        if let Some(report) = offline_report(&self.knowledge, request) {
             return Some(report);
         }
         let client = DnsClient::new(&self.dns).ok()?;
@@ -190,9 +81,9 @@ impl LiveChecks<'_> {
             "dnsbl" => {
                 // The address may have been typed by an agent from what a caller read out:
                 // a wrong one is reported in words, not dropped as "could not run".
-                let ip = match dns::dnsbl::parse_public_ip(param("ip")?) {
+                let ip = match crate::vocab::parse_public_ip(param("ip")?) {
                     Ok(ip) => ip,
-                    Err(why) => return Some(not_run(request, &why)),
+                    Err(why) => return Some(super::not_run(request, &why)),
                 };
                 let listing = dns::dnsbl::check(&client, ip, &default_zones()).await;
                 let mut report = listing.to_check_report();
@@ -322,7 +213,7 @@ impl LiveChecks<'_> {
             }
             None => {
                 let target = crate::present::TargetSettings::for_email(
-                    self.knowledge,
+                    &self.knowledge,
                     Some(user.to_string()),
                 );
                 let endpoint = target.outgoing()?;
@@ -390,16 +281,6 @@ fn split_host_port(text: &str) -> (&str, Option<u16>) {
     }
 }
 
-/// A check that could not run because of what it was given, saying why in plain words.
-fn not_run(request: &CheckRequest, why: &str) -> CheckReport {
-    CheckReport {
-        check: request.check.clone(),
-        status: Status::Error,
-        facts: Default::default(),
-        details: serde_json::json!({ "summary": why }),
-    }
-}
-
 fn default_zones() -> Vec<String> {
     dns::dnsbl::DEFAULT_ZONES
         .iter()
@@ -407,31 +288,16 @@ fn default_zones() -> Vec<String> {
         .collect()
 }
 
-/// The live checks for the TUI, which runs each on a worker thread and so needs them owned.
-#[derive(Debug)]
-pub struct SharedLiveChecks {
-    pub knowledge: std::sync::Arc<Knowledge>,
-    pub dns: DnsSettings,
-    pub ca: Option<crate::checks::smtp::tls::Trust>,
-}
-
-impl crate::tui::LiveChecks for SharedLiveChecks {
+impl super::Checks for LiveChecks {
     fn run(&self, request: &CheckRequest) -> CheckReport {
-        let checks = LiveChecks {
-            knowledge: &self.knowledge,
-            dns: self.dns.clone(),
-            ca: self.ca.clone(),
-        };
-        checks
-            .report_blocking(request)
-            .unwrap_or_else(|| CheckReport {
-                check: request.check.clone(),
-                status: Status::Error,
-                facts: Default::default(),
-                details: serde_json::json!({
-                    "summary": "could not run (no network answer, or nothing to check)"
-                }),
-            })
+        match crate::runtime::block_on(self.report(request)) {
+            Ok(Some(report)) => report,
+            Ok(None) => super::not_run(
+                request,
+                "could not run (no network answer, or nothing to check)",
+            ),
+            Err(why) => super::not_run(request, &why),
+        }
     }
 
     fn account(
@@ -444,11 +310,6 @@ impl crate::tui::LiveChecks for SharedLiveChecks {
         account::domain_of(email)?;
         let resolver =
             DnsClient::new(&self.dns).map_err(|error| format!("cannot set up DNS: {error}"))?;
-        // Each check runs on its own worker thread, so it gets its own small runtime.
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|error| format!("cannot start the check: {error}"))?;
         let request = AccountRequest {
             email: email.to_owned(),
             user: email.to_owned(),
@@ -484,10 +345,11 @@ impl crate::tui::LiveChecks for SharedLiveChecks {
             events: Some(events),
             system_fallback: self.dns.server.is_none(),
         };
-        let knowledge = &self.knowledge;
-        let report = runtime.block_on(async move {
+        let knowledge: &Knowledge = &self.knowledge;
+        crate::runtime::block_on(async move {
             let run = async move {
-                let report = check.run(knowledge, &request).await;
+                let mut report = check.run(knowledge, &request).await;
+                super::account::diagnose(knowledge, &mut report);
                 // Dropping the last sender ends the forwarding below.
                 drop(check);
                 report
@@ -498,25 +360,18 @@ impl crate::tui::LiveChecks for SharedLiveChecks {
                 }
             };
             tokio::join!(run, forward).0
-        });
-        Ok(report)
-    }
-}
-
-impl crate::plain::CheckRunner for LiveChecks<'_> {
-    fn run(&mut self, request: &CheckRequest) -> Option<Facts> {
-        self.run_blocking(request)
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::split_host_port;
+    use crate::wizard::Checks as _;
 
     #[test]
     fn the_tui_account_check_refuses_a_non_address_before_any_network() {
-        use crate::tui::LiveChecks as _;
-        let checks = super::SharedLiveChecks {
+        let checks = super::LiveChecks {
             knowledge: std::sync::Arc::new(
                 crate::knowledge::bundled().expect("bundled knowledge is valid"),
             ),
@@ -536,9 +391,11 @@ mod tests {
 
     /// Live checks aimed at a port nothing listens on: any DNS question fails at once, so a
     /// test can tell what the runner did before (or without) the network.
-    fn offline_checks(knowledge: &crate::knowledge::Knowledge) -> super::LiveChecks<'_> {
+    fn offline_checks(
+        knowledge: &std::sync::Arc<crate::knowledge::Knowledge>,
+    ) -> super::LiveChecks {
         super::LiveChecks {
-            knowledge,
+            knowledge: std::sync::Arc::clone(knowledge),
             dns: super::DnsSettings {
                 server: Some("127.0.0.1:9".parse().expect("a socket address")),
                 timeout: std::time::Duration::from_millis(200),
@@ -562,7 +419,8 @@ mod tests {
 
     #[test]
     fn an_address_that_is_no_public_ip_is_reported_in_words() {
-        let knowledge = crate::knowledge::bundled().expect("bundled knowledge is valid");
+        let knowledge =
+            std::sync::Arc::new(crate::knowledge::bundled().expect("bundled knowledge is valid"));
         let checks = offline_checks(&knowledge);
         for (typed, says) in [
             ("two oh three dot nought", "is not an IP address"),
@@ -570,7 +428,7 @@ mod tests {
             ("", "is not an IP address"),
         ] {
             let request = dnsbl_request(&knowledge, "c-caller-ip-listed", typed);
-            let report = checks.report_blocking(&request).expect("a report");
+            let report = checks.run(&request);
             assert_eq!(report.status, crate::checks::Status::Error, "{typed:?}");
             assert!(report.facts.is_empty(), "{typed:?}: {:?}", report.facts);
             let summary = report.details["summary"].as_str().unwrap_or_default();
@@ -580,16 +438,17 @@ mod tests {
 
     #[test]
     fn dnsbl_sets_the_callers_listing_only_for_a_node_that_reads_it() {
-        let knowledge = crate::knowledge::bundled().expect("bundled knowledge is valid");
+        let knowledge =
+            std::sync::Arc::new(crate::knowledge::bundled().expect("bundled knowledge is valid"));
         let checks = offline_checks(&knowledge);
         // No list can answer here, so the listing is unknown — but it is reported.
         let callers = checks
-            .run_blocking(&dnsbl_request(
+            .run(&dnsbl_request(
                 &knowledge,
                 "c-caller-ip-listed",
                 "203.0.113.7",
             ))
-            .expect("facts");
+            .facts;
         assert_eq!(
             callers.get("client.ip_blacklisted").map(String::as_str),
             callers.get("dnsbl.listed").map(String::as_str),
@@ -597,8 +456,8 @@ mod tests {
         assert!(callers.contains_key("client.ip_blacklisted"));
         // A node that does not say the address is the person's own gets no such fact.
         let other = checks
-            .run_blocking(&dnsbl_request(&knowledge, "start", "203.0.113.7"))
-            .expect("facts");
+            .run(&dnsbl_request(&knowledge, "start", "203.0.113.7"))
+            .facts;
         assert!(!other.contains_key("client.ip_blacklisted"), "{other:?}");
         assert!(other.contains_key("dnsbl.listed"));
     }

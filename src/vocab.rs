@@ -1,0 +1,145 @@
+//! The floor everything stands on: words every part of relaydoc shares, and nothing else.
+//!
+//! This module imports nothing of relaydoc's, so any module may use it (the directions test,
+//! `tests/architecture.rs`, holds it to that). What belongs here: how a connection is
+//! protected ([`Security`]), a password or token ([`Secret`]), and reading an IP address a
+//! person typed ([`parse_ip`], [`parse_public_ip`]).
+
+use std::fmt;
+use std::net::{IpAddr, Ipv6Addr};
+
+use serde::{Deserialize, Serialize};
+
+/// How a mail connection is protected. The same words serve the checks, the providers
+/// catalogue and the config file, so a catalogue entry can be probed as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Security {
+    /// Plain SMTP, no TLS at all.
+    None,
+    /// Plain connect, then STARTTLS (ports 587 and 25).
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+}
+
+impl Security {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Security::None => "none",
+            Security::Starttls => "starttls",
+            Security::Tls => "tls",
+        }
+    }
+
+    /// The word mail programs show for it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Security::None => "None",
+            Security::Starttls => "STARTTLS",
+            Security::Tls => "SSL/TLS",
+        }
+    }
+
+    /// The usual security of a well-known port: 465 implicit TLS, everything else STARTTLS.
+    pub fn for_port(port: u16) -> Security {
+        if port == 465 {
+            Security::Tls
+        } else {
+            Security::Starttls
+        }
+    }
+}
+
+/// A password or token, from the prompt that read it to the one command that sends it.
+///
+/// `Debug` prints `Secret(****)`; there is no `Display` and no `Serialize`, so a secret cannot
+/// slip into a message, a log, a saved session or JSON by accident: the only way to its text
+/// is [`Secret::expose`], which a reviewer can search for.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The text, for the places that must have it: the AUTH command and the masking of
+    /// transcripts.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(****)")
+    }
+}
+
+/// Parses an IP address as people write it. IPv4-mapped IPv6 stays IPv6 (RFC 5782 test
+/// entries use it); `[…]` brackets are accepted.
+pub fn parse_ip(text: &str) -> Result<IpAddr, String> {
+    let text = text.trim();
+    let bare = text
+        .strip_prefix('[')
+        .and_then(|inner| inner.strip_suffix(']'))
+        .unwrap_or(text);
+    bare.parse::<IpAddr>()
+        .map_err(|_| format!("\"{text}\" is not an IP address (e.g. 192.0.2.10 or 2001:db8::10)"))
+}
+
+/// Parses an address someone read off a "what is my IP" page: an IP address, and one the
+/// internet can see. A private or loopback address (a router page, `ipconfig`) is refused
+/// with what to look at instead, since no public list can know it.
+pub fn parse_public_ip(text: &str) -> Result<IpAddr, String> {
+    let ip = parse_ip(text)?;
+    if is_private(ip) || ip.is_loopback() {
+        return Err(format!(
+            "{ip} is a private address, used only inside a home or office network; the \
+             address the internet sees is the one a \"what is my IP\" page shows"
+        ));
+    }
+    Ok(ip)
+}
+
+/// Addresses that no public list can know: a lookup would only leak a private address.
+pub fn is_private(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_private() || v4.is_link_local() || v4.is_unspecified(),
+        IpAddr::V6(v6) => {
+            let unique_local = (v6.segments()[0] & 0xfe00) == 0xfc00;
+            let link_local = (v6.segments()[0] & 0xffc0) == 0xfe80;
+            unique_local || link_local || v6 == Ipv6Addr::UNSPECIFIED
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_never_shows_in_debug_output() {
+        let secret = Secret::new("hunter2");
+        assert_eq!(format!("{secret:?}"), "Secret(****)");
+        assert_eq!(format!("{:?}", Some(&secret)), "Some(Secret(****))");
+        assert_eq!(secret.expose(), "hunter2");
+    }
+
+    #[test]
+    fn ip_addresses_as_people_type_them() {
+        assert_eq!(
+            parse_ip(" [2001:db8::1] ").map(|ip| ip.to_string()),
+            Ok("2001:db8::1".into())
+        );
+        assert!(parse_ip("two oh three").is_err());
+        assert!(parse_public_ip("192.168.1.20").is_err_and(|why| why.contains("private")));
+        assert!(parse_public_ip("127.0.0.1").is_err());
+        assert!(parse_public_ip("203.0.113.7").is_ok());
+    }
+}
