@@ -1481,7 +1481,10 @@ mod tests {
             );
             let report = run(resolver, &request("me@corp.test")).await;
             assert_eq!(report.settings.source, Source::Catalogue);
-            assert_eq!(report.settings.provider.as_deref(), Some("gmail"));
+            assert_eq!(
+                report.settings.provider.as_deref(),
+                Some("google-workspace")
+            );
         }
 
         #[tokio::test]

@@ -5,7 +5,8 @@
 //! `%EMAILDOMAIN%`), address domains and MX suffixes written as lower-case domain names, a
 //! region that is a two-letter country code, `eu` or `global`, incoming servers that say IMAP
 //! or POP3, a port and security that agree (465, 993 and 995 are SSL/TLS from the first byte;
-//! 587, 25, 143 and 110 are plain or STARTTLS), and at least one source page. Across entries:
+//! 587, 25, 143 and 110 are plain or STARTTLS), and at least one source page in the bundled
+//! entries (an organisation's own entries are their own source). Across entries:
 //! no address domain and no MX suffix claimed twice, since a lookup would then depend on file
 //! order.
 
@@ -14,6 +15,9 @@ use std::collections::HashMap;
 use super::model::{Endpoint, Provider};
 use super::raw::{Protocol, Security};
 use crate::diagnostic::{Diagnostic, Diagnostics};
+
+/// How the files compiled into relaydoc are named in diagnostics (see `source.rs`).
+const BUNDLED: &str = "bundled:";
 
 /// Checks every provider entry and the catalogue as a whole; problems carry the entry's file
 /// and position.
@@ -66,7 +70,8 @@ pub(super) fn check(providers: &[Provider], problems: &mut Diagnostics) {
                  gb …), `eu` or `global`"
             ));
         }
-        if provider.sources.is_empty() {
+        // An organisation's own entries are their own source; bundled ones cite a page.
+        if provider.sources.is_empty() && provider.origin.file.starts_with(BUNDLED) {
             report("the entry has no `sources`: every setting names the page it comes from".into());
         }
         for source in &provider.sources {
@@ -183,6 +188,59 @@ mod tests {
         assert!(port_security_clash(143, Security::Tls).is_some());
         // Ports without a convention (Rediffmail's 586, Runbox's 26) are left alone.
         assert!(port_security_clash(586, Security::Tls).is_none());
+    }
+
+    fn entry(file: &str, sources: &[&str]) -> Provider {
+        Provider {
+            id: "p".into(),
+            name: "P".into(),
+            kind: None,
+            region: None,
+            domains: vec!["p.test".into()],
+            mx_suffixes: Vec::new(),
+            username: crate::knowledge::raw::Username::FullAddress,
+            outgoing: Vec::new(),
+            incoming: Vec::new(),
+            notes: None,
+            sources: sources.iter().map(|s| s.to_string()).collect(),
+            signin: Vec::new(),
+            origin: crate::knowledge::model::Origin {
+                file: file.into(),
+                position: None,
+            },
+        }
+    }
+
+    #[test]
+    fn bundled_entries_cite_a_source_and_an_organisations_need_not() {
+        let problems = |providers: &[Provider]| {
+            let mut problems = Diagnostics::default();
+            check(providers, &mut problems);
+            problems
+                .iter()
+                .map(|p| p.message.clone())
+                .collect::<Vec<_>>()
+        };
+        let missing = problems(&[entry("bundled:providers/p.yaml", &[])]);
+        assert!(
+            missing.iter().any(|m| m.contains("has no `sources`")),
+            "{missing:?}"
+        );
+        assert!(
+            problems(&[entry(
+                "/home/me/.config/relaydoc/knowledge/providers/p.yaml",
+                &[]
+            )])
+            .is_empty()
+        );
+        assert!(
+            problems(&[entry("bundled:providers/p.yaml", &["https://p.test/help"])]).is_empty()
+        );
+        let bad = problems(&[entry("bundled:providers/p.yaml", &["the help page"])]);
+        assert!(
+            bad.iter().any(|m| m.contains("is not a web address")),
+            "{bad:?}"
+        );
     }
 
     #[test]
