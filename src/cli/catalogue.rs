@@ -10,6 +10,7 @@ use super::{GlobalArgs, load_knowledge, print_json};
 use crate::exit;
 use crate::knowledge::Knowledge;
 use crate::knowledge::model::{Endpoint, PasswordLogin, Provider, SigninMethod, SigninRule};
+use crate::knowledge::raw::Username;
 use crate::present::{StepView, TargetSettings, pick_client, task_view};
 use crate::sanitize::for_terminal;
 
@@ -92,6 +93,9 @@ pub fn providers(args: ListArgs, global: &GlobalArgs) -> ExitCode {
             .map(|provider| ProviderRow {
                 name: &provider.name,
                 domains: &provider.domains,
+                kind: provider.kind.map(|kind| kind.as_str()),
+                region: provider.region.as_deref(),
+                mx_suffixes: &provider.mx_suffixes,
                 settings: report_for(provider, today),
             })
             .collect();
@@ -121,11 +125,15 @@ pub fn providers(args: ListArgs, global: &GlobalArgs) -> ExitCode {
     exit::code(exit::OK)
 }
 
-/// One `providers --json` entry: the `settings --json` shape plus the name and domains.
+/// One `providers --json` entry: the `settings --json` shape plus the name and domains, and
+/// (added) the kind, region and MX suffixes that find it.
 #[derive(Debug, Serialize)]
 struct ProviderRow<'k> {
     name: &'k str,
     domains: &'k [String],
+    kind: Option<&'static str>,
+    region: Option<&'k str>,
+    mx_suffixes: &'k [String],
     #[serde(flatten)]
     settings: SettingsReport<'k>,
 }
@@ -139,6 +147,18 @@ pub struct SettingsReport<'k> {
     pub incoming: Vec<&'k Endpoint>,
     /// How mail programs sign in to send, as of `signin.on`; null when nothing is known.
     pub signin: Option<SigninReport<'k>>,
+    /// (Added) the user name form: `full-address`, `local-part` or `other`; null when unknown.
+    pub username: Option<Username>,
+    /// (Added) where the settings come from: the catalogue entry's file and its source pages.
+    pub origin: Option<OriginReport<'k>>,
+}
+
+/// Where a setting came from: the catalogue file that holds it and the pages it cites.
+#[derive(Debug, Serialize)]
+pub struct OriginReport<'k> {
+    pub entry: &'k str,
+    pub file: &'k str,
+    pub sources: &'k [String],
 }
 
 /// The sign-in part of the settings report (added to the contract, nothing renamed).
@@ -164,6 +184,12 @@ fn report_for(provider: &Provider, today: jiff::civil::Date) -> SettingsReport<'
             password_login: provider.password_login(today),
             works: provider.working_methods(today),
             rules: &provider.signin,
+        }),
+        username: Some(provider.username),
+        origin: Some(OriginReport {
+            entry: &provider.id,
+            file: &provider.origin.file,
+            sources: &provider.sources,
         }),
     }
 }
@@ -225,6 +251,18 @@ fn print_signin(provider: &Provider, today: jiff::civil::Date) {
     }
 }
 
+/// Where the settings above come from: the catalogue entry, its file, and the pages it cites.
+fn print_origin(provider: &Provider) {
+    outln!(
+        "Where these settings come from: relaydoc's catalogue, entry `{}` ({}).",
+        provider.id,
+        for_terminal(&provider.origin.file)
+    );
+    for source in &provider.sources {
+        outln!("  source: {}", for_terminal(source));
+    }
+}
+
 pub fn print_provider(provider: &Provider) {
     outln!("{} ({})", for_terminal(&provider.name), provider.id);
     if !provider.domains.is_empty() {
@@ -259,7 +297,11 @@ pub fn print_provider(provider: &Provider) {
             outln!("  {}", line(endpoint));
         }
     }
+    if provider.outgoing.is_empty() {
+        outln!("  (none: this provider offers no outgoing server for mail programs)");
+    }
     print_signin(provider, crate::present::today());
+    print_origin(provider);
     if let Some(notes) = &provider.notes {
         outln!(
             "\n{}",
@@ -304,6 +346,8 @@ pub fn settings(args: SettingsArgs, global: &GlobalArgs) -> ExitCode {
                 outgoing: Vec::new(),
                 incoming: Vec::new(),
                 signin: None,
+                username: None,
+                origin: None,
             },
         };
         return print_json(&report);

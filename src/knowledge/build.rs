@@ -74,6 +74,7 @@ pub fn build(files: &[SourceFile]) -> Result<Knowledge, Diagnostics> {
     let facts = build_facts(facts, &clients, &mut problems);
     let causes = build_causes(causes, &facts, &mut problems);
     let providers = build_providers(providers, &mut problems);
+    super::catalogue::check(&providers, &mut problems);
     let cause_index: HashMap<String, usize> = causes
         .iter()
         .enumerate()
@@ -471,6 +472,8 @@ fn build_providers(
                 origin: origin(&file, &item.id),
                 id: item.id.value,
                 name: item.name,
+                kind: item.kind,
+                region: item.region.map(|region| region.value),
                 domains: item.domains,
                 mx_suffixes: item.mx_suffixes,
                 username: item.username,

@@ -4,6 +4,7 @@
 //! then [`build`] into the validated [`model::Knowledge`] the engine trusts.
 
 pub mod build;
+pub mod catalogue;
 pub mod checks;
 pub mod model;
 pub mod raw;

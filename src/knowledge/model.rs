@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 
 pub use super::raw::InputFormat;
-use super::raw::{AuthKind, Protocol, Security, Username};
+use super::raw::{AuthKind, Protocol, ProviderKind, Security, Username};
 use crate::diagnostic::{Diagnostics, Position};
 
 pub type NodeId = usize;
@@ -488,6 +488,9 @@ pub struct Task {
 pub struct Provider {
     pub id: String,
     pub name: String,
+    pub kind: Option<ProviderKind>,
+    /// A two-letter country code (lower case), `eu` or `global`.
+    pub region: Option<String>,
     pub domains: Vec<String>,
     pub mx_suffixes: Vec<String>,
     pub username: Username,

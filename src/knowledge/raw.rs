@@ -283,6 +283,12 @@ pub struct RawTask {
 pub struct RawProvider {
     pub id: Spanned<String>,
     pub name: String,
+    /// What sort of provider it is; absent in a user's own entries.
+    #[serde(default)]
+    pub kind: Option<ProviderKind>,
+    /// Where it serves: a two-letter country code, `eu` or `global`.
+    #[serde(default)]
+    pub region: Option<Spanned<String>>,
     #[serde(default)]
     pub domains: Vec<String>,
     #[serde(default)]
@@ -325,6 +331,34 @@ pub struct RawSigninRule {
     /// The provider's own page for this rule.
     #[serde(default)]
     pub source: Option<Spanned<String>>,
+}
+
+/// The sort of mail provider a catalogue entry describes.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProviderKind {
+    /// Mailboxes anyone can open at the provider's own domains, free or paid (Gmail, GMX,
+    /// Fastmail, QQ …).
+    FreeMail,
+    /// The mailbox that comes with an internet or phone contract (BT, Comcast, Telstra …).
+    Isp,
+    /// Mail on the customer's own domain at a web host (IONOS, OVH, GoDaddy, Strato …).
+    Hosting,
+    /// Business mail suites on the customer's own domain (Microsoft 365, Google Workspace).
+    Business,
+}
+
+impl ProviderKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::FreeMail => "free-mail",
+            Self::Isp => "isp",
+            Self::Hosting => "hosting",
+            Self::Business => "business",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
