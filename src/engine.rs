@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::diagnosis::{self, Ranking, TextClue, Verdict};
 use crate::knowledge::Knowledge;
 use crate::knowledge::model::{Node, NodeBody, NodeId, UNKNOWN};
+use crate::vocab::Secret;
 
 pub type Facts = BTreeMap<String, String>;
 
@@ -20,6 +21,9 @@ pub type Facts = BTreeMap<String, String>;
 pub enum Message {
     /// Picks a choice by its value, or gives the text of an input.
     Answer(String),
+    /// Answers a secret input (a password). Only this message can: the password keeps its
+    /// type from the prompt to the check that sends it.
+    Secret(SecretInput),
     /// "I don't know" / skip.
     DontKnow,
     Back,
@@ -36,29 +40,31 @@ pub enum Message {
     },
 }
 
+/// What a secret input holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretInput {
+    /// What the person typed.
+    Typed(Secret),
+    /// Given once, but not kept: a resumed session knows a password was typed, never which.
+    /// A check that needs it waits until the person types it again.
+    Withheld,
+}
+
 /// Work the engine asks its driver to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     RunCheck(CheckRequest),
 }
 
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckRequest {
     pub node: NodeId,
     pub check: String,
-    /// Check parameter → value, taken from facts (and from secret inputs: see `Debug`).
+    /// Check parameter → value, taken from facts.
     pub params: BTreeMap<String, String>,
-}
-
-/// Parameters may carry a password from a secret input: never print their values.
-impl std::fmt::Debug for CheckRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CheckRequest")
-            .field("node", &self.node)
-            .field("check", &self.check)
-            .field("params", &self.params.keys().collect::<Vec<_>>())
-            .finish()
-    }
+    /// Check parameter → password, taken from secret inputs: apart from `params`, so nothing
+    /// that records or shows parameters can meet one (and `Secret` prints as `****`).
+    pub secrets: BTreeMap<String, Secret>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +90,15 @@ pub enum AnswerError {
     NotAsking,
     #[error("that check result is for another node")]
     UnexpectedCheck,
+    /// Text sent to a secret input, or a secret to any other: a driver's mistake.
+    #[error("a password goes only into a password field")]
+    SecretMismatch,
+}
+
+/// An answer as a driver gives it: text, or a secret for a secret input.
+enum Given {
+    Text(String),
+    Secret(SecretInput),
 }
 
 /// One answered question, so Back can restore exactly what was known before it.
@@ -100,7 +115,7 @@ pub struct Wizard<'k> {
     knowledge: &'k Knowledge,
     facts: Facts,
     /// Values of secret inputs: used for checks, never part of `facts`, never saved or shown.
-    secrets: BTreeMap<String, String>,
+    secrets: BTreeMap<String, SecretInput>,
     initial_facts: Facts,
     history: Vec<Frame>,
     path: Vec<NodeId>,
@@ -213,7 +228,8 @@ impl<'k> Wizard<'k> {
                 Ok(effects)
             }
             Message::Back => Ok(self.back()),
-            Message::Answer(value) => self.answer(Some(value)),
+            Message::Answer(value) => self.answer(Some(Given::Text(value))),
+            Message::Secret(secret) => self.answer(Some(Given::Secret(secret))),
             Message::DontKnow => self.answer(None),
             Message::CheckFinished { node, facts } => {
                 let State::Checking(request) = &self.state else {
@@ -246,12 +262,30 @@ impl<'k> Wizard<'k> {
         }
     }
 
-    fn answer(&mut self, value: Option<String>) -> Result<Vec<Effect>, AnswerError> {
+    fn answer(&mut self, given: Option<Given>) -> Result<Vec<Effect>, AnswerError> {
         let State::Asking(node_id) = self.state else {
             return Err(AnswerError::NotAsking);
         };
         let node = self.knowledge.node(node_id);
+        // A secret input takes only a secret, and a secret goes nowhere else.
+        let (value, typed_secret) = match (&node.body, given) {
+            // Nothing typed is a skip, as for any input.
+            (
+                NodeBody::Input { secret: true, .. },
+                Some(Given::Secret(SecretInput::Typed(typed))),
+            ) if typed.is_empty() => (None, None),
+            (NodeBody::Input { secret: true, .. }, Some(Given::Secret(secret))) => {
+                (Some(String::new()), Some(secret))
+            }
+            (NodeBody::Input { secret: true, .. }, Some(Given::Text(_)))
+            | (_, Some(Given::Secret(_))) => return Err(AnswerError::SecretMismatch),
+            (_, Some(Given::Text(text))) => (Some(text), None),
+            (_, None) => (None, None),
+        };
         let (fact, next, secret) = match (&node.body, value) {
+            (NodeBody::Input { fact, next, .. }, Some(_)) if typed_secret.is_some() => {
+                (fact, (*next, Some(String::new())), true)
+            }
             (NodeBody::Question { fact, choices, .. }, Some(value)) => {
                 let Some(choice) = choices.iter().find(|choice| choice.value == value) else {
                     let allowed = choices
@@ -313,8 +347,10 @@ impl<'k> Wizard<'k> {
             next = pending;
         }
         match (value, secret) {
-            (Some(value), true) => {
-                self.secrets.insert(fact.clone(), value);
+            (Some(_), true) => {
+                if let Some(secret) = typed_secret {
+                    self.secrets.insert(fact.clone(), secret);
+                }
             }
             (Some(value), false) => {
                 self.facts.insert(fact.clone(), value);
@@ -378,9 +414,10 @@ impl<'k> Wizard<'k> {
                     next,
                     unknown,
                     ..
-                } => match self.facts.get(fact).or(self.secrets.get(fact)) {
-                    Some(value) if value == UNKNOWN => *unknown,
+                } => match self.facts.get(fact).map(String::as_str) {
+                    Some(UNKNOWN) => *unknown,
                     Some(_) => *next,
+                    None if self.secrets.contains_key(fact) => *next,
                     None => {
                         self.state = State::Asking(node_id);
                         return Vec::new();
@@ -407,12 +444,19 @@ impl<'k> Wizard<'k> {
                             .map_or(*otherwise, |branch| branch.next)
                     } else {
                         let mut values = BTreeMap::new();
+                        let mut secrets = BTreeMap::new();
                         let mut complete = true;
                         for (param, fact) in params {
-                            match self.facts.get(fact).or(self.secrets.get(fact)) {
-                                Some(value) if value != UNKNOWN => {
+                            match (self.facts.get(fact), self.secrets.get(fact)) {
+                                (Some(value), _) if value != UNKNOWN => {
                                     values.insert(param.clone(), value.clone());
                                 }
+                                (_, Some(SecretInput::Typed(secret))) => {
+                                    secrets.insert(param.clone(), secret.clone());
+                                }
+                                // The check waits for the password to be typed again (the
+                                // session recorder goes back to ask for it).
+                                (_, Some(SecretInput::Withheld)) => {}
                                 _ => complete = false,
                             }
                         }
@@ -421,6 +465,7 @@ impl<'k> Wizard<'k> {
                                 node: node_id,
                                 check: check.clone(),
                                 params: values,
+                                secrets,
                             };
                             self.state = State::Checking(request.clone());
                             return vec![Effect::RunCheck(request)];
@@ -625,9 +670,9 @@ impl<'k> Wizard<'k> {
         matches!(self.state, State::Finished(_)) && self.decided
     }
 
-    /// A secret input's value, for the driver that runs checks. Never serialised.
-    pub fn secret(&self, fact: &str) -> Option<&str> {
-        self.secrets.get(fact).map(String::as_str)
+    /// What a secret input holds, for the session recorder. Never serialised.
+    pub fn secret(&self, fact: &str) -> Option<&SecretInput> {
+        self.secrets.get(fact)
     }
 }
 

@@ -8,7 +8,7 @@ use std::io::Write;
 use inquire::error::InquireError;
 use inquire::ui::{RenderConfig, Styled};
 
-use crate::engine::{Effect, Message, State};
+use crate::engine::{Effect, Message, SecretInput, State};
 use crate::knowledge::model::NodeBody;
 use crate::present::{
     StepView, TargetSettings, pick_client, solution_text, solution_view, task_view,
@@ -16,6 +16,7 @@ use crate::present::{
 use crate::sanitize::for_terminal;
 use crate::session::mail::{Letter, StepsSender};
 use crate::session::{Mode, Recorder};
+use crate::vocab::Secret;
 
 /// How a plain session ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +46,7 @@ pub fn run(
 ) -> std::io::Result<Ending> {
     // Prompts put the terminal in raw mode; a kill from outside must not leave it so.
     crate::restore::install();
+    let mut env_password = crate::wizard::password_from_env();
     let knowledge = recorder.knowledge();
     let agent = recorder.mode() == Mode::Agent;
     let render = if color {
@@ -205,6 +207,9 @@ pub fn run(
                 };
                 if *multiline {
                     read_pasted_lines(&text, out).map(|value| Some(Message::Answer(value)))
+                } else if *secret && let Some(password) = env_password.take() {
+                    writeln!(out, "(using the password from RELAYDOC_PASSWORD)")?;
+                    Ok(Some(Message::Secret(SecretInput::Typed(password))))
                 } else if *secret {
                     inquire::Password::new(&text)
                         .with_render_config(render)
@@ -212,7 +217,12 @@ pub fn run(
                         .without_confirmation()
                         .with_display_mode(inquire::PasswordDisplayMode::Masked)
                         .prompt_skippable()
-                        .map(|value| value.map(Message::Answer))
+                        .map(|value| {
+                            // A `Secret` from here on, to the check that sends it.
+                            value.map(|typed| {
+                                Message::Secret(SecretInput::Typed(Secret::new(typed)))
+                            })
+                        })
                 } else {
                     let mut prompt = inquire::Text::new(&text)
                         .with_render_config(render)

@@ -17,6 +17,7 @@ use relaydoc::engine::{Effect, Facts, Message, State};
 use relaydoc::knowledge::Knowledge;
 use relaydoc::session::recorder::Details;
 use relaydoc::session::{Clock, EventKind, Mode, Recorder, Session, Store, StoreError};
+use relaydoc::vocab::Secret;
 
 /// 2026-03-01 09:00:00 UTC: every test run starts its sessions here, so times are known.
 const T0: i64 = 1_772_355_600;
@@ -64,6 +65,8 @@ fn facts(pairs: &[(&str, &str)]) -> Facts {
 #[derive(Debug, Clone, Copy)]
 enum Step<'a> {
     Answer(&'a str),
+    /// Typed into a password field.
+    Password(&'a str),
     DontKnow,
     Back,
     Restart,
@@ -80,6 +83,9 @@ fn play(recorder: &mut Recorder<'_>, steps: &[Step<'_>]) -> Vec<Effect> {
     for (n, step) in steps.iter().enumerate() {
         let message = match *step {
             Step::Answer(value) => Message::Answer(value.to_string()),
+            Step::Password(typed) => {
+                Message::Secret(relaydoc::engine::SecretInput::Typed(Secret::new(typed)))
+            }
             Step::DontKnow => Message::DontKnow,
             Step::Back => Message::Back,
             Step::Restart => Message::Restart,
@@ -275,7 +281,7 @@ fn resume_replays_to_the_same_state() {
                 Step::Answer("one"),
                 Step::Answer("all-external"),
                 Step::Answer("on"),
-                Step::Answer("Not-the-real-pw-1"),
+                Step::Password("Not-the-real-pw-1"),
                 Step::Check(&[("server.auth_works", "yes"), ("auth.mechanisms", "PLAIN")]),
                 Step::Answer("smtp-auth"),
                 Step::Answer("no"),
@@ -363,12 +369,12 @@ fn resume_during_a_check_that_needs_the_password_asks_for_it_again() {
     play(&mut original, TO_SMTP_AUTH);
     play(&mut original, &[Step::Answer("on")]);
     assert_eq!(here(&original), "i-password");
-    let effects = play(&mut original, &[Step::Answer(password)]);
+    let effects = play(&mut original, &[Step::Password(password)]);
     let [Effect::RunCheck(request)] = effects.as_slice() else {
         panic!("the sign-in test starts: {effects:?}");
     };
     assert_eq!(
-        request.params.get("password").map(String::as_str),
+        request.secrets.get("password").map(Secret::expose),
         Some(password)
     );
     // Stopped here (the program was killed while the check ran).
@@ -386,12 +392,12 @@ fn resume_during_a_check_that_needs_the_password_asks_for_it_again() {
 
     // Typed again: the check runs with the new password; then a second resume of the same
     // session replays the whole story, the first resume included.
-    let effects = play(&mut resumed, &[Step::Answer("Typed-again-pw")]);
+    let effects = play(&mut resumed, &[Step::Password("Typed-again-pw")]);
     let [Effect::RunCheck(request)] = effects.as_slice() else {
         panic!("the sign-in test starts again: {effects:?}");
     };
     assert_eq!(
-        request.params.get("password").map(String::as_str),
+        request.secrets.get("password").map(Secret::expose),
         Some("Typed-again-pw")
     );
     play(
@@ -424,7 +430,7 @@ fn resume_during_a_check_without_the_password_runs_it_again() {
         &mut original,
         &[
             Step::Answer("on"),
-            Step::Answer("Some-password-1"),
+            Step::Password("Some-password-1"),
             Step::Check(&[("server.auth_works", "yes")]),
             Step::Answer("smtp-auth"),
             Step::Answer("no"),
@@ -460,7 +466,7 @@ fn passwords_are_scrubbed_from_notes_and_only_from_free_text() {
             &mut original,
             &[
                 Step::Answer("on"),
-                Step::Answer(password),
+                Step::Password(password),
                 Step::Check(&[("server.auth_works", "yes"), ("auth.reply", &reply)]),
                 Step::Note(&after),
                 Step::Answer("smtp-auth"),
@@ -940,7 +946,7 @@ const PROFILES: &[Profile] = &[
             Step::Answer("one"),
             Step::Answer("all-external"),
             Step::Answer("on"),
-            Step::Answer("Wrong-password-9"),
+            Step::Password("Wrong-password-9"),
             Step::Check(&[("server.auth_works", "no")]),
         ],
     },

@@ -54,6 +54,7 @@ fn probe(host: &str) -> Facts {
         params: [("host".to_string(), host.to_string())]
             .into_iter()
             .collect(),
+        secrets: Default::default(),
     };
     relaydoc::wizard::established(&live(&kb).run(&request)).expect("the probe runs")
 }
@@ -145,7 +146,8 @@ fn up_to_the_sign_in_test() -> Facts {
 /// Types `password` at the sign-in step and runs the login against the lab; returns the
 /// wizard's node afterwards and everything that could have carried the password.
 fn sign_in(password: &str) -> (String, String) {
-    use relaydoc::engine::{Effect, Message, Wizard};
+    use relaydoc::engine::{Effect, Message, SecretInput, Wizard};
+    use relaydoc::vocab::Secret;
     let lab = common::lab::mail_lab("sign_in").expect("checked by the caller");
     let (_dir, kb) = knowledge_with_lab_provider();
     let kb = Arc::new(kb);
@@ -156,7 +158,7 @@ fn sign_in(password: &str) -> (String, String) {
     let (mut wizard, _) = Wizard::new(&kb, up_to_the_sign_in_test());
     assert_eq!(wizard.current().map(|n| n.id.as_str()), Some("i-password"));
     let effects = wizard
-        .update(Message::Answer(password.into()))
+        .update(Message::Secret(SecretInput::Typed(Secret::new(password))))
         .expect("typed");
     let [Effect::RunCheck(request)] = effects.as_slice() else {
         panic!("expected the sign-in check, got {effects:?}");

@@ -8,9 +8,10 @@
 use jiff::Timestamp;
 
 use super::{Event, EventKind, FORMAT, Mode, Session, Status, Store, StoreError};
-use crate::engine::{AnswerError, Effect, Facts, Message, State, Wizard};
+use crate::engine::{AnswerError, Effect, Facts, Message, SecretInput, State, Wizard};
 use crate::knowledge::Knowledge;
 use crate::knowledge::model::{NodeBody, UNKNOWN};
+use crate::vocab::Secret;
 
 /// Where the recorder gets the time from: the system clock, or a test's own.
 pub trait Clock: Send + Sync {
@@ -47,10 +48,6 @@ pub struct Resumed {
     pub skipped: usize,
 }
 
-/// Stands in for a password during a replay: the saved session never had it, so a check
-/// that would use it must not run; the replay goes back to ask for it again.
-const WITHHELD: &str = "\u{0}withheld";
-
 pub struct Recorder<'k> {
     wizard: Wizard<'k>,
     session: Session,
@@ -59,7 +56,7 @@ pub struct Recorder<'k> {
     /// Every password typed in this run, also ones since taken back: text that contains one is
     /// scrubbed, whenever it was written (a note made before the password was typed too).
     /// Kept in memory only.
-    secrets_seen: Vec<String>,
+    secrets_seen: Vec<Secret>,
     save_problem: Option<String>,
     save_problem_said: bool,
     /// True once the session has a file (a resumed one always has).
@@ -317,13 +314,16 @@ impl<'k> Recorder<'k> {
     fn describe(&self, message: &Message) -> Option<EventKind> {
         let current = self.wizard.current();
         match message {
-            Message::Answer(_) | Message::DontKnow => {
+            Message::Answer(_) | Message::Secret(_) | Message::DontKnow => {
                 let node = current?;
                 let State::Asking(_) = self.wizard.state() else {
                     return None;
                 };
                 let given = match message {
                     Message::Answer(value) => Some(value.as_str()),
+                    Message::Secret(SecretInput::Typed(typed)) if typed.is_empty() => None,
+                    // Only that a password was given is recorded, never which.
+                    Message::Secret(_) => Some("given"),
                     _ => None,
                 };
                 Some(answer_event(node, given))
@@ -383,13 +383,13 @@ impl<'k> Recorder<'k> {
         };
         let withheld: Vec<String> = params
             .iter()
-            .filter(|(_, fact)| self.wizard.secret(fact) == Some(WITHHELD))
+            .filter(|(_, fact)| self.wizard.secret(fact) == Some(&SecretInput::Withheld))
             .map(|(_, fact)| fact.clone())
             .collect();
         let mut went_back = false;
         while withheld
             .iter()
-            .any(|fact| self.wizard.secret(fact) == Some(WITHHELD))
+            .any(|fact| self.wizard.secret(fact) == Some(&SecretInput::Withheld))
             && self.wizard.can_go_back()
         {
             let node = self
@@ -434,11 +434,10 @@ impl<'k> Recorder<'k> {
             if let NodeBody::Input {
                 fact, secret: true, ..
             } = &node.body
-                && let Some(value) = self.wizard.secret(fact)
-                && value != WITHHELD
-                && !self.secrets_seen.iter().any(|seen| seen == value)
+                && let Some(SecretInput::Typed(value)) = self.wizard.secret(fact)
+                && !self.secrets_seen.contains(value)
             {
-                self.secrets_seen.push(value.to_string());
+                self.secrets_seen.push(value.clone());
                 learned = true;
             }
         }
@@ -569,7 +568,7 @@ fn replay_message(wizard: &Wizard<'_>, step: &EventKind) -> Option<Message> {
                 return None;
             }
             Some(match (value, secret) {
-                (_, true) => Message::Answer(WITHHELD.to_string()),
+                (_, true) => Message::Secret(SecretInput::Withheld),
                 (Some(value), false) => Message::Answer(value.clone()),
                 (None, false) => Message::DontKnow,
             })
@@ -609,11 +608,11 @@ struct Scrubber<'a> {
 
 impl<'a> Scrubber<'a> {
     /// `None` when there is nothing to scrub.
-    fn new(knowledge: &'a Knowledge, secrets: &'a [String]) -> Option<Self> {
+    fn new(knowledge: &'a Knowledge, secrets: &'a [Secret]) -> Option<Self> {
         // Very short secrets would blank out ordinary words; a password that short is no secret.
         let secrets: Vec<&str> = secrets
             .iter()
-            .map(String::as_str)
+            .map(Secret::expose)
             .filter(|secret| secret.chars().count() >= 3)
             .collect();
         (!secrets.is_empty()).then_some(Self { knowledge, secrets })

@@ -158,10 +158,10 @@ pub fn summary(report: &CheckReport) -> String {
     )
 }
 
-/// The evidence behind a report (answers, transcripts) as lines safe to draw, with every
-/// secret the person typed masked even if a check forgot to.
-pub fn evidence(report: &CheckReport, secrets: &[&str]) -> Vec<String> {
-    let mut text = match &report.details {
+/// The evidence behind a report (answers, transcripts) as lines safe to draw. Checks mask
+/// passwords in their own transcripts; a password never reaches anything else of a report.
+pub fn evidence(report: &CheckReport) -> Vec<String> {
+    let text = match &report.details {
         serde_json::Value::Null => String::from("(this check left no details)"),
         serde_json::Value::String(text) => text.clone(),
         // Objects read better as "key: value" lines, lists (transcripts) one item a line.
@@ -191,9 +191,6 @@ pub fn evidence(report: &CheckReport, secrets: &[&str]) -> Vec<String> {
         }
         details => serde_json::to_string_pretty(details).unwrap_or_default(),
     };
-    for secret in secrets.iter().filter(|secret| !secret.is_empty()) {
-        text = text.replace(secret, "********");
-    }
     crate::sanitize::for_terminal(&text)
         .lines()
         .map(|line| line.replace('\t', "    "))

@@ -113,6 +113,7 @@ pub fn run(knowledge: &Knowledge, facts: Facts, options: Options) -> io::Result<
             clock: Arc::new(SystemClock),
         });
         model.can_email = options.email.is_some();
+        model.env_password = crate::wizard::password_from_env();
         let first = match options.resume {
             Some(session) => model.resume(*session),
             None if options.mode == Mode::Agent => model.open_helpdesk(),

@@ -21,13 +21,14 @@ use super::saved::{PendingSend, SavedSessions};
 use super::theme::Theme;
 use crate::checks::Status;
 use crate::checks::account::{self, AccountReport, Event as AccountEvent, Settings};
-use crate::engine::{AnswerError, Effect, Facts, Message, State, Wizard};
+use crate::engine::{AnswerError, Effect, Facts, Message, SecretInput, State, Wizard};
 use crate::knowledge::Knowledge;
 use crate::knowledge::model::{Node, NodeBody, NodeId, UNKNOWN};
 use crate::knowledge::search::{Hit, search};
 use crate::session::mail::Letter;
 use crate::session::recorder::{Details, Resumed};
 use crate::session::{Clock, Mode, Recorder, Store, SystemClock};
+use crate::vocab::Secret;
 
 /// How many search results Browse lists.
 pub const SEARCH_LIMIT: usize = 50;
@@ -105,6 +106,8 @@ pub struct Model<'k> {
     pub time_zone: jiff::tz::TimeZone,
     /// Steps being emailed from Saved sessions, to be noted in that session once sent.
     pub saved_send: Option<PendingSend>,
+    /// `RELAYDOC_PASSWORD`, answered for the person at the first password question.
+    pub env_password: Option<Secret>,
 }
 
 /// How wizard runs are recorded.
@@ -426,6 +429,7 @@ impl<'k> Model<'k> {
             saved: None,
             time_zone: jiff::tz::TimeZone::system(),
             saved_send: None,
+            env_password: None,
         }
     }
 
@@ -604,6 +608,19 @@ impl<'k> Model<'k> {
             jobs.push(CheckJob { ticket, request });
         }
         session.sync(keep_checks || !jobs.is_empty());
+        let asks_password = matches!(
+            session.recorder.wizard().current().map(|node| &node.body),
+            Some(NodeBody::Input { secret: true, .. })
+        ) && matches!(session.recorder.wizard().state(), State::Asking(_));
+        if jobs.is_empty()
+            && asks_password
+            && let Some(password) = self.env_password.take()
+        {
+            self.status = Some(StatusLine::info(
+                "Using the password from RELAYDOC_PASSWORD for the sign-in test.",
+            ));
+            return self.engine(Message::Secret(SecretInput::Typed(password)));
+        }
         (!jobs.is_empty()).then_some(Cmd::RunChecks(jobs))
     }
 
@@ -627,7 +644,6 @@ impl<'k> Model<'k> {
 
     fn check_done(&mut self, done: CheckDone) -> Option<Cmd> {
         let session = self.session.as_mut()?;
-        let wizard = session.recorder.wizard();
         let row = session
             .checks
             .iter_mut()
@@ -636,18 +652,11 @@ impl<'k> Model<'k> {
             // Cancelled meanwhile: the person has moved on.
             return None;
         }
-        let secrets: Vec<&str> = match &wizard.knowledge().node(row.node).body {
-            NodeBody::Check { params, .. } => params
-                .iter()
-                .filter_map(|(_, fact)| wizard.secret(fact))
-                .collect(),
-            _ => Vec::new(),
-        };
         row.state = RowState::Done {
             status: done.report.status,
             elapsed: done.elapsed,
             summary: checks::summary(&done.report),
-            evidence: checks::evidence(&done.report, &secrets),
+            evidence: checks::evidence(&done.report),
         };
         let node = row.node;
         let message = match crate::wizard::established(&done.report) {
@@ -800,6 +809,7 @@ fn describe(error: &AnswerError) -> String {
         AnswerError::NotAsking | AnswerError::UnexpectedCheck => {
             "Nothing to answer right now.".into()
         }
+        AnswerError::SecretMismatch => "A password goes only into the password field.".into(),
     }
 }
 
@@ -1161,7 +1171,7 @@ fn account_report(run: &mut AccountRun, report: &AccountReport, elapsed: Duratio
                 summary: crate::sanitize::single_line(
                     &account::summary_of(&check.report).join(" "),
                 ),
-                evidence: checks::evidence(&check.report, &[]),
+                evidence: checks::evidence(&check.report),
             },
         })
         .collect();
@@ -1566,12 +1576,18 @@ fn question_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
             }
             None
         }
-        NodeBody::Input { .. } => {
+        NodeBody::Input { secret, .. } => {
             match key.code {
                 KeyCode::Enter => {
                     let value = std::mem::take(&mut ui.input);
-                    // An empty answer is the engine's "I don't know / skip".
-                    return model.engine(Message::Answer(value));
+                    // An empty answer is the engine's "I don't know / skip". A password
+                    // becomes a `Secret` here, where it was typed, and stays one.
+                    let message = if *secret {
+                        Message::Secret(SecretInput::Typed(Secret::new(value)))
+                    } else {
+                        Message::Answer(value)
+                    };
+                    return model.engine(message);
                 }
                 _ => edit_line(&mut ui.input, &key),
             }

@@ -97,7 +97,11 @@ impl LiveChecks {
             "public-ip" => self.public_ip(&client).await?.to_check_report(),
             "auth" => {
                 let mut report = self
-                    .auth(param("host"), param("user")?, param("password")?)
+                    .auth(
+                        param("host"),
+                        param("user")?,
+                        request.secrets.get("password")?,
+                    )
                     .await?;
                 let works = match report.facts.get("auth.result").map(String::as_str) {
                     Some("ok") => Some("yes"),
@@ -202,7 +206,7 @@ impl LiveChecks {
         &self,
         host: Option<&str>,
         user: &str,
-        password: &str,
+        password: &crate::vocab::Secret,
     ) -> Option<crate::checks::CheckReport> {
         use crate::checks::smtp::{self, conn::Limits, session};
         let (name, port, security) = match host {
@@ -232,7 +236,7 @@ impl LiveChecks {
                 local_ip: None,
             },
             user: user.to_string(),
-            password: session::Secret::new(password.to_string()),
+            password: password.clone(),
             mechanism: None,
             allow_plaintext: false,
         };
@@ -414,6 +418,7 @@ mod tests {
             node: knowledge.node_id(node).expect("a bundled node"),
             check: "dnsbl".into(),
             params: [("ip".to_string(), ip.to_string())].into(),
+            secrets: Default::default(),
         }
     }
 

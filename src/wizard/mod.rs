@@ -16,6 +16,7 @@ use crate::checks::account::{AccountReport, Event as AccountEvent};
 use crate::checks::{CheckReport, Status};
 use crate::engine::{CheckRequest, Facts, Message};
 use crate::knowledge::Knowledge;
+use crate::vocab::Secret;
 
 /// Runs the checks the engine asks for. Implementations may block: the TUI calls them on a
 /// worker thread, plain mode and `wizard --json` in line.
@@ -92,6 +93,16 @@ pub fn message_for(request: &CheckRequest, report: &CheckReport) -> Message {
 /// a person ([`crate::engine::walk`]): `None` for every other check.
 pub fn run_offline(knowledge: &Knowledge, request: &CheckRequest) -> Option<Facts> {
     established(&OfflineChecks { knowledge }.run(request))
+}
+
+/// The password from `RELAYDOC_PASSWORD`, for the wizard's sign-in test as for `relaydoc
+/// check`: whoever set it is not asked for it (once per run; after that, a person who goes
+/// back to the password question types one). Not valid UTF-8 or empty: as if unset.
+pub fn password_from_env() -> Option<Secret> {
+    std::env::var("RELAYDOC_PASSWORD")
+        .ok()
+        .filter(|password| !password.is_empty())
+        .map(Secret::new)
 }
 
 /// A check that could not run, saying why in plain words.
