@@ -22,3 +22,4 @@ pub mod restore;
 pub mod sanitize;
 pub mod session;
 pub mod tui;
+pub mod website;
