@@ -477,7 +477,8 @@ impl Context<'_> {
         }
         body.push_str(
             "</select>\n<p class=\"hint\">The steps below fill in the server, port, encryption \
-             and sign-in for the provider you pick.</p>\n</div>\n",
+             and sign-in for the provider you pick.</p>\n</div>\n\
+             <p id=\"filled-for\" class=\"print-only\"></p>\n",
         );
         let tasks = ordered_tasks(client);
         if tasks.len() > 1 {

@@ -28,6 +28,13 @@
         var owners = variants[i].getAttribute('data-providers') || '';
         variants[i].hidden = owners.indexOf(wanted) < 0;
       }
+      // The picker is not printed: the sheet says whose settings it carries.
+      var note = document.getElementById('filled-for');
+      if (note) {
+        note.textContent = key
+          ? 'Settings filled in for ' + picker.options[picker.selectedIndex].text + '.'
+          : 'General steps: use the settings your provider lists.';
+      }
     };
     var chosen = params().provider || '';
     var known = false;

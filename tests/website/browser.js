@@ -176,6 +176,8 @@ async function main() {
       list.filter((v) => !v.hidden).map((v) => v.textContent).join(' '));
     let steps = await visible();
     if (!steps.includes('smtp.gmail.com')) fail('Thunderbird with Gmail does not show smtp.gmail.com');
+    const filledFor = await page.$eval('#filled-for', (p) => p.textContent);
+    if (!filledFor.includes('Gmail')) fail(`the printed sheet says "${filledFor}"`);
     await page.screenshot({ path: path.join(shotDir, 'client-sheet.png') });
     await page.select('#provider', 'icloud');
     steps = await visible();
@@ -196,6 +198,8 @@ async function main() {
       const sheets = (Buffer.from(pdf).toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
       console.log(`print: ${name} → ${sheets} A4 sheet(s)`);
       if (sheets < 1) fail(`${name}: printing gave no page`);
+      // A program's sheet, filled for one provider, is made to fit one sheet of paper.
+      if (name.startsWith('client-') && sheets !== 1) fail(`${name}: prints on ${sheets} sheets`);
     }
 
     // Accessibility: one page of every kind.
