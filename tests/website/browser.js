@@ -73,7 +73,7 @@ async function searchFor(page, query) {
   await page.type('#q', query);
   await page.waitForFunction(
     (q) => document.getElementById('search-status').textContent.includes(q),
-    { timeout: 5000 },
+    { timeout: 15000 },
     query.trim());
   return results(page);
 }
@@ -163,7 +163,7 @@ async function main() {
     await page.goto(url('cause-client-auth-off.html'), { waitUntil: 'load' });
     await page.type('#quick-q', 'outlook');
     await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
-    await page.waitForSelector('#results li', { timeout: 5000 });
+    await page.waitForSelector('#results li', { timeout: 15000 });
     const outlook = await results(page);
     if (!outlook.some((h) => h.href.startsWith('client-outlook'))) {
       fail(`header search "outlook": ${JSON.stringify(outlook.map((h) => h.href))}`);
@@ -218,7 +218,7 @@ async function main() {
     }
     // With results shown, and with Gmail picked.
     await page.goto(url('index.html?q=relay'), { waitUntil: 'load' });
-    await page.waitForSelector('#results li', { timeout: 5000 });
+    await page.waitForSelector('#results li', { timeout: 15000 });
     await axe(page, 'index.html?q=relay', axeSource);
     await page.goto(url('index.html'), { waitUntil: 'load' });
     await page.screenshot({ path: path.join(shotDir, 'home.png') });
