@@ -24,4 +24,5 @@ pub mod sanitize;
 pub mod session;
 pub mod tui;
 pub mod vocab;
+pub mod website;
 pub mod wizard;

@@ -265,6 +265,31 @@ pub fn pick_client<'k>(
         .or_else(|| knowledge.clients.first())
 }
 
+/// A client's tasks in the order a person works through them, then any others a folder adds
+/// (`kb show CLIENT` and the offline website list them so).
+pub fn ordered_tasks(client: &Client) -> Vec<&str> {
+    const ORDER: [&str; 6] = [
+        "find-outgoing-settings",
+        "enable-smtp-auth",
+        "set-server-port-security",
+        "update-password",
+        "check-mail-first",
+        "disable-pop-before-smtp",
+    ];
+    ORDER
+        .iter()
+        .copied()
+        .filter(|task| client.tasks.contains_key(*task))
+        .chain(
+            client
+                .tasks
+                .keys()
+                .map(String::as_str)
+                .filter(|task| !ORDER.contains(task)),
+        )
+        .collect()
+}
+
 /// The steps of one client task, filled in and made safe to print.
 pub fn task_view(client: &Client, task: &str, target: &TargetSettings<'_>) -> Option<StepView> {
     let task = client.tasks.get(task)?;

@@ -10,7 +10,7 @@ use crate::exit;
 use crate::knowledge::model::NodeBody;
 use crate::knowledge::{self, Knowledge, search};
 use crate::present::{
-    StepView, TargetSettings, pick_client, solution_text, solution_view, task_view,
+    StepView, TargetSettings, ordered_tasks, pick_client, solution_text, solution_view, task_view,
 };
 use crate::sanitize::for_terminal;
 
@@ -60,6 +60,20 @@ mode) are shown once the knowledge is sound; they do not change the exit code.")
         #[arg(long, value_name = "CLIENT")]
         client: Option<String>,
     },
+    /// Write everything relaydoc knows as a static website that works offline
+    #[command(after_help = "\
+Examples:
+  relaydoc kb export --html ./relaydoc-site            then open ./relaydoc-site/index.html
+  relaydoc --knowledge ./ours kb export --html /srv/intranet/relaydoc
+
+The site works from file:// (or any web server) and loads nothing from elsewhere: search runs
+in the page. Your own knowledge (--knowledge, or the config folder) is included. Files of the
+same name in DIR are replaced; nothing else there is touched.")]
+    Export {
+        /// Folder to write the website into (created when missing)
+        #[arg(long, value_name = "DIR", required = true)]
+        html: PathBuf,
+    },
     /// Draw the decision tree as Graphviz dot or Mermaid
     #[command(after_help = "Example:\n  relaydoc kb graph --format dot | dot -Tsvg > tree.svg")]
     Graph {
@@ -83,6 +97,7 @@ pub fn run(args: KbArgs, global: &GlobalArgs) -> ExitCode {
         KbCommand::Show { id, client } => {
             with_knowledge(global, |kb| show(kb, &id, client.as_deref()))
         }
+        KbCommand::Export { html } => with_knowledge(global, |kb| export(kb, &html)),
         KbCommand::Graph { format } => with_knowledge(global, |kb| {
             out!("{}", graph(kb, format));
             exit::code(exit::OK)
@@ -319,26 +334,7 @@ fn show(kb: &Knowledge, id: &str, client: Option<&str>) -> ExitCode {
             found.id
         );
         let target = TargetSettings::for_email(kb, None);
-        // In the order a person works through them, then any others a folder adds.
-        const ORDER: [&str; 6] = [
-            "find-outgoing-settings",
-            "enable-smtp-auth",
-            "set-server-port-security",
-            "update-password",
-            "check-mail-first",
-            "disable-pop-before-smtp",
-        ];
-        let ordered = ORDER
-            .iter()
-            .copied()
-            .filter(|task| found.tasks.contains_key(*task))
-            .chain(
-                found
-                    .tasks
-                    .keys()
-                    .map(String::as_str)
-                    .filter(|task| !ORDER.contains(task)),
-            );
+        let ordered = ordered_tasks(found);
         for task in ordered {
             if let Some(StepView::ClientTask {
                 title, steps, note, ..
@@ -374,6 +370,30 @@ fn show(kb: &Knowledge, id: &str, client: Option<&str>) -> ExitCode {
         for_terminal(id)
     );
     exit::code(exit::BAD_INPUT)
+}
+
+fn export(kb: &Knowledge, dir: &std::path::Path) -> ExitCode {
+    match crate::website::export(kb, dir) {
+        Ok(done) => {
+            outln!(
+                "wrote {} pages ({} KB) to {}; open {}",
+                done.pages,
+                done.bytes.div_ceil(1024),
+                for_terminal(&dir.display().to_string()),
+                for_terminal(&dir.join("index.html").display().to_string())
+            );
+            exit::code(exit::OK)
+        }
+        Err(crate::website::ExportError::Knowledge(problems)) => {
+            report_diagnostics(&problems);
+            eprintln!("relaydoc: the knowledge has problems; check with `relaydoc kb validate`");
+            exit::code(exit::BAD_INPUT)
+        }
+        Err(error) => {
+            eprintln!("relaydoc: {}", for_terminal(&error.to_string()));
+            exit::code(exit::BAD_INPUT)
+        }
+    }
 }
 
 /// The tree as a graph; solutions show their cause, edges their answer.

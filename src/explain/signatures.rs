@@ -81,6 +81,8 @@ pub struct Signature {
     pub facts: BTreeMap<String, String>,
     pub meaning: Option<String>,
     pub source: String,
+    /// The real text the pattern was proved on at load (shown by the offline website).
+    pub example: String,
     /// File the signature came from, for messages about it.
     pub file: String,
 }
@@ -366,6 +368,7 @@ fn validate(
         facts,
         meaning: raw.meaning.map(|m| m.trim().to_string()),
         source: raw.source,
+        example: raw.example.value,
         file: file.name.clone(),
     })
 }

@@ -32,6 +32,11 @@ const TRANSPORT_SUFFIXES: &[&str] = &[
     "_transport_rate_delay",
 ];
 
+/// Every name in the table, in its order (alphabetical), for the offline reference.
+pub fn all() -> impl Iterator<Item = &'static str> {
+    NAMES.lines().filter(|name| !name.is_empty())
+}
+
 pub fn is_known(name: &str) -> bool {
     NAMES.lines().any(|known| known == name)
         || TRANSPORT_SUFFIXES
