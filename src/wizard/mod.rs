@@ -8,8 +8,11 @@
 //! - [`live`]: the checks for real, over the network, with the person's resolver settings.
 //! - [`account`]: `check account`'s findings read as the decision tree's facts, and the
 //!   diagnosis they point to (the checks themselves know no tree).
+//! - [`discovery`]: settings discovery online joined to the catalogue (the MX and Microsoft 365
+//!   questions), and found settings as a provider the steps can be filled from.
 
 pub mod account;
+pub mod discovery;
 pub mod live;
 
 use crate::checks::account::{AccountReport, Event as AccountEvent};
