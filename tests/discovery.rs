@@ -950,3 +950,47 @@ fn exports_need_an_address_and_something_to_export() {
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     assert!(String::from_utf8_lossy(&output.stderr).contains("nothing to export"));
 }
+
+// ------------------------------------------------------------------ yours vs theirs
+
+#[test]
+fn check_account_says_how_the_given_server_differs_from_the_published_one() {
+    // The lab's Postfix stands in for "your program's" server; gmx.de's published settings
+    // come from the catalogue.
+    if common::lab::lab("discovery").is_none() {
+        return;
+    }
+    let output = relaydoc()
+        .args([
+            "check",
+            "account",
+            "someone@gmx.de",
+            "--server",
+            "127.0.0.1",
+        ])
+        .args(["--port", "2525", "--security", "none", "--no-login"])
+        .args([
+            "--dns-server",
+            "127.0.0.1:5353",
+            "--dns-known-name",
+            "example.test",
+        ])
+        .args(["--zone", "bl.example.test"])
+        .env("COLUMNS", "200")
+        .timeout(HANG_GUARD)
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&output.stdout).replace("\n  ", " ");
+    assert!(text.contains("Yours vs theirs:"), "{text}");
+    assert!(
+        text.contains("your program sends through 127.0.0.1; GMX"),
+        "{text}"
+    );
+    assert!(
+        text.contains("your program uses port 2525 with no encryption; GMX")
+            && text.contains(
+                "publishes mail.gmx.net port 465 with SSL/TLS (or port 587 with STARTTLS)"
+            ),
+        "{text}"
+    );
+}

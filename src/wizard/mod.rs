@@ -10,10 +10,13 @@
 //!   diagnosis they point to (the checks themselves know no tree).
 //! - [`discovery`]: settings discovery online joined to the catalogue (the MX and Microsoft 365
 //!   questions), and found settings as a provider the steps can be filled from.
+//! - [`yours`]: "yours vs theirs", what the person's program uses beside what the provider
+//!   publishes, one line per difference.
 
 pub mod account;
 pub mod discovery;
 pub mod live;
+pub mod yours;
 
 use crate::checks::account::{AccountReport, Event as AccountEvent};
 use crate::checks::{CheckReport, Status};
