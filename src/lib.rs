@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod diagnosis;
 pub mod diagnostic;
+pub mod discovery;
 pub mod engine;
 pub mod exit;
 pub mod explain;

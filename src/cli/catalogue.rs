@@ -26,6 +26,12 @@ const SETTINGS_TASKS: &[&str] = &[
 Examples:
   relaydoc settings thunderbird --email someone@gmail.com
   relaydoc settings --email someone@gmx.de --json
+  relaydoc settings --email someone@example.com --export mobileconfig > example.mobileconfig
+  relaydoc settings --email someone@example.com --offline   (no lookups online)
+
+For an address relaydoc's catalogue does not know, the settings are looked up online, in the
+order mail programs use: the domain's own autoconfig file, Thunderbird's ISPDB, Microsoft's
+Autodiscover, the domain's SRV records, and a guess from its MX.
   relaydoc clients          (the client ids)")]
 pub struct SettingsArgs {
     /// The mail client (an id from `relaydoc clients`)
@@ -36,6 +42,15 @@ pub struct SettingsArgs {
     /// Print the provider's settings as JSON
     #[arg(long)]
     pub json: bool,
+    /// Only relaydoc's own catalogue: look nothing up online (also RELAYDOC_OFFLINE=1)
+    #[arg(long, env = "RELAYDOC_OFFLINE", value_parser = clap::builder::FalseyValueParser::new())]
+    pub offline: bool,
+    /// Write the settings as a file to hand out, on stdout: a Thunderbird autoconfig file or an
+    /// Apple configuration profile (never with a password)
+    #[arg(long, value_enum, value_name = "FORMAT", requires = "email")]
+    pub export: Option<super::discover::ExportFormat>,
+    #[command(flatten)]
+    pub lookup: super::discover::LookupArgs,
 }
 
 #[derive(Debug, Args)]
@@ -151,6 +166,10 @@ pub struct SettingsReport<'k> {
     pub username: Option<Username>,
     /// (Added) where the settings come from: the catalogue entry's file and its source pages.
     pub origin: Option<OriginReport<'k>>,
+    /// (Added) the online lookups, when the catalogue did not know the address: what was found
+    /// and every source asked, with its outcome.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discovery: Option<&'k crate::discovery::Discovery>,
 }
 
 /// Where a setting came from: the catalogue file that holds it and the pages it cites.
@@ -191,6 +210,7 @@ fn report_for(provider: &Provider, today: jiff::civil::Date) -> SettingsReport<'
             file: &provider.origin.file,
             sources: &provider.sources,
         }),
+        discovery: None,
     }
 }
 
@@ -268,6 +288,19 @@ pub fn print_provider(provider: &Provider) {
     if !provider.domains.is_empty() {
         outln!("Addresses: {}", provider.domains.join(", "));
     }
+    print_servers(provider);
+    print_signin(provider, crate::present::today());
+    print_origin(provider);
+    if let Some(notes) = &provider.notes {
+        outln!(
+            "\n{}",
+            textwrap::fill(&for_terminal(notes).replace('\n', " "), 90)
+        );
+    }
+}
+
+/// The outgoing and incoming servers, one line each, best first.
+fn print_servers(provider: &Provider) {
     let line = |e: &Endpoint| {
         format!(
             "{:<5} {}:{}  {}  auth: {}",
@@ -276,7 +309,7 @@ pub fn print_provider(provider: &Provider) {
                 crate::knowledge::raw::Protocol::Pop3 => "pop3",
                 crate::knowledge::raw::Protocol::Smtp => "smtp",
             }),
-            e.host,
+            for_terminal(&e.host),
             e.port,
             e.security.label(),
             match e.auth {
@@ -299,14 +332,6 @@ pub fn print_provider(provider: &Provider) {
     }
     if provider.outgoing.is_empty() {
         outln!("  (none: this provider offers no outgoing server for mail programs)");
-    }
-    print_signin(provider, crate::present::today());
-    print_origin(provider);
-    if let Some(notes) = &provider.notes {
-        outln!(
-            "\n{}",
-            textwrap::fill(&for_terminal(notes).replace('\n', " "), 90)
-        );
     }
 }
 
@@ -336,9 +361,53 @@ pub fn settings(args: SettingsArgs, global: &GlobalArgs) -> ExitCode {
         );
         return exit::code(exit::BAD_INPUT);
     }
-    let target = TargetSettings::for_email(&kb, args.email.clone());
+    let mut target = TargetSettings::for_email(&kb, args.email.clone());
+    // The catalogue first; online only for an address it does not know.
+    let discovery = match (&args.email, target.provider) {
+        (Some(email), None) if !args.offline => {
+            let quiet = args.json || args.export.is_some();
+            match super::discover::run(&kb, email, &args.lookup, global, quiet) {
+                Ok(discovery) => Some(discovery),
+                Err(code) => return code,
+            }
+        }
+        _ => None,
+    };
+    let found = discovery.as_ref().and_then(|d| d.found.as_ref());
+    // Settings found online that are a catalogue entry (by MX or Autodiscover) are shown as
+    // that entry, with its sign-in rules; others as a provider of their own.
+    let own = found
+        .filter(|found| found.provider.is_none())
+        .and_then(|found| {
+            let domain = crate::discovery::domain_of(args.email.as_deref()?).ok()?;
+            Some(crate::wizard::discovery::provider_from_found(
+                found, &domain,
+            ))
+        });
+    let entry = found
+        .and_then(|found| found.provider.as_ref())
+        .and_then(|id| kb.providers.iter().find(|p| &p.id == id));
+    if let Some(provider) = entry.or(own.as_ref()) {
+        target.provider = Some(provider);
+    }
+    if let (Some(format), Some(email)) = (args.export, &args.email) {
+        let from_catalogue = match (found, target.provider) {
+            (None, Some(provider)) => Some(crate::wizard::discovery::found_from_provider(
+                provider,
+                crate::discovery::Source::Catalogue,
+            )),
+            _ => None,
+        };
+        return super::discover::export(
+            format,
+            found.or(from_catalogue.as_ref()),
+            email,
+            discovery.as_ref().is_some_and(|d| d.could_not_check()),
+        );
+    }
+    let could_not_check = discovery.as_ref().is_some_and(|d| d.could_not_check());
     if args.json {
-        let report = match target.provider {
+        let mut report = match target.provider {
             Some(provider) => report_for(provider, target.today),
             None => SettingsReport {
                 provider: None,
@@ -348,26 +417,75 @@ pub fn settings(args: SettingsArgs, global: &GlobalArgs) -> ExitCode {
                 signin: None,
                 username: None,
                 origin: None,
+                discovery: None,
             },
         };
-        return print_json(&report);
+        if let Some(found) = found {
+            report.source = Some(found.source.as_str());
+            if found.provider.is_none() {
+                // Not a catalogue entry: no entry, file or cited pages to name.
+                report.provider = None;
+                report.origin = None;
+            }
+        }
+        report.discovery = discovery.as_ref();
+        let code = print_json(&report);
+        return if could_not_check {
+            exit::code(exit::CHECK_ERROR)
+        } else {
+            code
+        };
     }
-    print_settings(&kb, &target, args.client.as_deref());
-    exit::code(exit::OK)
+    print_settings(&kb, &target, args.client.as_deref(), discovery.as_ref());
+    exit::code(if could_not_check {
+        exit::CHECK_ERROR
+    } else {
+        exit::OK
+    })
 }
 
-fn print_settings(kb: &Knowledge, target: &TargetSettings<'_>, client: Option<&str>) {
-    match (target.provider, &target.email) {
-        (Some(provider), _) => {
+fn print_settings(
+    kb: &Knowledge,
+    target: &TargetSettings<'_>,
+    client: Option<&str>,
+    discovery: Option<&crate::discovery::Discovery>,
+) {
+    let found = discovery.and_then(|d| d.found.as_ref());
+    match (target.provider, found, &target.email) {
+        (Some(provider), Some(found), _) => {
+            super::discover::print_found_header(found);
+            outln!();
+            if found.provider.is_some() {
+                print_provider(provider);
+            } else {
+                outln!("{}", for_terminal(&provider.name));
+                print_servers(provider);
+            }
+            outln!();
+        }
+        (Some(provider), None, _) => {
             print_provider(provider);
             outln!();
         }
-        (None, Some(email)) => outln!(
-            "relaydoc does not know the provider of {}; the steps use general wording. Your \
-             provider's help pages list the exact server names.\n",
-            for_terminal(email)
-        ),
-        (None, None) => {}
+        (None, _, Some(email)) => {
+            let looked = match discovery {
+                Some(d) if d.could_not_check() => {
+                    " The online lookups could not be done (is the network up?); see below."
+                }
+                Some(_) => " Nothing was found online either (see below).",
+                None => "",
+            };
+            outln!(
+                "relaydoc does not know the provider of {};{looked} the steps use general \
+                 wording. Your provider's help pages list the exact server names.\n",
+                for_terminal(email)
+            );
+        }
+        (None, _, None) => {}
+    }
+    if let Some(discovery) = discovery {
+        super::discover::print_attempts(discovery);
+        outln!();
     }
     let facts = Default::default();
     let Some(client) = pick_client(kb, &facts, client) else {

@@ -445,6 +445,13 @@ fn human(report: &AccountReport, kb: &crate::knowledge::Knowledge, width: usize)
     for line in &report.summary {
         let _ = writeln!(out, "{}", wrap(line, "  "));
     }
+    let differences = crate::wizard::yours::for_account(kb, report);
+    if !differences.is_empty() {
+        let _ = writeln!(out, "\nYours vs theirs:");
+        for line in &differences {
+            let _ = writeln!(out, "{}", wrap(line, "  "));
+        }
+    }
     let slowest = report
         .slowest
         .as_ref()

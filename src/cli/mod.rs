@@ -33,6 +33,7 @@ use crate::knowledge::Knowledge;
 
 mod catalogue;
 mod config;
+mod discover;
 mod kb;
 mod postfix;
 mod sessions;

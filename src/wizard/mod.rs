@@ -8,9 +8,15 @@
 //! - [`live`]: the checks for real, over the network, with the person's resolver settings.
 //! - [`account`]: `check account`'s findings read as the decision tree's facts, and the
 //!   diagnosis they point to (the checks themselves know no tree).
+//! - [`discovery`]: settings discovery online joined to the catalogue (the MX and Microsoft 365
+//!   questions), and found settings as a provider the steps can be filled from.
+//! - [`yours`]: "yours vs theirs", what the person's program uses beside what the provider
+//!   publishes, one line per difference.
 
 pub mod account;
+pub mod discovery;
 pub mod live;
+pub mod yours;
 
 use crate::checks::account::{AccountReport, Event as AccountEvent};
 use crate::checks::{CheckReport, Status};

@@ -27,6 +27,9 @@ pub fn relaydoc_std(home: &Path) -> std::process::Command {
         .env("NO_COLOR", "1")
         // The lab's DNS server serves only its test zones, so one of them is the name that
         // must exist, which proves a resolver works before "does not exist" is believed.
-        .env("RELAYDOC_DNS_KNOWN_NAME", "example.test");
+        .env("RELAYDOC_DNS_KNOWN_NAME", "example.test")
+        // `settings` looks unknown addresses up on the internet; tests contact only loopback
+        // (tests/discovery.rs points every lookup at its own servers instead).
+        .env("RELAYDOC_OFFLINE", "1");
     command
 }
