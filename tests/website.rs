@@ -206,7 +206,9 @@ fn the_bundled_knowledge_exports_a_site_whose_links_all_resolve() {
     }
     // One page per cause, node, client, provider and error text.
     let kb = relaydoc::knowledge::bundled().expect("bundled");
-    let signatures = relaydoc::explain::signatures(&kb).expect("signatures").len();
+    let signatures = relaydoc::explain::signatures(&kb)
+        .expect("signatures")
+        .len();
     let expected =
         kb.causes.len() + kb.nodes.len() + kb.clients.len() + kb.providers.len() + signatures;
     let pages = files
@@ -285,7 +287,7 @@ fn hostile_overlay() -> tempfile::TempDir {
              outgoing:\n  - {{host: smtp.acme.test, port: 587, security: starttls, auth: password}}\n\
              incoming:\n  - {{protocol: imap, host: imap.acme.test, port: 993, security: tls, auth: password}}\n\
              notes: \"Our server <img src=http://evil.test/x onerror=alert(2)> \\e[2J \\\"quoted\\\" & more\"\n\
-             sources:\n  - \"javascript:alert(3)\"\n  - https://acme.test/help?a=1&b=2\n\
+             sources:\n  - https://acme.test/help?a=1&b=2\n\
              signin:\n  - method: password\n    works: true\n    source: https://acme.test/help\n"
         ),
     )
@@ -338,8 +340,8 @@ fn an_overlay_is_exported_and_its_hostile_text_comes_out_escaped() {
     assert!(client.contains("&lt;iframe src=https://evil.test&gt;&lt;/iframe&gt;"));
     assert!(client.contains("&lt;a href=&quot;javascript:alert(4)&quot;&gt;click&lt;/a&gt;"));
     assert!(provider.contains("&quot;quoted&quot; &amp; more"));
-    // A source that is not a web address is shown, not linked.
-    assert!(provider.contains("<li>javascript:alert(3)</li>"));
+    // A source that is not a web address never gets this far: `kb validate` refuses it
+    // (tests/catalogue.rs, the validator's broken entries).
     assert!(provider.contains("<a href=\"https://acme.test/help?a=1&amp;b=2\""));
     for (name, bytes) in &files {
         let content = text(bytes);
