@@ -8,7 +8,8 @@
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use super::model::SolutionUi;
+use super::layout::{agent_note, text_width};
+use super::state::SolutionUi;
 use super::theme::Theme;
 use crate::engine::Facts;
 use crate::knowledge::Knowledge;
@@ -16,12 +17,6 @@ use crate::knowledge::model::{Client, NodeBody, NodeId};
 use crate::knowledge::raw::AuthKind;
 use crate::present::{StepView, TargetSettings, pick_client, solution_view, task_view};
 use crate::sanitize::for_terminal;
-
-/// Reading width for a terminal `width` columns wide: long lines are hard to read, so text
-/// stops at 100 columns on wide screens.
-pub fn text_width(width: u16) -> usize {
-    usize::from(width).saturating_sub(4).clamp(20, 100)
-}
 
 /// Width from which the solution's settings block sits beside the steps instead of below.
 const SETTINGS_ASIDE_FROM: u16 = 120;
@@ -391,7 +386,7 @@ pub fn internal_doc(
     }
     let note = knowledge
         .node_id(&session.status.node)
-        .and_then(|node| super::model::agent_note(knowledge.node(node)));
+        .and_then(|node| agent_note(knowledge.node(node)));
     if let Some(note) = note {
         doc.heading("Agent note");
         doc.para(note, Style::new());

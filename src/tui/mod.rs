@@ -10,8 +10,10 @@
 pub mod article;
 pub mod checks;
 pub mod email;
+pub mod layout;
 pub mod model;
 pub mod saved;
+pub mod state;
 pub mod theme;
 pub mod view;
 

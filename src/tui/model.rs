@@ -15,398 +15,22 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use super::checks::{self, AccountDone, AccountJob, AccountProgress, CheckDone, CheckJob};
+use super::checks::{self, AccountDone, AccountJob, CheckDone, CheckJob};
 use super::email::{EmailDone, EmailJob};
-use super::saved::{PendingSend, SavedSessions};
+use super::layout::{
+    address_problem, body_height, edit_line, list_moved, scrolled, solution_height,
+};
+pub use super::state::*;
 use super::theme::Theme;
-use crate::checks::Status;
-use crate::checks::account::{self, AccountReport, Event as AccountEvent, Settings};
+use crate::checks::account::{self, AccountReport, Event as AccountEvent};
 use crate::engine::{AnswerError, Effect, Facts, Message, SecretInput, State, Wizard};
 use crate::knowledge::Knowledge;
-use crate::knowledge::model::{Node, NodeBody, NodeId, UNKNOWN};
+use crate::knowledge::model::{NodeBody, NodeId, UNKNOWN};
 use crate::knowledge::search::{Hit, search};
 use crate::session::mail::Letter;
 use crate::session::recorder::{Details, Resumed};
-use crate::session::{Clock, Mode, Recorder, Store, SystemClock};
+use crate::session::{Mode, Recorder};
 use crate::vocab::Secret;
-
-/// How many search results Browse lists.
-pub const SEARCH_LIMIT: usize = 50;
-
-/// Lines a PageUp/PageDown moves when scrolling a document.
-pub const PAGE: u16 = 10;
-
-/// How the TUI ended, for the exit status.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Ending {
-    /// Quit after reaching this conclusion (a node id).
-    Concluded(String),
-    /// Quit before a conclusion.
-    Quit,
-    /// Ctrl-C.
-    Interrupted,
-}
-
-/// Messages: everything that can happen to the TUI.
-#[derive(Debug, Clone)]
-pub enum Msg {
-    Key(KeyEvent),
-    /// Text pasted into the terminal (bracketed paste).
-    Paste(String),
-    /// The terminal changed size.
-    Resize(u16, u16),
-    /// Time passes (only sent while something animates).
-    Tick(Instant),
-    /// A live check finished.
-    CheckDone(CheckDone),
-    /// A sub-check of the account check started, ended or was skipped.
-    AccountProgress(AccountProgress),
-    /// The account check finished.
-    AccountDone(AccountDone),
-    /// Emailing the caller's steps finished (helpdesk mode).
-    EmailDone(EmailDone),
-}
-
-/// Work for the event loop.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Cmd {
-    RunChecks(Vec<CheckJob>),
-    RunAccount(AccountJob),
-    /// Email the caller's steps through the configured [`crate::session::mail::StepsSender`].
-    EmailSteps(EmailJob),
-    Quit,
-}
-
-#[derive(Debug)]
-pub struct Model<'k> {
-    pub knowledge: &'k Knowledge,
-    /// Facts given on the command line; every new wizard run starts from them.
-    pub initial_facts: Facts,
-    pub screen: Screen,
-    /// The wizard run, kept while Browse is open so the person can return to it.
-    pub session: Option<Session<'k>>,
-    pub help_open: bool,
-    pub theme: Theme,
-    /// Terminal size, so scrolling can stop at the end of what the view will draw.
-    pub size: (u16, u16),
-    pub now: Instant,
-    pub spinner: usize,
-    next_ticket: u64,
-    pub ending: Option<Ending>,
-    /// Where runs are saved, who they are for, and the clock their events are stamped with.
-    pub recording: Recording,
-    /// Whether "email these steps" has a sender behind it (helpdesk mode).
-    pub can_email: bool,
-    /// One line under the header until the next key: a save problem, a note kept, a session
-    /// picked up.
-    pub status: Option<StatusLine>,
-    /// The id of the last run saved, for the line printed after the TUI ends.
-    pub saved: Option<String>,
-    /// The zone times are shown in: the system's, or a fixed one in tests.
-    pub time_zone: jiff::tz::TimeZone,
-    /// Steps being emailed from Saved sessions, to be noted in that session once sent.
-    pub saved_send: Option<PendingSend>,
-    /// `RELAYDOC_PASSWORD`, answered for the person at the first password question.
-    pub env_password: Option<Secret>,
-}
-
-/// How wizard runs are recorded.
-#[derive(Clone)]
-pub struct Recording {
-    /// Where sessions are saved; `None` records in memory only (`--no-save`, tests).
-    pub store: Option<Store>,
-    /// The mode of runs started from Home's Start and Paste entries; Helpdesk mode is always
-    /// [`Mode::Agent`].
-    pub mode: Mode,
-    /// The agent and caller given on the command line.
-    pub details: Details,
-    pub clock: Arc<dyn Clock>,
-}
-
-impl Default for Recording {
-    fn default() -> Self {
-        Self {
-            store: None,
-            mode: Mode::User,
-            details: Details::default(),
-            clock: Arc::new(SystemClock),
-        }
-    }
-}
-
-impl std::fmt::Debug for Recording {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Recording")
-            .field("store", &self.store)
-            .field("mode", &self.mode)
-            .field("details", &self.details)
-            .finish_non_exhaustive()
-    }
-}
-
-/// The recorder takes its own boxed clock; every run of one TUI shares the model's.
-struct SharedClock(Arc<dyn Clock>);
-
-impl Clock for SharedClock {
-    fn now(&self) -> jiff::Timestamp {
-        self.0.now()
-    }
-}
-
-/// The status line's text, and whether it reports a problem (drawn to stand out).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StatusLine {
-    pub text: String,
-    pub problem: bool,
-}
-
-impl StatusLine {
-    pub fn info(text: impl Into<String>) -> Self {
-        Self {
-            text: text.into(),
-            problem: false,
-        }
-    }
-
-    pub fn problem(text: impl Into<String>) -> Self {
-        Self {
-            text: text.into(),
-            problem: true,
-        }
-    }
-}
-
-/// The screen in front of the person.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Screen {
-    Home {
-        selected: usize,
-    },
-    /// A text box for the error message, which becomes the `error.text` fact.
-    Paste {
-        text: String,
-    },
-    /// Helpdesk mode's first step: who is calling (a name or ticket number; may stay empty).
-    Caller {
-        text: String,
-    },
-    /// The wizard run in `Model::session`.
-    Wizard,
-    Browse(Browse),
-    /// "Check my account": an address box, then the live checks and their result.
-    Account(AccountUi),
-    /// The sessions saved so far, and one of them opened.
-    SavedSessions(SavedSessions),
-}
-
-/// The entries of the Home menu, in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HomeEntry {
-    Start,
-    Paste,
-    Account,
-    Browse,
-    /// A helpdesk agent guiding a caller: agent mode.
-    Helpdesk,
-    /// Earlier runs, to look up or pick up again.
-    Sessions,
-    Quit,
-}
-
-pub const HOME_ENTRIES: [HomeEntry; 7] = [
-    HomeEntry::Start,
-    HomeEntry::Paste,
-    HomeEntry::Account,
-    HomeEntry::Browse,
-    HomeEntry::Helpdesk,
-    HomeEntry::Sessions,
-    HomeEntry::Quit,
-];
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Browse {
-    pub query: String,
-    pub hits: Vec<Hit>,
-    pub selected: usize,
-    /// The article open, by id, and how far it is scrolled.
-    pub article: Option<(String, u16)>,
-    /// Whether Esc returns to a wizard run (true) or Home.
-    pub from_wizard: bool,
-}
-
-/// One wizard run: the engine inside its recorder, and the state of the screen showing it.
-#[derive(Debug)]
-pub struct Session<'k> {
-    /// Every engine message goes through here, so the run is recorded as it happens.
-    pub recorder: Recorder<'k>,
-    pub stage: Stage,
-    /// Every check of this run, oldest first.
-    pub checks: Vec<CheckRow>,
-    /// A message for the person about their last answer (e.g. not a choice).
-    pub notice: Option<String>,
-    /// The agent's note being typed, until Enter keeps it or Esc drops it.
-    pub note: Option<String>,
-    /// The ticket of the email being sent from this run, if one is on its way.
-    pub sending: Option<u64>,
-}
-
-/// Where an entry sits on the Home menu, so a screen left with Esc highlights the entry it was
-/// opened from.
-pub(super) fn home_index(entry: HomeEntry) -> usize {
-    HOME_ENTRIES
-        .iter()
-        .position(|candidate| *candidate == entry)
-        .unwrap_or(0)
-}
-
-/// The "Check my account" screen: the address box until a check starts, then its run.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct AccountUi {
-    pub input: String,
-    /// Why the address typed cannot be checked, shown under the box.
-    pub notice: Option<String>,
-    pub run: Option<AccountRun>,
-}
-
-/// One account check, from the moment Enter was pressed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AccountRun {
-    pub ticket: u64,
-    pub email: String,
-    pub started: Instant,
-    /// Where the settings under test came from, in plain words (known after discovery).
-    pub settings: Vec<String>,
-    pub rows: Vec<AccountRow>,
-    /// `None` while the check runs.
-    pub outcome: Option<AccountOutcome>,
-    pub selected: usize,
-    /// The row whose evidence is open, and its scroll position.
-    pub evidence: Option<(usize, u16)>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AccountRow {
-    pub id: String,
-    pub label: String,
-    pub started: Instant,
-    pub state: AccountRowState,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AccountRowState {
-    Running,
-    Done {
-        status: Status,
-        elapsed: Duration,
-        timed_out: bool,
-        summary: String,
-        /// Filled from the final report; empty while only progress has arrived.
-        evidence: Vec<String>,
-    },
-    /// Not run (e.g. the sign-in test without a password), and why.
-    Skipped {
-        reason: String,
-    },
-}
-
-/// What the finished check concluded.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AccountOutcome {
-    Finished {
-        /// The cause the results point to: its title and summary.
-        cause: Option<(String, String)>,
-        /// The report's own summary lines.
-        summary: Vec<String>,
-        elapsed: Duration,
-    },
-    /// Nothing could run at all, in plain words.
-    CouldNotRun(String),
-}
-
-/// Where the settings under test came from, in plain words; a warning about them follows.
-pub fn settings_words(settings: &Settings) -> Vec<String> {
-    let mut lines = vec![match settings.primary() {
-        Some(primary) => format!(
-            "Testing {}:{} ({}), found in {}.",
-            primary.host,
-            primary.port,
-            primary.security.as_str(),
-            settings.source.words()
-        ),
-        None => String::from("No outgoing server was found to test."),
-    }];
-    lines.extend(settings.warning.clone());
-    lines
-        .iter()
-        .map(|line| crate::sanitize::single_line(line))
-        .collect()
-}
-
-/// What the wizard screen shows, following the engine's state.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Stage {
-    Question(QuestionUi),
-    /// Checks running, or finished and waiting for the person to read them and continue.
-    Checks(ChecksUi),
-    Solution(SolutionUi),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QuestionUi {
-    pub node: NodeId,
-    /// The highlighted choice; the last index is "I don't know".
-    pub selected: usize,
-    /// Text typed into an input.
-    pub input: String,
-    pub show_why: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChecksUi {
-    pub selected: usize,
-    /// The row whose evidence is open, and its scroll position.
-    pub evidence: Option<(usize, u16)>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SolutionUi {
-    pub node: NodeId,
-    /// The mail client the steps are written for (None: from the facts, or generic).
-    pub client: Option<String>,
-    pub scroll: u16,
-    /// The client switcher, open, with its highlighted entry.
-    pub picker: Option<usize>,
-    /// Agent mode: the internal summary is shown instead of the caller's steps.
-    pub internal: bool,
-    /// Agent mode: the address box for emailing the steps, open, with what is typed.
-    pub email: Option<String>,
-    /// Reached through the wizard: whether the evidence singled the cause out (the page then
-    /// says why; otherwise it lists what is still possible). `None` when browsing.
-    pub decided: Option<bool>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct CheckRow {
-    pub ticket: u64,
-    pub node: NodeId,
-    pub check: String,
-    pub started: Instant,
-    pub state: RowState,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum RowState {
-    Running,
-    Done {
-        status: Status,
-        elapsed: Duration,
-        summary: String,
-        evidence: Vec<String>,
-    },
-    Cancelled {
-        elapsed: Duration,
-    },
-}
 
 impl<'k> Model<'k> {
     /// A model whose runs are recorded in memory only, in user mode (see [`Model::recorded`]).
@@ -817,35 +441,6 @@ fn is_ctrl(key: &KeyEvent, c: char) -> bool {
     key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char(c)
 }
 
-/// The editing every one-line field shares: type, Backspace, Ctrl-U to clear.
-pub(super) fn edit_line(text: &mut String, key: &KeyEvent) {
-    match key.code {
-        KeyCode::Backspace => {
-            text.pop();
-        }
-        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => text.clear(),
-        _ => {
-            if let Some(c) = typed_char(key) {
-                text.push(c);
-            }
-        }
-    }
-}
-
-/// A key that types a character (no Ctrl or Alt held).
-fn typed_char(key: &KeyEvent) -> Option<char> {
-    match key.code {
-        KeyCode::Char(c)
-            if !key
-                .modifiers
-                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
-        {
-            Some(c)
-        }
-        _ => None,
-    }
-}
-
 /// The pure update: applies one message, returns the work it asks for.
 pub fn update(model: &mut Model<'_>, msg: Msg) -> Option<Cmd> {
     match msg {
@@ -1197,7 +792,7 @@ fn account_report(run: &mut AccountRun, report: &AccountReport, elapsed: Duratio
 }
 
 fn account_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
-    let body_height = super::view::body_height(model.size);
+    let body_height = body_height(model.size);
     let Screen::Account(ui) = &mut model.screen else {
         return None;
     };
@@ -1294,32 +889,6 @@ fn account_input_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
     None
 }
 
-/// Why `email` cannot be checked, in plain words; `None` when it looks like an address.
-pub(super) fn address_problem(email: &str) -> Option<String> {
-    if email.is_empty() {
-        return Some(String::from(
-            "Type your email address first, like you@example.com.",
-        ));
-    }
-    if email.chars().any(char::is_whitespace) {
-        return Some(String::from(
-            "An email address has no spaces. Type it like you@example.com.",
-        ));
-    }
-    match account::domain_of(email) {
-        Ok(domain) if domain.contains('.') => None,
-        Ok(_) => Some(String::from(
-            "The part after the @ needs a dot, like example.com.",
-        )),
-        Err(_) if !email.contains('@') => Some(String::from(
-            "That is not an email address: it needs an @, like you@example.com.",
-        )),
-        Err(_) => Some(String::from(
-            "That does not look like an email address. Type it like you@example.com.",
-        )),
-    }
-}
-
 fn open_browse(model: &mut Model<'_>, from_wizard: bool) {
     let mut browse = Browse {
         query: String::new(),
@@ -1353,7 +922,7 @@ pub fn refresh_search(knowledge: &Knowledge, browse: &mut Browse) {
 
 fn browse_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
     let knowledge = model.knowledge;
-    let body_height = super::view::body_height(model.size);
+    let body_height = body_height(model.size);
     let Screen::Browse(browse) = &mut model.screen else {
         return None;
     };
@@ -1397,36 +966,6 @@ fn browse_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
         }
     }
     None
-}
-
-/// The highlighted entry after a key that moves through a list of `count` (↑↓, PgUp/PgDn,
-/// Home/End); `None` for any other key.
-pub(super) fn list_moved(selected: usize, code: KeyCode, count: usize) -> Option<usize> {
-    let last = count.saturating_sub(1);
-    let next = match code {
-        KeyCode::Up => selected.saturating_sub(1),
-        KeyCode::Down => selected.saturating_add(1),
-        KeyCode::PageUp => selected.saturating_sub(PAGE.into()),
-        KeyCode::PageDown => selected.saturating_add(PAGE.into()),
-        KeyCode::Home => 0,
-        KeyCode::End => last,
-        _ => return None,
-    };
-    Some(next.min(last))
-}
-
-/// The new scroll position after a scrolling key, kept within `0..=max`.
-pub(super) fn scrolled(scroll: u16, code: KeyCode, max: u16) -> u16 {
-    let next = match code {
-        KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),
-        KeyCode::Down | KeyCode::Char('j') => scroll.saturating_add(1),
-        KeyCode::PageUp => scroll.saturating_sub(PAGE),
-        KeyCode::PageDown | KeyCode::Char(' ') => scroll.saturating_add(PAGE),
-        KeyCode::Home | KeyCode::Char('g') => 0,
-        KeyCode::End | KeyCode::Char('G') => max,
-        _ => scroll,
-    };
-    next.min(max)
 }
 
 /// Keys every wizard stage shares: Back, Restart, Quit, Browse. `None` when not one of them.
@@ -1627,7 +1166,7 @@ fn checks_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
 }
 
 fn evidence_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
-    let body_height = super::view::body_height(model.size);
+    let body_height = body_height(model.size);
     let session = model.session.as_mut()?;
     let Stage::Checks(ChecksUi {
         evidence: Some((row, scroll)),
@@ -1657,7 +1196,7 @@ fn evidence_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
 fn solution_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
     let knowledge = model.knowledge;
     let (width, _) = model.size;
-    let body_height = super::view::solution_height(model.size, model.agent());
+    let body_height = solution_height(model.size, model.agent());
     let theme = model.theme;
     let can_email = model.can_email;
     let session = model.session.as_mut()?;
@@ -1786,14 +1325,6 @@ pub fn caller_steps(
         title: view.title.clone(),
         text: crate::present::solution_text(&view, 76),
     })
-}
-
-/// Internal text for the helpdesk agent about `node` (caveats, escalation hints), never shown
-/// in user mode.
-///
-/// Internal guidance on a node, shown to agents only.
-pub fn agent_note(node: &Node) -> Option<&str> {
-    node.agent_note.as_deref()
 }
 
 fn picker_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {

@@ -15,12 +15,14 @@ use ratatui::widgets::{
     Wrap,
 };
 
-use super::article::{self, Doc, text_width};
-use super::model::{
-    AccountOutcome, AccountRowState, AccountRun, AccountUi, Browse, ChecksUi, HOME_ENTRIES,
-    HomeEntry, Model, QuestionUi, RowState, Screen, Session, SolutionUi, Stage, agent_note, typing,
-};
+use super::article::{self, Doc};
+use super::layout::{agent_note, text_width};
+use super::model::typing;
 use super::saved::{ListSource, OpenSession, Overlay, SavedSessions, SessionRow, summary_lines};
+use super::state::{
+    AccountOutcome, AccountRowState, AccountRun, AccountUi, Browse, ChecksUi, HOME_ENTRIES,
+    HomeEntry, Model, QuestionUi, RowState, Screen, Session, SolutionUi, Stage,
+};
 use super::theme::Theme;
 use crate::checks::Status;
 use crate::knowledge::model::NodeBody;
@@ -35,20 +37,6 @@ pub const MIN_HEIGHT: u16 = 24;
 const SIDE_PANEL_FROM: u16 = 120;
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
-
-/// Rows between the header and the footer: what a full-height document can use.
-pub fn body_height(size: (u16, u16)) -> u16 {
-    size.1.saturating_sub(3)
-}
-
-/// Rows the solution page can use: in helpdesk mode the tab line and a blank line take two.
-pub fn solution_height(size: (u16, u16), agent: bool) -> u16 {
-    if agent {
-        body_height(size).saturating_sub(2)
-    } else {
-        body_height(size)
-    }
-}
 
 pub fn view(model: &Model<'_>, frame: &mut Frame<'_>) {
     let area = frame.area();
@@ -1303,7 +1291,7 @@ fn solution(
                 theme,
             );
             let page = Rect {
-                width: u16::try_from(article::text_width(model.size.0))
+                width: u16::try_from(text_width(model.size.0))
                     .unwrap_or(page.width)
                     .min(page.width),
                 ..page

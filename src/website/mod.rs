@@ -13,6 +13,7 @@ pub mod html;
 mod pages;
 mod reference;
 mod search;
+mod site;
 mod tree;
 
 use std::path::{Path, PathBuf};

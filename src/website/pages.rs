@@ -5,8 +5,9 @@
 
 use std::collections::BTreeMap;
 
-use super::html::{Shell, esc, inline, page, paragraphs, slug, source_link};
+use super::html::{Shell, esc, inline, paragraphs, slug, source_link};
 use super::search::Doc;
+pub use super::site::*;
 use crate::engine::Facts;
 use crate::explain::Signatures;
 use crate::explain::signatures::Signature;
@@ -16,51 +17,6 @@ use crate::knowledge::raw::{AuthKind, Protocol, Username};
 use crate::present::{
     StepView, TargetSettings, ordered_tasks, pick_client, solution_view, task_view,
 };
-
-/// Everything the export writes besides the fixed assets.
-#[derive(Debug, Default)]
-pub struct Site {
-    pub pages: Vec<(String, String)>,
-    pub docs: Vec<Doc>,
-}
-
-impl Site {
-    fn add(&mut self, name: String, shell: &Shell<'_>, body: &str) {
-        self.pages.push((name, page(shell, body)));
-    }
-}
-
-pub fn cause_href(id: &str) -> String {
-    format!("cause-{}.html", slug(id))
-}
-
-pub fn client_href(id: &str) -> String {
-    format!("client-{}.html", slug(id))
-}
-
-pub fn provider_href(id: &str) -> String {
-    format!("provider-{}.html", slug(id))
-}
-
-pub fn signature_href(id: &str) -> String {
-    format!("error-{}.html", slug(id))
-}
-
-/// Solutions and hand-offs are "solution-", every other node "question-".
-pub fn node_href(knowledge: &Knowledge, node: NodeId) -> String {
-    let node = knowledge.node(node);
-    let kind = if node.is_terminal() {
-        "solution"
-    } else {
-        "question"
-    };
-    format!("{kind}-{}.html", slug(&node.id))
-}
-
-/// A task's anchor on a client page.
-pub fn task_anchor(task: &str) -> String {
-    format!("task-{}", slug(task))
-}
 
 fn link(href: &str, text: &str) -> String {
     format!("<a href=\"{}\">{}</a>", esc(href), esc(text))

@@ -6,8 +6,8 @@
 //! the knowledge.
 
 use super::html::{Shell, esc};
-use super::pages::{Site, cause_href, node_href};
 use super::search::Doc;
+use super::site::{Site, cause_href, node_href};
 use crate::knowledge::Knowledge;
 use crate::knowledge::model::NodeBody;
 use crate::postfix::config::{Origin, Settings, Version, parse_main};

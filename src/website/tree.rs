@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use super::html::{Shell, esc, slug};
-use super::pages::{Site, cause_href, node_href};
+use super::site::{Site, cause_href, node_href};
 use crate::knowledge::Knowledge;
 use crate::knowledge::model::{Condition, NodeBody, NodeId};
 
