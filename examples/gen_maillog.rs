@@ -1,5 +1,5 @@
 //! Writes a realistic Postfix log of a given size whose true counts are known, for the
-//! `relaydoc logs` benchmark (`bench/logs.sh`):
+//! `relaydoc logs` benchmark (`benches/logs.sh`):
 //!
 //!     cargo run --release --example gen_maillog -- /tmp/mail.log 1024
 //!

@@ -83,9 +83,22 @@ pub fn run(args: &LogsArgs, global: &GlobalArgs) -> ExitCode {
              (or name log files: relaydoc logs /var/log/mail.log)"
         );
     }
-    let knowledge = match super::load_knowledge(global) {
-        Ok(knowledge) => knowledge,
-        Err(code) => return code,
+    // The knowledge (its signatures compile at load) is read on another thread while the logs
+    // are scanned: on a small log it would otherwise be most of the run.
+    let (knowledge, scanned) = std::thread::scope(|scope| {
+        let knowledge = scope.spawn(|| super::load_knowledge(global));
+        let mut meter = Meter::new(std::io::stderr().is_terminal());
+        let scanned = logs::scan(&sources, options, &mut |progress| meter.show(progress));
+        meter.clear();
+        (knowledge.join(), scanned)
+    });
+    let knowledge = match knowledge {
+        Ok(Ok(knowledge)) => knowledge,
+        Ok(Err(code)) => return code,
+        Err(_) => {
+            eprintln!("relaydoc logs: loading the knowledge failed");
+            return exit::code(exit::BAD_INPUT);
+        }
     };
     let signatures = match knowledge.signatures() {
         Ok(signatures) => signatures,
@@ -97,9 +110,6 @@ pub fn run(args: &LogsArgs, global: &GlobalArgs) -> ExitCode {
             return exit::code(exit::BAD_INPUT);
         }
     };
-    let mut meter = Meter::new(std::io::stderr().is_terminal());
-    let scanned = logs::scan(&sources, options, &mut |progress| meter.show(progress));
-    meter.clear();
     let scanner = match scanned {
         Ok(scanner) => scanner,
         Err(error) => {

@@ -123,9 +123,15 @@ pub struct Scanner {
 #[derive(Debug)]
 struct InputState {
     years: YearRule,
+    /// Set from the input's first block: an Exchange message-tracking file (CSV) rather than
+    /// syslog-style lines.
+    exchange: Option<bool>,
     /// An Exchange message-tracking file's columns, once its `#Fields:` header was read.
     columns: Option<Columns>,
 }
+
+/// How far into an input its format is looked for: Exchange writes its `#` header first.
+const FORMAT_PROBE: usize = 64 * 1024;
 
 impl Scanner {
     pub fn new(options: Options) -> Self {
@@ -162,6 +168,7 @@ impl Scanner {
         } = opened;
         let mut state = InputState {
             years,
+            exchange: None,
             columns: None,
         };
         self.read_from(&mut reader, &mut state, &mut || {
@@ -265,13 +272,20 @@ impl Scanner {
         if let Some(last_start) = memchr::memrchr(b'\n', body) {
             let _ = self.span(&body[last_start + 1..], state.years);
         }
+        let exchange = *state.exchange.get_or_insert_with(|| {
+            let head = &body[..body.len().min(FORMAT_PROBE)];
+            head.starts_with(b"#Software: Microsoft Exchange")
+                || memchr::memmem::find(head, b"\n#Fields: date-time,").is_some()
+                || head.starts_with(b"#Fields: date-time,")
+        });
         let mut at = 0;
         while at < body.len() {
-            let Some(found) = self
-                .classifier
-                .markers
-                .find(Input::new(body).span(at..body.len()))
-            else {
+            let markers = if exchange {
+                &self.classifier.exchange_markers
+            } else {
+                &self.classifier.markers
+            };
+            let Some(found) = markers.find(Input::new(body).span(at..body.len())) else {
                 break;
             };
             let start = memchr::memrchr(b'\n', &body[..found.start()]).map_or(0, |i| i + 1);
@@ -375,10 +389,14 @@ pub fn scan(
     options: Options,
     progress: &mut dyn FnMut(Progress<'_>),
 ) -> Result<Scanner, ScanError> {
-    let year = options.year;
+    // Every input is opened first, so a missing file is reported before hours of reading.
+    let opened = sources
+        .iter()
+        .map(|source| input::open(source, options.year))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(ScanError::Open)?;
     let mut scanner = Scanner::new(options);
-    for source in sources {
-        let opened = input::open(source, year).map_err(ScanError::Open)?;
+    for (source, opened) in sources.iter().zip(opened) {
         scanner
             .read(source, opened, progress)
             .map_err(ScanError::Read)?;
@@ -412,6 +430,7 @@ mod tests {
         let mut scanner = Scanner::new(options);
         let mut state = InputState {
             years: YearRule::fixed(2026),
+            exchange: None,
             columns: None,
         };
         let mut reader = text;

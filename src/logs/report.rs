@@ -46,7 +46,7 @@ struct Group {
 /// Refusals as they are counted.
 #[derive(Debug, Default)]
 pub struct Groups {
-    groups: HashMap<Key, Group>,
+    groups: HashMap<Key, Group, foldhash::fast::RandomState>,
     /// Reused to build `host[ip]` without a new allocation per line.
     scratch: Vec<u8>,
 }

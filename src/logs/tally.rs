@@ -21,7 +21,9 @@ pub struct Count {
 
 #[derive(Debug, Default, Clone)]
 pub struct Tally {
-    counts: HashMap<Box<[u8]>, u64>,
+    /// foldhash: several times faster than SipHash on short keys, and seeded per process, so
+    /// a log's author cannot choose values that collide (relaydoc's own maps are bounded too).
+    counts: HashMap<Box<[u8]>, u64, foldhash::fast::RandomState>,
     /// Set once values were dropped: the counts are then lower bounds.
     approximate: bool,
 }

@@ -1,6 +1,6 @@
 //! A generator of realistic Postfix logs whose true counts are known: the tests of
 //! `relaydoc logs` compare its counts with these, and `examples/gen_maillog.rs` writes the
-//! 1 GB file the benchmark (`bench/logs.sh`) reads.
+//! 1 GB file the benchmark (`benches/logs.sh`) reads.
 //!
 //! Every line form is one Postfix writes, copied from public logs (sources in
 //! `tests/fixtures/logs/postfix.log`); only names, addresses and times are made up. Sessions
