@@ -23,7 +23,7 @@
 //! a Dovecot login failure as `auth: … unknown user` and `imap-login: … auth failed`), only the
 //! first form above is counted.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use memchr::memmem;
 use serde::Serialize;
 
@@ -243,8 +243,10 @@ impl Classifier {
                 .build(patterns)
                 .expect("a marker set compiles")
         };
+        // A DFA: the fastest search, and small for these few short phrases.
         #[allow(clippy::expect_used)]
         let reasons = AhoCorasickBuilder::new()
+            .kind(Some(AhoCorasickKind::DFA))
             .ascii_case_insensitive(true)
             .build(REASONS.iter().map(|(phrase, _)| phrase))
             .expect("the reason set compiles");
@@ -563,13 +565,25 @@ fn simple<'a>(kind: Kind, client: Option<(&'a [u8], &'a [u8])>) -> Event<'a> {
     }
 }
 
+/// Where `needle` starts in `haystack`. Haystacks here are single lines and needles a few
+/// bytes, so finding the first byte with `memchr` and comparing the rest beats building a
+/// `memmem` searcher for every call (which costs more than the search on a 200-byte line).
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    memmem::find(haystack, needle)
+    let (&first, rest) = needle.split_first()?;
+    let mut at = 0;
+    while let Some(offset) = memchr::memchr(first, &haystack[at..]) {
+        let start = at + offset;
+        if haystack[start + 1..].starts_with(rest) {
+            return Some(start);
+        }
+        at = start + 1;
+    }
+    None
 }
 
 fn find_from(haystack: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
     let start = from.min(haystack.len());
-    memmem::find(&haystack[start..], needle).map(|at| start + at)
+    find(&haystack[start..], needle).map(|at| start + at)
 }
 
 /// `host[ip]` starting at `at` (Postfix's client form): the host (maybe empty) and the IP.
