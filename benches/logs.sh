@@ -45,7 +45,9 @@ year=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["year"])'
 # Runs a command under /usr/bin/time -v; prints "wall_seconds max_rss_kib".
 measure() {
     local out=$dir/time.$$ status=0
-    /usr/bin/time -v -o "$out" "$@" >/dev/null 2>&1 || status=$?
+    # Not >/dev/null: GNU grep notices it and stops at the first match.
+    /usr/bin/time -v -o "$out" "$@" >"$dir/stdout.$$" 2>&1 || status=$?
+    rm -f "$dir/stdout.$$"
     if [[ $status -ne 0 ]]; then
         echo "benches/logs.sh: '$*' exited $status" >&2
     fi
