@@ -122,6 +122,19 @@ pub fn read_lossy(path: &Path, rules: Rules) -> Result<String, FileError> {
 /// Reads at most `rules.cap + 1` bytes, so a caller that cuts long input can tell it did.
 pub fn read_prefix(path: &Path, rules: Rules) -> Result<Vec<u8>, FileError> {
     let fail = |problem| error(path, problem);
+    let (file, _) = open_checked(path, rules)?;
+    let mut bytes = Vec::new();
+    file.take(rules.cap.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| fail(Problem::Io(e)))?;
+    Ok(bytes)
+}
+
+/// Opens the file under the same rules for a caller that streams it (`rules.cap` is not
+/// applied: the caller bounds what it keeps, not what it reads), with the metadata of what was
+/// actually opened (its length is 0 for a pipe).
+pub fn open_checked(path: &Path, rules: Rules) -> Result<(File, std::fs::Metadata), FileError> {
+    let fail = |problem| error(path, problem);
     // The kind is checked before opening (opening some devices has effects), and again on what
     // was opened, in case the path changed in between.
     let metadata = if rules.follow_symlinks {
@@ -134,11 +147,7 @@ pub fn read_prefix(path: &Path, rules: Rules) -> Result<Vec<u8>, FileError> {
     let file = open(path, rules, fifo).map_err(|e| fail(io_problem(e)))?;
     let opened = file.metadata().map_err(|e| fail(Problem::Io(e)))?;
     check_kind(&opened, rules).map_err(fail)?;
-    let mut bytes = Vec::new();
-    file.take(rules.cap.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|e| fail(Problem::Io(e)))?;
-    Ok(bytes)
+    Ok((file, opened))
 }
 
 fn error(path: &Path, problem: Problem) -> FileError {

@@ -13,6 +13,7 @@ pub mod exit;
 pub mod explain;
 pub mod files;
 pub mod knowledge;
+pub mod logs;
 pub mod mailer;
 pub mod password;
 pub mod plain;

@@ -46,6 +46,8 @@ mod check_account;
 mod explain;
 mod input;
 
+mod logs;
+
 mod check;
 
 const EXAMPLES: &str = "\
@@ -161,6 +163,9 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Explain an error text, bounce message or log lines: relay denial or not, and why
     Explain(explain::ExplainArgs),
+    /// Every refusal in whole mail logs (Postfix, Exim, Sendmail, qmail, Dovecot, Exchange),
+    /// grouped by kind, with counts, clients and causes
+    Logs(logs::LogsArgs),
     /// Check a Postfix configuration (lint) or replay its relay decision (simulate)
     Postfix(postfix::PostfixArgs),
     /// Saved wizard runs: list, show, resume, export a ticket summary, delete, stats
@@ -192,6 +197,7 @@ pub fn main() -> ExitCode {
         Some(Command::Settings(args)) => catalogue::settings(args, &cli.global),
         Some(Command::Check(args)) => check::run(args, &cli.global),
         Some(Command::Explain(args)) => explain::run(&args, &cli.global),
+        Some(Command::Logs(args)) => logs::run(&args, &cli.global),
         Some(Command::Postfix(args)) => postfix::run(args),
         Some(Command::Sessions(args)) => sessions::run(args, &cli.global),
         Some(Command::Config(args)) => config::run(args, &cli.global),
