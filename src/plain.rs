@@ -94,6 +94,10 @@ pub fn run(
                             crate::present::reasoning_text(&reasoning, width.min(100))
                         )?;
                     }
+                    let differences = crate::wizard::yours::for_facts(knowledge, wizard.facts());
+                    if let Some(text) = crate::wizard::yours::text(&differences) {
+                        write!(out, "\n{text}")?;
+                    }
                 }
                 if agent {
                     writeln!(out, "\n{}", "─".repeat(width.min(72)))?;

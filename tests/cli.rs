@@ -61,6 +61,36 @@ fn help_teaches_with_examples_on_every_level() {
 }
 
 #[test]
+fn wizard_says_how_the_persons_server_differs_from_the_providers() {
+    let sandbox = Sandbox::new();
+    let facts = [
+        "--fact",
+        "account.email=anna@gmx.de",
+        "--fact",
+        "client.server_host=smtp.gmx.de",
+        "--fact",
+        "client.smtp_auth=off",
+    ];
+    let json = sandbox.json(&[&["wizard"], &facts[..], &["--json"]].concat());
+    let differences = json["differences"].as_array().expect("a list");
+    assert_eq!(differences.len(), 1, "{differences:?}");
+    let line = differences[0].as_str().unwrap_or_default();
+    assert!(
+        line.contains("smtp.gmx.de") && line.contains("mail.gmx.net"),
+        "{line}"
+    );
+    // Without a terminal and without --json, the same line in words.
+    sandbox
+        .cmd()
+        .args([&["wizard"], &facts[..]].concat())
+        .assert()
+        .stdout(predicate::str::contains(
+            "Your settings and your provider's:",
+        ))
+        .stdout(predicate::str::contains("publishes mail.gmx.net"));
+}
+
+#[test]
 fn wizard_json_follows_the_contract() {
     let sandbox = Sandbox::new();
     let json = sandbox.json(&["wizard", "--fact", "client.smtp_auth=off", "--json"]);

@@ -134,8 +134,16 @@ pub fn run(args: WizardArgs, global: &GlobalArgs) -> ExitCode {
                 steps: crate::present::step_lines(&view),
             });
         }
+        let differences = crate::wizard::yours::for_facts(&knowledge, recorder.wizard().facts());
         if args.json {
-            return match serde_json::to_string_pretty(&outcome) {
+            // The contract's fields, plus how the person's settings differ from the provider's.
+            let json = serde_json::to_value(&outcome).map(|mut value| {
+                if let Some(fields) = value.as_object_mut() {
+                    fields.insert("differences".into(), serde_json::json!(differences));
+                }
+                value
+            });
+            return match json.and_then(|value| serde_json::to_string_pretty(&value)) {
                 Ok(json) => {
                     outln!("{json}");
                     exit::code(if outcome.cause.is_some() {
@@ -164,6 +172,9 @@ pub fn run(args: WizardArgs, global: &GlobalArgs) -> ExitCode {
                     "\n{}",
                     crate::present::reasoning_text(&reasoning, terminal_width())
                 );
+            }
+            if let Some(text) = crate::wizard::yours::text(&differences) {
+                out!("\n{text}");
             }
         }
         if !outcome.missing.is_empty() {

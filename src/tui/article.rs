@@ -260,6 +260,13 @@ pub fn solution_doc(
     {
         reasoning_section(&mut doc, &reasoning, theme);
     }
+    let differences = crate::wizard::yours::for_facts(knowledge, facts);
+    if !differences.is_empty() {
+        doc.heading("Your settings and your provider's");
+        for line in &differences {
+            doc.item("  • ", "    ", line, Style::new());
+        }
+    }
 
     let target = TargetSettings::from_facts(knowledge, facts);
     if !aside && (has_client_steps || target.provider.is_some()) {

@@ -134,6 +134,78 @@ pub fn for_account(kb: &Knowledge, report: &AccountReport) -> Vec<String> {
     differences(&used, &provider.name, &published.outgoing)
 }
 
+/// The differences for the wizard, from what the person told it: the outgoing server their
+/// program uses (`client.server_host`, with `client.port` and `client.security` when known)
+/// against what the provider of `account.email` publishes. With the server alone, only a
+/// different server is said; nothing when the provider or the server is unknown.
+pub fn for_facts(kb: &Knowledge, facts: &crate::engine::Facts) -> Vec<String> {
+    let known = |key: &str| {
+        facts
+            .get(key)
+            .map(String::as_str)
+            .filter(|value| !value.is_empty() && *value != crate::knowledge::model::UNKNOWN)
+    };
+    let (Some(host), Some(email)) = (known("client.server_host"), known("account.email")) else {
+        return Vec::new();
+    };
+    let domain = email.rsplit_once('@').map_or("", |(_, domain)| domain);
+    let Some(provider) = kb.provider_for_domain(domain) else {
+        return Vec::new();
+    };
+    let published = super::discovery::found_from_provider(provider, Source::Catalogue);
+    let port = known("client.port").and_then(|port| port.parse::<u16>().ok());
+    let security = known("client.security").and_then(|security| match security {
+        "none" => Some(Security::None),
+        "starttls" => Some(Security::Starttls),
+        "tls" => Some(Security::Tls),
+        _ => None,
+    });
+    match (port, security) {
+        (Some(port), Some(security)) => differences(
+            &Used {
+                host: host.to_owned(),
+                port,
+                security,
+            },
+            &provider.name,
+            &published.outgoing,
+        ),
+        _ => {
+            let smtp: Vec<&Server> = published
+                .outgoing
+                .iter()
+                .filter(|s| s.protocol == Protocol::Smtp)
+                .collect();
+            let same = |s: &&Server| {
+                s.host
+                    .trim_end_matches('.')
+                    .eq_ignore_ascii_case(host.trim_end_matches('.'))
+            };
+            match smtp.first() {
+                Some(first) if !smtp.iter().any(same) => vec![format!(
+                    "your program sends through {host}; {} publishes {}",
+                    provider.name, first.host
+                )],
+                _ => Vec::new(),
+            }
+        }
+    }
+}
+
+/// The differences as a short block of text for a screen, or `None` when there are none.
+pub fn text(lines: &[String]) -> Option<String> {
+    if lines.is_empty() {
+        return None;
+    }
+    let mut out = String::from("Your settings and your provider's:\n");
+    for line in lines {
+        out.push_str("  • ");
+        out.push_str(&crate::sanitize::for_terminal(line));
+        out.push('\n');
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,5 +298,54 @@ mod tests {
             ..smtp("imap.x", 993, Security::Tls)
         }];
         assert!(differences(&used("x", 25, Security::None), "X", &imap_only).is_empty());
+    }
+
+    fn facts(pairs: &[(&str, &str)]) -> crate::engine::Facts {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn the_wizard_compares_what_the_person_told_it() {
+        let kb = crate::knowledge::bundled().expect("bundled knowledge");
+        let given = facts(&[
+            ("account.email", "anna@gmx.de"),
+            ("client.server_host", "smtp.gmx.de"),
+        ]);
+        let lines = for_facts(&kb, &given);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(lines[0].contains("smtp.gmx.de") && lines[0].contains("mail.gmx.net"));
+
+        let with_port = facts(&[
+            ("account.email", "anna@gmx.de"),
+            ("client.server_host", "mail.gmx.net"),
+            ("client.port", "25"),
+            ("client.security", "none"),
+        ]);
+        let lines = for_facts(&kb, &with_port);
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("port 25 with no encryption")),
+            "{lines:?}"
+        );
+        let block = text(&lines).expect("something to say");
+        assert!(block.starts_with("Your settings and your provider's:"));
+
+        let published = facts(&[
+            ("account.email", "anna@gmx.de"),
+            ("client.server_host", "mail.gmx.net"),
+        ]);
+        assert!(for_facts(&kb, &published).is_empty());
+        // Unknown server, or an address no provider in the catalogue serves: nothing said.
+        assert!(for_facts(&kb, &facts(&[("account.email", "anna@gmx.de")])).is_empty());
+        let unknown = facts(&[
+            ("account.email", "anna@own-domain.test"),
+            ("client.server_host", "mail.own-domain.test"),
+        ]);
+        assert!(for_facts(&kb, &unknown).is_empty());
+        assert!(text(&[]).is_none());
     }
 }
