@@ -134,16 +134,8 @@ pub fn run(args: WizardArgs, global: &GlobalArgs) -> ExitCode {
                 steps: crate::present::step_lines(&view),
             });
         }
-        let differences = crate::wizard::yours::for_facts(&knowledge, recorder.wizard().facts());
         if args.json {
-            // The contract's fields, plus how the person's settings differ from the provider's.
-            let json = serde_json::to_value(&outcome).map(|mut value| {
-                if let Some(fields) = value.as_object_mut() {
-                    fields.insert("differences".into(), serde_json::json!(differences));
-                }
-                value
-            });
-            return match json.and_then(|value| serde_json::to_string_pretty(&value)) {
+            return match serde_json::to_string_pretty(&outcome) {
                 Ok(json) => {
                     outln!("{json}");
                     exit::code(if outcome.cause.is_some() {
@@ -173,6 +165,7 @@ pub fn run(args: WizardArgs, global: &GlobalArgs) -> ExitCode {
                     crate::present::reasoning_text(&reasoning, terminal_width())
                 );
             }
+            let differences = crate::wizard::yours::for_facts(&knowledge, known);
             if let Some(text) = crate::wizard::yours::text(&differences) {
                 out!("\n{text}");
             }
