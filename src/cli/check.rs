@@ -188,21 +188,15 @@ pub struct SendArgs {
 
 /// Runs `relaydoc check …`.
 pub fn run(args: CheckArgs, global: &super::GlobalArgs) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("relaydoc: cannot start the async runtime: {error}");
-            return exit::code(exit::CHECK_ERROR);
-        }
-    };
-    match runtime.block_on(run_async(args, global)) {
-        Ok(code) => code,
-        Err(BadInput(message)) => {
+    match crate::runtime::block_on(run_async(args, global)) {
+        Ok(Ok(code)) => code,
+        Ok(Err(BadInput(message))) => {
             eprintln!("relaydoc: {message}");
             exit::code(exit::BAD_INPUT)
+        }
+        Err(why) => {
+            eprintln!("relaydoc: {why}");
+            exit::code(exit::CHECK_ERROR)
         }
     }
 }
