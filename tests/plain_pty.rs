@@ -136,3 +136,43 @@ fn no_color_means_no_colour_codes() {
     s.send_control('c').expect("ctrl-c");
     s.exp_eof().expect("exits");
 }
+
+#[test]
+fn the_password_from_relaydoc_password_answers_the_sign_in_test() {
+    const PASSWORD: &str = "Env-Canary-pw-4d1e";
+    let home = tempfile::tempdir().expect("temp dir");
+    let mut command = common::isolated::relaydoc_std(home.path());
+    command
+        .args(["wizard", "--plain", "--no-save"])
+        .env("TERM", "xterm-256color")
+        .env("RELAYDOC_PASSWORD", PASSWORD);
+    let mut s = spawn_command(command, Some(20_000)).expect("spawn in a pty");
+    let mut seen = String::new();
+    skip_the_paste(&mut s);
+    seen += &s
+        .exp_string("What does the error message say?")
+        .expect("first");
+    key(&mut s, ENTER);
+    seen += &s.exp_string("Where did you see the error?").expect("where");
+    key(&mut s, ENTER);
+    seen += &s.exp_string("Which mail program").expect("client");
+    key(&mut s, ENTER);
+    seen += &s.exp_string("What is your email address?").expect("email");
+    // A domain no provider in the catalogue serves: the sign-in test has no server to try,
+    // so nothing is contacted.
+    s.send("me@own-domain.test").expect("type");
+    key(&mut s, ENTER);
+    seen += &s.exp_string("only to you, or to everyone").expect("users");
+    key(&mut s, ENTER);
+    seen += &s.exp_string("Which messages fail?").expect("recipients");
+    key(&mut s, ENTER);
+    seen += &s.exp_string("requires authentication").expect("auth");
+    key(&mut s, ENTER); // turned on
+    seen += &s
+        .exp_string("(using the password from RELAYDOC_PASSWORD)")
+        .expect("the password is taken from the environment, not asked for");
+    seen += &s.exp_string("Signing in").expect("the sign-in test runs");
+    key(&mut s, "\x03");
+    seen += &s.exp_eof().expect("exits");
+    assert!(!seen.contains(PASSWORD), "the password was shown: {seen}");
+}
