@@ -358,6 +358,7 @@ impl QuestionUi {
             selected: 0,
             input: String::new(),
             show_why: false,
+            digit: None,
         }
     }
 }
@@ -811,7 +812,7 @@ fn account_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
             KeyCode::Esc | KeyCode::Enter | KeyCode::Backspace | KeyCode::Char('q') => {
                 run.evidence = None;
             }
-            code => *scroll = scrolled(*scroll, code, max),
+            code => *scroll = scrolled(*scroll, code, max, body_height.saturating_sub(2)),
         }
         return None;
     }
@@ -934,11 +935,11 @@ fn browse_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
                 browse.article = None;
             }
             KeyCode::Char('q') => return model.quit(),
-            code => *scroll = scrolled(*scroll, code, max),
+            code => *scroll = scrolled(*scroll, code, max, body_height.saturating_sub(2)),
         }
         return None;
     }
-    if let Some(selected) = list_moved(browse.selected, key.code, browse.hits.len()) {
+    if let Some(selected) = list_moved(browse.selected, key.code, browse.hits.len(), body_height) {
         browse.selected = selected;
         return None;
     }
@@ -1077,10 +1078,13 @@ fn back(model: &mut Model<'_>) -> Option<Cmd> {
 
 fn question_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
     let knowledge = model.knowledge;
+    let now = model.now;
     let session = model.session.as_mut()?;
     let Stage::Question(ui) = &mut session.stage else {
         return None;
     };
+    // Any other key ends a two-digit number.
+    let digit = ui.digit.take();
     if key.code == KeyCode::Tab {
         ui.show_why = !ui.show_why;
         return None;
@@ -1096,13 +1100,10 @@ fn question_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
                 }
                 KeyCode::Home => ui.selected = 0,
                 KeyCode::End => ui.selected = count - 1,
-                KeyCode::Char(c @ '1'..='9') => {
-                    let index = c as usize - '1' as usize;
-                    if index < count {
-                        ui.selected = index;
-                    }
+                KeyCode::Char(c @ '0'..='9') => {
+                    ui.selected = typed_choice(ui, digit, c, choices.len(), now);
                 }
-                KeyCode::Char('0' | 'd') => ui.selected = count - 1,
+                KeyCode::Char('d') => ui.selected = count - 1,
                 KeyCode::Enter | KeyCode::Right | KeyCode::Char(' ') => {
                     let message = choices
                         .get(ui.selected)
@@ -1133,6 +1134,35 @@ fn question_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
             None
         }
         _ => None,
+    }
+}
+
+/// The choice highlighted after digit `c`: choices are numbered from 1, "I don't know" is 0.
+/// A digit typed within [`DIGIT_JOIN`] of another joins it when the two make a choice's
+/// number, so "1" then "0" is choice 10; otherwise it stands alone. `ui.digit` keeps the
+/// digit for the next key only when a two-digit number could start with it.
+fn typed_choice(
+    ui: &mut QuestionUi,
+    before: Option<(usize, Instant)>,
+    c: char,
+    options: usize,
+    now: Instant,
+) -> usize {
+    let value = c as usize - '0' as usize;
+    let joined = before
+        .filter(|(_, at)| now.saturating_duration_since(*at) <= DIGIT_JOIN)
+        .map(|(first, _)| first * 10 + value)
+        .filter(|number| (10..=options).contains(number));
+    if let Some(number) = joined {
+        return number - 1;
+    }
+    if value != 0 && value * 10 <= options {
+        ui.digit = Some((value, now));
+    }
+    match value {
+        0 => options,
+        _ if value <= options => value - 1,
+        _ => ui.selected,
     }
 }
 
@@ -1188,7 +1218,7 @@ fn evidence_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
                 ui.evidence = None;
             }
         }
-        code => *scroll = scrolled(*scroll, code, max),
+        code => *scroll = scrolled(*scroll, code, max, body_height.saturating_sub(2)),
     }
     None
 }
@@ -1243,7 +1273,7 @@ fn solution_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
                 )
             };
             let max = lines.saturating_sub(body_height);
-            ui.scroll = scrolled(ui.scroll, code, max);
+            ui.scroll = scrolled(ui.scroll, code, max, body_height);
         }
     }
     None

@@ -347,7 +347,13 @@ pub struct QuestionUi {
     /// Text typed into an input.
     pub input: String,
     pub show_why: bool,
+    /// The digit just typed and when, so a second digit soon after makes a two-digit choice
+    /// ("1" then "0" is choice 10).
+    pub digit: Option<(usize, Instant)>,
 }
+
+/// How long after a digit the next one still joins it into a two-digit choice.
+pub const DIGIT_JOIN: Duration = Duration::from_millis(1500);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChecksUi {
