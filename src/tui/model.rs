@@ -29,7 +29,7 @@ use crate::knowledge::model::{NodeBody, NodeId, UNKNOWN};
 use crate::knowledge::search::{Hit, search};
 use crate::session::mail::Letter;
 use crate::session::recorder::{Details, Resumed};
-use crate::session::{Mode, Recorder};
+use crate::session::{EventKind, Mode, Recorder};
 use crate::vocab::Secret;
 
 impl<'k> Model<'k> {
@@ -107,7 +107,9 @@ impl<'k> Model<'k> {
                 agent: self.recording.details.agent.clone(),
                 caller: Some(caller),
             };
-            return self.start_helpdesk(details);
+            let cmd = self.start_helpdesk(details);
+            self.set_origin(Origin::Home(HomeEntry::Helpdesk));
+            return cmd;
         }
         self.screen = Screen::Caller {
             text: String::new(),
@@ -120,6 +122,13 @@ impl<'k> Model<'k> {
     fn start_helpdesk(&mut self, details: Details) -> Option<Cmd> {
         let facts = self.initial_facts.clone();
         self.start_run(facts, Mode::Agent, details)
+    }
+
+    /// An agent-mode run started from the "who is calling" box, which Esc returns to.
+    fn start_helpdesk_from(&mut self, details: Details, typed: String) -> Option<Cmd> {
+        let cmd = self.start_helpdesk(details);
+        self.set_origin(Origin::Caller(typed));
+        cmd
     }
 
     fn start_run(&mut self, facts: Facts, mode: Mode, details: Details) -> Option<Cmd> {
@@ -152,6 +161,7 @@ impl<'k> Model<'k> {
         }
         let ended = matches!(recorder.wizard().state(), State::Quit);
         let cmd = self.begin(recorder, effects);
+        self.set_origin(Origin::Resumed);
         if ended {
             // Nothing left to show of that run (its tree ended without a conclusion).
             self.session = None;
@@ -177,10 +187,61 @@ impl<'k> Model<'k> {
             notice: None,
             note: None,
             sending: None,
+            origin: Origin::Home(HomeEntry::Start),
         });
         self.screen = Screen::Wizard;
         self.take_save_problem();
         self.after_engine(effects, false)
+    }
+
+    /// Where the run just begun was started from (see [`Origin`]).
+    fn set_origin(&mut self, origin: Origin) {
+        if let Some(session) = self.session.as_mut() {
+            session.origin = origin;
+        }
+    }
+
+    /// Leaves the run from its first question: back to where it was started, with what was
+    /// typed there. A new run the person has not answered anything in yet has nothing worth
+    /// keeping, so its file goes too: otherwise every Esc left a session "stopped at" the
+    /// first question beside the one started next.
+    fn leave_run(&mut self) {
+        let Some(session) = self.session.take() else {
+            return;
+        };
+        let untouched = session.origin != Origin::Resumed
+            && session
+                .recorder
+                .session()
+                .events
+                .iter()
+                .all(|event| matches!(event.what, EventKind::Check { .. }));
+        if untouched
+            && let (Some(id), Some(store)) = (session.recorder.saved_id(), &self.recording.store)
+        {
+            match store.delete(id) {
+                Ok(_) => {
+                    if self.saved.as_deref() == Some(id) {
+                        self.saved = None;
+                    }
+                }
+                Err(error) => {
+                    self.status = Some(StatusLine::problem(crate::sanitize::single_line(
+                        &format!("The unfinished session {id} could not be removed: {error}"),
+                    )));
+                }
+            }
+        }
+        self.screen = match session.origin {
+            Origin::Paste(text) => Screen::Paste { text },
+            Origin::Caller(text) => Screen::Caller { text },
+            Origin::Home(entry) => Screen::Home {
+                selected: home_index(entry),
+            },
+            Origin::Resumed => Screen::Home {
+                selected: home_index(HomeEntry::Sessions),
+            },
+        };
     }
 
     /// A failed save does not stop the run: it is said once, on the status line.
@@ -651,7 +712,8 @@ fn caller_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
                 agent: model.recording.details.agent.clone(),
                 caller: (!caller.is_empty()).then_some(caller),
             };
-            return model.start_helpdesk(details);
+            let typed = text.clone();
+            return model.start_helpdesk_from(details, typed);
         }
         _ => edit_line(text, &key),
     }
@@ -677,7 +739,10 @@ fn paste_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
             if !cleaned.is_empty() {
                 facts.insert("error.text".into(), cleaned);
             }
-            return model.start_wizard(facts);
+            let pasted = text.clone();
+            let cmd = model.start_wizard(facts);
+            model.set_origin(Origin::Paste(pasted));
+            return cmd;
         }
         _ => edit_line(text, &key),
     }
@@ -1040,7 +1105,7 @@ fn wizard_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
     }
 }
 
-/// Back: one question back; from the first question, home. Running checks are cancelled,
+/// Back: one question back; from the first question, back where the run was started. Running checks are cancelled,
 /// never waited for.
 fn back(model: &mut Model<'_>) -> Option<Cmd> {
     let now = model.now;
@@ -1070,8 +1135,7 @@ fn back(model: &mut Model<'_>) -> Option<Cmd> {
         }
         cmd
     } else {
-        model.session = None;
-        model.screen = Screen::Home { selected: 0 };
+        model.leave_run();
         None
     }
 }

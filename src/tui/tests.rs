@@ -2729,3 +2729,74 @@ fn open_browse_list(m: &mut Model<'_>) {
     key(m, KeyCode::Char('4'));
     assert!(matches!(m.screen, Screen::Browse(_)));
 }
+
+#[test]
+fn esc_on_the_first_question_goes_back_to_the_paste_with_the_text_and_keeps_no_stray_session() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path().join("sessions")).expect("store");
+    let mut m = model(bundled(), (80, 24)).recorded(recording(Mode::User, Some(store.clone())));
+    key(&mut m, KeyCode::Char('2')); // Home: paste the error
+    let pasted = "Sending of the message failed.\nAn error occurred while sending mail.";
+    update(&mut m, Msg::Paste(pasted.into()));
+    let job = match key(&mut m, KeyCode::Enter) {
+        Some(Cmd::RunChecks(mut jobs)) => jobs.remove(0),
+        other => panic!("expected the error to be read, got {other:?}"),
+    };
+    update(
+        &mut m,
+        canned(job.ticket, Status::Ok, &[], serde_json::json!({})),
+    );
+    key(&mut m, KeyCode::Char('c')); // on from the check's result
+    assert_eq!(node_id(&m), "q-error-kind");
+    assert_eq!(
+        store.list().expect("list").sessions.len(),
+        1,
+        "saved as it runs"
+    );
+    key(&mut m, KeyCode::Esc);
+    assert_eq!(
+        m.screen,
+        Screen::Paste {
+            text: pasted.into()
+        },
+        "back in the paste box, the text still there"
+    );
+    assert!(m.session.is_none());
+    assert!(
+        store.list().expect("list").sessions.is_empty(),
+        "a run left before any answer leaves no session behind"
+    );
+    // Enter again starts one run, saved once.
+    key(&mut m, KeyCode::Enter);
+    assert_eq!(store.list().expect("list").sessions.len(), 1);
+
+    // Started from Home, Esc goes back to Home's Start entry.
+    let mut m = model(bundled(), (80, 24)).recorded(recording(Mode::User, Some(store.clone())));
+    key(&mut m, KeyCode::Enter);
+    key(&mut m, KeyCode::Esc);
+    assert_eq!(m.screen, Screen::Home { selected: 0 });
+    assert_eq!(store.list().expect("list").sessions.len(), 1);
+
+    // A run with an answer in it is the person's: Back to the first question, then Esc,
+    // keeps its file.
+    key(&mut m, KeyCode::Enter);
+    key(&mut m, KeyCode::Enter); // relay access denied
+    key(&mut m, KeyCode::Esc);
+    key(&mut m, KeyCode::Esc);
+    assert!(matches!(m.screen, Screen::Home { .. }));
+    assert_eq!(store.list().expect("list").sessions.len(), 2);
+}
+
+#[test]
+fn esc_on_the_helpdesk_first_question_goes_back_to_the_caller_box() {
+    let m = &mut helpdesk(bundled(), (80, 24));
+    assert_eq!(m.screen, Screen::Wizard);
+    assert_eq!(node_id(m), "start", "the error text is asked first");
+    key(m, KeyCode::Esc);
+    assert_eq!(
+        m.screen,
+        Screen::Caller {
+            text: "Jane 4711".into()
+        }
+    );
+}
