@@ -858,9 +858,14 @@ fn question(
     // Breadcrumb, question, then choices: always on screen.
     let mut top = Doc::new(width, theme);
     if side.is_none() && !answers.is_empty() {
-        let trail: Vec<&str> = answers.iter().map(|(title, _)| title.as_str()).collect();
-        top.lines
-            .push(breadcrumb(&trail, width.saturating_sub(8), theme));
+        // What was answered, not only what was asked: the answers are what a person checks.
+        let pairs: Vec<String> = answers
+            .iter()
+            .map(|(title, answer)| format!("{title}: {answer}"))
+            .collect();
+        let trail: Vec<&str> = pairs.iter().map(String::as_str).collect();
+        let trail = breadcrumb(&trail, width.saturating_sub(10));
+        top.item("So far: ", "        ", &trail, theme.dim());
     }
     top.gap();
     let say = session.agent().then(|| say_text(node));
@@ -1095,12 +1100,14 @@ fn question(
     }
 }
 
-/// "So far: a › b › c", dropping the oldest titles when it does not fit.
-fn breadcrumb(titles: &[&str], width: usize, theme: Theme) -> Line<'static> {
-    let mut kept: Vec<&str> = titles.to_vec();
+/// "a › b › c" for "So far:", dropping the oldest entries while it needs more than two
+/// lines of `width`; one entry longer than that ends at a word with "…".
+fn breadcrumb(entries: &[&str], width: usize) -> String {
+    let room = width.saturating_mul(2).saturating_sub(4);
+    let mut kept: Vec<&str> = entries.to_vec();
     let joined = |kept: &[&str]| kept.join(" › ");
     let mut dropped = false;
-    while kept.len() > 1 && joined(&kept).chars().count() + 2 > width {
+    while kept.len() > 1 && joined(&kept).chars().count() + 4 > room {
         kept.remove(0);
         dropped = true;
     }
@@ -1108,17 +1115,20 @@ fn breadcrumb(titles: &[&str], width: usize, theme: Theme) -> Line<'static> {
     if dropped {
         text = format!("… › {text}");
     }
-    if text.chars().count() > width {
-        text = text
-            .chars()
-            .take(width.saturating_sub(1))
-            .collect::<String>()
-            + "…";
+    if text.chars().count() > room {
+        let mut cut = String::new();
+        for word in text.split(' ') {
+            if cut.chars().count() + word.chars().count() + 2 > room {
+                break;
+            }
+            if !cut.is_empty() {
+                cut.push(' ');
+            }
+            cut.push_str(word);
+        }
+        text = format!("{cut} …");
     }
-    Line::from(vec![
-        Span::styled("So far: ", theme.dim()),
-        Span::styled(text, theme.dim()),
-    ])
+    text
 }
 
 /// What the agent reads out: the node's script, or its question when it has none.
