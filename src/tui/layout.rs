@@ -60,6 +60,13 @@ pub fn scrolled(scroll: u16, code: KeyCode, max: u16, page: u16) -> u16 {
     next.min(max)
 }
 
+/// Pasted text with its line breaks as `\n`: terminals send a pasted line break as `\r` (or
+/// `\r\n`), and a lone `\r` is dropped when text is made safe to draw, which glued "…message
+/// failed." to "An error occurred" on screen and in the saved session.
+pub fn pasted_lines(text: &str) -> String {
+    text.replace("\r\n", "\n").replace('\r', "\n")
+}
+
 /// The editing every one-line field shares: type, Backspace, Ctrl-U to clear.
 pub fn edit_line(text: &mut String, key: &KeyEvent) {
     match key.code {

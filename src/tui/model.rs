@@ -18,7 +18,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use super::checks::{self, AccountDone, AccountJob, CheckDone, CheckJob};
 use super::email::{EmailDone, EmailJob};
 use super::layout::{
-    address_problem, body_height, edit_line, list_moved, scrolled, solution_height,
+    address_problem, body_height, edit_line, list_moved, pasted_lines, scrolled, solution_height,
 };
 pub use super::state::*;
 use super::theme::Theme;
@@ -593,7 +593,7 @@ pub fn typing(model: &Model<'_>) -> bool {
 fn paste(model: &mut Model<'_>, text: &str) {
     // Pasted text is stored as typed; it is sanitised when drawn and when it becomes a fact.
     match &mut model.screen {
-        Screen::Paste { text: box_text } => box_text.push_str(text),
+        Screen::Paste { text: box_text } => box_text.push_str(&pasted_lines(text)),
         Screen::Caller { text: box_text } => {
             box_text.push_str(&crate::sanitize::single_line(text));
         }
@@ -633,9 +633,19 @@ fn paste(model: &mut Model<'_>, text: &str) {
                 stage: Stage::Question(ui),
                 ..
             }) = model.session.as_mut()
-                && matches!(model.knowledge.node(ui.node).body, NodeBody::Input { .. })
             {
-                ui.input.push_str(&crate::sanitize::single_line(text));
+                match model.knowledge.node(ui.node).body {
+                    // A box for a whole error message keeps its lines.
+                    NodeBody::Input {
+                        multiline: true, ..
+                    } => ui
+                        .input
+                        .push_str(&crate::sanitize::for_terminal(&pasted_lines(text))),
+                    NodeBody::Input { .. } => {
+                        ui.input.push_str(&crate::sanitize::single_line(text));
+                    }
+                    _ => {}
+                }
             }
         }
         _ => {}
@@ -1180,8 +1190,17 @@ fn question_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
             }
             None
         }
-        NodeBody::Input { secret, .. } => {
+        NodeBody::Input {
+            secret, multiline, ..
+        } => {
+            let new_line = (key.code == KeyCode::Enter
+                && key.modifiers.contains(KeyModifiers::ALT))
+                || (key.code == KeyCode::Char('j')
+                    && key.modifiers.contains(KeyModifiers::CONTROL));
             match key.code {
+                // Alt-Enter or Ctrl-J adds a line to a box for a whole message, as on the
+                // paste screen.
+                _ if new_line && *multiline => ui.input.push('\n'),
                 KeyCode::Enter => {
                     let value = std::mem::take(&mut ui.input);
                     // An empty answer is the engine's "I don't know / skip". A password

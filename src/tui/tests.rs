@@ -2800,3 +2800,60 @@ fn esc_on_the_helpdesk_first_question_goes_back_to_the_caller_box() {
         }
     );
 }
+
+#[test]
+fn pasted_line_breaks_stay_on_screen_and_in_the_saved_session() {
+    // Terminals send a pasted line break as a carriage return.
+    let pasted = "Sending of the message failed.\rAn error occurred while sending mail.\r\n554 5.7.1 Relay access denied";
+    let kept = "Sending of the message failed.\nAn error occurred while sending mail.\n554 5.7.1 Relay access denied";
+    let mut m = model(bundled(), (80, 24));
+    key(&mut m, KeyCode::Char('2'));
+    update(&mut m, Msg::Paste(pasted.into()));
+    assert_eq!(m.screen, Screen::Paste { text: kept.into() });
+    let text = screen_text(&m);
+    assert!(text.contains("│Sending of the message failed."), "{text}");
+    assert!(
+        text.contains("│An error occurred while sending mail."),
+        "{text}"
+    );
+    assert!(!text.contains("failed.An"), "{text}");
+
+    // Helpdesk: the agent's box for the error shows several lines, and the answer keeps them.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path().join("sessions")).expect("store");
+    let mut m = model(bundled(), (80, 24)).recorded(recording(Mode::User, Some(store.clone())));
+    key(&mut m, KeyCode::Char('5'));
+    key(&mut m, KeyCode::Enter); // no caller name
+    assert_eq!(node_id(&m), "start");
+    update(&mut m, Msg::Paste(pasted.into()));
+    update(
+        &mut m,
+        Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::ALT)),
+    );
+    type_text(&mut m, "typed on");
+    let text = screen_text(&m);
+    for line in [
+        "Sending of the message failed.",
+        "An error occurred while sending mail.",
+        "554 5.7.1 Relay access denied",
+        "typed on",
+    ] {
+        assert!(
+            text.lines().any(|row| row.contains(&format!("│{line}"))),
+            "{line:?} on a row of its own:\n{text}"
+        );
+    }
+    snapshot_redacted("agent_error_box", &m);
+    key(&mut m, KeyCode::Enter);
+    let id = m.saved.clone().expect("saved");
+    let saved = store.load(&id).expect("load");
+    let answer = saved.events.iter().find_map(|event| match &event.what {
+        EventKind::Answer {
+            node,
+            value: Some(value),
+            ..
+        } if node == "start" => Some(value.clone()),
+        _ => None,
+    });
+    assert_eq!(answer, Some(format!("{kept}\ntyped on")));
+}
