@@ -64,6 +64,14 @@ pub fn run(
             }
             writeln!(out, "{} …", for_terminal(label))?;
             let report = checks.run(&request);
+            // Its status as a word ("ok", "problem", "error"): the check types are not this
+            // module's to name.
+            let status = serde_json::to_value(report.status).unwrap_or_default();
+            writeln!(
+                out,
+                "{}",
+                found_line(&report.details, status.as_str().unwrap_or(""), width)
+            )?;
             let message = crate::wizard::message_for(&request, &report);
             effects.extend(recorder.update(message).unwrap_or_default());
             report_save_problem(recorder, out)?;
@@ -138,8 +146,16 @@ pub fn run(
         } else {
             node.help.as_ref()
         };
+        // Said under the question's own title, so it is read with the prompt that follows and
+        // not as a remark on the answer just given above it.
         if let Some(help) = help {
-            let wrapped = textwrap::fill(&for_terminal(help).replace('\n', " "), width.min(100));
+            writeln!(out, "{}", for_terminal(node.label()))?;
+            let wrapped = textwrap::fill(
+                &for_terminal(help).replace('\n', " "),
+                textwrap::Options::new(width.min(100))
+                    .initial_indent("  Why we ask: ")
+                    .subsequent_indent("  "),
+            );
             writeln!(out, "{wrapped}")?;
         }
         if let (Some(task), Some(client)) = (
@@ -408,6 +424,36 @@ fn ask_note(
 }
 
 /// A failed save does not stop the call; it is said once so nobody relies on the record.
+/// One line under a check's name saying what it found: the report's own summary (a text or
+/// a list in `details.summary`), or its outcome in plain words when it has none.
+fn found_line(details: &serde_json::Value, status: &str, width: usize) -> String {
+    let summary = match details.get("summary") {
+        Some(serde_json::Value::String(text)) => text.clone(),
+        Some(serde_json::Value::Array(items)) => items
+            .iter()
+            .filter_map(serde_json::Value::as_str)
+            .collect::<Vec<_>>()
+            .join(" "),
+        _ => String::new(),
+    };
+    let summary = crate::sanitize::single_line(&summary);
+    let summary = if summary.trim().is_empty() {
+        match status {
+            "ok" => "Nothing wrong found.".to_string(),
+            "problem" => "Found a problem.".to_string(),
+            _ => "Could not check this; the next questions cover it.".to_string(),
+        }
+    } else {
+        summary
+    };
+    textwrap::fill(
+        summary.trim(),
+        textwrap::Options::new(width.min(100))
+            .initial_indent("  → ")
+            .subsequent_indent("    "),
+    )
+}
+
 fn report_save_problem(recorder: &mut Recorder<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     if let Some(problem) = recorder.take_save_problem() {
         writeln!(out, "relaydoc: {}", for_terminal(&problem))?;

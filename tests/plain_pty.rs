@@ -44,8 +44,15 @@ fn a_full_path_with_back_ends_in_the_solution_for_the_chosen_client() {
     let home = tempfile::tempdir().expect("temp dir");
     let mut s = spawn(home.path());
     skip_the_paste(&mut s);
-    s.exp_string("What does the error message say?")
+    // "Why we ask" comes under the title of the question it explains, before its prompt.
+    let before = s
+        .exp_string("What does the error message say?")
         .expect("first question");
+    let title = before
+        .rfind("What the message says")
+        .expect("the question's title");
+    let why = before.rfind("Why we ask:").expect("why we ask");
+    assert!(title < why, "why we ask follows its title: {before:?}");
     key(&mut s, ENTER); // Relay access denied
     s.exp_string("Where did you see the error?").expect("where");
     key(&mut s, ENTER); // a pop-up in my mail program
@@ -106,6 +113,16 @@ fn a_pasted_error_skips_what_it_answers() {
     line(&mut s, "");
     s.exp_string("Reading the error message")
         .expect("explains it");
+    // Then says in a line what it found.
+    let found = s.exp_string("\n").expect("a line");
+    let found = s
+        .exp_string("\n")
+        .map(|line| found + &line)
+        .expect("the finding");
+    assert!(
+        found.to_lowercase().contains("relay denial"),
+        "says what it read: {found:?}"
+    );
     // What it says, where it appeared and the program (Thunderbird's own words) come from
     // the paste: next is the address, and the program is never asked.
     let before = s

@@ -106,10 +106,12 @@ impl Doc {
     /// `**bold**` marks in knowledge text become bold.
     pub fn item(&mut self, first: &str, rest: &str, text: &str, style: Style) {
         let text = for_terminal(text);
-        // Never split words such as "sign-in" or "SSL/TLS" across lines.
+        // Never split words such as "sign-in" or "SSL/TLS" across lines: lines break at
+        // spaces only.
         let options = textwrap::Options::new(self.width.max(10))
             .initial_indent(first)
             .subsequent_indent(rest)
+            .word_separator(textwrap::WordSeparator::AsciiSpace)
             .word_splitter(textwrap::WordSplitter::NoHyphenation);
         // Marks are wrapped as text; that only makes lines shorter once they are removed.
         let mut bold = false;
@@ -135,7 +137,9 @@ impl Doc {
         let rest = " ".repeat(label.chars().count());
         let options = textwrap::Options::new(self.width.max(10))
             .initial_indent(&label)
-            .subsequent_indent(&rest);
+            .subsequent_indent(&rest)
+            .word_separator(textwrap::WordSeparator::AsciiSpace)
+            .word_splitter(textwrap::WordSplitter::NoHyphenation);
         for (index, line) in textwrap::wrap(&for_terminal(value), options)
             .into_iter()
             .enumerate()

@@ -6,9 +6,6 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::knowledge::model::Node;
 
-/// Rows PgUp/PgDn move.
-pub const PAGE: u16 = 10;
-
 /// Rows between the header and the footer: what a full-height document can use.
 pub fn body_height(size: (u16, u16)) -> u16 {
     size.1.saturating_sub(3)
@@ -30,14 +27,16 @@ pub fn text_width(width: u16) -> usize {
 }
 
 /// The highlighted entry after a key that moves through a list of `count` (↑↓, PgUp/PgDn,
-/// Home/End); `None` for any other key.
-pub fn list_moved(selected: usize, code: KeyCode, count: usize) -> Option<usize> {
+/// Home/End); `None` for any other key. `page` is how many rows the list shows: PgUp/PgDn
+/// move by that, so a page turned is a page seen.
+pub fn list_moved(selected: usize, code: KeyCode, count: usize, page: u16) -> Option<usize> {
+    let page = usize::from(page.max(1));
     let last = count.saturating_sub(1);
     let next = match code {
         KeyCode::Up => selected.saturating_sub(1),
         KeyCode::Down => selected.saturating_add(1),
-        KeyCode::PageUp => selected.saturating_sub(PAGE.into()),
-        KeyCode::PageDown => selected.saturating_add(PAGE.into()),
+        KeyCode::PageUp => selected.saturating_sub(page),
+        KeyCode::PageDown => selected.saturating_add(page),
         KeyCode::Home => 0,
         KeyCode::End => last,
         _ => return None,
@@ -45,18 +44,27 @@ pub fn list_moved(selected: usize, code: KeyCode, count: usize) -> Option<usize>
     Some(next.min(last))
 }
 
-/// The new scroll position after a scrolling key, kept within `0..=max`.
-pub fn scrolled(scroll: u16, code: KeyCode, max: u16) -> u16 {
+/// The new scroll position after a scrolling key, kept within `0..=max`. `page` is the height
+/// of the text's window: PgUp/PgDn and Space move by that, so a page turned is a page seen.
+pub fn scrolled(scroll: u16, code: KeyCode, max: u16, page: u16) -> u16 {
+    let page = page.max(1);
     let next = match code {
         KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),
         KeyCode::Down | KeyCode::Char('j') => scroll.saturating_add(1),
-        KeyCode::PageUp => scroll.saturating_sub(PAGE),
-        KeyCode::PageDown | KeyCode::Char(' ') => scroll.saturating_add(PAGE),
+        KeyCode::PageUp => scroll.saturating_sub(page),
+        KeyCode::PageDown | KeyCode::Char(' ') => scroll.saturating_add(page),
         KeyCode::Home | KeyCode::Char('g') => 0,
         KeyCode::End | KeyCode::Char('G') => max,
         _ => scroll,
     };
     next.min(max)
+}
+
+/// Pasted text with its line breaks as `\n`: terminals send a pasted line break as `\r` (or
+/// `\r\n`), and a lone `\r` is dropped when text is made safe to draw, which glued "…message
+/// failed." to "An error occurred" on screen and in the saved session.
+pub fn pasted_lines(text: &str) -> String {
+    text.replace("\r\n", "\n").replace('\r', "\n")
 }
 
 /// The editing every one-line field shares: type, Backspace, Ctrl-U to clear.

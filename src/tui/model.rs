@@ -18,7 +18,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use super::checks::{self, AccountDone, AccountJob, CheckDone, CheckJob};
 use super::email::{EmailDone, EmailJob};
 use super::layout::{
-    address_problem, body_height, edit_line, list_moved, scrolled, solution_height,
+    address_problem, body_height, edit_line, list_moved, pasted_lines, scrolled, solution_height,
 };
 pub use super::state::*;
 use super::theme::Theme;
@@ -29,7 +29,7 @@ use crate::knowledge::model::{NodeBody, NodeId, UNKNOWN};
 use crate::knowledge::search::{Hit, search};
 use crate::session::mail::Letter;
 use crate::session::recorder::{Details, Resumed};
-use crate::session::{Mode, Recorder};
+use crate::session::{EventKind, Mode, Recorder};
 use crate::vocab::Secret;
 
 impl<'k> Model<'k> {
@@ -107,7 +107,9 @@ impl<'k> Model<'k> {
                 agent: self.recording.details.agent.clone(),
                 caller: Some(caller),
             };
-            return self.start_helpdesk(details);
+            let cmd = self.start_helpdesk(details);
+            self.set_origin(Origin::Home(HomeEntry::Helpdesk));
+            return cmd;
         }
         self.screen = Screen::Caller {
             text: String::new(),
@@ -120,6 +122,13 @@ impl<'k> Model<'k> {
     fn start_helpdesk(&mut self, details: Details) -> Option<Cmd> {
         let facts = self.initial_facts.clone();
         self.start_run(facts, Mode::Agent, details)
+    }
+
+    /// An agent-mode run started from the "who is calling" box, which Esc returns to.
+    fn start_helpdesk_from(&mut self, details: Details, typed: String) -> Option<Cmd> {
+        let cmd = self.start_helpdesk(details);
+        self.set_origin(Origin::Caller(typed));
+        cmd
     }
 
     fn start_run(&mut self, facts: Facts, mode: Mode, details: Details) -> Option<Cmd> {
@@ -152,6 +161,7 @@ impl<'k> Model<'k> {
         }
         let ended = matches!(recorder.wizard().state(), State::Quit);
         let cmd = self.begin(recorder, effects);
+        self.set_origin(Origin::Resumed);
         if ended {
             // Nothing left to show of that run (its tree ended without a conclusion).
             self.session = None;
@@ -177,10 +187,61 @@ impl<'k> Model<'k> {
             notice: None,
             note: None,
             sending: None,
+            origin: Origin::Home(HomeEntry::Start),
         });
         self.screen = Screen::Wizard;
         self.take_save_problem();
         self.after_engine(effects, false)
+    }
+
+    /// Where the run just begun was started from (see [`Origin`]).
+    fn set_origin(&mut self, origin: Origin) {
+        if let Some(session) = self.session.as_mut() {
+            session.origin = origin;
+        }
+    }
+
+    /// Leaves the run from its first question: back to where it was started, with what was
+    /// typed there. A new run the person has not answered anything in yet has nothing worth
+    /// keeping, so its file goes too: otherwise every Esc left a session "stopped at" the
+    /// first question beside the one started next.
+    fn leave_run(&mut self) {
+        let Some(session) = self.session.take() else {
+            return;
+        };
+        let untouched = session.origin != Origin::Resumed
+            && session
+                .recorder
+                .session()
+                .events
+                .iter()
+                .all(|event| matches!(event.what, EventKind::Check { .. }));
+        if untouched
+            && let (Some(id), Some(store)) = (session.recorder.saved_id(), &self.recording.store)
+        {
+            match store.delete(id) {
+                Ok(_) => {
+                    if self.saved.as_deref() == Some(id) {
+                        self.saved = None;
+                    }
+                }
+                Err(error) => {
+                    self.status = Some(StatusLine::problem(crate::sanitize::single_line(
+                        &format!("The unfinished session {id} could not be removed: {error}"),
+                    )));
+                }
+            }
+        }
+        self.screen = match session.origin {
+            Origin::Paste(text) => Screen::Paste { text },
+            Origin::Caller(text) => Screen::Caller { text },
+            Origin::Home(entry) => Screen::Home {
+                selected: home_index(entry),
+            },
+            Origin::Resumed => Screen::Home {
+                selected: home_index(HomeEntry::Sessions),
+            },
+        };
     }
 
     /// A failed save does not stop the run: it is said once, on the status line.
@@ -358,6 +419,7 @@ impl QuestionUi {
             selected: 0,
             input: String::new(),
             show_why: false,
+            digit: None,
         }
     }
 }
@@ -531,7 +593,7 @@ pub fn typing(model: &Model<'_>) -> bool {
 fn paste(model: &mut Model<'_>, text: &str) {
     // Pasted text is stored as typed; it is sanitised when drawn and when it becomes a fact.
     match &mut model.screen {
-        Screen::Paste { text: box_text } => box_text.push_str(text),
+        Screen::Paste { text: box_text } => box_text.push_str(&pasted_lines(text)),
         Screen::Caller { text: box_text } => {
             box_text.push_str(&crate::sanitize::single_line(text));
         }
@@ -571,9 +633,19 @@ fn paste(model: &mut Model<'_>, text: &str) {
                 stage: Stage::Question(ui),
                 ..
             }) = model.session.as_mut()
-                && matches!(model.knowledge.node(ui.node).body, NodeBody::Input { .. })
             {
-                ui.input.push_str(&crate::sanitize::single_line(text));
+                match model.knowledge.node(ui.node).body {
+                    // A box for a whole error message keeps its lines.
+                    NodeBody::Input {
+                        multiline: true, ..
+                    } => ui
+                        .input
+                        .push_str(&crate::sanitize::for_terminal(&pasted_lines(text))),
+                    NodeBody::Input { .. } => {
+                        ui.input.push_str(&crate::sanitize::single_line(text));
+                    }
+                    _ => {}
+                }
             }
         }
         _ => {}
@@ -650,7 +722,8 @@ fn caller_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
                 agent: model.recording.details.agent.clone(),
                 caller: (!caller.is_empty()).then_some(caller),
             };
-            return model.start_helpdesk(details);
+            let typed = text.clone();
+            return model.start_helpdesk_from(details, typed);
         }
         _ => edit_line(text, &key),
     }
@@ -676,7 +749,10 @@ fn paste_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
             if !cleaned.is_empty() {
                 facts.insert("error.text".into(), cleaned);
             }
-            return model.start_wizard(facts);
+            let pasted = text.clone();
+            let cmd = model.start_wizard(facts);
+            model.set_origin(Origin::Paste(pasted));
+            return cmd;
         }
         _ => edit_line(text, &key),
     }
@@ -811,7 +887,7 @@ fn account_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
             KeyCode::Esc | KeyCode::Enter | KeyCode::Backspace | KeyCode::Char('q') => {
                 run.evidence = None;
             }
-            code => *scroll = scrolled(*scroll, code, max),
+            code => *scroll = scrolled(*scroll, code, max, body_height.saturating_sub(2)),
         }
         return None;
     }
@@ -934,11 +1010,11 @@ fn browse_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
                 browse.article = None;
             }
             KeyCode::Char('q') => return model.quit(),
-            code => *scroll = scrolled(*scroll, code, max),
+            code => *scroll = scrolled(*scroll, code, max, body_height.saturating_sub(2)),
         }
         return None;
     }
-    if let Some(selected) = list_moved(browse.selected, key.code, browse.hits.len()) {
+    if let Some(selected) = list_moved(browse.selected, key.code, browse.hits.len(), body_height) {
         browse.selected = selected;
         return None;
     }
@@ -1039,7 +1115,7 @@ fn wizard_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
     }
 }
 
-/// Back: one question back; from the first question, home. Running checks are cancelled,
+/// Back: one question back; from the first question, back where the run was started. Running checks are cancelled,
 /// never waited for.
 fn back(model: &mut Model<'_>) -> Option<Cmd> {
     let now = model.now;
@@ -1069,18 +1145,20 @@ fn back(model: &mut Model<'_>) -> Option<Cmd> {
         }
         cmd
     } else {
-        model.session = None;
-        model.screen = Screen::Home { selected: 0 };
+        model.leave_run();
         None
     }
 }
 
 fn question_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
     let knowledge = model.knowledge;
+    let now = model.now;
     let session = model.session.as_mut()?;
     let Stage::Question(ui) = &mut session.stage else {
         return None;
     };
+    // Any other key ends a two-digit number.
+    let digit = ui.digit.take();
     if key.code == KeyCode::Tab {
         ui.show_why = !ui.show_why;
         return None;
@@ -1096,13 +1174,10 @@ fn question_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
                 }
                 KeyCode::Home => ui.selected = 0,
                 KeyCode::End => ui.selected = count - 1,
-                KeyCode::Char(c @ '1'..='9') => {
-                    let index = c as usize - '1' as usize;
-                    if index < count {
-                        ui.selected = index;
-                    }
+                KeyCode::Char(c @ '0'..='9') => {
+                    ui.selected = typed_choice(ui, digit, c, choices.len(), now);
                 }
-                KeyCode::Char('0' | 'd') => ui.selected = count - 1,
+                KeyCode::Char('d') => ui.selected = count - 1,
                 KeyCode::Enter | KeyCode::Right | KeyCode::Char(' ') => {
                     let message = choices
                         .get(ui.selected)
@@ -1115,8 +1190,17 @@ fn question_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
             }
             None
         }
-        NodeBody::Input { secret, .. } => {
+        NodeBody::Input {
+            secret, multiline, ..
+        } => {
+            let new_line = (key.code == KeyCode::Enter
+                && key.modifiers.contains(KeyModifiers::ALT))
+                || (key.code == KeyCode::Char('j')
+                    && key.modifiers.contains(KeyModifiers::CONTROL));
             match key.code {
+                // Alt-Enter or Ctrl-J adds a line to a box for a whole message, as on the
+                // paste screen.
+                _ if new_line && *multiline => ui.input.push('\n'),
                 KeyCode::Enter => {
                     let value = std::mem::take(&mut ui.input);
                     // An empty answer is the engine's "I don't know / skip". A password
@@ -1133,6 +1217,35 @@ fn question_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
             None
         }
         _ => None,
+    }
+}
+
+/// The choice highlighted after digit `c`: choices are numbered from 1, "I don't know" is 0.
+/// A digit typed within [`DIGIT_JOIN`] of another joins it when the two make a choice's
+/// number, so "1" then "0" is choice 10; otherwise it stands alone. `ui.digit` keeps the
+/// digit for the next key only when a two-digit number could start with it.
+fn typed_choice(
+    ui: &mut QuestionUi,
+    before: Option<(usize, Instant)>,
+    c: char,
+    options: usize,
+    now: Instant,
+) -> usize {
+    let value = c as usize - '0' as usize;
+    let joined = before
+        .filter(|(_, at)| now.saturating_duration_since(*at) <= DIGIT_JOIN)
+        .map(|(first, _)| first * 10 + value)
+        .filter(|number| (10..=options).contains(number));
+    if let Some(number) = joined {
+        return number - 1;
+    }
+    if value != 0 && value * 10 <= options {
+        ui.digit = Some((value, now));
+    }
+    match value {
+        0 => options,
+        _ if value <= options => value - 1,
+        _ => ui.selected,
     }
 }
 
@@ -1188,7 +1301,7 @@ fn evidence_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
                 ui.evidence = None;
             }
         }
-        code => *scroll = scrolled(*scroll, code, max),
+        code => *scroll = scrolled(*scroll, code, max, body_height.saturating_sub(2)),
     }
     None
 }
@@ -1243,7 +1356,7 @@ fn solution_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
                 )
             };
             let max = lines.saturating_sub(body_height);
-            ui.scroll = scrolled(ui.scroll, code, max);
+            ui.scroll = scrolled(ui.scroll, code, max, body_height);
         }
     }
     None

@@ -236,6 +236,22 @@ pub struct Session<'k> {
     pub note: Option<String>,
     /// The ticket of the email being sent from this run, if one is on its way.
     pub sending: Option<u64>,
+    /// The screen the run was started from, which Esc on its first question returns to.
+    pub origin: Origin,
+}
+
+/// Where a wizard run was started, so leaving it from its first question goes back there
+/// with what was typed (a pasted error, a caller's name) still in its box.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// A Home entry (Start, Helpdesk with `--caller`).
+    Home(HomeEntry),
+    /// The paste box, with the text pasted.
+    Paste(String),
+    /// Helpdesk mode's "who is calling" box, with what was typed.
+    Caller(String),
+    /// A saved session picked up again: its file is the person's, never discarded.
+    Resumed,
 }
 
 /// Where an entry sits on the Home menu, so a screen left with Esc highlights the entry it was
@@ -347,7 +363,13 @@ pub struct QuestionUi {
     /// Text typed into an input.
     pub input: String,
     pub show_why: bool,
+    /// The digit just typed and when, so a second digit soon after makes a two-digit choice
+    /// ("1" then "0" is choice 10).
+    pub digit: Option<(usize, Instant)>,
 }
+
+/// How long after a digit the next one still joins it into a two-digit choice.
+pub const DIGIT_JOIN: Duration = Duration::from_millis(1500);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChecksUi {

@@ -2562,3 +2562,298 @@ fn snapshot_saved_sessions() {
         snapshot("saved_list_not_saving", &m);
     }
 }
+
+/// The bundled facts, causes and clients with `tree` as the whole tree.
+fn with_tree(tree: &str) -> Knowledge {
+    let mut files: Vec<SourceFile> = bundled_files()
+        .into_iter()
+        .filter(|file| !file.relative.starts_with("tree/"))
+        .collect();
+    files.push(SourceFile {
+        name: "fixture:tree/fixture.yaml".into(),
+        relative: "tree/fixture.yaml".into(),
+        text: tree.into(),
+        layer: 0,
+    });
+    crate::knowledge::build::build(&files).unwrap_or_else(|problems| {
+        panic!(
+            "fixture knowledge: {}",
+            problems
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    })
+}
+
+/// A first question with ten choices (every mail program), so choice 10 needs two digits.
+fn ten_choices() -> &'static Knowledge {
+    static KB: OnceLock<Knowledge> = OnceLock::new();
+    KB.get_or_init(|| {
+        let choices: String = bundled()
+            .clients
+            .iter()
+            .map(|client| {
+                format!(
+                    "      - {{value: {}, label: {}, next: s-end}}\n",
+                    client.id, client.id
+                )
+            })
+            .collect();
+        with_tree(&format!(
+            "nodes:
+  - id: start
+    kind: question
+    title: Many choices
+    fact: client.id
+    text: Which one?
+    choices:
+{choices}    unknown: s-end
+  - id: s-end
+    kind: solution
+    cause: client-auth-off
+    title: The end
+    text: Fixture solution.
+    steps:
+      - say: Done.
+"
+        ))
+    })
+}
+
+fn selected(m: &Model<'_>) -> usize {
+    match stage(m) {
+        Stage::Question(ui) => ui.selected,
+        other => panic!("not a question: {other:?}"),
+    }
+}
+
+#[test]
+fn two_digits_typed_together_pick_choices_ten_and_up() {
+    let mut m = model(ten_choices(), (80, 24));
+    m.start_wizard(Facts::new());
+    assert_eq!(node_id(&m), "start");
+    // "1" highlights choice 1 at once, then "0" makes it choice 10.
+    key(&mut m, KeyCode::Char('1'));
+    assert_eq!(selected(&m), 0);
+    key(&mut m, KeyCode::Char('0'));
+    assert_eq!(selected(&m), 9);
+    assert_eq!(bundled().clients.len(), 10, "the fixture needs ten choices");
+    // Two digits that make no choice: the second stands alone ("1", "5" is 5).
+    key(&mut m, KeyCode::Char('1'));
+    key(&mut m, KeyCode::Char('5'));
+    assert_eq!(selected(&m), 4);
+    // A digit no two-digit choice starts with is never held: "2" then "0" is "I don't know".
+    key(&mut m, KeyCode::Char('2'));
+    assert_eq!(selected(&m), 1);
+    key(&mut m, KeyCode::Char('0'));
+    assert_eq!(selected(&m), 10);
+    // Another key between the digits keeps them apart.
+    key(&mut m, KeyCode::Char('1'));
+    key(&mut m, KeyCode::Tab);
+    key(&mut m, KeyCode::Char('0'));
+    assert_eq!(selected(&m), 10);
+    // So does a pause longer than the join window.
+    key(&mut m, KeyCode::Char('1'));
+    let later = m.now + super::state::DIGIT_JOIN + Duration::from_millis(1);
+    update(&mut m, Msg::Tick(later));
+    key(&mut m, KeyCode::Char('1'));
+    assert_eq!(selected(&m), 0);
+    // Enter answers with the choice picked by two digits.
+    key(&mut m, KeyCode::Char('1'));
+    key(&mut m, KeyCode::Char('0'));
+    key(&mut m, KeyCode::Enter);
+    let tenth = bundled().clients[9].id.clone();
+    let facts = m.session.as_ref().expect("run").wizard().facts();
+    assert_eq!(facts.get("client.id"), Some(&tenth));
+}
+
+fn solution_scroll(m: &Model<'_>) -> u16 {
+    match stage(m) {
+        Stage::Solution(ui) => ui.scroll,
+        other => panic!("not on the solution: {other:?}"),
+    }
+}
+
+#[test]
+fn page_keys_turn_a_whole_visible_page_on_lists_and_documents() {
+    for size in SIZES {
+        let page = super::layout::body_height(size);
+        // The solution page: a page is what the screen shows of it.
+        let mut m = model(bundled(), size);
+        walk_to_solution(&mut m);
+        key(&mut m, KeyCode::End);
+        let end = solution_scroll(&m);
+        key(&mut m, KeyCode::Home);
+        key(&mut m, KeyCode::PageDown);
+        assert_eq!(
+            solution_scroll(&m),
+            page.min(end),
+            "solution PgDn at {size:?}"
+        );
+        key(&mut m, KeyCode::Char(' '));
+        let further = solution_scroll(&m);
+        assert_eq!(further, (2 * page).min(end), "Space turns a page too");
+        key(&mut m, KeyCode::PageUp);
+        assert_eq!(
+            solution_scroll(&m),
+            further.saturating_sub(page),
+            "solution PgUp at {size:?}"
+        );
+
+        // Browse: the list moves by a page, and an article scrolls by its window (the page
+        // less its rules above and below).
+        let mut m = model(bundled(), size);
+        open_browse_list(&mut m);
+        key(&mut m, KeyCode::PageDown);
+        let Screen::Browse(browse) = &m.screen else {
+            panic!("not browsing")
+        };
+        let expected = usize::from(page).min(browse.hits.len() - 1);
+        assert_eq!(browse.selected, expected, "list PgDn at {size:?}");
+        key(&mut m, KeyCode::PageUp);
+        assert!(matches!(&m.screen, Screen::Browse(b) if b.selected == 0));
+        type_text(&mut m, "thunderbird");
+        key(&mut m, KeyCode::Enter);
+        key(&mut m, KeyCode::PageDown);
+        let Screen::Browse(browse) = &m.screen else {
+            panic!("not browsing")
+        };
+        let scroll = browse.article.as_ref().map(|(_, scroll)| *scroll);
+        assert_eq!(scroll, Some(page - 2), "article PgDn at {size:?}");
+    }
+}
+
+fn open_browse_list(m: &mut Model<'_>) {
+    key(m, KeyCode::Char('4'));
+    assert!(matches!(m.screen, Screen::Browse(_)));
+}
+
+#[test]
+fn esc_on_the_first_question_goes_back_to_the_paste_with_the_text_and_keeps_no_stray_session() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path().join("sessions")).expect("store");
+    let mut m = model(bundled(), (80, 24)).recorded(recording(Mode::User, Some(store.clone())));
+    key(&mut m, KeyCode::Char('2')); // Home: paste the error
+    let pasted = "Sending of the message failed.\nAn error occurred while sending mail.";
+    update(&mut m, Msg::Paste(pasted.into()));
+    let job = match key(&mut m, KeyCode::Enter) {
+        Some(Cmd::RunChecks(mut jobs)) => jobs.remove(0),
+        other => panic!("expected the error to be read, got {other:?}"),
+    };
+    update(
+        &mut m,
+        canned(job.ticket, Status::Ok, &[], serde_json::json!({})),
+    );
+    key(&mut m, KeyCode::Char('c')); // on from the check's result
+    assert_eq!(node_id(&m), "q-error-kind");
+    assert_eq!(
+        store.list().expect("list").sessions.len(),
+        1,
+        "saved as it runs"
+    );
+    key(&mut m, KeyCode::Esc);
+    assert_eq!(
+        m.screen,
+        Screen::Paste {
+            text: pasted.into()
+        },
+        "back in the paste box, the text still there"
+    );
+    assert!(m.session.is_none());
+    assert!(
+        store.list().expect("list").sessions.is_empty(),
+        "a run left before any answer leaves no session behind"
+    );
+    // Enter again starts one run, saved once.
+    key(&mut m, KeyCode::Enter);
+    assert_eq!(store.list().expect("list").sessions.len(), 1);
+
+    // Started from Home, Esc goes back to Home's Start entry.
+    let mut m = model(bundled(), (80, 24)).recorded(recording(Mode::User, Some(store.clone())));
+    key(&mut m, KeyCode::Enter);
+    key(&mut m, KeyCode::Esc);
+    assert_eq!(m.screen, Screen::Home { selected: 0 });
+    assert_eq!(store.list().expect("list").sessions.len(), 1);
+
+    // A run with an answer in it is the person's: Back to the first question, then Esc,
+    // keeps its file.
+    key(&mut m, KeyCode::Enter);
+    key(&mut m, KeyCode::Enter); // relay access denied
+    key(&mut m, KeyCode::Esc);
+    key(&mut m, KeyCode::Esc);
+    assert!(matches!(m.screen, Screen::Home { .. }));
+    assert_eq!(store.list().expect("list").sessions.len(), 2);
+}
+
+#[test]
+fn esc_on_the_helpdesk_first_question_goes_back_to_the_caller_box() {
+    let m = &mut helpdesk(bundled(), (80, 24));
+    assert_eq!(m.screen, Screen::Wizard);
+    assert_eq!(node_id(m), "start", "the error text is asked first");
+    key(m, KeyCode::Esc);
+    assert_eq!(
+        m.screen,
+        Screen::Caller {
+            text: "Jane 4711".into()
+        }
+    );
+}
+
+#[test]
+fn pasted_line_breaks_stay_on_screen_and_in_the_saved_session() {
+    // Terminals send a pasted line break as a carriage return.
+    let pasted = "Sending of the message failed.\rAn error occurred while sending mail.\r\n554 5.7.1 Relay access denied";
+    let kept = "Sending of the message failed.\nAn error occurred while sending mail.\n554 5.7.1 Relay access denied";
+    let mut m = model(bundled(), (80, 24));
+    key(&mut m, KeyCode::Char('2'));
+    update(&mut m, Msg::Paste(pasted.into()));
+    assert_eq!(m.screen, Screen::Paste { text: kept.into() });
+    let text = screen_text(&m);
+    assert!(text.contains("│Sending of the message failed."), "{text}");
+    assert!(
+        text.contains("│An error occurred while sending mail."),
+        "{text}"
+    );
+    assert!(!text.contains("failed.An"), "{text}");
+
+    // Helpdesk: the agent's box for the error shows several lines, and the answer keeps them.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path().join("sessions")).expect("store");
+    let mut m = model(bundled(), (80, 24)).recorded(recording(Mode::User, Some(store.clone())));
+    key(&mut m, KeyCode::Char('5'));
+    key(&mut m, KeyCode::Enter); // no caller name
+    assert_eq!(node_id(&m), "start");
+    update(&mut m, Msg::Paste(pasted.into()));
+    update(
+        &mut m,
+        Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::ALT)),
+    );
+    type_text(&mut m, "typed on");
+    let text = screen_text(&m);
+    for line in [
+        "Sending of the message failed.",
+        "An error occurred while sending mail.",
+        "554 5.7.1 Relay access denied",
+        "typed on",
+    ] {
+        assert!(
+            text.lines().any(|row| row.contains(&format!("│{line}"))),
+            "{line:?} on a row of its own:\n{text}"
+        );
+    }
+    snapshot_redacted("agent_error_box", &m);
+    key(&mut m, KeyCode::Enter);
+    let id = m.saved.clone().expect("saved");
+    let saved = store.load(&id).expect("load");
+    let answer = saved.events.iter().find_map(|event| match &event.what {
+        EventKind::Answer {
+            node,
+            value: Some(value),
+            ..
+        } if node == "start" => Some(value.clone()),
+        _ => None,
+    });
+    assert_eq!(answer, Some(format!("{kept}\ntyped on")));
+}

@@ -372,11 +372,28 @@ fn paste(theme: Theme, frame: &mut Frame<'_>, area: Rect, text: &str) {
         .title(" The error message ");
     let inner = block.inner(input);
     frame.render_widget(block, input);
+    text_box(frame, inner, text);
+    frame.render_widget(
+        Paragraph::new("Example: 554 5.7.1 <friend@example.org>: Relay access denied")
+            .style(theme.dim()),
+        hint,
+    );
+}
+
+/// Rows of the answer box for a whole message (its frame included).
+const MULTILINE_BOX: u16 = 7;
+
+/// Text of several lines in a box's `inner` area, wrapped at spaces (a word longer than the
+/// box is broken), with the end (where typing happens) kept in view and the cursor after it.
+fn text_box(frame: &mut Frame<'_>, inner: Rect, text: &str) {
     let shown = for_terminal(text);
     let width = usize::from(inner.width.max(1));
     let mut lines: Vec<String> = Vec::new();
     for raw in shown.split('\n') {
-        let wrapped = textwrap::wrap(raw, textwrap::Options::new(width).break_words(true));
+        let options = textwrap::Options::new(width)
+            .word_separator(textwrap::WordSeparator::AsciiSpace)
+            .break_words(true);
+        let wrapped = textwrap::wrap(raw, options);
         if wrapped.is_empty() {
             lines.push(String::new());
         }
@@ -402,11 +419,6 @@ fn paste(theme: Theme, frame: &mut Frame<'_>, area: Rect, text: &str) {
                 .min(inner.width.saturating_sub(1)),
         inner.y + row.min(inner.height.saturating_sub(1)),
     ));
-    frame.render_widget(
-        Paragraph::new("Example: 554 5.7.1 <friend@example.org>: Relay access denied")
-            .style(theme.dim()),
-        hint,
-    );
 }
 
 fn account_screen(model: &Model<'_>, frame: &mut Frame<'_>, area: Rect, ui: &AccountUi) {
@@ -858,9 +870,14 @@ fn question(
     // Breadcrumb, question, then choices: always on screen.
     let mut top = Doc::new(width, theme);
     if side.is_none() && !answers.is_empty() {
-        let trail: Vec<&str> = answers.iter().map(|(title, _)| title.as_str()).collect();
-        top.lines
-            .push(breadcrumb(&trail, width.saturating_sub(8), theme));
+        // What was answered, not only what was asked: the answers are what a person checks.
+        let pairs: Vec<String> = answers
+            .iter()
+            .map(|(title, answer)| format!("{title}: {answer}"))
+            .collect();
+        let trail: Vec<&str> = pairs.iter().map(String::as_str).collect();
+        let trail = breadcrumb(&trail, width.saturating_sub(10));
+        top.item("So far: ", "        ", &trail, theme.dim());
     }
     top.gap();
     let say = session.agent().then(|| say_text(node));
@@ -920,15 +937,18 @@ fn question(
         NodeBody::Input {
             secret,
             placeholder,
+            multiline,
             ..
         } => {
-            // The box is drawn below; reserve its three rows here.
+            // The box is drawn below; reserve its rows here.
             let shown = if *secret {
                 "•".repeat(ui.input.chars().count())
+            } else if *multiline {
+                for_terminal(&ui.input)
             } else {
                 single_line(&ui.input)
             };
-            cursor = Some((shown, placeholder.clone(), *secret));
+            cursor = Some((shown, placeholder.clone(), *secret, *multiline));
         }
         _ => {}
     }
@@ -938,7 +958,16 @@ fn question(
     }
 
     let top_height = top.len();
-    let choices_height = if cursor.is_some() { 5 } else { choices.len() };
+    // A box for a whole error message shows several of its lines.
+    let box_height = match &cursor {
+        Some((.., true)) => MULTILINE_BOX,
+        _ => 3,
+    };
+    let choices_height = if cursor.is_some() {
+        box_height + 2
+    } else {
+        choices.len()
+    };
     let say_height = say_box.as_ref().map_or(0, |lines| {
         u16::try_from(lines.len() + 3).unwrap_or(u16::MAX)
     });
@@ -968,9 +997,10 @@ fn question(
         frame.render_widget(block, framed);
         frame.render_widget(Paragraph::new(lines), inner);
     }
-    if let Some((shown, placeholder, secret)) = cursor {
+    if let Some((shown, placeholder, secret, multiline)) = cursor {
         let [box_area, hint_area] =
-            Layout::vertical([Constraint::Length(3), Constraint::Length(2)]).areas(choices_area);
+            Layout::vertical([Constraint::Length(box_height), Constraint::Length(2)])
+                .areas(choices_area);
         let box_area = Rect {
             width: box_area.width.min(72),
             ..box_area
@@ -985,6 +1015,12 @@ fn question(
             });
         let inner = block.inner(box_area);
         frame.render_widget(block, box_area);
+        let hint = if multiline {
+            "Press Enter to continue; Alt-Enter or Ctrl-J starts a new line. Nothing typed? \
+             Enter skips this question (\"I don't know\")."
+        } else {
+            "Press Enter to continue. Nothing typed? Enter skips this question (\"I don't know\")."
+        };
         let visible_width = usize::from(inner.width.saturating_sub(1));
         let count = shown.chars().count();
         // Long text scrolls left so the end, where typing happens, stays visible.
@@ -1001,16 +1037,18 @@ fn question(
                     inner,
                 );
             }
+        } else if multiline {
+            text_box(frame, inner, &shown);
         } else {
             frame.render_widget(Paragraph::new(tail), inner);
         }
-        frame.set_cursor_position(Position::new(inner.x + tail_width, inner.y));
+        if !multiline || shown.is_empty() {
+            frame.set_cursor_position(Position::new(inner.x + tail_width, inner.y));
+        }
         frame.render_widget(
-            Paragraph::new(
-                "Press Enter to continue. Nothing typed? Enter skips this question (\"I don't know\").",
-            )
-            .style(theme.dim())
-            .wrap(Wrap { trim: true }),
+            Paragraph::new(hint)
+                .style(theme.dim())
+                .wrap(Wrap { trim: true }),
             hint_area,
         );
     } else {
@@ -1095,12 +1133,14 @@ fn question(
     }
 }
 
-/// "So far: a › b › c", dropping the oldest titles when it does not fit.
-fn breadcrumb(titles: &[&str], width: usize, theme: Theme) -> Line<'static> {
-    let mut kept: Vec<&str> = titles.to_vec();
+/// "a › b › c" for "So far:", dropping the oldest entries while it needs more than two
+/// lines of `width`; one entry longer than that ends at a word with "…".
+fn breadcrumb(entries: &[&str], width: usize) -> String {
+    let room = width.saturating_mul(2).saturating_sub(4);
+    let mut kept: Vec<&str> = entries.to_vec();
     let joined = |kept: &[&str]| kept.join(" › ");
     let mut dropped = false;
-    while kept.len() > 1 && joined(&kept).chars().count() + 2 > width {
+    while kept.len() > 1 && joined(&kept).chars().count() + 4 > room {
         kept.remove(0);
         dropped = true;
     }
@@ -1108,17 +1148,20 @@ fn breadcrumb(titles: &[&str], width: usize, theme: Theme) -> Line<'static> {
     if dropped {
         text = format!("… › {text}");
     }
-    if text.chars().count() > width {
-        text = text
-            .chars()
-            .take(width.saturating_sub(1))
-            .collect::<String>()
-            + "…";
+    if text.chars().count() > room {
+        let mut cut = String::new();
+        for word in text.split(' ') {
+            if cut.chars().count() + word.chars().count() + 2 > room {
+                break;
+            }
+            if !cut.is_empty() {
+                cut.push(' ');
+            }
+            cut.push_str(word);
+        }
+        text = format!("{cut} …");
     }
-    Line::from(vec![
-        Span::styled("So far: ", theme.dim()),
-        Span::styled(text, theme.dim()),
-    ])
+    text
 }
 
 /// What the agent reads out: the node's script, or its question when it has none.

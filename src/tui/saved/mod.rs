@@ -57,10 +57,11 @@ pub(super) fn paste(saved: &mut SavedSessions, text: &str) {
 
 fn list_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
     let knowledge = model.knowledge;
+    let page = body_height(model.size);
     let Screen::SavedSessions(saved) = &mut model.screen else {
         return None;
     };
-    if let Some(selected) = list_moved(saved.selected, key.code, saved.shown.len()) {
+    if let Some(selected) = list_moved(saved.selected, key.code, saved.shown.len(), page) {
         saved.selected = selected;
         return None;
     }
@@ -103,6 +104,8 @@ fn open_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
     let can_email = model.can_email;
     let sending = model.saved_send.is_some();
     let max = summary_scroll_max(model);
+    // The summary sits between two rules.
+    let page = body_height(model.size).saturating_sub(2);
     let Screen::SavedSessions(saved) = &mut model.screen else {
         return None;
     };
@@ -141,7 +144,7 @@ fn open_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
                 }
             }
         }
-        code => open.scroll = scrolled(open.scroll, code, max),
+        code => open.scroll = scrolled(open.scroll, code, max, page),
     }
     None
 }
