@@ -136,19 +136,6 @@ fn known_problem(name: &str, line: &str) -> bool {
     KNOWN
         .iter()
         .any(|(what, _)| name.contains(what) || line.contains(what))
-        || client_label_glue(line)
-}
-
-/// The mail program choices are labelled "name (platform)" in knowledge/build.rs, which
-/// glues two parentheses when the name has one ("Mail on Mac (Apple Mail) (macOS)"): known,
-/// left for later (issue 17).
-fn client_label_glue(line: &str) -> bool {
-    static KB: std::sync::OnceLock<relaydoc::knowledge::Knowledge> = std::sync::OnceLock::new();
-    let knowledge = KB.get_or_init(|| relaydoc::knowledge::bundled().expect("bundled knowledge"));
-    knowledge
-        .clients
-        .iter()
-        .any(|client| client.name.ends_with(')') && line.contains(&format!("{} (", client.name)))
 }
 
 /// A password mask ("****") is not Markdown: bold marks touch a word.

@@ -1125,7 +1125,13 @@ impl Resolver<'_> {
                         .iter()
                         .map(|client| Choice {
                             value: client.id.clone(),
-                            label: format!("{} ({})", client.name, client.platform),
+                            // "Mail on Mac (Apple Mail) (macOS)" reads badly: a name that
+                            // ends in brackets gets its platform after a dash.
+                            label: if client.name.ends_with(')') {
+                                format!("{} – {}", client.name, client.platform)
+                            } else {
+                                format!("{} ({})", client.name, client.platform)
+                            },
                             help: None,
                             next,
                         })
