@@ -1241,6 +1241,13 @@ fn the_markdown_export_escapes_markup_and_strips_terminal_controls() {
         "the check's finding is there: {md}"
     );
     assert!(md.contains("note a\\|b"), "the note is there: {md}");
+    // The same ticket as text for a screen: the person's text as typed, no Markdown marks.
+    let text = relaydoc::session::export::to_text_in(&kb, &session, &jiff::tz::TimeZone::UTC);
+    assert!(text.contains("Customer: Caller a|b *bold*"), "{text}");
+    for mark in ["|---", "| |", "**", "\\|", "```text"] {
+        assert!(!text.contains(mark), "`{mark}` in: {text}");
+    }
+    assert!(!text.contains('\u{1b}'));
     for line in relaydoc::session::export::internal_summary(&kb, &session) {
         assert!(!line.contains('\u{1b}'), "{line:?}");
     }

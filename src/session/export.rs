@@ -313,6 +313,57 @@ fn short_time(at: jiff::Timestamp, zone: &TimeZone) -> String {
 
 /// Keeps text typed by people or servers from turning into Markdown structure (a table cell
 /// broken by `|`, a link, a heading) in the ticket system.
+/// The ticket summary as text for a screen: the same content as [`to_markdown_in`], without
+/// Markdown's marks (headings underlined, the table as "Label: value" lines, no backticks,
+/// bold marks, escapes or code fences).
+pub fn to_text_in(knowledge: &Knowledge, session: &Session, zone: &TimeZone) -> String {
+    let markdown = to_markdown_in(knowledge, session, zone);
+    let mut text = String::with_capacity(markdown.len());
+    for line in markdown.lines() {
+        if line.starts_with("```") || line == "| | |" || line == "|---|---|" {
+            continue;
+        }
+        if let Some(heading) = line.strip_prefix("# ").or_else(|| line.strip_prefix("## ")) {
+            let heading = unescape_md(heading);
+            text.push_str(&heading);
+            text.push('\n');
+            text.push_str(&"─".repeat(heading.chars().count()));
+            text.push('\n');
+            continue;
+        }
+        if let Some(row) = line.strip_prefix("| ").and_then(|r| r.strip_suffix(" |"))
+            && let Some((label, value)) = row.split_once(" | ")
+        {
+            text.push_str(&format!("{label}: {}\n", unescape_md(value)));
+            continue;
+        }
+        text.push_str(&unescape_md(line));
+        text.push('\n');
+    }
+    text
+}
+
+/// Undoes [`escape_md`] and drops the marks the summary uses (`**`, backticks).
+fn unescape_md(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                if let Some(next) = chars.next() {
+                    out.push(next);
+                }
+            }
+            '`' => {}
+            '*' if chars.peek() == Some(&'*') => {
+                chars.next();
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 fn escape_md(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {

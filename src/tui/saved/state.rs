@@ -198,7 +198,7 @@ pub(in crate::tui) fn summary_of(
     session: &Session,
     zone: &TimeZone,
 ) -> String {
-    for_terminal(&export::to_markdown_in(knowledge, session, zone)).replace('\t', "    ")
+    for_terminal(&export::to_text_in(knowledge, session, zone)).replace('\t', "    ")
 }
 
 /// The summary wrapped to `width`: what the view draws, and what scrolling measures.
