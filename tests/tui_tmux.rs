@@ -658,7 +658,7 @@ fn saved_sessions_from_home_are_opened_deleted_and_resumed() {
     t.wait_for("1 of 2 sessions match");
     t.keys(&["Enter"]);
     t.wait_for("Ticket summary: relaydoc session");
-    t.wait_for("| Customer | Jane 4711 |");
+    t.wait_for("Customer: Jane 4711");
     t.keys(&["d"]);
     t.wait_for("? y/n");
     t.keys(&["y"]);
