@@ -21,4 +21,5 @@ pub mod present;
 pub mod restore;
 pub mod sanitize;
 pub mod session;
+pub mod snippet;
 pub mod tui;

@@ -11,6 +11,11 @@ if ! command -v tmux >/dev/null 2>&1; then
     apt-get update -qq && apt-get install -y --no-install-recommends tmux
 fi
 
+# The language runtimes tests/snippets.rs runs the `settings --snippet` code with (~30 s).
+if [ -x tests/snippets/install.sh ]; then
+    tests/snippets/install.sh
+fi
+
 if [ -x tests/lab/run-with-lab.sh ]; then
     exec tests/lab/run-with-lab.sh cargo test --all-targets --locked "$@"
 fi

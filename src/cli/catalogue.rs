@@ -25,6 +25,7 @@ const SETTINGS_TASKS: &[&str] = &[
 Examples:
   relaydoc settings thunderbird --email someone@gmail.com
   relaydoc settings --email someone@gmx.de --json
+  relaydoc settings python-smtplib --email ops@example.com --snippet > send_test.py
   relaydoc clients          (the client ids)")]
 pub struct SettingsArgs {
     /// The mail client (an id from `relaydoc clients`)
@@ -35,6 +36,10 @@ pub struct SettingsArgs {
     /// Print the provider's settings as JSON
     #[arg(long)]
     pub json: bool,
+    /// Print only the client's ready-to-paste configuration or code (scripts, websites,
+    /// servers), filled with the provider's settings
+    #[arg(long, conflicts_with = "json", requires = "client")]
+    pub snippet: bool,
 }
 
 #[derive(Debug, Args)]
@@ -55,6 +60,7 @@ pub fn clients(args: ListArgs, global: &GlobalArgs) -> ExitCode {
             id: &'a str,
             name: &'a str,
             platform: &'a str,
+            kind: Option<&'a str>,
         }
         let rows: Vec<Row<'_>> = kb
             .clients
@@ -63,19 +69,13 @@ pub fn clients(args: ListArgs, global: &GlobalArgs) -> ExitCode {
                 id: &c.id,
                 name: &c.name,
                 platform: &c.platform,
+                kind: c.kind.as_deref(),
             })
             .collect();
         return print_json(&rows);
     }
-    for client in &kb.clients {
-        outln!(
-            "{:<24} {} — {}",
-            client.id,
-            for_terminal(&client.name),
-            for_terminal(&client.platform)
-        );
-    }
-    outln!("\nSee one client's steps: `relaydoc settings CLIENT --email you@example.com`.");
+    crate::cli::snippet::print_clients_by_kind(&kb);
+    outln!("See one client's steps: `relaydoc settings CLIENT --email you@example.com`.");
     exit::code(exit::OK)
 }
 
@@ -295,6 +295,9 @@ pub fn settings(args: SettingsArgs, global: &GlobalArgs) -> ExitCode {
         return exit::code(exit::BAD_INPUT);
     }
     let target = TargetSettings::for_email(&kb, args.email.clone());
+    if args.snippet {
+        return crate::cli::snippet::print_only(&kb, &target, args.client.as_deref());
+    }
     if args.json {
         let report = match target.provider {
             Some(provider) => report_for(provider, target.today),
@@ -347,4 +350,5 @@ fn print_settings(kb: &Knowledge, target: &TargetSettings<'_>, client: Option<&s
             outln!();
         }
     }
+    crate::cli::snippet::print_with_steps(client, target);
 }

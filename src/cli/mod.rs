@@ -36,6 +36,7 @@ mod config;
 mod kb;
 mod postfix;
 mod sessions;
+mod snippet;
 mod wizard;
 
 pub mod check_dns;

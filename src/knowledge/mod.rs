@@ -7,6 +7,7 @@ pub mod build;
 pub mod model;
 pub mod raw;
 pub mod search;
+pub mod snippet;
 pub mod source;
 
 use std::path::PathBuf;
