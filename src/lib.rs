@@ -24,6 +24,7 @@ pub mod restore;
 pub mod runtime;
 pub mod sanitize;
 pub mod session;
+pub mod snippet;
 pub mod tui;
 pub mod vocab;
 pub mod website;

@@ -83,6 +83,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "sanitize",
         ],
     ),
+    ("snippet", &["present", "knowledge", "vocab", "sanitize"]),
     // Floor 4: the driver side of the wizard, between the engine and the screens.
     (
         "wizard",
@@ -161,6 +162,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "cli",
         &[
+            "snippet",
             "tui",
             "plain",
             "website",

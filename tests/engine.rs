@@ -134,6 +134,10 @@ fn answer_back_and_restart() {
     wizard
         .update(Message::Answer("client".into()))
         .expect("a choice");
+    assert_eq!(asking(&wizard), "q-sender-kind");
+    wizard
+        .update(Message::Answer("program".into()))
+        .expect("a choice");
     assert_eq!(asking(&wizard), "q-client");
     wizard.update(Message::DontKnow).expect("don't know");
     assert_eq!(asking(&wizard), "i-email");
@@ -149,6 +153,8 @@ fn answer_back_and_restart() {
         "back forgets the answer"
     );
     assert!(wizard.missing().next().is_none());
+    wizard.update(Message::Back).expect("back");
+    assert_eq!(asking(&wizard), "q-sender-kind");
     wizard.update(Message::Back).expect("back");
     assert_eq!(asking(&wizard), "q-where");
     assert_eq!(

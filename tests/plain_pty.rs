@@ -56,8 +56,11 @@ fn a_full_path_with_back_ends_in_the_solution_for_the_chosen_client() {
     key(&mut s, ENTER); // Relay access denied
     s.exp_string("Where did you see the error?").expect("where");
     key(&mut s, ENTER); // a pop-up in my mail program
+    s.exp_string("What is sending").expect("sender kind");
+    key(&mut s, ENTER); // a mail program on a computer
     s.exp_string("Which mail program").expect("client");
-    key(&mut s, ENTER); // the first client in the list: Apple Mail
+    key(&mut s, DOWN); // the second program in the list (after Airmail): Apple Mail
+    key(&mut s, ENTER);
     s.exp_string("What is your email address?").expect("email");
     s.send("me@gmail.com").expect("type");
     key(&mut s, ENTER);
@@ -172,6 +175,8 @@ fn the_password_from_relaydoc_password_answers_the_sign_in_test() {
     key(&mut s, ENTER);
     seen += &s.exp_string("Where did you see the error?").expect("where");
     key(&mut s, ENTER);
+    seen += &s.exp_string("What is sending").expect("sender kind");
+    key(&mut s, ENTER); // a mail program on a computer
     seen += &s.exp_string("Which mail program").expect("client");
     key(&mut s, ENTER);
     seen += &s.exp_string("What is your email address?").expect("email");

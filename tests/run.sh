@@ -17,6 +17,11 @@ fi
 tests/website/install.sh
 export RELAYDOC_REQUIRE_BROWSER=1
 
+# The language runtimes tests/snippets.rs runs the `settings --snippet` code with (~30 s).
+if [ -x tests/snippets/install.sh ]; then
+    tests/snippets/install.sh
+fi
+
 if [ -x tests/lab/run-with-lab.sh ]; then
     exec tests/lab/run-with-lab.sh cargo test --all-targets --locked "$@"
 fi

@@ -170,6 +170,7 @@ const PASTED: &str = "554 5.7.1 <friend@example.org>: Relay access denied";
 const TO_SMTP_AUTH: &[Step<'static>] = &[
     Step::Answer("relay"),
     Step::Answer("client"),
+    Step::Answer("program"),
     Step::Answer("thunderbird"),
     Step::Answer("alice@example.test"),
     Step::Answer("one"),
@@ -276,6 +277,7 @@ fn resume_replays_to_the_same_state() {
             vec![
                 Step::Answer(PASTED),
                 Step::Check(&[("error.kind", "relay"), ("error.where", "client")]),
+                Step::Answer("program"),
                 Step::Answer("thunderbird"),
                 Step::Answer("alice@example.test"),
                 Step::Answer("one"),
@@ -928,6 +930,7 @@ const PROFILES: &[Profile] = &[
         answers: &[
             Step::Answer("relay"),
             Step::Answer("client"),
+            Step::Answer("phone"),
             Step::Answer("ios-mail"),
             Step::DontKnow,
             Step::Answer("one"),
@@ -939,6 +942,7 @@ const PROFILES: &[Profile] = &[
     Profile {
         facts: &[("error.kind", "relay"), ("error.where", "client")],
         answers: &[
+            Step::Answer("program"),
             Step::Answer("outlook-mac"),
             Step::Answer("bob@example.test"),
             Step::Answer("all"),
@@ -965,6 +969,7 @@ const PROFILES: &[Profile] = &[
         facts: &[("error.kind", "relay")],
         answers: &[
             Step::Answer("client"),
+            Step::Answer("program"),
             Step::Answer("thunderbird"),
             Step::Note("calls back later"),
             Step::DontKnow,
@@ -976,6 +981,7 @@ const PROFILES: &[Profile] = &[
     Profile {
         facts: &[("error.kind", "relay"), ("error.where", "client")],
         answers: &[
+            Step::Answer("program"),
             Step::Answer("apple-mail-macos"),
             Step::DontKnow,
             Step::Answer("one"),
@@ -1171,6 +1177,7 @@ fn hostile_session(kb: &Knowledge, store: &Store) -> Session {
         &[
             Step::Check(&found),
             Step::Note(&note),
+            Step::Answer("program"),
             Step::Answer("thunderbird"),
             Step::Answer(&email),
             Step::Answer("one"),

@@ -108,6 +108,7 @@ fn relaydoc(home: &Path, args: &[&str]) -> std::process::Output {
 /// The questions of the client path, in order, as the plain prompts ask them.
 const ERROR_KIND: &str = "What does the error message say?";
 const WHERE: &str = "Where did you see the error?";
+const SENDER: &str = "What is sending";
 const CLIENT: &str = "Which mail program";
 const EMAIL: &str = "What is your email address?";
 const USERS: &str = "only to you, or to everyone";
@@ -152,6 +153,8 @@ fn kill_9_at_any_point_loses_no_acknowledged_answer() {
     }
     expect(&mut s, WHERE, "the next unanswered question");
     key(&mut s, ENTER); // a pop-up in the mail program
+    expect(&mut s, SENDER, "what is sending");
+    key(&mut s, ENTER); // a mail program
     expect(&mut s, CLIENT, "client");
     key(&mut s, ENTER); // the first client
     expect(&mut s, EMAIL, "email");
@@ -161,7 +164,13 @@ fn kill_9_at_any_point_loses_no_acknowledged_answer() {
     let got = answers(&saved[0]);
     assert_eq!(
         nodes(&got),
-        ["start", "q-error-kind", "q-where", "q-client"],
+        [
+            "start",
+            "q-error-kind",
+            "q-where",
+            "q-sender-kind",
+            "q-client"
+        ],
         "every acknowledged answer: {got:?}"
     );
 
@@ -198,6 +207,7 @@ fn kill_9_at_any_point_loses_no_acknowledged_answer() {
             "start",
             "q-error-kind",
             "q-where",
+            "q-sender-kind",
             "q-client",
             "i-email",
             "q-users",
@@ -435,8 +445,11 @@ fn an_agent_call_from_first_question_to_ticket() {
     key(&mut s, ENTER); // relay
     expect(&mut s, WHERE, "where");
     key(&mut s, ENTER);
+    expect(&mut s, SENDER, "what is sending");
+    key(&mut s, ENTER); // a mail program
     expect(&mut s, CLIENT, "client");
-    key(&mut s, ENTER); // Apple Mail
+    key(&mut s, DOWN); // Apple Mail, after Airmail
+    key(&mut s, ENTER);
     expect(&mut s, EMAIL, "email");
     expect(&mut s, "/note TEXT adds a note", "the hint says how");
     type_line(&mut s, "/note");
@@ -509,7 +522,7 @@ fn an_agent_call_from_first_question_to_ticket() {
         .collect();
     assert_eq!(
         kinds.iter().filter(|k| **k == "answer").count(),
-        8,
+        9, // "what is sending" included
         "{kinds:?}"
     );
     assert_eq!(
@@ -530,6 +543,8 @@ fn user_mode_has_no_script_and_no_notes() {
     skip_the_paste(&mut s);
     key(&mut s, ENTER); // relay
     key(&mut s, ENTER); // client
+    expect(&mut s, SENDER, "what is sending");
+    key(&mut s, ENTER); // a mail program
     let shown = expect(&mut s, CLIENT, "client question");
     key(&mut s, ENTER);
     let shown = shown + &expect(&mut s, EMAIL, "email");

@@ -32,6 +32,7 @@ Examples:
 For an address relaydoc's catalogue does not know, the settings are looked up online, in the
 order mail programs use: the domain's own autoconfig file, Thunderbird's ISPDB, Microsoft's
 Autodiscover, the domain's SRV records, and a guess from its MX.
+  relaydoc settings python-smtplib --email ops@example.com --snippet > send_test.py
   relaydoc clients          (the client ids)")]
 pub struct SettingsArgs {
     /// The mail client (an id from `relaydoc clients`)
@@ -51,6 +52,10 @@ pub struct SettingsArgs {
     pub export: Option<super::discover::ExportFormat>,
     #[command(flatten)]
     pub lookup: super::discover::LookupArgs,
+    /// Print only the client's ready-to-paste configuration or code (scripts, websites,
+    /// servers), filled with the provider's settings
+    #[arg(long, conflicts_with = "json", requires = "client")]
+    pub snippet: bool,
 }
 
 #[derive(Debug, Args)]
@@ -71,6 +76,7 @@ pub fn clients(args: ListArgs, global: &GlobalArgs) -> ExitCode {
             id: &'a str,
             name: &'a str,
             platform: &'a str,
+            kind: Option<&'a str>,
         }
         let rows: Vec<Row<'_>> = kb
             .clients
@@ -79,19 +85,13 @@ pub fn clients(args: ListArgs, global: &GlobalArgs) -> ExitCode {
                 id: &c.id,
                 name: &c.name,
                 platform: &c.platform,
+                kind: c.kind.as_deref(),
             })
             .collect();
         return print_json(&rows);
     }
-    for client in &kb.clients {
-        outln!(
-            "{:<24} {} — {}",
-            client.id,
-            for_terminal(&client.name),
-            for_terminal(&client.platform)
-        );
-    }
-    outln!("\nSee one client's steps: `relaydoc settings CLIENT --email you@example.com`.");
+    crate::cli::snippet::print_clients_by_kind(&kb);
+    outln!("See one client's steps: `relaydoc settings CLIENT --email you@example.com`.");
     exit::code(exit::OK)
 }
 
@@ -390,6 +390,9 @@ pub fn settings(args: SettingsArgs, global: &GlobalArgs) -> ExitCode {
     if let Some(provider) = entry.or(own.as_ref()) {
         target.provider = Some(provider);
     }
+    if args.snippet {
+        return crate::cli::snippet::print_only(&kb, &target, args.client.as_deref());
+    }
     if let (Some(format), Some(email)) = (args.export, &args.email) {
         let from_catalogue = match (found, target.provider) {
             (None, Some(provider)) => Some(crate::wizard::discovery::found_from_provider(
@@ -509,4 +512,5 @@ fn print_settings(
             outln!();
         }
     }
+    crate::cli::snippet::print_with_steps(client, target);
 }

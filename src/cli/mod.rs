@@ -37,6 +37,7 @@ mod discover;
 mod kb;
 mod postfix;
 mod sessions;
+mod snippet;
 mod wizard;
 
 pub mod check_dns;

@@ -72,6 +72,7 @@ pub fn build(files: &[SourceFile]) -> Result<Knowledge, Diagnostics> {
 
     let clients = build_clients(clients, &mut problems);
     let facts = build_facts(facts, &clients, &mut problems);
+    check_client_kinds(&clients, &facts, &mut problems);
     let causes = build_causes(causes, &facts, &mut problems);
     let providers = build_providers(providers, &mut problems);
     super::catalogue::check(&providers, &mut problems);
@@ -264,6 +265,9 @@ fn build_clients(clients: Vec<Sourced<RawClient>>, problems: &mut Diagnostics) -
     clients
         .into_iter()
         .map(|Sourced { item, file, .. }| {
+            if let Some(snippet) = &item.snippet {
+                check_snippet(&file, &item.id.value, &snippet.text, problems);
+            }
             for (name, task) in &item.tasks {
                 if task.steps.is_empty() {
                     problems.push(
@@ -284,6 +288,16 @@ fn build_clients(clients: Vec<Sourced<RawClient>>, problems: &mut Diagnostics) -
                     password: words.password,
                     oauth2: words.oauth2,
                 }),
+                kind_position: item.kind.as_ref().and_then(pos),
+                kind: item.kind.map(|kind| kind.value),
+                version: item.version,
+                cannot: item.cannot,
+                snippet: item.snippet.map(|snippet| Snippet {
+                    language: snippet.language,
+                    file: snippet.file,
+                    text: snippet.text.value,
+                    run: snippet.run,
+                }),
                 tasks: item
                     .tasks
                     .into_iter()
@@ -303,6 +317,56 @@ fn build_clients(clients: Vec<Sourced<RawClient>>, problems: &mut Diagnostics) -
             }
         })
         .collect()
+}
+
+/// A guide's `kind` is a value of fact `sender.kind`, so the wizard's "what is sending"
+/// answer finds it.
+fn check_client_kinds(clients: &[Client], facts: &FactCatalogue, problems: &mut Diagnostics) {
+    for client in clients {
+        let Some(kind) = &client.kind else { continue };
+        if let Err(why) = facts.check(SENDER_KIND, kind) {
+            problems.push(
+                Diagnostic::new(&client.origin.file, format!("kind: {why}"))
+                    .at(client.kind_position)
+                    .item(&client.id),
+            );
+        }
+    }
+}
+
+/// Every `{name}` in a snippet must be a placeholder relaydoc fills: a misspelt one would
+/// reach the person's code unfilled. Reported at its own line.
+fn check_snippet(file: &str, id: &str, text: &Spanned<String>, problems: &mut Diagnostics) {
+    let start = pos(text);
+    // A block scalar (`text: |`) starts on the line after its indicator.
+    let first_line = start.map_or(0, |p| p.line);
+    for (offset, name) in super::snippet::placeholders(&text.value) {
+        if super::snippet::is_known(name) {
+            continue;
+        }
+        let before = &text.value[..offset];
+        let line_in_text = before.matches('\n').count() as u64;
+        let column = (offset - before.rfind('\n').map_or(0, |nl| nl + 1)) as u64 + 1;
+        let known: Vec<&str> = super::snippet::PLACEHOLDERS
+            .iter()
+            .map(|(n, _)| *n)
+            .collect();
+        let hint = closest(name, known.iter().copied())
+            .map(|close| format!(" (did you mean `{{{close}}}`?)"))
+            .unwrap_or_default();
+        problems.push(
+            Diagnostic::new(
+                file,
+                format!(
+                    "snippet: unknown placeholder `{{{name}}}`{hint}; known: {}",
+                    known.join(", ")
+                ),
+            )
+            // Every line of a block scalar is indented like its first one.
+            .at(start.map(|p| Position::new(first_line + line_in_text, p.column + column - 1)))
+            .item(id),
+        );
+    }
 }
 
 fn build_facts(
@@ -498,7 +562,15 @@ fn read_conditions(
 ) -> Vec<Condition> {
     let mut conditions = Vec::new();
     for (fact, values) in &when.value {
-        let values = values.clone().into_vec();
+        let mut values = values.clone().into_vec();
+        // `any-known`: every value the fact can have but `unknown` (e.g. any client id), so
+        // a condition can say "already known" without listing a growing set by hand.
+        if values.iter().any(|value| value == ANY_KNOWN)
+            && let Some(allowed) = facts.get(fact).and_then(|spec| spec.values.as_ref())
+        {
+            values.retain(|value| value != ANY_KNOWN);
+            values.extend(allowed.iter().filter(|v| *v != UNKNOWN).cloned());
+        }
         match facts.get(fact) {
             None => {
                 let hint = closest(fact, facts.facts.keys().map(String::as_str))
@@ -1117,12 +1189,20 @@ impl Resolver<'_> {
                     self.report(file, pos(&raw.id), id, "a question needs choices".into());
                 }
             }
-            (None, Some(from)) if from.value == "clients" => {
+            // `clients` offers every guide; `clients:KIND` those of one kind of sender.
+            (None, Some(from))
+                if from.value == "clients"
+                    || from.value.strip_prefix("clients:").is_some_and(|kind| {
+                        self.facts.check(SENDER_KIND, kind).is_ok() && kind != UNKNOWN
+                    }) =>
+            {
+                let kind = from.value.strip_prefix("clients:");
                 if let Some(next) = self.required(file, raw, "next", &raw.next) {
                     let next = self.target(file, id, next);
                     choices = self
                         .clients
                         .iter()
+                        .filter(|client| kind.is_none() || client.kind.as_deref() == kind)
                         .map(|client| Choice {
                             value: client.id.clone(),
                             // "Mail on Mac (Apple Mail) (macOS)" reads badly: a name that
@@ -1136,6 +1216,14 @@ impl Resolver<'_> {
                             next,
                         })
                         .collect();
+                    if choices.is_empty() {
+                        self.report(
+                            file,
+                            pos(from),
+                            id,
+                            format!("no client guide is of kind `{}`", kind.unwrap_or("any")),
+                        );
+                    }
                 }
             }
             (None, Some(from)) => self.report(
@@ -1143,7 +1231,8 @@ impl Resolver<'_> {
                 pos(from),
                 id,
                 format!(
-                    "choices_from `{}` is not known; the only source is `clients`",
+                    "choices_from `{}` is not known; the sources are `clients` and \
+                     `clients:KIND` (KIND a value of `sender.kind`)",
                     from.value
                 ),
             ),

@@ -9,6 +9,7 @@ pub mod checks;
 pub mod model;
 pub mod raw;
 pub mod search;
+pub mod snippet;
 pub mod source;
 
 use std::path::PathBuf;

@@ -21,6 +21,11 @@ pub const UNKNOWN: &str = "unknown";
 
 /// The fact relaydoc sets itself to say who is at the keyboard: [`SESSION_AGENT`] when a
 /// helpdesk agent guides a caller, [`SESSION_USER`] (or absent) when people help themselves.
+/// What is sending (a mail program, a phone, a device, a website, a server): client guides
+/// carry one of its values as their `kind`.
+pub const SENDER_KIND: &str = "sender.kind";
+/// In a condition: any value of a choice-valued fact but `unknown` ("already known").
+pub const ANY_KNOWN: &str = "any-known";
 pub const SESSION_MODE: &str = "session.mode";
 pub const SESSION_AGENT: &str = "agent";
 pub const SESSION_USER: &str = "user";
@@ -463,7 +468,25 @@ pub struct Client {
     /// (general wording is used then).
     pub auth_words: Option<AuthWords>,
     pub tasks: BTreeMap<String, Task>,
+    /// What is sending (a `sender.kind` value); `None` for a general guide.
+    pub kind: Option<String>,
+    pub kind_position: Option<crate::diagnostic::Position>,
+    /// The versions, models or firmware the steps were written for.
+    pub version: Option<String>,
+    /// What this sender cannot do, one plain sentence each.
+    pub cannot: Vec<String>,
+    /// Ready-to-paste configuration or code, for senders set up in a file.
+    pub snippet: Option<Snippet>,
     pub origin: Origin,
+}
+
+/// A configuration or code template (see `knowledge::snippet` for its placeholders).
+#[derive(Debug, Clone)]
+pub struct Snippet {
+    pub language: String,
+    pub file: String,
+    pub text: String,
+    pub run: Option<String>,
 }
 
 /// What a program calls "type a password" and "sign in on the provider's page" in its

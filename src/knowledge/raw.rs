@@ -248,6 +248,36 @@ pub struct RawClient {
     #[serde(default)]
     pub auth_words: Option<RawAuthWords>,
     pub tasks: BTreeMap<String, RawTask>,
+    /// What is sending: a value of fact `sender.kind` (program, phone, device, website,
+    /// server); absent for a general guide offered whatever is sending.
+    #[serde(default)]
+    pub kind: Option<Spanned<String>>,
+    /// The versions, models or firmware the steps were written for, in plain words.
+    #[serde(default)]
+    pub version: Option<String>,
+    /// What this sender cannot do (no OAuth2, no modern TLS, no editing of server settings…).
+    #[serde(default)]
+    pub cannot: Vec<String>,
+    /// Ready-to-paste configuration or code, filled with the provider's settings by
+    /// `relaydoc settings CLIENT` (placeholders: see `knowledge::snippet`).
+    #[serde(default)]
+    pub snippet: Option<RawSnippet>,
+}
+
+/// A configuration or code template for senders that are set up in a file, not a dialog.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSnippet {
+    /// The language or format (`python`, `php`, `ini`, …): shown, and used by the tests.
+    pub language: String,
+    /// Where the text goes (a file name or a place in the program), in plain words.
+    pub file: String,
+    /// The template: every `{name}` (lower-case letters and `_` between braces) is a
+    /// placeholder and must be a known one; other braces are literal.
+    pub text: Spanned<String>,
+    /// How to run or apply it, one line (`python3 send_test.py`).
+    #[serde(default)]
+    pub run: Option<String>,
 }
 
 /// What a program calls the sign-in choices in its outgoing-server settings, in its own words

@@ -151,10 +151,11 @@ fn walk_to_solution(model: &mut Model<'_>) {
     key(model, KeyCode::Enter); // Home: start
     key(model, KeyCode::Enter); // relay access denied
     key(model, KeyCode::Enter); // a pop-up in my mail program
-    for _ in 0..9 {
+    key(model, KeyCode::Enter); // what is sending: a mail program
+    for _ in 0..12 {
         key(model, KeyCode::Down);
     }
-    key(model, KeyCode::Enter); // Thunderbird, the tenth program
+    key(model, KeyCode::Enter); // Thunderbird, the thirteenth program
     type_text(model, "me@gmail.com");
     key(model, KeyCode::Enter);
     key(model, KeyCode::Enter); // only me
@@ -322,7 +323,9 @@ fn text_inputs_take_letters_as_text_and_empty_enter_skips() {
     key(&mut m, KeyCode::Enter);
     key(&mut m, KeyCode::Enter);
     key(&mut m, KeyCode::Enter);
-    key(&mut m, KeyCode::Enter); // Apple Mail
+    key(&mut m, KeyCode::Enter); // what is sending: a mail program
+    key(&mut m, KeyCode::Down);
+    key(&mut m, KeyCode::Enter); // Apple Mail, after Airmail
     assert_eq!(node_id(&m), "i-email");
     // q, r, b, / and ? are letters here, not commands.
     type_text(&mut m, "qrb/?x");
@@ -648,8 +651,10 @@ fn snapshot_questions() {
         key(&mut m, KeyCode::Up);
         key(&mut m, KeyCode::Enter);
         key(&mut m, KeyCode::Enter);
+        snapshot("question_sender_kind", &m);
+        key(&mut m, KeyCode::Enter); // a mail program
         snapshot("question_clients", &m);
-        for _ in 0..9 {
+        for _ in 0..12 {
             key(&mut m, KeyCode::Down);
         }
         key(&mut m, KeyCode::Enter);
@@ -718,7 +723,9 @@ fn snapshot_handoff() {
         key(&mut m, KeyCode::Enter);
         key(&mut m, KeyCode::Enter); // relay
         key(&mut m, KeyCode::Enter); // pop-up
-        key(&mut m, KeyCode::Enter); // Apple Mail
+        key(&mut m, KeyCode::Enter); // what is sending: a mail program
+        key(&mut m, KeyCode::Down);
+        key(&mut m, KeyCode::Enter); // Apple Mail, after Airmail
         key(&mut m, KeyCode::Enter); // no address
         key(&mut m, KeyCode::Char('2')); // everyone
         key(&mut m, KeyCode::Enter);
@@ -2591,9 +2598,11 @@ fn with_tree(tree: &str) -> Knowledge {
 fn ten_choices() -> &'static Knowledge {
     static KB: OnceLock<Knowledge> = OnceLock::new();
     KB.get_or_init(|| {
+        // The first ten mail programs: the test needs exactly ten choices.
         let choices: String = bundled()
             .clients
             .iter()
+            .take(10)
             .map(|client| {
                 format!(
                     "      - {{value: {}, label: {}, next: s-end}}\n",
@@ -2639,7 +2648,10 @@ fn two_digits_typed_together_pick_choices_ten_and_up() {
     assert_eq!(selected(&m), 0);
     key(&mut m, KeyCode::Char('0'));
     assert_eq!(selected(&m), 9);
-    assert_eq!(bundled().clients.len(), 10, "the fixture needs ten choices");
+    assert!(
+        bundled().clients.len() >= 10,
+        "the fixture needs ten choices"
+    );
     // Two digits that make no choice: the second stands alone ("1", "5" is 5).
     key(&mut m, KeyCode::Char('1'));
     key(&mut m, KeyCode::Char('5'));
