@@ -268,6 +268,9 @@ pub fn run(
             } else {
                 recorder.note(note);
                 writeln!(out, "(note kept)")?;
+                if let Some(warning) = crate::session::note_warning(note) {
+                    writeln!(out, "  ⚠ {warning}")?;
+                }
                 report_save_problem(recorder, out)?;
             }
             continue;
@@ -414,6 +417,9 @@ fn ask_note(
         Ok(Some(text)) if !text.trim().is_empty() => {
             recorder.note(&text);
             writeln!(out, "(note kept)")?;
+            if let Some(warning) = crate::session::note_warning(&text) {
+                writeln!(out, "  ⚠ {warning}")?;
+            }
             report_save_problem(recorder, out)?;
             Ok(false)
         }

@@ -1129,9 +1129,21 @@ fn stats_over_generated_sessions_match_what_was_generated() {
     // Everyone passes the start; the top entry says so.
     assert_eq!(most_visited[0]["count"], generated.len());
 
-    // The text form says the same numbers.
+    // The text form says the same numbers, with names a person knows (ids in brackets).
     let text = run(home.path(), &["sessions", "stats"]);
     assert_eq!(text.code, 0, "{}", text.stderr);
+    let top_cause = stats["causes"][0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    if let Some(cause) = bundled().cause(&top_cause) {
+        assert!(
+            text.stdout
+                .contains(&format!("{} ({top_cause})", cause.title)),
+            "{}",
+            text.stdout
+        );
+    }
     assert!(
         text.stdout.contains(&format!(
             "{} session(s), {finished} reached a solution.",

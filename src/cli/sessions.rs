@@ -147,7 +147,12 @@ pub fn run(args: SessionsArgs, global: &GlobalArgs) -> ExitCode {
             }
             Err(error) => store_error(&error),
         },
-        SessionsCommand::Stats { json } => show_stats(&store, json),
+        SessionsCommand::Stats { json } => {
+            // Names for the ids; without usable knowledge the ids alone still count.
+            let extra: Vec<PathBuf> = global.knowledge.iter().cloned().collect();
+            let knowledge = crate::knowledge::load(&extra).ok();
+            show_stats(&store, json, knowledge.as_ref())
+        }
         SessionsCommand::Prune {
             older_than,
             dry_run,
@@ -300,7 +305,11 @@ fn export_session(
     }
 }
 
-fn show_stats(store: &Store, json: bool) -> ExitCode {
+fn show_stats(
+    store: &Store,
+    json: bool,
+    knowledge: Option<&crate::knowledge::Knowledge>,
+) -> ExitCode {
     let listing = match store.list() {
         Ok(listing) => listing,
         Err(error) => return store_error(&error),
@@ -327,7 +336,11 @@ fn show_stats(store: &Store, json: bool) -> ExitCode {
         }
         outln!("\n{title}");
         for count in counts.iter().take(10) {
-            outln!("  {:>5}  {}", count.count, for_terminal(&count.id));
+            outln!(
+                "  {:>5}  {}",
+                count.count,
+                for_terminal(&stat_name(knowledge, &count.id))
+            );
         }
     };
     section("Most frequent causes:", &stats.causes);
@@ -337,6 +350,24 @@ fn show_stats(store: &Store, json: bool) -> ExitCode {
     );
     section("Most visited steps:", &stats.most_visited);
     exit::code(exit::OK)
+}
+
+/// A cause's or a step's title for people, with its id in brackets for whoever reads the
+/// knowledge files; the id alone when the knowledge does not know it.
+fn stat_name(knowledge: Option<&crate::knowledge::Knowledge>, id: &str) -> String {
+    if id == "(hand-off)" {
+        return String::from("Handed on to someone else, no cause named");
+    }
+    let title = knowledge.and_then(|kb| {
+        kb.cause(id).map(|cause| cause.title.clone()).or_else(|| {
+            let node = kb.node(kb.node_id(id)?);
+            Some(node.title.clone().unwrap_or_else(|| node.text.clone()))
+        })
+    });
+    match title {
+        Some(title) => format!("{} ({id})", crate::sanitize::excerpt(&title, 70)),
+        None => id.to_owned(),
+    }
 }
 
 fn send(

@@ -217,6 +217,47 @@ impl Session {
 
 /// A new session id: sortable by start time, with a random tail so two runs in the same
 /// second never collide.
+/// What an agent is told when a note seems to hold a password: notes are saved with the
+/// session and go into tickets, and only a password typed into the sign-in field is known to
+/// be one (and removed everywhere). `None` when the note looks harmless.
+pub fn note_warning(note: &str) -> Option<&'static str> {
+    const WORDS: [&str; 8] = [
+        "password",
+        "passwort",
+        "passwd",
+        "kennwort",
+        "pwd",
+        "pw",
+        "pin",
+        "mot de passe",
+    ];
+    let lower = note.to_lowercase();
+    let is_word_char = |c: char| c.is_alphanumeric();
+    // "password is X", "pw: X", "Kennwort = X": the word on its own, then a value after it.
+    let gives_one = WORDS.iter().any(|word| {
+        lower.match_indices(word).any(|(at, _)| {
+            let before = lower[..at].chars().next_back();
+            let rest = &lower[at + word.len()..];
+            if before.is_some_and(is_word_char) || rest.chars().next().is_some_and(is_word_char) {
+                return false;
+            }
+            let rest = rest.trim_start();
+            let value = rest
+                .strip_prefix("is ")
+                .or_else(|| rest.strip_prefix("ist "))
+                .or_else(|| rest.strip_prefix(':'))
+                .or_else(|| rest.strip_prefix('='))
+                .map(str::trim_start);
+            value.is_some_and(|value| value.split_whitespace().next().is_some())
+        })
+    });
+    gives_one.then_some(
+        "This note seems to hold a password. Notes are saved with the session and go into \
+         the ticket: if it does, add a new note without it and ask the caller to change that \
+         password.",
+    )
+}
+
 pub fn new_id(now: Timestamp) -> String {
     use std::hash::{BuildHasher, Hasher};
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
@@ -247,5 +288,30 @@ pub fn human_duration(seconds: i64) -> String {
         0..60 => format!("{seconds} s"),
         60..3600 => format!("{} min {:02} s", seconds / 60, seconds % 60),
         _ => format!("{} h {:02} min", seconds / 3600, (seconds % 3600) / 60),
+    }
+}
+
+#[cfg(test)]
+mod note_tests {
+    use super::note_warning;
+
+    #[test]
+    fn a_note_that_gives_a_password_is_warned_about() {
+        for note in [
+            "Password is Secret123",
+            "caller says pw: hunter2",
+            "Kennwort = Sommer2026",
+            "new password: Tr0ub4dor",
+        ] {
+            assert!(note_warning(note).is_some(), "{note}");
+        }
+        for note in [
+            "Caller reset her password yesterday",
+            "Uses an app password now",
+            "Outlook asks for the password again and again",
+            "Port 587, STARTTLS",
+        ] {
+            assert!(note_warning(note).is_none(), "{note}");
+        }
     }
 }

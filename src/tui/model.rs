@@ -367,9 +367,10 @@ impl<'k> Model<'k> {
         }
         session.recorder.note(&text);
         let count = session.recorder.session().notes().count();
-        self.status = Some(StatusLine::info(format!(
-            "Note kept ({count} in this session)."
-        )));
+        self.status = Some(match crate::session::note_warning(&text) {
+            Some(warning) => StatusLine::problem(format!("Note kept. {warning}")),
+            None => StatusLine::info(format!("Note kept ({count} in this session).")),
+        });
         self.take_save_problem();
     }
 

@@ -1588,6 +1588,21 @@ fn agent_mode_on_the_command_line_opens_helpdesk_and_a_given_caller_skips_the_bo
 }
 
 #[test]
+fn a_note_that_gives_a_password_is_kept_with_a_warning() {
+    let mut m = helpdesk(agent_tree(), (80, 24));
+    key(&mut m, KeyCode::Char('n'));
+    type_text(&mut m, "caller says password is Winter2026");
+    key(&mut m, KeyCode::Enter);
+    let status = m.status.as_ref().expect("a status line");
+    assert!(status.problem, "{}", status.text);
+    assert!(
+        status.text.contains("seems to hold a password"),
+        "{}",
+        status.text
+    );
+}
+
+#[test]
 fn a_note_typed_in_the_tui_lands_in_the_session_events() {
     let mut m = helpdesk(agent_tree(), (80, 24));
     key(&mut m, KeyCode::Char('n'));
