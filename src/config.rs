@@ -901,12 +901,7 @@ impl<'a> Reader<'a> {
     fn security(&mut self, value: Spanned<Node>) -> Option<At<Security>> {
         let at = position(&value);
         let parsed = match &value.value {
-            Node::Text(text) => match text.trim().to_ascii_lowercase().as_str() {
-                "starttls" => Some(Security::Starttls),
-                "tls" => Some(Security::Tls),
-                "none" => Some(Security::None),
-                _ => None,
-            },
+            Node::Text(text) => Security::from_name(&text.trim().to_ascii_lowercase()),
             _ => None,
         };
         if parsed.is_none() {

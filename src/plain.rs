@@ -429,7 +429,6 @@ fn ask_note(
     }
 }
 
-/// A failed save does not stop the call; it is said once so nobody relies on the record.
 /// One line under a check's name saying what it found: the report's own summary (a text or
 /// a list in `details.summary`), or its outcome in plain words when it has none.
 fn found_line(details: &serde_json::Value, status: &str, width: usize) -> String {
@@ -460,6 +459,7 @@ fn found_line(details: &serde_json::Value, status: &str, width: usize) -> String
     )
 }
 
+/// A failed save does not stop the call; it is said once so nobody relies on the record.
 fn report_save_problem(recorder: &mut Recorder<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     if let Some(problem) = recorder.take_save_problem() {
         writeln!(out, "relaydoc: {}", for_terminal(&problem))?;

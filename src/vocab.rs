@@ -32,6 +32,16 @@ impl Security {
         }
     }
 
+    /// The security a settings file or fact names: `none`, `starttls` or `tls`.
+    pub fn from_name(name: &str) -> Option<Security> {
+        match name {
+            "none" => Some(Security::None),
+            "starttls" => Some(Security::Starttls),
+            "tls" => Some(Security::Tls),
+            _ => None,
+        }
+    }
+
     /// The word mail programs show for it.
     pub fn label(self) -> &'static str {
         match self {

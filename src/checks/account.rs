@@ -456,12 +456,9 @@ pub fn domain_of(email: &str) -> Result<String, String> {
     dns::normalize_name(domain)
 }
 
+/// What an SRV service says it uses; anything else is taken as STARTTLS, submission's own.
 fn security_of(text: &str) -> Security {
-    match text {
-        "tls" => Security::Tls,
-        "none" => Security::None,
-        _ => Security::Starttls,
-    }
+    Security::from_name(text).unwrap_or(Security::Starttls)
 }
 
 /// Settings from SRV: `_submission._tcp` (STARTTLS) first, then `_submissions._tcp`.

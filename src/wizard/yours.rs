@@ -22,10 +22,6 @@ pub struct Used {
 /// One line per way `used` differs from every SMTP server `name` publishes; none when it is
 /// one of them, or when nothing is published to compare with.
 pub fn differences(used: &Used, name: &str, published: &[Server]) -> Vec<String> {
-    let same_host = |a: &str, b: &str| {
-        a.trim_end_matches('.')
-            .eq_ignore_ascii_case(b.trim_end_matches('.'))
-    };
     let mut smtp: Vec<&Server> = Vec::new();
     for server in published.iter().filter(|s| s.protocol == Protocol::Smtp) {
         let seen = smtp.iter().any(|s| {
@@ -92,6 +88,12 @@ pub fn differences(used: &Used, name: &str, published: &[Server]) -> Vec<String>
     lines
 }
 
+/// Host names as DNS compares them: any case, with or without the final dot.
+fn same_host(a: &str, b: &str) -> bool {
+    a.trim_end_matches('.')
+        .eq_ignore_ascii_case(b.trim_end_matches('.'))
+}
+
 fn words(security: Security) -> &'static str {
     match security {
         Security::None => "no encryption",
@@ -154,12 +156,7 @@ pub fn for_facts(kb: &Knowledge, facts: &crate::engine::Facts) -> Vec<String> {
     };
     let published = super::discovery::found_from_provider(provider, Source::Catalogue);
     let port = known("client.port").and_then(|port| port.parse::<u16>().ok());
-    let security = known("client.security").and_then(|security| match security {
-        "none" => Some(Security::None),
-        "starttls" => Some(Security::Starttls),
-        "tls" => Some(Security::Tls),
-        _ => None,
-    });
+    let security = known("client.security").and_then(Security::from_name);
     match (port, security) {
         (Some(port), Some(security)) => differences(
             &Used {
@@ -176,13 +173,8 @@ pub fn for_facts(kb: &Knowledge, facts: &crate::engine::Facts) -> Vec<String> {
                 .iter()
                 .filter(|s| s.protocol == Protocol::Smtp)
                 .collect();
-            let same = |s: &&Server| {
-                s.host
-                    .trim_end_matches('.')
-                    .eq_ignore_ascii_case(host.trim_end_matches('.'))
-            };
             match smtp.first() {
-                Some(first) if !smtp.iter().any(same) => vec![format!(
+                Some(first) if !smtp.iter().any(|s| same_host(&s.host, host)) => vec![format!(
                     "your program sends through {host}; {} publishes {}",
                     provider.name, first.host
                 )],
