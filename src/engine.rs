@@ -75,7 +75,39 @@ pub enum State {
     Checking(CheckRequest),
     /// Reached a solution or hand-off.
     Finished(NodeId),
+    /// Ended without a conclusion; [`Wizard::stopped`] says why.
     Quit,
+}
+
+/// Why a run ended without reaching a conclusion: every way out has one, so no screen and no
+/// `wizard --json` ever just stops.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stopped {
+    /// The person quit.
+    ByPerson,
+    /// The knowledge led on from node to node without ever needing a person or reaching a
+    /// conclusion (a broken overlay: `kb validate` refuses such loops).
+    GoesInCircles { node: String, steps: usize },
+    /// A non-interactive walk could go no further: the engine refused its "don't know" or a
+    /// check result (a broken overlay), or the walk ran past its bound.
+    Stuck { node: String, why: String },
+}
+
+impl Stopped {
+    /// In words a person can act on.
+    pub fn reason(&self) -> String {
+        match self {
+            Stopped::ByPerson => "you stopped the wizard before it reached an answer".into(),
+            Stopped::GoesInCircles { node, steps } => format!(
+                "the knowledge goes round in circles at `{node}`: after {steps} steps without a \
+                 question or an answer relaydoc stopped; `relaydoc kb validate` names the loop"
+            ),
+            Stopped::Stuck { node, why } => format!(
+                "the walk could not go on at `{node}` ({why}); `relaydoc kb validate` checks \
+                 the knowledge"
+            ),
+        }
+    }
 }
 
 /// An answer the current node cannot take.
@@ -129,6 +161,8 @@ pub struct Wizard<'k> {
     decided: bool,
     /// The conclusion the tree proposed while the diagnosis asks something aside first.
     pending: Option<NodeId>,
+    /// Why the run ended without a conclusion, once it has.
+    stopped: Option<Stopped>,
     /// The day providers' dated sign-in rules are read for.
     today: jiff::civil::Date,
 }
@@ -158,6 +192,7 @@ impl<'k> Wizard<'k> {
             clues_of: None,
             decided: false,
             pending: None,
+            stopped: None,
             today: jiff::Zoned::now().date(),
         };
         let effects = wizard.enter(knowledge.start);
@@ -219,6 +254,7 @@ impl<'k> Wizard<'k> {
         match message {
             Message::Quit => {
                 self.state = State::Quit;
+                self.stopped.get_or_insert(Stopped::ByPerson);
                 Ok(Vec::new())
             }
             Message::Restart => {
@@ -390,7 +426,8 @@ impl<'k> Wizard<'k> {
         // The validator rejects loops of automatic nodes; every detour the diagnosis takes
         // asks a node not visited before; this bound only keeps a broken overlay from
         // hanging the program.
-        for _ in 0..=2 * self.knowledge.nodes.len() {
+        let bound = 2 * self.knowledge.nodes.len();
+        for _ in 0..=bound {
             self.path.push(node_id);
             let node = self.knowledge.node(node_id);
             let next = match &node.body {
@@ -497,6 +534,10 @@ impl<'k> Wizard<'k> {
             node_id = next;
         }
         self.state = State::Quit;
+        self.stopped = Some(Stopped::GoesInCircles {
+            node: self.knowledge.node(node_id).id.clone(),
+            steps: bound + 1,
+        });
         Vec::new()
     }
 
@@ -670,6 +711,14 @@ impl<'k> Wizard<'k> {
         matches!(self.state, State::Finished(_)) && self.decided
     }
 
+    /// Why the run ended without a conclusion; `None` while it runs or once it concluded.
+    pub fn stopped(&self) -> Option<&Stopped> {
+        match self.state {
+            State::Quit => self.stopped.as_ref(),
+            _ => None,
+        }
+    }
+
     /// What a secret input holds, for the session recorder. Never serialised.
     pub fn secret(&self, fact: &str) -> Option<&SecretInput> {
         self.secrets.get(fact)
@@ -678,7 +727,7 @@ impl<'k> Wizard<'k> {
 
 /// The outcome of a non-interactive walk: the `wizard --json` contract
 /// `{"cause": CAUSE|null, "node": ID, "path": [ID…], "missing": [FACT…], "causes": […],
-/// "solution": {…}|null}`.
+/// "solution": {…}|null, "stopped": TEXT|null}`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Outcome {
     /// The conclusion; `None` when the evidence does not single one cause out.
@@ -691,6 +740,9 @@ pub struct Outcome {
     /// The steps for the person's client and provider; filled in by the driver, which
     /// knows how to render them.
     pub solution: Option<SolutionSteps>,
+    /// Why the walk ended without reaching a conclusion, in words; `None` when it reached one
+    /// (decided or not: an undecided conclusion says why in `causes`).
+    pub stopped: Option<String>,
 }
 
 /// One cause in the ranking of [`Outcome`].
@@ -720,8 +772,12 @@ pub fn walk(
     run_check: impl FnMut(&CheckRequest) -> Option<Facts>,
 ) -> Outcome {
     let (mut wizard, effects) = Wizard::new(knowledge, facts);
-    walk_on(&mut wizard, effects, run_check);
-    wizard.outcome()
+    let stuck = walk_on(&mut wizard, effects, run_check).err();
+    let mut outcome = wizard.outcome();
+    if let Some(stuck) = stuck {
+        outcome.stopped = Some(stuck.reason());
+    }
+    outcome
 }
 
 /// Anything that takes the engine's messages: the wizard itself, or the session recorder
@@ -729,11 +785,18 @@ pub fn walk(
 pub trait Drive {
     fn state(&self) -> &State;
     fn update(&mut self, message: Message) -> Result<Vec<Effect>, AnswerError>;
+    /// The node it is at, by id, to name where a walk got stuck.
+    fn node_id(&self) -> String;
 }
 
 impl Drive for Wizard<'_> {
     fn state(&self) -> &State {
         Wizard::state(self)
+    }
+    fn node_id(&self) -> String {
+        self.current()
+            .map(|node| node.id.clone())
+            .unwrap_or_default()
     }
     fn update(&mut self, message: Message) -> Result<Vec<Effect>, AnswerError> {
         Wizard::update(self, message)
@@ -741,13 +804,26 @@ impl Drive for Wizard<'_> {
 }
 
 /// The non-interactive walk of [`walk`] on a wizard already started: to a conclusion, with
-/// "don't know" for every question.
-pub fn walk_on(
-    wizard: &mut impl Drive,
+/// "don't know" for every question. Never loops for ever: a message the engine refuses, or
+/// more steps than the tree could honestly take, ends the walk with [`Stopped::Stuck`] (the
+/// wizard is told to quit, so it saves and shows as stopped).
+pub fn walk_on<D: Drive>(
+    wizard: &mut D,
     mut effects: Vec<Effect>,
     mut run_check: impl FnMut(&CheckRequest) -> Option<Facts>,
-) {
-    loop {
+) -> Result<(), Stopped> {
+    // Each step answers a question or a check; a tree asks each at most once, and the
+    // diagnosis asks each aside question once, so this bound is never met by sound knowledge.
+    const MAX_STEPS: usize = 10_000;
+    fn refused<D: Drive>(wizard: &mut D, error: &AnswerError) -> Stopped {
+        let stuck = Stopped::Stuck {
+            node: wizard.node_id(),
+            why: error.to_string(),
+        };
+        let _ = wizard.update(Message::Quit);
+        stuck
+    }
+    for _ in 0..MAX_STEPS {
         for Effect::RunCheck(request) in std::mem::take(&mut effects) {
             let message = match run_check(&request) {
                 Some(facts) => Message::CheckFinished {
@@ -756,22 +832,28 @@ pub fn walk_on(
                 },
                 None => Message::CheckFailed { node: request.node },
             };
-            effects.extend(wizard.update(message).unwrap_or_default());
+            match wizard.update(message) {
+                Ok(more) => effects.extend(more),
+                Err(error) => return Err(refused(wizard, &error)),
+            }
         }
-        match wizard.state() {
-            State::Asking(_) => {
-                effects = wizard.update(Message::DontKnow).unwrap_or_default();
-            }
-            State::Checking(_) if !effects.is_empty() => {}
-            State::Checking(request) => {
-                let node = request.node;
-                effects = wizard
-                    .update(Message::CheckFailed { node })
-                    .unwrap_or_default();
-            }
-            State::Finished(_) | State::Quit => break,
+        let message = match wizard.state() {
+            State::Asking(_) => Message::DontKnow,
+            State::Checking(_) if !effects.is_empty() => continue,
+            State::Checking(request) => Message::CheckFailed { node: request.node },
+            State::Finished(_) | State::Quit => return Ok(()),
+        };
+        match wizard.update(message) {
+            Ok(more) => effects = more,
+            Err(error) => return Err(refused(wizard, &error)),
         }
     }
+    let stuck = Stopped::Stuck {
+        node: wizard.node_id(),
+        why: format!("{MAX_STEPS} steps without an answer"),
+    };
+    let _ = wizard.update(Message::Quit);
+    Err(stuck)
 }
 
 impl Wizard<'_> {
@@ -811,6 +893,7 @@ impl Wizard<'_> {
                 .map(|&node| self.knowledge.node(node).id.clone())
                 .collect(),
             missing: self.missing.iter().cloned().collect(),
+            stopped: self.stopped().map(Stopped::reason),
         }
     }
 }

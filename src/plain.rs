@@ -122,7 +122,19 @@ pub fn run(
                 }
                 return Ok(Ending::Concluded(knowledge.node(node).id.clone()));
             }
-            State::Quit => return Ok(Ending::Quit),
+            State::Quit => {
+                // A run the knowledge ended says why; a person who quit knows.
+                if let Some(stopped) = wizard.stopped()
+                    && *stopped != crate::engine::Stopped::ByPerson
+                {
+                    writeln!(
+                        out,
+                        "\nThe wizard stopped without an answer: {}.",
+                        stopped.reason()
+                    )?;
+                }
+                return Ok(Ending::Quit);
+            }
         };
         let node = knowledge.node(node_id);
         writeln!(out)?;

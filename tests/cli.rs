@@ -105,8 +105,12 @@ fn wizard_json_follows_the_contract() {
     let keys: Vec<&String> = json.as_object().expect("object").keys().collect();
     assert_eq!(
         keys,
-        ["cause", "causes", "missing", "node", "path", "solution"]
+        [
+            "cause", "causes", "missing", "node", "path", "solution", "stopped"
+        ]
     );
+    // It reached its conclusion: nothing to explain about stopping.
+    assert_eq!(json["stopped"], Value::Null);
     // The ranking behind the conclusion: the cause first, with the evidence for it in words.
     let first = &json["causes"][0];
     assert_eq!(first["id"], "client-auth-off");

@@ -316,3 +316,84 @@ fn without_agent_mode_the_route_is_unchanged() {
         assert_eq!(request.check, "my-ip-blacklist", "{mode:?}");
     }
 }
+
+/// A driver that wraps the real wizard but refuses (or ignores) what the walk sends, the way
+/// a broken overlay or a buggy driver could: the walk must end, and say why.
+struct Refusing<'k> {
+    wizard: Wizard<'k>,
+    /// Refuse every "don't know" (a walk can then go nowhere).
+    refuse_dont_know: bool,
+}
+
+impl relaydoc::engine::Drive for Refusing<'_> {
+    fn state(&self) -> &State {
+        self.wizard.state()
+    }
+    fn update(&mut self, message: Message) -> Result<Vec<Effect>, relaydoc::engine::AnswerError> {
+        match message {
+            Message::DontKnow if self.refuse_dont_know => {
+                Err(relaydoc::engine::AnswerError::NotAsking)
+            }
+            // Swallowed: the state never moves, as in an endless tree.
+            Message::DontKnow => Ok(Vec::new()),
+            other => self.wizard.update(other),
+        }
+    }
+    fn node_id(&self) -> String {
+        relaydoc::engine::Drive::node_id(&self.wizard)
+    }
+}
+
+#[test]
+fn a_walk_that_cannot_go_on_stops_and_says_why_instead_of_hanging() {
+    use relaydoc::engine::{Stopped, walk_on};
+    let kb = knowledge();
+    for refuse_dont_know in [true, false] {
+        let (wizard, effects) = Wizard::new(&kb, Facts::new());
+        let first = asking(&wizard).to_owned();
+        let mut driver = Refusing {
+            wizard,
+            refuse_dont_know,
+        };
+        let stuck = walk_on(&mut driver, effects, |_| None).expect_err("the walk cannot finish");
+        match &stuck {
+            Stopped::Stuck { node, why } => {
+                assert_eq!(node, &first);
+                if refuse_dont_know {
+                    assert!(why.contains("nothing is being asked"), "{why}");
+                } else {
+                    assert!(why.contains("steps without an answer"), "{why}");
+                }
+            }
+            other => panic!("expected Stuck, got {other:?}"),
+        }
+        let reason = stuck.reason();
+        assert!(
+            reason.contains(&first) && reason.contains("kb validate"),
+            "{reason}"
+        );
+        // The walk told the wizard to stop: it is no longer waiting for an answer.
+        assert!(matches!(driver.wizard.state(), State::Quit));
+    }
+}
+
+#[test]
+fn every_ending_says_why_a_conclusion_none_and_a_quit_its_reason() {
+    use relaydoc::engine::Stopped;
+    let kb = knowledge();
+    let concluded = walk(&kb, facts(&[("client.smtp_auth", "off")]), |_| None);
+    assert_eq!(concluded.stopped, None, "{concluded:?}");
+    let (mut wizard, _) = Wizard::new(&kb, Facts::new());
+    assert_eq!(wizard.stopped(), None);
+    wizard.update(Message::Quit).expect("quit");
+    assert_eq!(wizard.stopped(), Some(&Stopped::ByPerson));
+    let outcome = wizard.outcome();
+    assert_eq!(outcome.cause, None);
+    assert_eq!(
+        outcome.stopped.as_deref(),
+        Some("you stopped the wizard before it reached an answer")
+    );
+    // Restart forgets the quit.
+    wizard.update(Message::Restart).expect("restart");
+    assert_eq!(wizard.stopped(), None);
+}

@@ -113,14 +113,18 @@ pub fn run(args: WizardArgs, global: &GlobalArgs) -> ExitCode {
         );
         // Without a person nothing goes over the network; reading the error text is offline.
         recorder.hold_saves();
-        walk_on(&mut recorder, effects, |request| {
+        let stuck = walk_on(&mut recorder, effects, |request| {
             crate::wizard::run_offline(&knowledge, request)
-        });
+        })
+        .err();
         recorder.release_saves();
         if let Some(problem) = recorder.take_save_problem() {
             eprintln!("relaydoc: {problem}");
         }
         let mut outcome = recorder.wizard().outcome();
+        if let Some(stuck) = &stuck {
+            outcome.stopped = Some(stuck.reason());
+        }
         let decided = recorder.wizard().decided();
         let node = knowledge.node_id(&outcome.node).unwrap_or(knowledge.start);
         let client = pick_client(&knowledge, &facts, None);
@@ -175,6 +179,10 @@ pub fn run(args: WizardArgs, global: &GlobalArgs) -> ExitCode {
                 "\n(Answered \"don't know\" for: {})",
                 outcome.missing.join(", ")
             );
+        }
+        if let Some(why) = &outcome.stopped {
+            eprintln!("relaydoc: the wizard stopped without an answer: {why}");
+            return exit::code(exit::PROBLEM);
         }
         return exit::code(exit::OK);
     }

@@ -495,6 +495,9 @@ impl crate::engine::Drive for Recorder<'_> {
     fn update(&mut self, message: Message) -> Result<Vec<Effect>, AnswerError> {
         Recorder::update(self, message)
     }
+    fn node_id(&self) -> String {
+        crate::engine::Drive::node_id(&self.wizard)
+    }
 }
 
 fn status_of(wizard: &Wizard<'_>) -> Status {

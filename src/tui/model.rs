@@ -293,6 +293,20 @@ impl<'k> Model<'k> {
             jobs.push(CheckJob { ticket, request });
         }
         session.sync(keep_checks || !jobs.is_empty());
+        // The knowledge ended the run (the person's own quit goes through `quit`): say why
+        // on Home rather than leave a question on screen that takes no answer.
+        if let Some(stopped) = session.recorder.wizard().stopped()
+            && *stopped != crate::engine::Stopped::ByPerson
+        {
+            let why = format!(
+                "The wizard stopped without an answer: {}.",
+                stopped.reason()
+            );
+            self.session = None;
+            self.screen = Screen::Home { selected: 0 };
+            self.status = Some(StatusLine::problem(why));
+            return None;
+        }
         let asks_password = matches!(
             session.recorder.wizard().current().map(|node| &node.body),
             Some(NodeBody::Input { secret: true, .. })
