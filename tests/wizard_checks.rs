@@ -201,3 +201,137 @@ fn the_sign_in_test_logs_in_and_never_keeps_the_password() {
     assert_eq!(node, "s-wrong-credentials", "{seen}");
     assert!(!seen.contains(canary), "the password leaked: {seen}");
 }
+
+/// The wizard's checks behind a resolver that lies (NXDOMAIN for every name), one that fails
+/// (SERVFAIL) and one that never answers: every check the tree can run says "could not
+/// check" (status `error`), sets no fact, says nothing false, and the wizard takes the check's
+/// fallback as if it had not run. None of these need the lab.
+fn checks_behind(dns: std::net::SocketAddr, kb: &Arc<Knowledge>) -> LiveChecks {
+    LiveChecks {
+        knowledge: Arc::clone(kb),
+        dns: DnsSettings {
+            server: Some(dns),
+            timeout: std::time::Duration::from_secs(2),
+            // A name that exists everywhere: the lying resolver says it does not.
+            known_name: "example.test".to_owned(),
+        },
+        ca: None,
+    }
+}
+
+/// Each check node of the bundled tree, with facts that reach it and what the check needs.
+fn facts_for_every_check() -> Vec<(&'static str, Facts, Option<&'static str>)> {
+    let owned = |pairs: &[(&str, &str)]| -> Facts {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let client_side = [
+        ("error.text", "unknown"),
+        ("error.kind", "relay"),
+        ("error.where", "client"),
+        ("client.id", "thunderbird"),
+        ("users.affected", "one"),
+        ("recipients.scope", "all-external"),
+        ("client.smtp_auth", "on"),
+    ];
+    let mut signing_in = owned(&client_side);
+    signing_in.insert("account.email".into(), "someone@example.org".into());
+    let mut caller_ip = owned(&client_side);
+    caller_ip.insert("session.mode".into(), "agent".into());
+    caller_ip.insert("public.ip".into(), "192.0.2.7".into());
+    caller_ip.insert("webmail.works".into(), "yes".into());
+    let mut my_ip = owned(&client_side);
+    my_ip.insert("webmail.works".into(), "yes".into());
+    vec![
+        ("c-login", signing_in, Some("a-password-that-may-be-right")),
+        ("c-caller-ip-listed", caller_ip, None),
+        ("c-my-ip-listed", my_ip, None),
+        ("c-server-probe", server_owner("mail.example.com"), None),
+    ]
+}
+
+#[test]
+fn every_wizard_check_behind_a_lying_or_broken_resolver_says_it_could_not_check() {
+    use common::hostile_dns::{self, Script};
+    use relaydoc::checks::Status;
+    use relaydoc::engine::{Effect, Message, SecretInput, State, Wizard};
+    use relaydoc::vocab::Secret;
+    let kb = Arc::new(relaydoc::knowledge::bundled().expect("bundled knowledge"));
+    for script in [
+        Script::NxDomainForEverything,
+        Script::ServFail,
+        Script::Silent,
+    ] {
+        let checks = checks_behind(hostile_dns::start(script), &kb);
+        for (node, facts, password) in facts_for_every_check() {
+            let (mut wizard, mut effects) = Wizard::new(&kb, facts);
+            // Walk with "don't know" (and the password, when asked) until the check runs.
+            let mut steps = 0;
+            while effects.is_empty() {
+                let message = match wizard.current().map(|n| n.id.as_str()) {
+                    Some("i-password") => Message::Secret(SecretInput::Typed(Secret::new(
+                        password.expect("only the sign-in test asks for a password"),
+                    ))),
+                    _ => Message::DontKnow,
+                };
+                assert!(
+                    matches!(wizard.state(), State::Asking(_)),
+                    "{script:?}: ended before {node}: {:?}",
+                    wizard.outcome().path
+                );
+                effects = wizard.update(message).expect("accepted");
+                steps += 1;
+                assert!(
+                    steps < 40,
+                    "{script:?}: never reached {node}: {wizard:?}",
+                    wizard = wizard.outcome()
+                );
+            }
+            let [Effect::RunCheck(request)] = effects.as_slice() else {
+                panic!("{script:?}: expected one check, got {effects:?}");
+            };
+            assert_eq!(kb.node(request.node).id, node, "{script:?}");
+            let report = checks.run(request);
+            let shown = serde_json::to_string(&report).expect("json").to_lowercase();
+            assert_eq!(report.status, Status::Error, "{script:?} {node}: {shown}");
+            assert!(
+                shown.contains("\"facts\":{}"),
+                "{script:?} {node}: an error sets no facts: {shown}"
+            );
+            // The hint quotes what the lying resolver says; that is no claim of ours.
+            let claims = shown.replace(r#"answers \"does not exist\" for every name"#, "");
+            for false_fact in [
+                "does not exist",
+                "not listed",
+                "wrong password",
+                "no address",
+            ] {
+                assert!(
+                    !claims.contains(false_fact),
+                    "{script:?} {node} says {false_fact:?}: {shown}"
+                );
+            }
+            // No evidence: the wizard goes on to the check's fallback, as if it had not run.
+            assert_eq!(relaydoc::wizard::established(&report), None);
+            let fallback = match &kb.node(request.node).body {
+                relaydoc::knowledge::model::NodeBody::Check { otherwise, .. } => *otherwise,
+                other => panic!("{node} is not a check: {other:?}"),
+            };
+            wizard
+                .update(relaydoc::wizard::message_for(request, &report))
+                .expect("accepted");
+            let went = wizard
+                .path()
+                .iter()
+                .map(|&n| kb.node(n).id.clone())
+                .collect::<Vec<_>>();
+            assert!(
+                went.contains(&kb.node(fallback).id)
+                    || matches!(wizard.state(), State::Finished(_)),
+                "{script:?} {node}: {went:?}"
+            );
+        }
+    }
+}

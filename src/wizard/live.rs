@@ -87,7 +87,9 @@ impl LiveChecks {
                 };
                 let listing = dns::dnsbl::check(&client, ip, &default_zones()).await;
                 let mut report = listing.to_check_report();
-                if self.node_sets(request, "client.ip_blacklisted") {
+                if report.status != Status::Error
+                    && self.node_sets(request, "client.ip_blacklisted")
+                {
                     report
                         .facts
                         .insert("client.ip_blacklisted".into(), listing.blacklisted.into());
@@ -146,6 +148,10 @@ impl LiveChecks {
                 let ip = self.public_ip(&client).await?.ip?;
                 let listing = dns::dnsbl::check(&client, ip, &default_zones()).await;
                 let mut report = listing.to_check_report();
+                if report.status == Status::Error {
+                    // Could not check: no fact, not even "unknown".
+                    return Some(report);
+                }
                 // The address is the person's own: that is what the tree asks about.
                 report.facts.insert(
                     "client.ip_blacklisted".into(),
@@ -442,29 +448,24 @@ mod tests {
     }
 
     #[test]
-    fn dnsbl_sets_the_callers_listing_only_for_a_node_that_reads_it() {
+    fn a_dnsbl_lookup_that_could_not_check_sets_no_fact_for_any_node() {
         let knowledge =
             std::sync::Arc::new(crate::knowledge::bundled().expect("bundled knowledge is valid"));
         let checks = offline_checks(&knowledge);
-        // No list can answer here, so the listing is unknown — but it is reported.
-        let callers = checks
-            .run(&dnsbl_request(
-                &knowledge,
-                "c-caller-ip-listed",
-                "203.0.113.7",
-            ))
-            .facts;
-        assert_eq!(
-            callers.get("client.ip_blacklisted").map(String::as_str),
-            callers.get("dnsbl.listed").map(String::as_str),
-        );
-        assert!(callers.contains_key("client.ip_blacklisted"));
+        // No list can answer here: could not check, so no fact at all, not even "unknown"
+        // (an error sets no facts; DESIGN.md).
+        let callers = checks.run(&dnsbl_request(
+            &knowledge,
+            "c-caller-ip-listed",
+            "203.0.113.7",
+        ));
+        assert_eq!(callers.status, crate::checks::Status::Error);
+        assert!(callers.facts.is_empty(), "{:?}", callers.facts);
         // A node that does not say the address is the person's own gets no such fact.
         let other = checks
             .run(&dnsbl_request(&knowledge, "start", "203.0.113.7"))
             .facts;
-        assert!(!other.contains_key("client.ip_blacklisted"), "{other:?}");
-        assert!(other.contains_key("dnsbl.listed"));
+        assert!(other.is_empty(), "{other:?}");
     }
 
     #[test]

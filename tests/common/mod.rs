@@ -1,4 +1,5 @@
 //! Helpers shared by the integration tests.
 
+pub mod hostile_dns;
 pub mod isolated;
 pub mod lab;

@@ -518,6 +518,10 @@ impl DnsblReport {
         if !refused_by.is_empty() {
             facts.insert("dnsbl.refused_by".to_owned(), refused_by.join(","));
         }
+        // Could not check: no fact at all (DESIGN.md), not even "unknown"; details say why.
+        if self.status == Status::Error {
+            facts.clear();
+        }
         CheckReport {
             check: "dnsbl".to_owned(),
             status: self.status,

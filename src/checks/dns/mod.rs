@@ -28,7 +28,7 @@
 //! | srv | `dns.srv` | `found` (at least one service offered) · `none` · `error` |
 //! | srv | `dns.srv_submission`, `…_submissions`, `…_imap`, `…_imaps`, `…_pop3`, `…_pop3s` | `HOST:PORT` of the first choice · `none` · `not-offered` · `error` |
 //! | dnsbl | `dnsbl.ip` | the address checked |
-//! | dnsbl | `dnsbl.listed` | `yes` · `no` · `unknown` (a list refused, failed or did not list its RFC 5782 test entry 127.0.0.2; none listed) |
+//! | dnsbl | `dnsbl.listed` | `yes` · `no` · `unknown` (a list refused, failed or did not list its RFC 5782 test entry 127.0.0.2, while another answered); no dnsbl fact at all when no list could be checked (status `error`) |
 //! | dnsbl | `dnsbl.listed_on` | comma-separated zones that list the address (absent when none) |
 //! | dnsbl | `dnsbl.refused_by` | comma-separated zones that refused the query (absent when none) |
 //! | public-ip | `public.ip` | the address the internet sees us as |
