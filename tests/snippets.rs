@@ -8,7 +8,7 @@
 //! python3, php-cli + libphp-phpmailer, node + node-nodemailer, msmtp, golang-go, a headless
 //! JDK with libjakarta-mail-java; ruby only parses (Rails is not installed). Without them a
 //! test says SKIPPED, unless RELAYDOC_REQUIRE_LAB=1 makes a missing one fail. What the
-//! machine cannot run (.NET is not in Debian's archive; Laravel's .env, Symfony's DSN) is
+//! machine cannot run (.NET is not in Debian's archive; Laravel's .env, Symfony Mailer) is
 //! checked for leftover placeholders only; the Postfix snippet by relaydoc's own `postfix lint`.
 
 mod common;
