@@ -17,7 +17,8 @@ fi
 tests/website/install.sh
 export RELAYDOC_REQUIRE_BROWSER=1
 
-# The language runtimes tests/snippets.rs runs the `settings --snippet` code with (~30 s).
+# The language runtimes tests/snippets.rs runs the `settings --snippet` code with (Go and a
+# JDK included; about a minute from nothing).
 if [ -x tests/snippets/install.sh ]; then
     tests/snippets/install.sh
 fi

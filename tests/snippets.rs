@@ -5,11 +5,11 @@
 //! environment variable (or the secret file) the snippet names — never a command line.
 //!
 //! Runtimes come from Debian packages (`tests/snippets/install.sh`, called by tests/run.sh):
-//! python3, php-cli + libphp-phpmailer, node + node-nodemailer, msmtp, a JDK's `java` with
-//! libjakarta-mail-java; ruby only parses (Rails is not installed). Without them a test says
-//! SKIPPED, unless RELAYDOC_REQUIRE_LAB=1 makes a missing one fail. Languages the machine
-//! cannot run (Go, .NET, Laravel's .env) are checked for leftover placeholders only; the
-//! Postfix snippet is checked by relaydoc's own `postfix lint`.
+//! python3, php-cli + libphp-phpmailer, node + node-nodemailer, msmtp, golang-go, a headless
+//! JDK with libjakarta-mail-java; ruby only parses (Rails is not installed). Without them a
+//! test says SKIPPED, unless RELAYDOC_REQUIRE_LAB=1 makes a missing one fail. What the
+//! machine cannot run (.NET is not in Debian's archive; Laravel's .env, Symfony Mailer) is
+//! checked for leftover placeholders only; the Postfix snippet by relaydoc's own `postfix lint`.
 
 mod common;
 
@@ -102,14 +102,9 @@ fn delivered_to_bob(lab: &Lab, token: &str) {
     }
 }
 
-/// Whether `program` runs here; a runtime the install script provides must, under
-/// RELAYDOC_REQUIRE_LAB=1.
+/// Whether `program` runs here; under RELAYDOC_REQUIRE_LAB=1 it must, since
+/// tests/snippets/install.sh provides every runtime these tests ask for.
 fn runtime(test: &str, program: &str, args: &[&str]) -> bool {
-    runtime_from(test, program, args, true)
-}
-
-/// `installed`: whether tests/snippets/install.sh provides it (a JDK it does not).
-fn runtime_from(test: &str, program: &str, args: &[&str], installed: bool) -> bool {
     let found = Command::new(program)
         .args(args)
         .stdout(Stdio::null())
@@ -119,7 +114,7 @@ fn runtime_from(test: &str, program: &str, args: &[&str], installed: bool) -> bo
     if !found {
         let required = std::env::var("RELAYDOC_REQUIRE_LAB").is_ok_and(|v| v == "1");
         assert!(
-            !(required && installed),
+            !required,
             "{test}: `{program}` is missing but tests/snippets/install.sh installs it"
         );
         eprintln!("{test}: SKIPPED: `{program}` is not installed (tests/snippets/install.sh)");
@@ -222,8 +217,11 @@ fn javamail_sends() {
     let Some(lab) = mail_lab("javamail") else {
         return;
     };
-    if !runtime_from("javamail", "java", &["-version"], false)
-        || !runtime_from("javamail", "keytool", &["-help"], false)
+    // `java File.java` compiles in memory: a JDK (javac), not a JRE alone.
+    if ["java", "javac"]
+        .iter()
+        .any(|program| !runtime("javamail", program, &["-version"]))
+        || !runtime("javamail", "keytool", &["-help"])
     {
         return;
     }
@@ -261,6 +259,47 @@ fn javamail_sends() {
         .arg(source);
     run_sending(&lab, home.path(), command);
     delivered_to_bob(&lab, &token);
+}
+
+#[test]
+fn go_net_smtp_sends_with_starttls_and_with_implicit_tls() {
+    let Some(lab) = mail_lab("go_net_smtp") else {
+        return;
+    };
+    if !runtime("go_net_smtp", "go", &["version"]) {
+        return;
+    }
+    // Go's caches and module path inside the test's own directory; GOPROXY=off because the
+    // snippet uses the standard library only and a test never leaves loopback.
+    let cache = tempfile::tempdir().expect("go cache");
+    for (port, security) in [(2587, "starttls"), (2465, "tls")] {
+        let home = home_for(port, security);
+        let token = token(&format!("go-{security}"));
+        let text = with_token(&render(home.path(), "go-net-smtp"), &token);
+        let source = write(home.path(), "sendtest.go", &text);
+        // What a person pastes is already in gofmt's layout, whatever the port.
+        let output = Command::new("gofmt")
+            .arg("-l")
+            .arg(&source)
+            .output()
+            .expect("gofmt");
+        assert!(
+            output.status.success() && output.stdout.is_empty(),
+            "{security}: gofmt would change the snippet: {output:?}\n{text}"
+        );
+        let mut command = Command::new("go");
+        command
+            .arg("run")
+            .arg(&source)
+            .env("HOME", home.path())
+            .env("GOCACHE", cache.path().join("build"))
+            .env("GOPATH", cache.path().join("path"))
+            .env("GOPROXY", "off")
+            .env("GOTOOLCHAIN", "local")
+            .env("GOFLAGS", "");
+        run_sending(&lab, home.path(), command);
+        delivered_to_bob(&lab, &token);
+    }
 }
 
 #[test]
@@ -326,17 +365,6 @@ fn the_other_snippets_parse() {
             .arg(path)
             .output()
             .expect("ruby");
-        assert!(output.status.success(), "{output:?}");
-    }
-    // Go is not installed by the script (335 MB): gofmt checks syntax where it exists.
-    let go = render(dir, "go-net-smtp");
-    if Command::new("gofmt").arg("-h").output().is_ok() {
-        let path = write(dir, "send_test.go", &go);
-        let output = Command::new("gofmt")
-            .arg("-e")
-            .arg(path)
-            .output()
-            .expect("gofmt");
         assert!(output.status.success(), "{output:?}");
     }
     // .NET is not in Debian's archive; Laravel's .env has no checker: rendered cleanly is all.
