@@ -36,7 +36,7 @@ fn long_run<'k>(knowledge: &'k Knowledge, store: Option<Store>) -> Recorder<'k> 
         recorder.note(&format!("note {round}"));
         let _ = recorder.update(Message::Back);
     }
-    walk_on(&mut recorder, Vec::new(), |_| None);
+    walk_on(&mut recorder, Vec::new(), |_| None).expect("the bundled tree walks to an end");
     recorder
 }
 

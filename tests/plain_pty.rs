@@ -198,3 +198,132 @@ fn the_password_from_relaydoc_password_answers_the_sign_in_test() {
     seen += &s.exp_eof().expect("exits");
     assert!(!seen.contains(PASSWORD), "the password was shown: {seen}");
 }
+
+/// The stories of issue 11 (tests/fixtures/stories.yaml) typed into the plain wizard as a
+/// person would: the paste, then each question answered (by arrow keys) as the story says or
+/// "I don't know". Where the run stands is read from the session it saves after every step;
+/// the run must end at the story's cause, as `wizard --json` does (tests/stories.rs).
+#[test]
+fn the_stories_of_issue_11_end_at_their_cause_in_plain_mode() {
+    use common::stories::{self, Answer};
+    let kb = relaydoc::knowledge::bundled().expect("bundled knowledge");
+    for story in stories::all() {
+        let home = tempfile::tempdir().expect("temp dir");
+        let sessions = home.path().join(".local/share/relaydoc/sessions");
+        let mut command = common::isolated::relaydoc_std(home.path());
+        command
+            .args(["wizard", "--plain"])
+            .args(stories::fact_args(&story))
+            // Any check the run meets asks only the loopback (nothing listens on port 9).
+            .args(["--dns-server", "127.0.0.1:9"])
+            .env("TERM", "xterm-256color");
+        let mut s = spawn_command(command, Some(20_000)).expect("spawn in a pty");
+        s.exp_string("empty line")
+            .expect("asks for the error first");
+        if let Some(paste) = &story.paste {
+            line(&mut s, paste);
+        }
+        line(&mut s, "");
+        // Every question's first words, to tell from the screen which one is asked.
+        let prompts: Vec<(String, usize)> = (0..kb.nodes.len())
+            .filter_map(|id| {
+                let node = kb.node(id);
+                stories::fact_of(&kb, &node.id)?;
+                // ASCII only: rexpect reads the bytes as Latin-1.
+                let prefix: String = node
+                    .text
+                    .chars()
+                    .take_while(char::is_ascii)
+                    .take(40)
+                    .collect();
+                Some((prefix, id))
+            })
+            .collect();
+        let pattern = format!(
+            r"\? ({})|(Saved as session)",
+            prompts
+                .iter()
+                .map(|(prefix, _)| regex::escape(prefix))
+                .collect::<Vec<_>>()
+                .join("|")
+        );
+        let mut ending = None;
+        let mut last = None;
+        for _ in 0..80 {
+            let (before, shown) = s
+                .exp_regex(&pattern)
+                .unwrap_or_else(|e| panic!("{}: no question and no ending ({e})", story.name));
+            if shown.contains("Saved as session") {
+                ending = Some(before);
+                break;
+            }
+            let (_, id) = prompts
+                .iter()
+                .find(|(prefix, _)| shown.ends_with(prefix.as_str()))
+                .expect("a known question");
+            let id = *id;
+            // A prompt prints itself again with the answer given: that is no new question.
+            if last == Some(id) {
+                continue;
+            }
+            let node = kb.node(id).id.clone();
+            match stories::answer(&kb, &node, &story) {
+                Answer::Choice(index) => {
+                    for _ in 0..index {
+                        key(&mut s, DOWN);
+                    }
+                    key(&mut s, ENTER);
+                }
+                Answer::DontKnow => match &kb.node(id).body {
+                    relaydoc::knowledge::model::NodeBody::Question { choices, .. } => {
+                        // "I don't know" is the last entry, below the choices.
+                        for _ in 0..choices.len() {
+                            key(&mut s, DOWN);
+                        }
+                        key(&mut s, ENTER);
+                    }
+                    _ => key(&mut s, ENTER),
+                },
+                Answer::Text(text) => {
+                    s.send(&text).expect("type");
+                    key(&mut s, ENTER);
+                }
+            }
+            last = Some(id);
+        }
+        let ending =
+            ending.unwrap_or_else(|| panic!("{}: no ending after 40 questions", story.name));
+        let title = {
+            let session = stories::session(&sessions);
+            let node = session["status"]["node"].as_str().expect("node").to_owned();
+            let id = kb.node_id(&node).expect("node");
+            let cause = kb.cause_of(id).map(|cause| cause.title.clone());
+            kb.node(id)
+                .title
+                .clone()
+                .or(cause)
+                .expect("a solution has a title")
+        };
+        // rexpect reads bytes as Latin-1: compare the title up to its first non-ASCII letter.
+        let title = title
+            .split(|c: char| !c.is_ascii())
+            .next()
+            .unwrap_or_default();
+        assert!(
+            ending.contains(title.trim()),
+            "{}: the solution {title:?} was not shown:\n{ending}",
+            story.name
+        );
+        s.exp_eof().expect("exits");
+        let session = stories::session(&sessions);
+        let answers: Vec<String> = session["events"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|event| event["kind"] == "answer")
+            .map(|event| format!("{}={}", event["node"], event["value"]))
+            .collect();
+        eprintln!("{}: {answers:?}", story.name);
+        stories::assert_ending(&kb, &story, &session);
+    }
+}

@@ -694,3 +694,130 @@ fn saved_sessions_from_home_are_opened_deleted_and_resumed() {
             .exists()
     );
 }
+
+/// The stories of issue 11 (tests/fixtures/stories.yaml) played in the TUI as a person would:
+/// the paste on Home, then each question answered by its number (or `d`, "I don't know"), a
+/// finished check passed with `c`. Which question is on screen is read from the session the
+/// TUI saves after every step; the run must end at the story's cause, as `wizard --json`
+/// (tests/stories.rs) and plain mode (tests/plain_pty.rs) do.
+#[test]
+fn the_stories_of_issue_11_end_at_their_cause_in_the_tui() {
+    use common::stories::{self, Answer};
+    let kb = relaydoc::knowledge::bundled().expect("bundled knowledge");
+    for story in stories::all() {
+        let Some(t) = Tmux::start(200, 50) else {
+            return;
+        };
+        let binary = Path::new(env!("CARGO_BIN_EXE_relaydoc"));
+        // Offline, and any check the run meets asks only the loopback (nothing on port 9).
+        t.text(&format!(
+            "RELAYDOC_OFFLINE=1 {} wizard --dns-server 127.0.0.1:9 {}; echo relaydoc-exited=$?",
+            binary.display(),
+            stories::fact_args(&story).join(" ")
+        ));
+        t.keys(&["Enter"]);
+        t.wait_for("Start — answer a few questions");
+        match &story.paste {
+            Some(paste) => {
+                t.keys(&["2"]);
+                t.wait_for("Paste the error message");
+                t.text(paste);
+                t.keys(&["Enter"]);
+            }
+            None => t.keys(&["Enter"]),
+        }
+        let sessions = t.sessions_dir();
+        let mut events = 0;
+        let mut finished = false;
+        let mut answered_any = false;
+        for _ in 0..80 {
+            let deadline = Instant::now() + WAIT;
+            let (count, node) = loop {
+                // The first question may come with no event before it (no paste).
+                let first = |count: usize, node: &str| {
+                    !answered_any
+                        && count == 0
+                        && story.paste.is_none()
+                        && node != kb.node(kb.start).id
+                        && stories::fact_of(&kb, node).is_some()
+                };
+                if let Some((count, node, done)) = stories::progress(&sessions)
+                    && (count > events || first(count, &node))
+                {
+                    finished = done;
+                    break (count, node);
+                }
+                let screen = t.screen();
+                if screen.contains("Checks finished. Press c to continue.") {
+                    t.keys(&["c"]);
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "{}: the session never moved past {events} events:\n{screen}",
+                    story.name
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            };
+            // The first question without an event: wait for the answer's event next.
+            events = count.max(events);
+            if finished {
+                break;
+            }
+            let Some(_) = stories::fact_of(&kb, &node) else {
+                // A check is running: its result comes as the next event.
+                continue;
+            };
+            let id = kb.node_id(&node).expect("a node of the bundled tree");
+            let prefix: String = kb.node(id).text.chars().take(30).collect();
+            wait_past_checks(&t, &prefix);
+            answered_any = true;
+            match stories::answer(&kb, &node, &story) {
+                Answer::Choice(index) => t.keys(&[&(index + 1).to_string(), "Enter"]),
+                Answer::DontKnow => match &kb.node(id).body {
+                    relaydoc::knowledge::model::NodeBody::Question { .. } => {
+                        t.keys(&["d", "Enter"]);
+                    }
+                    _ => t.keys(&["Enter"]),
+                },
+                Answer::Text(text) => {
+                    t.text(&text);
+                    t.keys(&["Enter"]);
+                }
+            }
+        }
+        assert!(finished, "{}: no ending", story.name);
+        let session = only_session(&sessions);
+        let node = session["status"]["node"].as_str().expect("node").to_owned();
+        let id = kb.node_id(&node).expect("node");
+        let title = kb
+            .node(id)
+            .title
+            .clone()
+            .or_else(|| kb.cause_of(id).map(|cause| cause.title.clone()))
+            .expect("a solution has a title");
+        wait_past_checks(&t, &title);
+        stories::assert_ending(&kb, &story, &session);
+        t.keys(&["q"]);
+        assert_restored(&t, "0");
+    }
+}
+
+/// Waits for `needle` on screen, passing a finished checks screen on the way (`c`), as a
+/// person who has read the results would.
+fn wait_past_checks(t: &Tmux, needle: &str) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let screen = t.screen();
+        if screen.contains(needle) {
+            return;
+        }
+        if screen.contains("Checks finished. Press c to continue.") {
+            t.keys(&["c"]);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "waited {WAIT:?} for {needle:?}; the screen shows:\n{screen}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

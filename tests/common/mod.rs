@@ -3,3 +3,4 @@
 pub mod hostile_dns;
 pub mod isolated;
 pub mod lab;
+pub mod stories;
