@@ -821,3 +821,78 @@ fn wait_past_checks(t: &Tmux, needle: &str) {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// Behind a resolver that says "does not exist" of every name (a captive portal, a filter),
+/// the TUI's checks say they could not check, and nothing false: no "does not exist", no "not
+/// listed", no "wrong password" (issue 12). The checks run for real, against the lying DNS
+/// server this test runs on 127.0.0.1.
+#[test]
+fn behind_a_lying_resolver_the_tuis_checks_say_they_could_not_check() {
+    use common::hostile_dns::{self, Script};
+    let Some(t) = Tmux::start(160, 40) else {
+        return;
+    };
+    let dns = hostile_dns::start(Script::NxDomainForEverything);
+    let facts = [
+        "error.kind=relay",
+        "error.where=client",
+        "sender.kind=program",
+        "client.id=thunderbird",
+        "account.email=max@firma.example",
+        "users.affected=one",
+        "recipients.scope=all-external",
+        "client.smtp_auth=on",
+        "account.auth_scheme=smtp-auth",
+        "account.recently_changed=no",
+        "client.server_owner=email-provider",
+        "client.security=starttls",
+        "webmail.works=yes",
+    ];
+    let binary = Path::new(env!("CARGO_BIN_EXE_relaydoc"));
+    t.text(&format!(
+        "RELAYDOC_OFFLINE=1 RELAYDOC_DNS_KNOWN_NAME=example.test {} wizard --dns-server {dns} {}; \
+         echo relaydoc-exited=$?",
+        binary.display(),
+        facts.map(|fact| format!("--fact {fact}")).join(" ")
+    ));
+    t.keys(&["Enter"]);
+    t.wait_for("Start — answer a few questions");
+    t.keys(&["Enter"]);
+    // Inputs on the way (the password for the sign-in test, the outgoing server) are skipped
+    // with Enter, so nothing is tried with them.
+    let mut screen = String::new();
+    let deadline = Instant::now() + WAIT;
+    while !screen.contains("Checks finished") {
+        screen = t.screen();
+        if screen.contains("Enter skips this question") {
+            t.keys(&["Enter"]);
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        assert!(Instant::now() < deadline, "no check ran:\n{screen}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let screen = t.wait_for("Is your internet address");
+    assert!(screen.contains("error"), "{screen}");
+    let lower = screen.to_lowercase();
+    for false_fact in [
+        "does not exist",
+        "not listed",
+        "wrong password",
+        "no address",
+    ] {
+        assert!(
+            !lower.contains(false_fact),
+            "says {false_fact:?}:\n{screen}"
+        );
+    }
+    // What the check saw: the reason in words a person can act on.
+    t.keys(&["Enter"]);
+    let evidence = t.wait_for("for every name");
+    assert!(
+        evidence.contains("login") || evidence.contains("filter"),
+        "{evidence}"
+    );
+    t.keys(&["Escape", "c"]);
+    t.keys(&["q"]);
+    assert_restored(&t, "0");
+}

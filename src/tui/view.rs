@@ -1302,8 +1302,12 @@ fn checks(
             .border_style(theme.border())
             .title(format!(" What the check saw: {title} "));
         frame.render_widget(Clear, popup);
+        // Wrapped: a server reply or a resolver's explanation is often longer than the screen.
         frame.render_widget(
-            Paragraph::new(lines).block(block).scroll((scroll, 0)),
+            Paragraph::new(lines)
+                .block(block)
+                .wrap(Wrap { trim: false })
+                .scroll((scroll, 0)),
             popup,
         );
     }

@@ -96,7 +96,10 @@ impl LiveChecks {
                 }
                 report
             }
-            "public-ip" => self.public_ip(&client).await?.to_check_report(),
+            "public-ip" => match self.public_ip(&client).await {
+                Ok(report) => report.to_check_report(),
+                Err(why) => return Some(super::not_run(request, &why)),
+            },
             "auth" => {
                 let mut report = self
                     .auth(
@@ -145,7 +148,11 @@ impl LiveChecks {
                 report
             }
             "my-ip-blacklist" => {
-                let ip = self.public_ip(&client).await?.ip?;
+                let ip = match self.public_ip(&client).await {
+                    Ok(dns::public_ip::PublicIpReport { ip: Some(ip), .. }) => ip,
+                    Ok(report) => return Some(super::not_run(request, &report.summary)),
+                    Err(why) => return Some(super::not_run(request, &why)),
+                };
                 let listing = dns::dnsbl::check(&client, ip, &default_zones()).await;
                 let mut report = listing.to_check_report();
                 if report.status == Status::Error {
@@ -264,15 +271,21 @@ impl LiveChecks {
             .copied()
     }
 
-    async fn public_ip(&self, client: &DnsClient) -> Option<dns::public_ip::PublicIpReport> {
+    /// The person's public address as the resolver service sees it; `Err` says in words why
+    /// it could not be asked (the resolver's own explanation: a lying or failing resolver is
+    /// named as such, with what to try).
+    async fn public_ip(
+        &self,
+        client: &DnsClient,
+    ) -> Result<dns::public_ip::PublicIpReport, String> {
         let method = dns::public_ip::Method::Opendns;
-        let server = dns::public_ip::locate_server(client, method).await.ok()?;
+        let server = dns::public_ip::locate_server(client, method).await?;
         let service = DnsClient::new(&DnsSettings {
             server: Some(server),
             ..self.dns.clone()
         })
-        .ok()?;
-        Some(dns::public_ip::check(&service, method, server).await)
+        .map_err(|error| error.to_string())?;
+        Ok(dns::public_ip::check(&service, method, server).await)
     }
 }
 
