@@ -14,6 +14,7 @@ use super::model::{Cmd, Ending, Model, Msg, RowState, Screen, Stage, update};
 use super::theme::Theme;
 use super::view::view;
 use crate::checks::{CheckReport, Status};
+use crate::knowledge::model::NodeBody;
 use crate::engine::{Facts, State};
 use crate::knowledge::Knowledge;
 use crate::knowledge::source::{SourceFile, bundled_files};
@@ -152,10 +153,22 @@ fn walk_to_solution(model: &mut Model<'_>) {
     key(model, KeyCode::Enter); // relay access denied
     key(model, KeyCode::Enter); // a pop-up in my mail program
     key(model, KeyCode::Enter); // what is sending: a mail program
-    for _ in 0..12 {
+    // Thunderbird, wherever it stands in the list (guides are added over time).
+    let thunderbird = {
+        let kb = bundled();
+        let node = kb.node(kb.node_id("q-client").expect("q-client"));
+        match &node.body {
+            NodeBody::Question { choices, .. } => choices
+                .iter()
+                .position(|choice| choice.value == "thunderbird")
+                .expect("thunderbird is a choice"),
+            _ => panic!("q-client is a question"),
+        }
+    };
+    for _ in 0..thunderbird {
         key(model, KeyCode::Down);
     }
-    key(model, KeyCode::Enter); // Thunderbird, the thirteenth program
+    key(model, KeyCode::Enter);
     type_text(model, "me@gmail.com");
     key(model, KeyCode::Enter);
     key(model, KeyCode::Enter); // only me
