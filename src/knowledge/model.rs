@@ -279,8 +279,38 @@ impl InputFormat {
     pub fn check(self, answer: &str) -> Result<String, String> {
         match self {
             Self::Ip => crate::vocab::parse_public_ip(answer).map(|ip| ip.to_string()),
+            Self::Host => server_name(answer),
         }
     }
+}
+
+/// A server name as a person copies it from a settings page, or why it is not one: the
+/// usual slips (an email address, a port or a web address pasted with it) are named.
+fn server_name(answer: &str) -> Result<String, String> {
+    let text = answer.trim();
+    if let Ok(ip) = crate::vocab::parse_ip(text) {
+        return Ok(ip.to_string());
+    }
+    let slip = if text.contains('@') {
+        Some("That is an email address; a server name has no @ and looks")
+    } else if text.contains("://") || text.contains('/') {
+        Some("Type the server name only, without http:// or a slash,")
+    } else if text.contains(':') || text.contains(char::is_whitespace) {
+        Some("Type the server name only, without a port or spaces,")
+    } else {
+        None
+    };
+    if let Some(slip) = slip {
+        return Err(format!("{slip} like smtp.example.com."));
+    }
+    let name = crate::vocab::parse_host_name(text)?;
+    if !name.contains('.') {
+        return Err(format!(
+            "\"{name}\" is not a full server name: it has at least one dot, like \
+             smtp.example.com."
+        ));
+    }
+    Ok(name)
 }
 
 #[derive(Debug)]

@@ -473,4 +473,6 @@ mod tests {
 pub enum InputFormat {
     /// A public IPv4 or IPv6 address, as a "what is my IP" page shows it.
     Ip,
+    /// A server's name (`smtp.example.com`) or IP address, as a settings page shows it.
+    Host,
 }
