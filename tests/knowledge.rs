@@ -313,3 +313,62 @@ fn the_sign_in_question_uses_the_programs_own_words() {
         }
     }
 }
+
+/// Every question and choice a person reads says it in plain words first, the technical term
+/// after it in brackets (or quoted, as the program or message shows it, or as a command).
+#[test]
+fn technical_terms_in_questions_come_in_brackets_after_plain_words() {
+    use relaydoc::knowledge::model::NodeBody;
+    const TERMS: [&str; 8] = [
+        "STARTTLS",
+        "SSL/TLS",
+        "SMTP",
+        "AUTH",
+        "POP-before-SMTP",
+        "EHLO",
+        "SASL",
+        "mynetworks",
+    ];
+    /// True when every occurrence of `term` is inside (…), "…" or `…`.
+    fn sheltered(text: &str, term: &str) -> bool {
+        text.match_indices(term).all(|(at, _)| {
+            let before = &text[..at];
+            let open = before.matches('(').count() > before.matches(')').count();
+            let quoted = before.matches('"').count() % 2 == 1;
+            let code = before.matches('`').count() % 2 == 1;
+            open || quoted || code
+        })
+    }
+    let kb = relaydoc::knowledge::bundled().expect("bundled knowledge");
+    let mut bare = Vec::new();
+    for node in &kb.nodes {
+        let mut texts = vec![node.text.clone()];
+        if let NodeBody::Question {
+            choices,
+            unknown_label,
+            fact,
+            ..
+        } = &node.body
+        {
+            // Program names are names ("Google Workspace SMTP relay service"), not jargon.
+            if fact != "client.id" {
+                texts.extend(choices.iter().map(|choice| choice.label.clone()));
+            }
+            texts.push(unknown_label.clone());
+        }
+        if !matches!(
+            node.body,
+            NodeBody::Question { .. } | NodeBody::Input { .. }
+        ) {
+            continue;
+        }
+        for text in texts {
+            for term in TERMS {
+                if !sheltered(&text, term) {
+                    bare.push(format!("{}: {term} in {text:?}", node.id));
+                }
+            }
+        }
+    }
+    assert!(bare.is_empty(), "{}", bare.join("\n"));
+}
