@@ -1424,6 +1424,7 @@ nodes:
     cause: client-auth-off
     title: Turn on sign-in for the outgoing server
     text: The mail program sends without signing in, so the server refuses to pass mail on.
+    agent_note: Stay on the line until the caller's test message has gone out.
     steps:
       - client_task: enable-smtp-auth
       - say: Send the message again.
@@ -1947,6 +1948,13 @@ fn solution_in_agent_mode_has_the_callers_steps_and_the_internal_summary() {
         "{screen}"
     );
     assert!(screen.contains("caller: Jane 4711"), "{screen}");
+    // The conclusion's guidance shows once, under its own heading.
+    assert_eq!(
+        screen.matches("Stay on the line until").count(),
+        1,
+        "{screen}"
+    );
+    assert!(screen.contains("Agent note"), "{screen}");
     key(&mut m, KeyCode::Tab);
     assert!(matches!(stage(&m), Stage::Solution(ui) if !ui.internal));
     // The program switcher shows on the caller's steps, from either tab.
