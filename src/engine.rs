@@ -667,11 +667,21 @@ impl<'k> Wizard<'k> {
                 .entry("user.role".into())
                 .or_insert_with(|| "server-admin".into());
         }
-        let provider = self
+        let domain = self
             .facts
             .get("account.email")
             .and_then(|email| email.rsplit_once('@'))
-            .and_then(|(_, domain)| self.knowledge.provider_for_domain(domain));
+            .map(|(_, domain)| domain.to_owned());
+        let provider = domain
+            .as_deref()
+            .and_then(|domain| self.knowledge.provider_for_domain(domain));
+        // An address whose provider the catalogue lacks: the tree asks for its server.
+        if domain.is_some_and(|domain| !domain.is_empty()) {
+            let listed = if provider.is_some() { "yes" } else { "no" };
+            self.facts
+                .entry("provider.catalogued".into())
+                .or_insert_with(|| listed.into());
+        }
         let Some(provider) = provider else {
             return;
         };

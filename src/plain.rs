@@ -142,7 +142,8 @@ pub fn run(
             // The agent reads this out; the end-user text is the fallback for overlays
             // written without a script.
             let wrapped = textwrap::fill(
-                &for_terminal(node.caller_words()).replace('\n', " "),
+                &for_terminal(&node.say_for(knowledge.client_in(wizard.facts())))
+                    .replace('\n', " "),
                 textwrap::Options::new(width.min(100))
                     .initial_indent("  ")
                     .subsequent_indent("  "),
@@ -189,7 +190,7 @@ pub fn run(
             }
         }
         out.flush()?;
-        let text = for_terminal(&node.text);
+        let text = for_terminal(&node.text_for(knowledge.client_in(wizard.facts())));
         let answer: Result<Option<Message>, InquireError> = match &node.body {
             NodeBody::Question {
                 choices,

@@ -17,6 +17,9 @@ use crate::sanitize::for_terminal;
 pub struct TargetSettings<'k> {
     pub provider: Option<&'k Provider>,
     pub email: Option<String>,
+    /// The outgoing server the person typed (`account.outgoing_server`), for a provider the
+    /// catalogue does not know; a catalogue entry's own server comes first.
+    pub server: Option<String>,
     /// The day whose sign-in rules apply (today, except in tests).
     pub today: jiff::civil::Date,
 }
@@ -32,7 +35,14 @@ impl<'k> TargetSettings<'k> {
             .get("account.email")
             .filter(|email| email.contains('@'))
             .cloned();
-        Self::for_email(knowledge, email)
+        let server = facts
+            .get("account.outgoing_server")
+            .filter(|server| server.as_str() != crate::knowledge::model::UNKNOWN)
+            .cloned();
+        Self {
+            server,
+            ..Self::for_email(knowledge, email)
+        }
     }
 
     pub fn for_email(knowledge: &'k Knowledge, email: Option<String>) -> Self {
@@ -43,6 +53,7 @@ impl<'k> TargetSettings<'k> {
         Self {
             provider,
             email,
+            server: None,
             today: today(),
         }
     }
@@ -60,6 +71,13 @@ impl<'k> TargetSettings<'k> {
             .iter()
             .find(|endpoint| endpoint.auth == crate::knowledge::raw::AuthKind::Password)
             .or_else(|| provider.outgoing.first())
+    }
+
+    /// The outgoing server's name: the catalogue entry's, else the one the person typed.
+    pub fn host(&self) -> Option<String> {
+        self.outgoing()
+            .map(|endpoint| endpoint.host.clone())
+            .or_else(|| self.server.clone())
     }
 
     /// What the provider does with a normal password today; `Unknown` without a provider.
@@ -80,10 +98,9 @@ impl<'k> TargetSettings<'k> {
     /// (the normal one, or an app password and where to create it).
     pub fn fill_for(&self, text: &str, client: Option<&Client>) -> String {
         let outgoing = self.outgoing();
-        let host = outgoing.map_or_else(
-            || "the outgoing server name your provider lists (often smtp. and your address's part after the @)".into(),
-            |endpoint| endpoint.host.clone(),
-        );
+        let host = self.host().unwrap_or_else(|| {
+            "the outgoing server name your provider lists (often smtp. and your address's part after the @)".into()
+        });
         let port = outgoing.map_or_else(
             || "the port your provider lists (usually 587)".into(),
             |endpoint| endpoint.port.to_string(),

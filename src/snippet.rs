@@ -38,10 +38,12 @@ pub fn for_client(client: &Client, target: &TargetSettings<'_>) -> Option<Filled
 /// template comes from knowledge files, which may be a user's own).
 pub fn fill(template: &Snippet, target: &TargetSettings<'_>) -> Filled {
     let outgoing = target.outgoing();
-    let (host, port, security) = outgoing.map_or_else(
-        || ("smtp.example.com".to_string(), 587, Security::Starttls),
-        |endpoint| (endpoint.host.clone(), endpoint.port, endpoint.security),
-    );
+    let (port, security) = outgoing.map_or((587, Security::Starttls), |endpoint| {
+        (endpoint.port, endpoint.security)
+    });
+    let host = target
+        .host()
+        .unwrap_or_else(|| "smtp.example.com".to_string());
     let from = target
         .email
         .clone()

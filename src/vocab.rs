@@ -3,7 +3,7 @@
 //! This module imports nothing of relaydoc's, so any module may use it (the directions test,
 //! `tests/architecture.rs`, holds it to that). What belongs here: how a connection is
 //! protected ([`Security`]), a password or token ([`Secret`]), and reading an IP address a
-//! person typed ([`parse_ip`], [`parse_public_ip`]).
+//! person typed ([`parse_ip`], [`parse_public_ip`]) and a host name ([`parse_host_name`]).
 
 use std::fmt;
 use std::net::{IpAddr, Ipv6Addr};
@@ -115,6 +115,37 @@ pub fn parse_public_ip(text: &str) -> Result<IpAddr, String> {
         ));
     }
     Ok(ip)
+}
+
+/// Checks and normalises a domain or host name typed by a person: international names become
+/// their ASCII (punycode) form; the result is lower case without trailing dot. Letters,
+/// digits, `-` and `_` only, labels of 1–63 characters, at most 253 in all.
+pub fn parse_host_name(input: &str) -> Result<String, String> {
+    let trimmed = input.trim();
+    let invalid = |why: &str| format!("\"{trimmed}\" is not a valid domain name: {why}");
+    if trimmed.is_empty() || trimmed == "." {
+        return Err(invalid("it is empty"));
+    }
+    let name = hickory_resolver::proto::rr::Name::from_utf8(trimmed)
+        .map_err(|error| invalid(&error.to_string()))?;
+    let ascii = name.to_ascii().trim_end_matches('.').to_ascii_lowercase();
+    if ascii.len() > 253 {
+        return Err(invalid("it is longer than 253 characters"));
+    }
+    for label in ascii.split('.') {
+        if label.is_empty() || label.len() > 63 {
+            return Err(invalid(
+                "each part between dots must have 1 to 63 characters",
+            ));
+        }
+        if !label
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(invalid("only letters, digits, '-' and '_' may be used"));
+        }
+    }
+    Ok(ascii)
 }
 
 /// Addresses that no public list can know: a lookup would only leak a private address.

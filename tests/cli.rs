@@ -619,3 +619,36 @@ fn settings_show_the_sign_in_rules_with_dates_and_sources() {
             "sign-in: app password or sign-in on the provider's page (OAuth2)",
         ));
 }
+
+/// `providers` keeps its columns whatever the names' lengths: every line within the width
+/// (80 without a terminal), every outgoing server starting in the same column, and the
+/// longest names cut with "…" rather than pushing the columns after them.
+#[test]
+fn the_providers_table_keeps_its_columns_within_the_width() {
+    let sandbox = Sandbox::new();
+    let output = sandbox.cmd().arg("providers").output().expect("runs");
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).expect("utf-8");
+    let long: Vec<&str> = text.lines().filter(|l| l.chars().count() > 80).collect();
+    assert!(long.is_empty(), "{long:#?}");
+    let providers = sandbox.json(&["providers", "--json"]);
+    let providers = providers.as_array().expect("a list");
+    let mut columns = std::collections::BTreeSet::new();
+    for provider in providers {
+        let Some(host) = provider["outgoing"][0]["host"].as_str() else {
+            continue;
+        };
+        let line = text
+            .lines()
+            .find(|line| line.contains(&format!(" {host}:")))
+            .unwrap_or_else(|| panic!("{host} not in a row:\n{text}"));
+        let at = line.find(&format!(" {host}:")).expect("found");
+        columns.insert(line[..at].chars().count());
+    }
+    assert_eq!(
+        columns.len(),
+        1,
+        "servers start in columns {columns:?}:\n{text}"
+    );
+    assert!(text.contains('…'), "no long name was cut:\n{text}");
+}

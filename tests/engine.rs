@@ -397,3 +397,93 @@ fn every_ending_says_why_a_conclusion_none_and_a_quit_its_reason() {
     wizard.update(Message::Restart).expect("restart");
     assert_eq!(wizard.stopped(), None);
 }
+
+/// An address whose provider the catalogue does not know: the wizard asks for the server its
+/// steps need, takes only a server name, and the steps then name it.
+#[test]
+fn an_unknown_provider_is_asked_for_its_outgoing_server_and_the_steps_use_it() {
+    let kb = knowledge();
+    let start = facts(&[
+        ("error.text", "unknown"),
+        ("error.kind", "relay"),
+        ("error.where", "client"),
+        ("client.id", "thunderbird"),
+    ]);
+
+    // A catalogued provider: its server is known, nothing more is asked.
+    let (mut known, _) = Wizard::new(&kb, start.clone());
+    known
+        .update(Message::Answer("me@gmx.de".into()))
+        .expect("text");
+    assert_eq!(asking(&known), "q-users");
+    assert_eq!(
+        known.facts().get("provider.catalogued").map(String::as_str),
+        Some("yes")
+    );
+
+    let (mut wizard, _) = Wizard::new(&kb, start);
+    wizard
+        .update(Message::Answer("maria@small-host.example".into()))
+        .expect("text");
+    assert_eq!(asking(&wizard), "i-outgoing-server");
+    for slip in [
+        "maria@small-host.example",
+        "smtp.small-host.example:587",
+        "https://small-host.example/help",
+        "smtp",
+        "smtp server",
+    ] {
+        let refused = wizard.update(Message::Answer(slip.into()));
+        assert!(
+            matches!(refused, Err(relaydoc::engine::AnswerError::NotValid { .. })),
+            "{slip:?} was taken: {refused:?}"
+        );
+        assert_eq!(asking(&wizard), "i-outgoing-server", "after {slip:?}");
+    }
+
+    let mut skipped = wizard.clone();
+    skipped.update(Message::DontKnow).expect("skip");
+    assert_eq!(asking(&skipped), "q-users");
+    assert!(
+        skipped
+            .missing()
+            .any(|fact| fact == "account.outgoing_server")
+    );
+
+    wizard
+        .update(Message::Answer(" SMTP.Small-Host.example ".into()))
+        .expect("a server name");
+    assert_eq!(asking(&wizard), "q-users");
+    assert_eq!(
+        wizard
+            .facts()
+            .get("account.outgoing_server")
+            .map(String::as_str),
+        Some("smtp.small-host.example")
+    );
+
+    // The steps put the typed server where a catalogue entry's would go.
+    let mut concluded = wizard.facts().clone();
+    concluded.extend(facts(&[
+        ("users.affected", "one"),
+        ("recipients.scope", "all-external"),
+        ("client.smtp_auth", "on"),
+        ("account.recently_changed", "no"),
+        ("client.server_owner", "email-provider"),
+        ("client.security", "none"),
+    ]));
+    let outcome = walk(&kb, concluded.clone(), |_| None);
+    assert_eq!(outcome.cause.as_deref(), Some("tls-required-for-auth"));
+    let node = kb.node_id(&outcome.node).expect("a node");
+    let client = kb.client("thunderbird").expect("thunderbird");
+    let view = relaydoc::present::solution_view(&kb, node, &concluded, client);
+    let text = relaydoc::present::solution_text(&view, 200);
+    assert!(
+        text.contains("In Server Name, type smtp.small-host.example."),
+        "{text}"
+    );
+    assert!(
+        !text.contains("the outgoing server name your provider lists"),
+        "{text}"
+    );
+}

@@ -266,3 +266,109 @@ fn thunderbird_steps_follow_the_providers_signin_rules() {
         "{all}"
     );
 }
+
+/// The sign-in question is asked in the person's own program's words (its setting's label,
+/// as its steps name it), and in general words where the program is unknown or has none.
+#[test]
+fn the_sign_in_question_uses_the_programs_own_words() {
+    let kb = relaydoc::knowledge::bundled().expect("bundled knowledge");
+    let node = kb.node(kb.node_id("q-smtp-auth").expect("q-smtp-auth"));
+    let text = |client: Option<&str>| {
+        node.text_for(client.map(|id| kb.client(id).expect(id)))
+            .into_owned()
+    };
+    let thunderbird = text(Some("thunderbird"));
+    assert!(
+        thunderbird.contains("\"Authentication method\"")
+            && thunderbird.contains("\"No authentication\""),
+        "{thunderbird}"
+    );
+    assert!(
+        !thunderbird.contains("requires authentication"),
+        "{thunderbird}"
+    );
+    let outlook = text(Some("outlook-classic-windows"));
+    assert!(
+        outlook.contains("\"My outgoing server (SMTP) requires authentication\""),
+        "{outlook}"
+    );
+    // Unknown, or a program without words of its own: the general words, the same as
+    // everywhere no program is known (kb show, the website).
+    for general in [text(None), text(Some("airmail"))] {
+        assert_eq!(general, node.text);
+        assert!(general.contains("requires authentication"), "{general}");
+    }
+    let say = node.say_for(kb.client("thunderbird")).into_owned();
+    assert!(say.contains("\"Authentication method\""), "{say}");
+    // Every program's words fit the question: one question, no placeholder, no mark-up left.
+    for client in &kb.clients {
+        let shown = node.text_for(Some(client));
+        assert!(
+            !shown.contains('{') && !shown.contains("**"),
+            "{}: {shown}",
+            client.id
+        );
+        if let Some(words) = &client.signin_question {
+            assert!(words.ends_with('?'), "{}: {words}", client.id);
+        }
+    }
+}
+
+/// Every question and choice a person reads says it in plain words first, the technical term
+/// after it in brackets (or quoted, as the program or message shows it, or as a command).
+#[test]
+fn technical_terms_in_questions_come_in_brackets_after_plain_words() {
+    use relaydoc::knowledge::model::NodeBody;
+    const TERMS: [&str; 8] = [
+        "STARTTLS",
+        "SSL/TLS",
+        "SMTP",
+        "AUTH",
+        "POP-before-SMTP",
+        "EHLO",
+        "SASL",
+        "mynetworks",
+    ];
+    /// True when every occurrence of `term` is inside (…), "…" or `…`.
+    fn sheltered(text: &str, term: &str) -> bool {
+        text.match_indices(term).all(|(at, _)| {
+            let before = &text[..at];
+            let open = before.matches('(').count() > before.matches(')').count();
+            let quoted = before.matches('"').count() % 2 == 1;
+            let code = before.matches('`').count() % 2 == 1;
+            open || quoted || code
+        })
+    }
+    let kb = relaydoc::knowledge::bundled().expect("bundled knowledge");
+    let mut bare = Vec::new();
+    for node in &kb.nodes {
+        let mut texts = vec![node.text.clone()];
+        if let NodeBody::Question {
+            choices,
+            unknown_label,
+            fact,
+            ..
+        } = &node.body
+        {
+            // Program names are names ("Google Workspace SMTP relay service"), not jargon.
+            if fact != "client.id" {
+                texts.extend(choices.iter().map(|choice| choice.label.clone()));
+            }
+            texts.push(unknown_label.clone());
+        }
+        if !matches!(
+            node.body,
+            NodeBody::Question { .. } | NodeBody::Input { .. }
+        ) {
+            continue;
+        }
+        for text in texts {
+            for term in TERMS {
+                if !sheltered(&text, term) {
+                    bare.push(format!("{}: {term} in {text:?}", node.id));
+                }
+            }
+        }
+    }
+    assert!(bare.is_empty(), "{}", bare.join("\n"));
+}

@@ -113,7 +113,7 @@ const CLIENT: &str = "Which mail program";
 const EMAIL: &str = "What is your email address?";
 const USERS: &str = "only to you, or to everyone";
 const RECIPIENTS: &str = "Which messages fail?";
-const SMTP_AUTH: &str = "requires authentication";
+const SMTP_AUTH: &str = "sign in to the server it sends";
 
 fn skip_the_paste(s: &mut PtySession) {
     expect(s, "empty line", "the error text is asked first");

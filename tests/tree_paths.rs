@@ -93,15 +93,29 @@ fn enumerate(kb: &Knowledge, session: Facts) -> Vec<(Facts, NodeId, Vec<NodeId>)
                     stack.push((to, facts, on_the_way.clone()));
                     continue;
                 }
-                let mut skipped = facts.clone();
-                skipped.insert(fact.clone(), UNKNOWN.to_string());
-                stack.push((*unknown, skipped, on_the_way.clone()));
+                // An answer nothing reads (no branch, no evidence) that goes where skipping
+                // goes walks as skipping does: one route, the answer given, stands for both.
+                let alike = next == unknown && !read_anywhere(kb, fact);
+                if !alike {
+                    let mut skipped = facts.clone();
+                    skipped.insert(fact.clone(), UNKNOWN.to_string());
+                    stack.push((*unknown, skipped, on_the_way.clone()));
+                }
                 // A given text routes on: the check it feeds then branches on its results.
                 // (The error text is left out: what explain makes of it is the same facts the
-                // questions after it enumerate anyway.)
+                // questions after it enumerate anyway.) A given address is at a provider the
+                // catalogue does not know, so the routes that ask for its server are walked.
                 if fact != "error.text" {
+                    let value = match fact.as_str() {
+                        "account.email" => UNLISTED_ADDRESS,
+                        _ => "given",
+                    };
                     let mut given = facts.clone();
-                    given.insert(fact.clone(), "given".to_string());
+                    given.insert(fact.clone(), value.to_string());
+                    if fact == "account.email" {
+                        // What relaydoc derives from such an address.
+                        given.insert("provider.catalogued".into(), "no".into());
+                    }
                     stack.push((*next, given, on_the_way.clone()));
                 }
             }
@@ -152,6 +166,35 @@ fn enumerate(kb: &Knowledge, session: Facts) -> Vec<(Facts, NodeId, Vec<NodeId>)
         }
     }
     paths
+}
+
+/// An address at a domain no catalogue entry serves (relaydoc then asks for its server).
+const UNLISTED_ADDRESS: &str = "someone@unlisted.example";
+
+/// True when a condition anywhere (a branch, an `ask_if`/`ask_unless`, a solution's `fits`, a
+/// cause's evidence) reads `fact`.
+fn read_anywhere(kb: &Knowledge, fact: &str) -> bool {
+    use relaydoc::knowledge::model::Condition;
+    let reads = |conditions: &[Condition]| conditions.iter().any(|c| c.fact == fact);
+    let nodes = kb.nodes.iter().any(|node| {
+        node.ask_if
+            .iter()
+            .chain(&node.ask_unless)
+            .any(|set| reads(set))
+            || match &node.body {
+                NodeBody::Decide { branches, .. } | NodeBody::Check { branches, .. } => {
+                    branches.iter().any(|branch| reads(&branch.when))
+                }
+                NodeBody::Solution { fits, .. } => reads(fits),
+                _ => false,
+            }
+    });
+    nodes
+        || kb
+            .causes
+            .iter()
+            .flat_map(|cause| &cause.evidence)
+            .any(|evidence| reads(&evidence.when))
 }
 
 #[test]
@@ -229,6 +272,38 @@ fn every_cause_is_the_conclusion_of_at_least_one_path() {
     let never: Vec<_> = all.difference(&concluded).collect();
     assert!(never.is_empty(), "causes no path concludes: {never:?}");
     assert_eq!(all.len(), 18);
+}
+
+/// An address at a provider the catalogue does not know is asked for its outgoing server (the
+/// steps need it); without an address, or at a known provider, it is not.
+#[test]
+fn only_an_address_at_an_unknown_provider_is_asked_for_its_server() {
+    let kb = knowledge();
+    let asks = kb.node_id("i-outgoing-server").expect("i-outgoing-server");
+    let paths = enumerate_all(&kb);
+    assert!(paths.iter().any(|(_, _, on)| on.contains(&asks)));
+    for (facts, _, on) in &paths {
+        let unlisted = facts.get("account.email").map(String::as_str) == Some(UNLISTED_ADDRESS);
+        assert_eq!(on.contains(&asks), unlisted, "{facts:?}");
+    }
+    let known = walk(
+        &kb,
+        facts(&[("error.kind", "relay"), ("account.email", "me@gmx.de")]),
+        |_| None,
+    );
+    assert!(!known.path.iter().any(|node| node == "i-outgoing-server"));
+    let unknown = walk(
+        &kb,
+        facts(&[("error.kind", "relay"), ("account.email", UNLISTED_ADDRESS)]),
+        |_| None,
+    );
+    assert!(unknown.path.iter().any(|node| node == "i-outgoing-server"));
+    assert!(
+        unknown
+            .missing
+            .iter()
+            .any(|fact| fact == "account.outgoing_server")
+    );
 }
 
 /// The blocklist check is about the connection the mail is sent from: the machine running
@@ -329,6 +404,16 @@ fn real_situations_end_in_the_right_cause() {
     let table: Vec<Situation> = vec![
         // "I don't know" is no evidence: the most common cause leads, but is not concluded.
         ("nothing known", vec![], "?client-auth-off"),
+        (
+            "a provider relaydoc does not know, its server looked up",
+            vec![
+                ("account.email", UNLISTED_ADDRESS),
+                ("account.outgoing_server", "smtp.unlisted.example"),
+                ("recipients.scope", "all-external"),
+                ("client.smtp_auth", "off"),
+            ],
+            "client-auth-off",
+        ),
         (
             "auth switched off",
             vec![

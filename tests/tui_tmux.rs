@@ -276,12 +276,12 @@ fn a_person_walks_to_a_solution_switches_client_browses_goes_back_and_quits() {
     t.keys(&["Enter"]);
     t.wait_for("Which messages fail?");
     t.keys(&["Enter"]);
-    t.wait_for("Use user name and password");
+    t.wait_for("is \"Authentication method\" set to");
     t.wait_for("Where to look");
     t.keys(&["Escape"]);
     t.wait_for("Which messages fail?");
     t.keys(&["Enter"]);
-    t.wait_for("Use user name and password");
+    t.wait_for("is \"Authentication method\" set to");
     t.keys(&["2", "Enter"]);
     // A capture can catch a frame half drawn, so each part is waited for.
     t.wait_for("Turn on sign-in for the outgoing server");
@@ -313,7 +313,7 @@ fn a_person_walks_to_a_solution_switches_client_browses_goes_back_and_quits() {
 
     // Back to the last question, then quit.
     t.keys(&["Escape"]);
-    t.wait_for("Use user name and password");
+    t.wait_for("is \"Authentication method\" set to");
     t.keys(&["q"]);
     assert_restored(&t, "0");
 }
@@ -491,7 +491,7 @@ fn a_helpdesk_call_is_recorded_with_its_answers_and_the_agents_note() {
     t.keys(&["Enter"]); // only me
     t.wait_for("Let's try one thing.");
     t.keys(&["Enter"]);
-    t.wait_for("It is turned off, or there is no user name");
+    t.wait_for("No — it is off or set to None");
     t.keys(&["2", "Enter"]);
     t.wait_for("Caller's steps (Thunderbird)");
     t.wait_for("Turn on sign-in for the outgoing server");

@@ -116,26 +116,34 @@ pub fn providers(args: ListArgs, global: &GlobalArgs) -> ExitCode {
             .collect();
         return print_json(&rows);
     }
-    for provider in &kb.providers {
-        let outgoing = provider
-            .outgoing
-            .first()
-            .map(|e| format!("{}:{} {}", e.host, e.port, e.security.label()))
-            .unwrap_or_default();
-        outln!(
-            "{:<18} {:<34} {:<36} {}",
-            provider.id,
-            for_terminal(&provider.name),
-            outgoing,
-            provider
-                .working_methods_text(today)
-                .map(|methods| format!("sign-in: {methods}"))
-                .unwrap_or_default()
-        );
+    let rows: Vec<Vec<String>> = kb
+        .providers
+        .iter()
+        .map(|provider| {
+            let outgoing = provider
+                .outgoing
+                .first()
+                .map(|e| format!("{}:{} {}", e.host, e.port, e.security.label()))
+                .unwrap_or_default();
+            vec![
+                for_terminal(&provider.id),
+                for_terminal(&provider.name),
+                for_terminal(&outgoing),
+                provider
+                    .working_methods_text(today)
+                    .map(|methods| for_terminal(&format!("sign-in: {methods}")))
+                    .unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let width = crate::cli::terminal_width();
+    // id · name · outgoing server (kept whole while the name can give way) · sign-in.
+    for line in crate::cli::table::layout(&[(18, 12), (30, 12), (36, 36)], &rows, width) {
+        outln!("{line}");
     }
     outln!(
-        "\nOne provider's settings and sign-in rules, with dates and sources: \
-         `relaydoc settings --email you@example.com`."
+        "\nOne provider's settings and sign-in rules, with dates and sources:\n  \
+         relaydoc settings --email you@example.com"
     );
     exit::code(exit::OK)
 }

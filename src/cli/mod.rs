@@ -38,6 +38,7 @@ mod kb;
 mod postfix;
 mod sessions;
 mod snippet;
+mod table;
 mod wizard;
 
 pub mod check_dns;

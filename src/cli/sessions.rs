@@ -227,20 +227,11 @@ fn list(store: &Store, json: bool) -> ExitCode {
             session.id,
             local_time(session.started),
             session.mode.as_str(),
-            for_terminal(&truncate(who, 24)),
+            for_terminal(&crate::cli::table::fit(who, 24)),
             for_terminal(&outcome)
         );
     }
     exit::code(exit::OK)
-}
-
-fn truncate(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        return text.to_string();
-    }
-    let mut short: String = text.chars().take(width - 1).collect();
-    short.push('…');
-    short
 }
 
 fn show(store: &Store, id: &str, json: bool, global: &GlobalArgs) -> ExitCode {

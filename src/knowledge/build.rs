@@ -288,6 +288,7 @@ fn build_clients(clients: Vec<Sourced<RawClient>>, problems: &mut Diagnostics) -
                     password: words.password,
                     oauth2: words.oauth2,
                 }),
+                signin_question: item.signin_question,
                 kind_position: item.kind.as_ref().and_then(pos),
                 kind: item.kind.map(|kind| kind.value),
                 version: item.version,
@@ -1095,7 +1096,33 @@ impl Resolver<'_> {
         }
         let ask_if = self.condition_sets(&file, &id, "ask_if", &raw.ask_if);
         let ask_unless = self.condition_sets(&file, &id, "ask_unless", &raw.ask_unless);
+        // Words that differ per program: kept as written, and the general words filled in
+        // for every place that knows no program (the `other` guide's, where it has them).
+        let per_client = [Some(&text), say.as_ref()]
+            .into_iter()
+            .flatten()
+            .any(|written| written.contains(SIGNIN_QUESTION))
+            .then(|| PerClientText {
+                text: text.clone(),
+                say: say.clone(),
+            });
+        let (text, say) = match &per_client {
+            Some(_) => {
+                let general = self
+                    .clients
+                    .iter()
+                    .find(|client| client.id == "other")
+                    .and_then(|client| client.signin_question.as_deref())
+                    .unwrap_or(GENERAL_SIGNIN_QUESTION);
+                (
+                    fill_signin_question(&text, general),
+                    say.map(|say| fill_signin_question(&say, general)),
+                )
+            }
+            None => (text, say),
+        };
         Node {
+            per_client,
             origin: origin(&file, &raw.id),
             ask_if,
             ask_unless,

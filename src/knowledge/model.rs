@@ -111,6 +111,11 @@ impl Knowledge {
     }
 
     /// The provider that serves an address's domain, by domain list.
+    /// The program the facts name (`client.id`), if the knowledge has it.
+    pub fn client_in(&self, facts: &BTreeMap<String, String>) -> Option<&Client> {
+        facts.get("client.id").and_then(|id| self.client(id))
+    }
+
     pub fn provider_for_domain(&self, domain: &str) -> Option<&Provider> {
         let domain = domain.trim_end_matches('.').to_ascii_lowercase();
         self.providers.iter().find(|provider| {
@@ -151,6 +156,9 @@ pub struct Node {
     /// shown to the person with the problem.
     pub agent_note: Option<String>,
     pub client_task: Option<String>,
+    /// `text` and `say` as written, when they hold words that differ per program
+    /// (`{signin_question}`); `text` and `say` above have the general words filled in.
+    pub per_client: Option<PerClientText>,
     /// When the diagnosis may ask this node out of the tree's order: any of these sets of
     /// conditions holds (empty: always) …
     pub ask_if: Vec<Vec<Condition>>,
@@ -160,7 +168,62 @@ pub struct Node {
     pub origin: Origin,
 }
 
+/// A node's texts before the per-program words were filled in (see [`Node::text_for`]).
+#[derive(Debug, Clone)]
+pub struct PerClientText {
+    pub text: String,
+    pub say: Option<String>,
+}
+
+/// The placeholder for the sign-in question in a program's own words.
+pub const SIGNIN_QUESTION: &str = "{signin_question}";
+
+/// The sign-in question for a program with no words of its own (and no `other` guide).
+pub const GENERAL_SIGNIN_QUESTION: &str = "In its outgoing server settings, is sign-in turned \
+    on: a setting such as \"My outgoing server requires authentication\", \"Use \
+    authentication\" or \"Require sign-in\", or an Authentication list set to anything but \
+    None?";
+
+/// Fills `{signin_question}` with `words`; a program's `**label**` marks become quotes, since
+/// questions are shown as plain text.
+pub fn fill_signin_question(text: &str, words: &str) -> String {
+    let mut plain = String::with_capacity(words.len());
+    for (index, part) in words.split("**").enumerate() {
+        if index > 0 {
+            plain.push('"');
+        }
+        plain.push_str(part);
+    }
+    text.replace(SIGNIN_QUESTION, &plain)
+}
+
 impl Node {
+    /// The question as `client` shows it: in its own words where the node has words that
+    /// differ per program and the client has them, else [`Node::text`].
+    pub fn text_for(&self, client: Option<&Client>) -> std::borrow::Cow<'_, str> {
+        match (
+            &self.per_client,
+            client.and_then(|c| c.signin_question.as_deref()),
+        ) {
+            (Some(written), Some(words)) => fill_signin_question(&written.text, words).into(),
+            _ => self.text.as_str().into(),
+        }
+    }
+
+    /// What the agent reads out, with `client`'s words (see [`Node::text_for`]).
+    pub fn say_for(&self, client: Option<&Client>) -> std::borrow::Cow<'_, str> {
+        let words = client.and_then(|c| c.signin_question.as_deref());
+        match (&self.per_client, words) {
+            (Some(PerClientText { say: Some(say), .. }), Some(words)) => {
+                fill_signin_question(say, words).into()
+            }
+            (Some(PerClientText { say: None, text }), Some(words)) => {
+                fill_signin_question(text, words).into()
+            }
+            _ => self.caller_words().into(),
+        }
+    }
+
     /// A short label for breadcrumbs and lists.
     pub fn label(&self) -> &str {
         self.title.as_deref().unwrap_or(&self.text)
@@ -279,8 +342,38 @@ impl InputFormat {
     pub fn check(self, answer: &str) -> Result<String, String> {
         match self {
             Self::Ip => crate::vocab::parse_public_ip(answer).map(|ip| ip.to_string()),
+            Self::Host => server_name(answer),
         }
     }
+}
+
+/// A server name as a person copies it from a settings page, or why it is not one: the
+/// usual slips (an email address, a port or a web address pasted with it) are named.
+fn server_name(answer: &str) -> Result<String, String> {
+    let text = answer.trim();
+    if let Ok(ip) = crate::vocab::parse_ip(text) {
+        return Ok(ip.to_string());
+    }
+    let slip = if text.contains('@') {
+        Some("That is an email address; a server name has no @ and looks")
+    } else if text.contains("://") || text.contains('/') {
+        Some("Type the server name only, without http:// or a slash,")
+    } else if text.contains(':') || text.contains(char::is_whitespace) {
+        Some("Type the server name only, without a port or spaces,")
+    } else {
+        None
+    };
+    if let Some(slip) = slip {
+        return Err(format!("{slip} like smtp.example.com."));
+    }
+    let name = crate::vocab::parse_host_name(text)?;
+    if !name.contains('.') {
+        return Err(format!(
+            "\"{name}\" is not a full server name: it has at least one dot, like \
+             smtp.example.com."
+        ));
+    }
+    Ok(name)
 }
 
 #[derive(Debug)]
@@ -467,6 +560,9 @@ pub struct Client {
     /// The program's own words for the sign-in choices; `None` for a program that has none
     /// (general wording is used then).
     pub auth_words: Option<AuthWords>,
+    /// "Does it sign in for sending?" asked in the program's own words (its setting's label
+    /// and where it is), filling a node's `{signin_question}`; `None`: the general words.
+    pub signin_question: Option<String>,
     pub tasks: BTreeMap<String, Task>,
     /// What is sending (a `sender.kind` value); `None` for a general guide.
     pub kind: Option<String>,

@@ -247,6 +247,9 @@ pub struct RawClient {
     /// The program's own words for each sign-in method in its settings (`{auth_method}`).
     #[serde(default)]
     pub auth_words: Option<RawAuthWords>,
+    /// The tree's sign-in question in the program's own words (`{signin_question}`).
+    #[serde(default)]
+    pub signin_question: Option<String>,
     pub tasks: BTreeMap<String, RawTask>,
     /// What is sending: a value of fact `sender.kind` (program, phone, device, website,
     /// server); absent for a general guide offered whatever is sending.
@@ -473,4 +476,6 @@ mod tests {
 pub enum InputFormat {
     /// A public IPv4 or IPv6 address, as a "what is my IP" page shows it.
     Ip,
+    /// A server's name (`smtp.example.com`) or IP address, as a settings page shows it.
+    Host,
 }

@@ -39,8 +39,18 @@ pub fn to_json(session: &Session) -> serde_json::Result<String> {
 }
 
 /// What the agent needs for the ticket at a glance: the cause, the evidence the checks found,
-/// where the caller is, and the notes. Lines of plain text.
+/// where the caller is, the guidance for the conclusion, and the notes. Lines of plain text.
 pub fn internal_summary(knowledge: &Knowledge, session: &Session) -> Vec<String> {
+    summary_lines(knowledge, session, true)
+}
+
+/// [`internal_summary`] without the guidance line, for a screen that shows the conclusion's
+/// agent note under its own heading (the same words twice would read as two notes).
+pub fn internal_summary_without_guidance(knowledge: &Knowledge, session: &Session) -> Vec<String> {
+    summary_lines(knowledge, session, false)
+}
+
+fn summary_lines(knowledge: &Knowledge, session: &Session, with_guidance: bool) -> Vec<String> {
     let mut lines = Vec::new();
     match session.named_cause(knowledge) {
         Some(named) => lines.push(format!(
@@ -77,7 +87,8 @@ pub fn internal_summary(knowledge: &Knowledge, session: &Session) -> Vec<String>
             lines.push(format!("Check: {label}: {}", check_result(*ran, facts)));
         }
     }
-    if session.status.finished
+    if with_guidance
+        && session.status.finished
         && let Some(guidance) = knowledge
             .node_id(&session.status.node)
             .and_then(|node| knowledge.node(node).agent_note.as_deref())

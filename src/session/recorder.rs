@@ -326,7 +326,8 @@ impl<'k> Recorder<'k> {
                     Message::Secret(_) => Some("given"),
                     _ => None,
                 };
-                Some(answer_event(node, given))
+                let client = self.wizard.knowledge().client_in(self.wizard.facts());
+                Some(answer_event(node, client, given))
             }
             Message::Back if self.wizard.can_go_back() => Some(EventKind::Back {
                 node: current?.id.clone(),
@@ -511,8 +512,13 @@ fn status_of(wizard: &Wizard<'_>) -> Status {
     }
 }
 
-fn answer_event(node: &crate::knowledge::model::Node, given: Option<&str>) -> EventKind {
-    let question = node.text.clone();
+fn answer_event(
+    node: &crate::knowledge::model::Node,
+    client: Option<&crate::knowledge::model::Client>,
+    given: Option<&str>,
+) -> EventKind {
+    // The question as it was shown, in the person's program's words.
+    let question = node.text_for(client).into_owned();
     match &node.body {
         NodeBody::Question {
             fact,

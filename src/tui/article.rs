@@ -392,7 +392,8 @@ pub fn internal_doc(
     }
     doc.item("", "", &crate::sanitize::single_line(&who), theme.dim());
     doc.gap();
-    for line in crate::session::export::internal_summary(knowledge, session) {
+    // The conclusion's guidance has its own heading below, so the list leaves it out.
+    for line in crate::session::export::internal_summary_without_guidance(knowledge, session) {
         doc.item("• ", "  ", &line, Style::new());
     }
     let note = knowledge

@@ -14,9 +14,9 @@ use super::model::{Cmd, Ending, Model, Msg, RowState, Screen, Stage, update};
 use super::theme::Theme;
 use super::view::view;
 use crate::checks::{CheckReport, Status};
-use crate::knowledge::model::NodeBody;
 use crate::engine::{Facts, State};
 use crate::knowledge::Knowledge;
+use crate::knowledge::model::NodeBody;
 use crate::knowledge::source::{SourceFile, bundled_files};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (140, 40)];
@@ -1437,6 +1437,7 @@ nodes:
     cause: client-auth-off
     title: Turn on sign-in for the outgoing server
     text: The mail program sends without signing in, so the server refuses to pass mail on.
+    agent_note: Stay on the line until the caller's test message has gone out.
     steps:
       - client_task: enable-smtp-auth
       - say: Send the message again.
@@ -1960,6 +1961,13 @@ fn solution_in_agent_mode_has_the_callers_steps_and_the_internal_summary() {
         "{screen}"
     );
     assert!(screen.contains("caller: Jane 4711"), "{screen}");
+    // The conclusion's guidance shows once, under its own heading.
+    assert_eq!(
+        screen.matches("Stay on the line until").count(),
+        1,
+        "{screen}"
+    );
+    assert!(screen.contains("Agent note"), "{screen}");
     key(&mut m, KeyCode::Tab);
     assert!(matches!(stage(&m), Stage::Solution(ui) if !ui.internal));
     // The program switcher shows on the caller's steps, from either tab.

@@ -880,18 +880,20 @@ fn question(
         top.item("So far: ", "        ", &trail, theme.dim());
     }
     top.gap();
-    let say = session.agent().then(|| say_text(node));
+    // The question in the person's own program's words, where it has them.
+    let client = knowledge.client_in(session.wizard().facts());
+    let say = session.agent().then(|| node.say_for(client));
     if say.is_some() {
         // The words to read out are in the panel below; the agent's own heading is the
         // question's short label.
         top.item("", "", node.label(), theme.title());
     } else {
-        top.item("", "", &node.text, theme.title());
+        top.item("", "", &node.text_for(client), theme.title());
     }
     top.gap();
     let say_box = say.map(|say| {
         let mut doc = Doc::new(width.saturating_sub(4).max(10), theme);
-        doc.para(say, theme.strong());
+        doc.para(&say, theme.strong());
         let mut lines = doc.lines;
         // A long script must not push the choices off a small screen.
         let most = if main.height < 30 { 4 } else { 8 };
@@ -1162,11 +1164,6 @@ fn breadcrumb(entries: &[&str], width: usize) -> String {
         text = format!("{cut} …");
     }
     text
-}
-
-/// What the agent reads out: the node's script, or its question when it has none.
-fn say_text(node: &crate::knowledge::model::Node) -> &str {
-    node.say.as_deref().unwrap_or(&node.text)
 }
 
 /// The node's internal note for the agent, when it has one (helpdesk mode only).

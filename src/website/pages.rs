@@ -408,6 +408,7 @@ impl Context<'_> {
             TargetSettings {
                 provider: None,
                 email: None,
+                server: None,
                 today: self.today,
             },
         )];
@@ -527,6 +528,7 @@ impl Context<'_> {
                 .domains
                 .first()
                 .map(|domain| format!("{ADDRESS_MARK}@{domain}")),
+            server: None,
             today: self.today,
         }
     }
@@ -560,6 +562,7 @@ impl Context<'_> {
         let target = TargetSettings {
             provider: Some(provider),
             email: None,
+            server: None,
             today: self.today,
         };
         let login = target.password_login();

@@ -411,33 +411,10 @@ fn classify(error: &NetError) -> Answer {
     }
 }
 
-/// Checks and normalises a domain or host name typed by a user: international names become
-/// their ASCII (punycode) form; the result is lower case without trailing dot.
+/// Checks and normalises a domain or host name typed by a user (see
+/// [`crate::vocab::parse_host_name`], which the wizard's inputs share).
 pub fn normalize_name(input: &str) -> Result<String, String> {
-    let trimmed = input.trim();
-    let invalid = |why: &str| format!("\"{trimmed}\" is not a valid domain name: {why}");
-    if trimmed.is_empty() || trimmed == "." {
-        return Err(invalid("it is empty"));
-    }
-    let name = Name::from_utf8(trimmed).map_err(|error| invalid(&error.to_string()))?;
-    let ascii = display_name(&name.to_ascii());
-    if ascii.len() > 253 {
-        return Err(invalid("it is longer than 253 characters"));
-    }
-    for label in ascii.split('.') {
-        if label.is_empty() || label.len() > 63 {
-            return Err(invalid(
-                "each part between dots must have 1 to 63 characters",
-            ));
-        }
-        if !label
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
-            return Err(invalid("only letters, digits, '-' and '_' may be used"));
-        }
-    }
-    Ok(ascii)
+    crate::vocab::parse_host_name(input)
 }
 
 #[cfg(test)]
