@@ -542,6 +542,89 @@ fn cli_lookalike_says_not_a_relay_denial() {
     assert_eq!(value["causes"][1]["id"], "wrong-credentials");
 }
 
+#[test]
+fn cli_bare_outlook_code_is_most_likely_a_relay_denial() {
+    let home = Home::new();
+    let output = home
+        .command()
+        .args(["explain", "--json"])
+        .write_stdin("0x800CCC79")
+        .output()
+        .expect("runs");
+    let value: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(value["relay_denial"], true);
+    assert_eq!(value["probable"], true);
+    assert_eq!(value["side"], "client");
+    assert_eq!(value["causes"][0]["id"], "client-auth-off");
+    // A certain reading carries no `probable` at all (the field is only ever `true`).
+    let output = home
+        .command()
+        .args(["explain", "--json"])
+        .write_stdin("554 5.7.1 <a@b.example>: Relay access denied")
+        .output()
+        .expect("runs");
+    let value: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert!(value.get("probable").is_none(), "{value}");
+    home.command()
+        .args(["explain"])
+        .write_stdin("Error Number: 0x800CCC79")
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("Most likely a relay denial (look at your mail program")
+                .and(predicate::str::contains(
+                    "Error text: Error Number: 0x800CCC79",
+                ))
+                .and(predicate::str::contains(
+                    "\"Server Response\") says for sure",
+                )),
+        );
+}
+
+#[test]
+fn cli_server_log_line_is_headed_for_the_server_owner() {
+    let home = Home::new();
+    // Postfix's own log of a refused client (a real line: simple-login/app issue 229).
+    home.command()
+        .args(["explain"])
+        .write_stdin(
+            "Jun 17 17:22:21 pajd-simplelogin postfix/smtpd[23307]: NOQUEUE: reject: RCPT from \
+             mout-p-101.mailbox.org[80.241.56.151]: 554 5.7.1 <redirect@example.email>: Relay \
+             access denied; from=<contact@pajd.info> to=<redirect@pajd.email> proto=ESMTP \
+             helo=<mout-p-101.mailbox.org>",
+        )
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains(
+                "Relay denial (554 5.7.1, look at the client that connected [client])",
+            )
+            .and(predicate::str::contains("Log line: Jun 17"))
+            .and(predicate::str::contains("Server reply").not())
+            .and(predicate::str::contains("your mail program").not()),
+        );
+}
+
+#[test]
+fn a_likely_relay_denial_flag_is_only_for_wrappers() {
+    let kb = knowledge();
+    let mut files = bundled_files();
+    files.push(SourceFile {
+        name: "overlay/signatures/mine.yaml".into(),
+        relative: "signatures/mine.yaml".into(),
+        layer: 1,
+        text: "family: mine\nsignatures:\n  - id: my-lookalike\n    pattern: 'nope'\n    side: null\n    relay_denial: false\n    likely_relay_denial: true\n    causes:\n      - cause: not-relay\n        weight: 1.0\n        why: Not a relay denial.\n    source: https://example.org/\n    example: 'nope'\n".into(),
+    });
+    let problems = Signatures::load(&files, &kb)
+        .expect_err("rejected")
+        .to_string();
+    assert!(
+        problems.contains("mine.yaml:7:")
+            && problems.contains("`likely_relay_denial` is only for wrappers"),
+        "{problems}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // The replies and log lines captured in the project's test lab (shared/lab-reference)
 
