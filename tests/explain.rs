@@ -399,6 +399,95 @@ fn an_endless_line_is_cut_and_does_not_hang() {
 }
 
 #[test]
+fn japanese_bounces_are_decoded_from_their_charsets() {
+    // Built by tests/fixtures/explain/make_japanese_bounces.py from OCN's real notification
+    // text (Sisimai corpus, lhost-postfix-49.eml): ISO-2022-JP in quoted-printable, Shift_JIS
+    // in base64 and as raw 8-bit bytes, each with an RFC 2047 subject in its own charset.
+    for file in [
+        "japanese-iso2022jp-qp.eml",
+        "japanese-shiftjis-base64.eml",
+        "japanese-shiftjis-8bit.eml",
+    ] {
+        let bytes = std::fs::read(fixture_dir().join(file)).expect("fixture");
+        let document = relaydoc::explain::reader::read_bytes(&bytes);
+        assert_eq!(
+            document.subject.as_deref(),
+            Some("配信できませんでした"),
+            "{file}"
+        );
+        let text: Vec<&str> = document.lines.iter().map(|l| l.text.as_str()).collect();
+        assert!(
+            text.iter()
+                .any(|line| line
+                    .contains("このメールと共に返信されているメールは一つ以上の宛先に対")),
+            "{file}: {text:#?}"
+        );
+        assert!(
+            text.iter()
+                .any(|line| line.contains("ここから下の部分が【エラーメッセージ】です。")),
+            "{file}: {text:#?}"
+        );
+        // The returned original is not read, the delivery report is.
+        assert_eq!(document.delivery_status.len(), 1, "{file}");
+        assert!(document.notes.is_empty(), "{file}: {:?}", document.notes);
+    }
+}
+
+#[test]
+fn a_multipart_that_trips_the_parsers_own_check_still_gets_an_answer() {
+    // Found by the fuzz smoke (a mutated Gmail bounce): mail-parser reaches its
+    // `debug_assert!(false, "Invalid part ID…")` on it. Release builds compile that out, and
+    // Cargo.toml does so for debug builds too; the reader must answer, not panic.
+    let bytes =
+        std::fs::read(fixture_dir().join("regression-multipart-part-id.bin")).expect("file");
+    let answer = explain_bytes(&bytes, &bundled_signatures());
+    assert!(!answer.causes.is_empty());
+}
+
+#[test]
+fn mime_bounds_hold_with_the_parser() {
+    let signatures = bundled_signatures();
+    // More parts than the reader reads: it says so, and stops.
+    let mut many = String::from(
+        "From: MAILER-DAEMON@x\nSubject: Undelivered Mail\nMIME-Version: 1.0\n\
+         Content-Type: multipart/mixed; boundary=\"b\"\n\n",
+    );
+    for _ in 0..2000 {
+        many.push_str("--b\nContent-Type: text/plain\n\nnothing here\n");
+    }
+    many.push_str("--b--\n");
+    let answer = timed(Duration::from_secs(20), "2000 MIME parts", || {
+        explain(&many, &signatures)
+    });
+    assert!(
+        answer
+            .notes
+            .iter()
+            .any(|note| note.contains("only the first 512 MIME parts were read")),
+        "{:?}",
+        answer.notes
+    );
+    // Multiparts nested deeper than the reader goes: skipped, and said.
+    let mut deep = String::from("From: x\nSubject: y\nMIME-Version: 1.0\n");
+    for level in 0..20 {
+        deep.push_str(&format!(
+            "Content-Type: multipart/mixed; boundary=\"n{level}\"\n\n--n{level}\n"
+        ));
+    }
+    deep.push_str("Content-Type: text/plain\n\n554 5.7.1 <a@b.example>: Relay access denied\n");
+    let answer = explain(&deep, &signatures);
+    assert!(!answer.relay_denial, "text below the depth cap is not read");
+    assert!(
+        answer
+            .notes
+            .iter()
+            .any(|note| note.contains("nested too deep")),
+        "{:?}",
+        answer.notes
+    );
+}
+
+#[test]
 fn malformed_mime_gives_an_answer() {
     let signatures = bundled_signatures();
     let cases = [
