@@ -27,8 +27,13 @@ Examples:
   postconf -n | relaydoc postfix lint
   relaydoc postfix lint /etc/postfix/main.cf --master /etc/postfix/master.cf
   relaydoc postfix lint main.cf --json
+  postconf -n | relaydoc postfix lint - --log /var/log/mail.log --server-ip 203.0.113.10
 
-Reads `postconf -n` output or main.cf itself. Give the Postfix release with
+Reads `postconf -n` output or main.cf itself. With --log, the relay denials in the
+log (plain, .gz or journalctl output) are read next to it: for each refused client
+whether mynetworks, a Docker or Podman network or the server's own addresses
+(--server-ip, inet_interfaces, proxy_interfaces) cover it, and for each refused
+recipient domain which address class it falls in. Give the Postfix release with
 --postfix-version when the input does not set mail_version (postconf -n never
 shows it): defaults such as smtpd_relay_restrictions depend on it.
 
@@ -63,6 +68,13 @@ pub struct LintArgs {
     /// The Postfix release (e.g. 3.7.11), when the input has no mail_version
     #[arg(long, value_name = "VERSION")]
     pub postfix_version: Option<String>,
+    /// A mail log whose relay denials are read next to the configuration
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+    /// One of this server's own addresses (its public IP), to recognise mail a program on the
+    /// server hands back through it; repeatable
+    #[arg(long, value_name = "IP", requires = "log")]
+    pub server_ip: Vec<IpAddr>,
     /// Print the findings as JSON
     #[arg(long)]
     pub json: bool,
@@ -105,9 +117,9 @@ pub struct SimulateArgs {
     pub json: bool,
 }
 
-pub fn run(args: PostfixArgs) -> ExitCode {
+pub fn run(args: PostfixArgs, global: &super::GlobalArgs) -> ExitCode {
     match args.command {
-        PostfixCommand::Lint(args) => lint_command(args),
+        PostfixCommand::Lint(args) => lint_command(args, global),
         PostfixCommand::Simulate(args) => simulate_command(args),
     }
 }
@@ -217,7 +229,74 @@ fn print_out(text: &str) -> ExitCode {
     }
 }
 
-fn lint_command(args: LintArgs) -> ExitCode {
+/// The relay denials a log recorded (this server refusing clients), counted by client and by
+/// recipient domain with the `logs` scanner; `Err` is the exit code after reporting.
+fn read_refusals(
+    path: &Path,
+    global: &super::GlobalArgs,
+    json: bool,
+) -> Result<(crate::postfix::refused::Refusals, u64), ExitCode> {
+    use crate::logs::{self, Options, formats::Direction, formats::Kind, input::Source};
+    use crate::postfix::refused::{Refusals, RefusedClient, RefusedDomain};
+
+    let knowledge = super::load_knowledge(global)?;
+    let signatures = crate::explain::signatures(&knowledge).map_err(|problems| {
+        super::report_diagnostics(problems);
+        bad_input(json, "the error signatures above have problems")
+    })?;
+    let options = Options {
+        top: 100,
+        ..Options::default()
+    };
+    let scanner = logs::scan(&[Source::from_arg(path)], options, &mut |_| {})
+        .map_err(|error| bad_input(json, &format!("--log: {error}")))?;
+    let report = scanner.finish(signatures);
+    let mut refusals = Refusals::default();
+    let mut count = 0;
+    for group in report
+        .groups
+        .iter()
+        .filter(|g| g.kind == Kind::RelayDenied && g.direction == Direction::Incoming)
+    {
+        count += group.count;
+        for client in &group.top_clients {
+            // `host[ip]`, or the address alone.
+            let (host, ip) = match client.client.split_once('[') {
+                Some((host, rest)) => (host, rest.trim_end_matches(']')),
+                None => ("unknown", client.client.as_str()),
+            };
+            let Ok(ip) = ip.parse::<IpAddr>() else {
+                continue;
+            };
+            match refusals.clients.iter_mut().find(|c| c.ip == ip) {
+                Some(known) => known.count += client.count,
+                None => refusals.clients.push(RefusedClient {
+                    host: host.to_owned(),
+                    ip,
+                    count: client.count,
+                }),
+            }
+        }
+        for domain in &group.top_recipient_domains {
+            match refusals
+                .domains
+                .iter_mut()
+                .find(|d| d.domain == domain.domain)
+            {
+                Some(known) => known.count += domain.count,
+                None => refusals.domains.push(RefusedDomain {
+                    domain: domain.domain.clone(),
+                    count: domain.count,
+                }),
+            }
+        }
+    }
+    refusals.clients.sort_by_key(|c| std::cmp::Reverse(c.count));
+    refusals.domains.sort_by_key(|d| std::cmp::Reverse(d.count));
+    Ok((refusals, count))
+}
+
+fn lint_command(args: LintArgs, global: &super::GlobalArgs) -> ExitCode {
     let file = match &args.file {
         Some(file) => file.clone(),
         None if std::io::stdin().is_terminal() => {
@@ -237,7 +316,35 @@ fn lint_command(args: LintArgs) -> ExitCode {
         Err(code) => return code,
     };
     let settings = Settings::new(&main, version);
-    let report = lint::lint(&main, &services, &settings);
+    let mut report = lint::lint(&main, &services, &settings);
+    let mut log_summary = String::new();
+    if let Some(log) = &args.log {
+        if log == Path::new("-") && file == Path::new("-") {
+            return bad_input(
+                args.json,
+                "standard input can hold the configuration or the log, not both: name the log file",
+            );
+        }
+        let (refusals, count) = match read_refusals(log, global, args.json) {
+            Ok(read) => read,
+            Err(code) => return code,
+        };
+        log_summary = format!(
+            "{}: {count} relay denial(s) by this server, from {} client(s), for {} recipient \
+             domain(s).\n\n",
+            crate::files::shown(log),
+            refusals.clients.len(),
+            refusals.domains.len()
+        );
+        report
+            .findings
+            .extend(crate::postfix::refused::lint_refusals(
+                &settings,
+                &refusals,
+                &args.server_ip,
+            ));
+        report.findings.sort_by_key(|f| f.severity);
+    }
     let problem = report
         .findings
         .iter()
@@ -248,7 +355,7 @@ fn lint_command(args: LintArgs) -> ExitCode {
             Err(error) => return bad_input(true, &error.to_string()),
         }
     } else {
-        print_out(&lint::render(&report, &main.file, &settings))
+        print_out(&(log_summary + &lint::render(&report, &main.file, &settings)))
     };
     if printed != exit::code(exit::OK) {
         return printed;

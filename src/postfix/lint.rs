@@ -693,7 +693,14 @@ fn mynetworks(ctx: &mut Ctx<'_, '_>) {
             v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
         }
     });
-    if !sasl_relay && only_loopback && relay_items.iter().any(|i| i == "permit_mynetworks") {
+    // With SMTP AUTH on but not permitted in the relay rules, sasl-permit-missing says what
+    // to fix; "turn SMTP AUTH on" would contradict the settings.
+    let sasl_on = s.flag("smtpd_sasl_auth_enable");
+    if !sasl_relay
+        && !sasl_on
+        && only_loopback
+        && relay_items.iter().any(|i| i == "permit_mynetworks")
+    {
         ctx.add(
             "relay-only-from-localhost",
             "mynetworks-too-narrow",
