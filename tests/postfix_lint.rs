@@ -818,7 +818,7 @@ fn a_refused_client_that_mynetworks_covers_is_told_apart() {
             count: 3,
         }],
     };
-    let findings = lint_refusals(&settings, &refusals, &[]);
+    let findings = lint_refusals(&settings, None, &refusals, &[]);
     let found = findings
         .iter()
         .find(|f| f.id == "refused-client-in-mynetworks")

@@ -199,7 +199,7 @@ pub fn main() -> ExitCode {
         Some(Command::Check(args)) => check::run(args, &cli.global),
         Some(Command::Explain(args)) => explain::run(&args, &cli.global),
         Some(Command::Logs(args)) => logs::run(&args, &cli.global),
-        Some(Command::Postfix(args)) => postfix::run(args, &cli.global),
+        Some(Command::Postfix(args)) => postfix::run(args),
         Some(Command::Sessions(args)) => sessions::run(args, &cli.global),
         Some(Command::Config(args)) => config::run(args, &cli.global),
         Some(Command::Completions { shell }) => {

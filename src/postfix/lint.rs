@@ -167,25 +167,29 @@ impl Ctx<'_, '_> {
         });
     }
 
-    /// How to set a parameter where this finding lives: `postconf -e` for main.cf, the
-    /// `-o` line for a master.cf service.
     fn set(&self, name: &str, value: &str) -> String {
-        match self.service {
-            Some(service) => {
-                let compact = value.replace(", ", ",");
-                // `-o name=value` cannot hold spaces; Postfix 3.0+ takes `-o { name = value }`.
-                let option = if compact.contains(' ') {
-                    format!("-o {{ {name} = {value} }}")
-                } else {
-                    format!("-o {name}={compact}")
-                };
-                format!(
-                    "in master.cf, under service {}:\n  {option}\nthen: postfix reload",
-                    service.name
-                )
-            }
-            None => format!("postconf -e '{name} = {value}'\npostfix reload"),
+        set_line(self.service, name, value)
+    }
+}
+
+/// How to set a parameter where a finding lives: `postconf -e` for main.cf, the `-o` line for
+/// a master.cf service.
+pub(crate) fn set_line(service: Option<&Service>, name: &str, value: &str) -> String {
+    match service {
+        Some(service) => {
+            let compact = value.replace(", ", ",");
+            // `-o name=value` cannot hold spaces; Postfix 3.0+ takes `-o { name = value }`.
+            let option = if compact.contains(' ') {
+                format!("-o {{ {name} = {value} }}")
+            } else {
+                format!("-o {name}={compact}")
+            };
+            format!(
+                "in master.cf, under service {}:\n  {option}\nthen: postfix reload",
+                service.name
+            )
         }
+        None => format!("postconf -e '{name} = {value}'\npostfix reload"),
     }
 }
 

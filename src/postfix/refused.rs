@@ -20,8 +20,9 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use crate::postfix::config::{Origin, Settings};
-use crate::postfix::lint::{Finding, Severity};
+use crate::postfix::lint::{Finding, Severity, set_line};
 use crate::postfix::maps::{Lookup, Table};
+use crate::postfix::master::Service;
 use crate::postfix::net::{Match, Net, normalize};
 use crate::postfix::simulate::{
     Client, Destination, Outcome, destination, effective_mynetworks, simulate,
@@ -81,11 +82,18 @@ const CONTAINER_NETS: &[ContainerNet] = &[
     },
 ];
 
-/// Findings from the refusals, read next to `settings` (main.cf as the port-25 service sees
-/// it). `own` are the server's own addresses the caller knows (`--server-ip`); the addresses
-/// the configuration names (`inet_interfaces`, `proxy_interfaces`, `smtp_bind_address`) count
-/// too.
-pub fn lint_refusals(settings: &Settings<'_>, refusals: &Refusals, own: &[IpAddr]) -> Vec<Finding> {
+/// Findings from the refusals, read next to `settings`: main.cf as the port-25 service sees it,
+/// or, with `service`, as that master.cf service sees it (`Settings::for_service`), fixes then
+/// written as its `-o` lines. `own` are the server's own addresses the caller knows
+/// (`--server-ip`); the addresses the configuration names (`inet_interfaces`,
+/// `proxy_interfaces`, `smtp_bind_address`) count too.
+pub fn lint_refusals(
+    settings: &Settings<'_>,
+    service: Option<&Service>,
+    refusals: &Refusals,
+    own: &[IpAddr],
+) -> Vec<Finding> {
+    let set = |name: &str, value: &str| set_line(service, name, value);
     let mut findings = Vec::new();
     let (mynetworks, assumed) = effective_mynetworks(settings);
     let networks_shown = shown_value(settings, "mynetworks", assumed.as_deref());
@@ -334,7 +342,11 @@ pub fn lint_refusals(settings: &Settings<'_>, refusals: &Refusals, own: &[IpAddr
                             "permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination",
                         ),
                     ]
-                    .map(|line| line.replace("\npostfix reload", ""))
+                    .map(|line| match service {
+                        // One `postfix reload` after the four lines.
+                        None => line.replace("\npostfix reload", ""),
+                        Some(_) => line.replace("\nthen: postfix reload", ""),
+                    })
                     .join("\n")
                         + "\npostfix reload";
                     match &lan {
@@ -349,11 +361,25 @@ pub fn lint_refusals(settings: &Settings<'_>, refusals: &Refusals, own: &[IpAddr
             ));
         }
     }
+    if let Some(service) = service {
+        for found in &mut findings {
+            found.message = format!(
+                "master.cf service {} (line {}): {}",
+                service.name, service.line, found.message
+            );
+            found.service = Some(service.name.clone());
+        }
+        for found in &mut domain_found {
+            found.service = Some(service.name.clone());
+        }
+    }
     findings.extend(domain_found);
     findings
 }
 
 fn domain_findings(settings: &Settings<'_>, refused: &RefusedDomain, findings: &mut Vec<Finding>) {
+    // The address class is trivial-rewrite's (main.cf only): its fixes go to main.cf.
+    let set = |name: &str, value: &str| set_line(None, name, value);
     let name = refused.domain.trim_end_matches('.').to_ascii_lowercase();
     if name.is_empty() {
         return;
@@ -459,11 +485,6 @@ fn finding(
         service: None,
         line,
     }
-}
-
-/// The exact lines that set a main.cf parameter.
-fn set(name: &str, value: &str) -> String {
-    format!("postconf -e '{name} = {value}'\npostfix reload")
 }
 
 /// A parameter as the message shows it: `name = value` as set, or that it is not set and
