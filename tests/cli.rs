@@ -221,6 +221,38 @@ fn kb_validate_search_show_and_graph() {
         .stdout(predicate::str::contains("pop-before-smtp-expired"));
     let hits = sandbox.json(&["kb", "search", "thunderbird", "--json"]);
     assert_eq!(hits[0]["id"], "thunderbird");
+    // Error codes are found whole, in the error signatures first.
+    let hits = sandbox.json(&["kb", "search", "0x800CCC79", "--json"]);
+    assert_eq!(hits[0]["kind"], "signature");
+    assert_eq!(hits[0]["id"], "outlook-recipient-rejected-dialog");
+    let hits = sandbox.json(&["kb", "search", "435", "--json"]);
+    assert!(
+        hits.as_array()
+            .is_some_and(|hits| hits.iter().any(|h| h["id"] == "auth-backend-unavailable")),
+        "{hits}"
+    );
+    let hits = sandbox.json(&["kb", "search", "5.7.1", "--json", "--limit", "50"]);
+    let ids: Vec<&str> = hits
+        .as_array()
+        .map(|hits| hits.iter().filter_map(|h| h["id"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(ids.contains(&"postfix-relay-access-denied"), "{ids:?}");
+    // "5.7.1" is not found inside "5.7.10" or by fuzzy digits: the Exchange 5.7.54 entry has
+    // no 5.7.1 in it.
+    assert!(
+        !ids.contains(&"exchange-online-non-accepted-domain"),
+        "{ids:?}"
+    );
+    sandbox
+        .cmd()
+        .args(["kb", "show", "outlook-recipient-rejected-dialog"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("alone, most likely a relay denial")
+                .and(predicate::str::contains("Example:"))
+                .and(predicate::str::contains("Source: https://")),
+        );
     sandbox
         .cmd()
         .args(["kb", "show", "client-auth-off"])

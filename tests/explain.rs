@@ -399,6 +399,95 @@ fn an_endless_line_is_cut_and_does_not_hang() {
 }
 
 #[test]
+fn japanese_bounces_are_decoded_from_their_charsets() {
+    // Built by tests/fixtures/explain/make_japanese_bounces.py from OCN's real notification
+    // text (Sisimai corpus, lhost-postfix-49.eml): ISO-2022-JP in quoted-printable, Shift_JIS
+    // in base64 and as raw 8-bit bytes, each with an RFC 2047 subject in its own charset.
+    for file in [
+        "japanese-iso2022jp-qp.eml",
+        "japanese-shiftjis-base64.eml",
+        "japanese-shiftjis-8bit.eml",
+    ] {
+        let bytes = std::fs::read(fixture_dir().join(file)).expect("fixture");
+        let document = relaydoc::explain::reader::read_bytes(&bytes);
+        assert_eq!(
+            document.subject.as_deref(),
+            Some("配信できませんでした"),
+            "{file}"
+        );
+        let text: Vec<&str> = document.lines.iter().map(|l| l.text.as_str()).collect();
+        assert!(
+            text.iter()
+                .any(|line| line
+                    .contains("このメールと共に返信されているメールは一つ以上の宛先に対")),
+            "{file}: {text:#?}"
+        );
+        assert!(
+            text.iter()
+                .any(|line| line.contains("ここから下の部分が【エラーメッセージ】です。")),
+            "{file}: {text:#?}"
+        );
+        // The returned original is not read, the delivery report is.
+        assert_eq!(document.delivery_status.len(), 1, "{file}");
+        assert!(document.notes.is_empty(), "{file}: {:?}", document.notes);
+    }
+}
+
+#[test]
+fn a_multipart_that_trips_the_parsers_own_check_still_gets_an_answer() {
+    // Found by the fuzz smoke (a mutated Gmail bounce): mail-parser reaches its
+    // `debug_assert!(false, "Invalid part ID…")` on it. Release builds compile that out, and
+    // Cargo.toml does so for debug builds too; the reader must answer, not panic.
+    let bytes =
+        std::fs::read(fixture_dir().join("regression-multipart-part-id.bin")).expect("file");
+    let answer = explain_bytes(&bytes, &bundled_signatures());
+    assert!(!answer.causes.is_empty());
+}
+
+#[test]
+fn mime_bounds_hold_with_the_parser() {
+    let signatures = bundled_signatures();
+    // More parts than the reader reads: it says so, and stops.
+    let mut many = String::from(
+        "From: MAILER-DAEMON@x\nSubject: Undelivered Mail\nMIME-Version: 1.0\n\
+         Content-Type: multipart/mixed; boundary=\"b\"\n\n",
+    );
+    for _ in 0..2000 {
+        many.push_str("--b\nContent-Type: text/plain\n\nnothing here\n");
+    }
+    many.push_str("--b--\n");
+    let answer = timed(Duration::from_secs(20), "2000 MIME parts", || {
+        explain(&many, &signatures)
+    });
+    assert!(
+        answer
+            .notes
+            .iter()
+            .any(|note| note.contains("only the first 512 MIME parts were read")),
+        "{:?}",
+        answer.notes
+    );
+    // Multiparts nested deeper than the reader goes: skipped, and said.
+    let mut deep = String::from("From: x\nSubject: y\nMIME-Version: 1.0\n");
+    for level in 0..20 {
+        deep.push_str(&format!(
+            "Content-Type: multipart/mixed; boundary=\"n{level}\"\n\n--n{level}\n"
+        ));
+    }
+    deep.push_str("Content-Type: text/plain\n\n554 5.7.1 <a@b.example>: Relay access denied\n");
+    let answer = explain(&deep, &signatures);
+    assert!(!answer.relay_denial, "text below the depth cap is not read");
+    assert!(
+        answer
+            .notes
+            .iter()
+            .any(|note| note.contains("nested too deep")),
+        "{:?}",
+        answer.notes
+    );
+}
+
+#[test]
 fn malformed_mime_gives_an_answer() {
     let signatures = bundled_signatures();
     let cases = [
@@ -540,6 +629,89 @@ fn cli_lookalike_says_not_a_relay_denial() {
     assert_eq!(value["side"], Value::Null);
     assert_eq!(value["causes"][0]["id"], "not-relay");
     assert_eq!(value["causes"][1]["id"], "wrong-credentials");
+}
+
+#[test]
+fn cli_bare_outlook_code_is_most_likely_a_relay_denial() {
+    let home = Home::new();
+    let output = home
+        .command()
+        .args(["explain", "--json"])
+        .write_stdin("0x800CCC79")
+        .output()
+        .expect("runs");
+    let value: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(value["relay_denial"], true);
+    assert_eq!(value["probable"], true);
+    assert_eq!(value["side"], "client");
+    assert_eq!(value["causes"][0]["id"], "client-auth-off");
+    // A certain reading carries no `probable` at all (the field is only ever `true`).
+    let output = home
+        .command()
+        .args(["explain", "--json"])
+        .write_stdin("554 5.7.1 <a@b.example>: Relay access denied")
+        .output()
+        .expect("runs");
+    let value: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert!(value.get("probable").is_none(), "{value}");
+    home.command()
+        .args(["explain"])
+        .write_stdin("Error Number: 0x800CCC79")
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("Most likely a relay denial (look at your mail program")
+                .and(predicate::str::contains(
+                    "Error text: Error Number: 0x800CCC79",
+                ))
+                .and(predicate::str::contains(
+                    "\"Server Response\") says for sure",
+                )),
+        );
+}
+
+#[test]
+fn cli_server_log_line_is_headed_for_the_server_owner() {
+    let home = Home::new();
+    // Postfix's own log of a refused client (a real line: simple-login/app issue 229).
+    home.command()
+        .args(["explain"])
+        .write_stdin(
+            "Jun 17 17:22:21 pajd-simplelogin postfix/smtpd[23307]: NOQUEUE: reject: RCPT from \
+             mout-p-101.mailbox.org[80.241.56.151]: 554 5.7.1 <redirect@example.email>: Relay \
+             access denied; from=<contact@pajd.info> to=<redirect@pajd.email> proto=ESMTP \
+             helo=<mout-p-101.mailbox.org>",
+        )
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains(
+                "Relay denial (554 5.7.1, look at the client that connected [client])",
+            )
+            .and(predicate::str::contains("Log line: Jun 17"))
+            .and(predicate::str::contains("Server reply").not())
+            .and(predicate::str::contains("your mail program").not()),
+        );
+}
+
+#[test]
+fn a_likely_relay_denial_flag_is_only_for_wrappers() {
+    let kb = knowledge();
+    let mut files = bundled_files();
+    files.push(SourceFile {
+        name: "overlay/signatures/mine.yaml".into(),
+        relative: "signatures/mine.yaml".into(),
+        layer: 1,
+        text: "family: mine\nsignatures:\n  - id: my-lookalike\n    pattern: 'nope'\n    side: null\n    relay_denial: false\n    likely_relay_denial: true\n    causes:\n      - cause: not-relay\n        weight: 1.0\n        why: Not a relay denial.\n    source: https://example.org/\n    example: 'nope'\n".into(),
+    });
+    let problems = Signatures::load(&files, &kb)
+        .expect_err("rejected")
+        .to_string();
+    assert!(
+        problems.contains("mine.yaml:7:")
+            && problems.contains("`likely_relay_denial` is only for wrappers"),
+        "{problems}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

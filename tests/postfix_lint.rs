@@ -73,7 +73,11 @@ fn every_fixture_gives_exactly_its_expected_findings() {
         let text = std::fs::read_to_string(path).expect("fixture");
         let mut expected = BTreeSet::new();
         let mut sound = false;
+        let mut absent = Vec::new();
         for line in text.lines() {
+            if let Some(id) = line.strip_prefix("# absent:") {
+                absent.push(id.trim().to_owned());
+            }
             if let Some(rest) = line.strip_prefix("# expect:") {
                 let words: Vec<&str> = rest.split_whitespace().collect();
                 match words.as_slice() {
@@ -122,6 +126,11 @@ fn every_fixture_gives_exactly_its_expected_findings() {
             .filter(|(_, s)| s != "info")
             .cloned()
             .collect();
+        for id in &absent {
+            if got.iter().any(|(found, _)| found == id) {
+                failures.push(format!("{name}: {id} must not be reported"));
+            }
+        }
         let missing: Vec<_> = expected.difference(&got).collect();
         if serious != expected_serious || !missing.is_empty() {
             failures.push(format!(
@@ -626,4 +635,199 @@ fn cli_simulate_rejects_bad_arguments() {
 #[test]
 fn fixture_dir_exists() {
     assert!(Path::new(&fixture("README.md")).exists());
+}
+
+// ---------------------------------------------------------------- lint --log
+
+/// Every `tests/fixtures/postfix/logs/NAME.cf` with its `NAME.log`, through the binary: the
+/// findings the log adds are exactly the expected ones (errors and warnings), the `absent`
+/// ones are not reported at all, and every fix from the log is whole `postconf -e` lines.
+#[test]
+fn lint_with_a_log_reports_what_each_fixture_expects() {
+    let dir = fixtures().join("logs");
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("logs fixtures")
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|ext| ext == "cf"))
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 5, "only {} cases", cases.len());
+    let sandbox = Sandbox::new();
+    let mut failures = Vec::new();
+    for config in &cases {
+        let name = config
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_owned();
+        let text = std::fs::read_to_string(config).expect("fixture");
+        let mut expected = BTreeSet::new();
+        let mut absent = Vec::new();
+        let mut args = vec![
+            "postfix".to_owned(),
+            "lint".to_owned(),
+            config.display().to_string(),
+            "--log".to_owned(),
+            config.with_extension("log").display().to_string(),
+            "--json".to_owned(),
+        ];
+        for line in text.lines() {
+            if let Some(rest) = line.strip_prefix("# expect-log:") {
+                let words: Vec<&str> = rest.split_whitespace().collect();
+                let [id, severity] = words.as_slice() else {
+                    panic!("{name}: bad expect-log line {line:?}");
+                };
+                expected.insert(((*id).to_owned(), (*severity).to_owned()));
+            } else if let Some(id) = line.strip_prefix("# absent:") {
+                absent.push(id.trim().to_owned());
+            } else if let Some(ip) = line.strip_prefix("# server-ip:") {
+                args.push("--server-ip".into());
+                args.push(ip.trim().to_owned());
+            }
+        }
+        assert!(!expected.is_empty(), "{name}: no # expect-log: line");
+        // The findings of the configuration alone, to tell the log's own apart.
+        let (main, problems) = parse_main(&name, &text);
+        assert!(problems.is_empty(), "{name}: {problems}");
+        let settings = Settings::new(&main, None);
+        let config_only: BTreeSet<String> = lint(&main, &[], &settings)
+            .findings
+            .into_iter()
+            .map(|f| f.id)
+            .collect();
+        let output = sandbox.cmd().args(&args).output().expect("runs");
+        let value: Value = serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|e| panic!("{name}: {e}: {}", String::from_utf8_lossy(&output.stderr)));
+        let findings = value["findings"].as_array().cloned().unwrap_or_default();
+        let from_log: Vec<&Value> = findings
+            .iter()
+            .filter(|f| !config_only.contains(f["id"].as_str().unwrap_or_default()))
+            .collect();
+        let got: BTreeSet<(String, String)> = from_log
+            .iter()
+            .map(|f| {
+                (
+                    f["id"].as_str().unwrap_or_default().to_owned(),
+                    f["severity"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        let serious: BTreeSet<_> = got.iter().filter(|(_, s)| s != "info").cloned().collect();
+        let expected_serious: BTreeSet<_> = expected
+            .iter()
+            .filter(|(_, s)| s != "info")
+            .cloned()
+            .collect();
+        if serious != expected_serious || !expected.is_subset(&got) {
+            failures.push(format!(
+                "{name}: expected {expected:?}, got {got:?}\n{findings:#?}"
+            ));
+        }
+        for id in &absent {
+            if findings.iter().any(|f| f["id"] == id.as_str()) {
+                failures.push(format!("{name}: {id} must not be reported\n{findings:#?}"));
+            }
+        }
+        for finding in &from_log {
+            let cause = finding["cause"].as_str().unwrap_or_default();
+            assert!(CAUSES.contains(&cause), "{name}: cause {cause}");
+            let fix = finding["fix"].as_str().unwrap_or_default();
+            if finding["severity"] != "info" && !fix.contains("postconf -e '") {
+                failures.push(format!("{name}: the fix is not a postconf -e line: {fix}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn lint_with_a_log_names_the_client_the_network_and_the_exact_fix() {
+    let sandbox = Sandbox::new();
+    let dir = fixtures().join("logs");
+    // The Docker case: the client, the network it is in, what mynetworks covers instead, and
+    // the whole line to run.
+    sandbox
+        .cmd()
+        .args(["postfix", "lint"])
+        .arg(dir.join("docker-network.cf"))
+        .arg("--log")
+        .arg(dir.join("docker-network.log"))
+        .assert()
+        .code(1)
+        .stdout(
+            predicate::str::contains("1 relay denial(s) by this server, from 1 client(s)")
+                .and(predicate::str::contains("unknown[172.19.0.1]"))
+                .and(predicate::str::contains("172.19.0.0/16"))
+                .and(predicate::str::contains("it covers 172.17.0.0/16 only"))
+                .and(predicate::str::contains(
+                    "postconf -e 'mynetworks = 127.0.0.0/8 [::ffff:127.0.0.0]/104 [::1]/128 172.17.0.0/16, 172.19.0.0/16'",
+                )),
+        );
+    // relay_domains unset is said to be Postfix's default, and the fix adds the domain.
+    sandbox
+        .cmd()
+        .args(["postfix", "lint"])
+        .arg(dir.join("transport-only.cf"))
+        .arg("--log")
+        .arg(dir.join("transport-only.log"))
+        .assert()
+        .code(1)
+        .stdout(
+            predicate::str::contains(
+                "relay_domains is not set, and Postfix's default for it is empty",
+            )
+            .and(predicate::str::contains(
+                "postconf -e 'relay_domains = pajd.email'",
+            )),
+        );
+    // Without --log, --server-ip is refused (it means nothing alone).
+    sandbox
+        .cmd()
+        .args(["postfix", "lint"])
+        .arg(dir.join("reinjection.cf"))
+        .args(["--server-ip", "203.0.113.10"])
+        .assert()
+        .code(2);
+    // A log that cannot be read is bad input, named.
+    sandbox
+        .cmd()
+        .args(["postfix", "lint"])
+        .arg(dir.join("reinjection.cf"))
+        .args(["--log", "/nonexistent/mail.log"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("/nonexistent/mail.log"));
+}
+
+#[test]
+fn a_refused_client_that_mynetworks_covers_is_told_apart() {
+    use relaydoc::postfix::refused::{Refusals, RefusedClient, RefusedDomain, lint_refusals};
+    let (main, _) = parse_main(
+        "main.cf",
+        "compatibility_level = 3.6\nmynetworks = 127.0.0.0/8, 192.0.2.0/24\n",
+    );
+    let settings = Settings::new(&main, None);
+    let refusals = Refusals {
+        clients: vec![RefusedClient {
+            host: "pc".into(),
+            ip: "192.0.2.7".parse().expect("ip"),
+            count: 3,
+        }],
+        domains: vec![RefusedDomain {
+            domain: "example.org".into(),
+            count: 3,
+        }],
+    };
+    let findings = lint_refusals(&settings, None, &refusals, &[]);
+    let found = findings
+        .iter()
+        .find(|f| f.id == "refused-client-in-mynetworks")
+        .unwrap_or_else(|| panic!("{findings:#?}"));
+    // The restriction walk lets this client relay: the log predates the configuration.
+    assert!(
+        found.message.contains("the log is older"),
+        "{}",
+        found.message
+    );
+    assert_eq!(findings.len(), 1, "{findings:#?}");
 }

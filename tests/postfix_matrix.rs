@@ -3,6 +3,9 @@
 //! `relaydoc::postfix::simulate` and sent, as a real SMTP session, to Postfix on 127.0.0.1;
 //! verdict, stage and reply code must agree in every cell.
 //!
+//! Then `postfix lint --log` reads the instance's own log of those sessions: every refusal is
+//! judged by the master.cf service that logged it, and says what that service's settings do.
+//!
 //! Run alone: `cargo test --test postfix_matrix -- --nocapture` (as root: the test starts the
 //! instance itself when it is not running, and stops it again). Only loopback is contacted.
 
@@ -244,7 +247,10 @@ fn simulator_agrees_with_real_postfix_in_every_cell() {
     let Some((dir, started)) = common::lab::postfix_matrix("postfix_matrix") else {
         return;
     };
-    let result = std::panic::catch_unwind(|| run_matrix(&dir));
+    let result = std::panic::catch_unwind(|| {
+        run_matrix(&dir);
+        lint_reads_the_matrix_log(&dir);
+    });
     common::lab::stop_postfix_matrix(started);
     if let Err(panic) = result {
         std::panic::resume_unwind(panic);
@@ -386,4 +392,92 @@ fn run_matrix(dir: &Path) {
         results.len(),
         failures.join("\n")
     );
+}
+
+/// `postfix lint --log` on the matrix's own log, with its main.cf and master.cf: each service
+/// that refused relaying is judged by its own `-o` settings (the services differ only there).
+fn lint_reads_the_matrix_log(dir: &Path) {
+    let home = tempfile::tempdir().expect("temp dir");
+    let output = common::isolated::relaydoc(home.path())
+        .args(["postfix", "lint"])
+        .arg(dir.join("etc/main.cf"))
+        .arg("--master")
+        .arg(dir.join("etc/master.cf"))
+        .arg("--log")
+        .arg(dir.join("log/postfix.log"))
+        .arg("--json")
+        .timeout(Duration::from_secs(60))
+        .output()
+        .expect("runs");
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stderr)));
+    let findings = value["findings"].as_array().cloned().unwrap_or_default();
+    let master_text = std::fs::read_to_string(dir.join("etc/master.cf")).expect("master.cf");
+    let (services, _) = parse_master("master.cf", &master_text);
+    // The service a matrix name belongs to (its `-o syslog_name=relaydoc-matrix/NAME`).
+    let service_of = |name: &str| {
+        services
+            .iter()
+            .find(|s| {
+                s.overrides
+                    .iter()
+                    .any(|o| o.name == "syslog_name" && o.value.ends_with(&format!("/{name}")))
+            })
+            .map(|s| s.name.clone())
+            .unwrap_or_else(|| panic!("no matrix service {name}"))
+    };
+    let ids_for = |name: &str| -> Vec<String> {
+        let service = service_of(name);
+        findings
+            .iter()
+            .filter(|f| f["service"] == service.as_str())
+            .filter_map(|f| f["id"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let log = std::fs::read_to_string(dir.join("log/postfix.log")).expect("matrix log");
+    let mut checked = 0;
+    for (name, id) in [
+        // Both lists lack permit_sasl_authenticated while SMTP AUTH is on.
+        ("no-sasl-permit", "refused-clients-sasl-not-permitted"),
+        // SMTP AUTH off: the lines that turn it on.
+        ("sasl-off", "refused-clients-no-way-to-relay"),
+        // 127.0.0.2 is in mynetworks, but the relay rules have no permit_mynetworks.
+        ("unknown-client", "refused-client-in-mynetworks"),
+        // Sound: the refused client only had to sign in.
+        ("classic", "refused-clients-did-not-sign-in"),
+    ] {
+        if !log.contains(&format!("relaydoc-matrix/{name}/smtpd")) {
+            continue;
+        }
+        checked += 1;
+        let ids = ids_for(name);
+        assert!(
+            ids.iter().any(|i| i == id),
+            "{name}: expected {id}, got {ids:?}"
+        );
+        if name == "classic" {
+            assert!(
+                !ids.iter().any(|i| i == "refused-clients-no-way-to-relay"),
+                "{name}: SMTP AUTH is on, nothing may say it is off: {ids:?}"
+            );
+        }
+    }
+    assert!(
+        checked >= 3,
+        "the matrix log holds too few of the expected refusals"
+    );
+    assert!(
+        !findings
+            .iter()
+            .any(|f| f["id"] == "refusals-from-unknown-service"),
+        "every refusal belongs to a matrix service: {findings:#?}"
+    );
+    // Fixes for a service are its own -o lines.
+    let sasl_off = service_of("sasl-off");
+    let fix = findings
+        .iter()
+        .find(|f| f["service"] == sasl_off.as_str() && f["id"] == "refused-clients-no-way-to-relay")
+        .and_then(|f| f["fix"].as_str())
+        .unwrap_or_default();
+    assert!(fix.contains("-o smtpd_sasl_auth_enable=yes"), "{fix}");
 }

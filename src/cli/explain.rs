@@ -14,7 +14,7 @@ use clap::Args;
 use super::{ColorWhen, GlobalArgs};
 use crate::exit;
 use crate::explain::reader::MAX_INPUT_BYTES;
-use crate::explain::{self, Explanation, Side};
+use crate::explain::{self, Direction, Explanation, Side};
 use crate::sanitize::{for_terminal, single_line};
 
 const EXAMPLES: &str = "\
@@ -120,7 +120,9 @@ fn print_human(explanation: &Explanation, color: ColorWhen) -> std::io::Result<(
     };
     let mut out = anstream::AutoStream::new(std::io::stdout().lock(), choice);
     let bold = anstyle::Style::new().bold();
-    let headline = if explanation.relay_denial {
+    let headline = if explanation.probable {
+        "Most likely a relay denial"
+    } else if explanation.relay_denial {
         "Relay denial"
     } else {
         "Not a relay denial"
@@ -132,11 +134,16 @@ fn print_human(explanation: &Explanation, color: ColorWhen) -> std::io::Result<(
         (None, Some(enhanced)) => details.push(enhanced.clone()),
         (None, None) => {}
     }
+    // A server's own log is read by its owner: the client is whoever connected, and the
+    // outgoing server is the one that wrote the log.
+    let server_log = explanation.direction == Some(Direction::Incoming);
     if let Some(side) = explanation.side {
-        let place = match side {
-            Side::Client => "your mail program",
-            Side::SenderMx => "the outgoing mail server",
-            Side::RecipientMx => "the recipient's mail server",
+        let place = match (side, server_log) {
+            (Side::Client, false) => "your mail program",
+            (Side::Client, true) => "the client that connected",
+            (Side::SenderMx, false) => "the outgoing mail server",
+            (Side::SenderMx, true) => "this server's settings",
+            (Side::RecipientMx, _) => "the recipient's mail server",
         };
         details.push(format!("look at {place} [{}]", side.as_str()));
     }
@@ -155,7 +162,16 @@ fn print_human(explanation: &Explanation, color: ColorWhen) -> std::io::Result<(
         writeln!(out, "{}", wrap(&single_line(&cause.why), "     "))?;
     }
     let found: Vec<(&str, String)> = [
-        ("Server reply", explanation.reply.clone()),
+        (
+            if server_log {
+                "Log line"
+            } else if explanation.probable {
+                "Error text"
+            } else {
+                "Server reply"
+            },
+            explanation.reply.clone(),
+        ),
         ("Recipient", explanation.recipient.clone()),
         ("Sender", explanation.sender.clone()),
         ("Remote server", explanation.remote_host.clone()),

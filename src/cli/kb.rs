@@ -35,9 +35,10 @@ mode) are shown once the knowledge is sound; they do not change the exit code.")
         /// Folder to lay over the bundled knowledge
         dir: Option<PathBuf>,
     },
-    /// Search questions, causes, solutions, client guides and providers (fuzzy, offline)
+    /// Search questions, causes, solutions, client guides, providers and error signatures
+    /// (fuzzy, offline; a query of error codes such as 0x800CCC79 or 5.7.1 matches them exactly)
     #[command(
-        after_help = "Examples:\n  relaydoc kb search \"pop before smtp\"\n  relaydoc kb search thunderbird"
+        after_help = "Examples:\n  relaydoc kb search \"pop before smtp\"\n  relaydoc kb search thunderbird\n  relaydoc kb search 0x800CCC79\n  relaydoc kb search 554 5.7.1"
     )]
     Search {
         /// Words to look for
@@ -50,7 +51,7 @@ mode) are shown once the knowledge is sound; they do not change the exit code.")
         #[arg(long)]
         json: bool,
     },
-    /// Show one item by id: a node, a cause, a client, a provider, or `facts`
+    /// Show one item by id: a node, a cause, a client, a provider, an error signature, or `facts`
     #[command(
         after_help = "Examples:\n  relaydoc kb show client-auth-off\n  relaydoc kb show thunderbird\n  relaydoc kb show s-client-auth-off --client ios-mail\n  relaydoc kb show facts"
     )]
@@ -158,8 +159,47 @@ fn validate(dir: Option<PathBuf>, global: &GlobalArgs) -> ExitCode {
     }
 }
 
+/// `explain`'s error signatures as search items, so `kb search` finds error texts and codes
+/// (`0x800CCC79`, `5.7.1`) as well; none when the signatures do not load (`kb validate`
+/// reports why).
+fn signature_items(kb: &Knowledge) -> Vec<search::Extra> {
+    let Ok(signatures) = crate::explain::signatures(kb) else {
+        return Vec::new();
+    };
+    signatures
+        .iter()
+        .map(|signature| {
+            let meaning = signature.meaning.clone().unwrap_or_default();
+            let causes: Vec<&str> = signature.causes.iter().map(|c| c.cause.as_str()).collect();
+            search::Extra {
+                kind: "signature",
+                id: signature.id.clone(),
+                title: short(&meaning, 90),
+                // The pattern's literal codes ("5\\.7\\.1") are found as typed ("5.7.1").
+                body: format!(
+                    "{} {} {} {}",
+                    signature.example,
+                    meaning,
+                    causes.join(" "),
+                    signature.regex.as_str().replace("\\.", ".")
+                ),
+            }
+        })
+        .collect()
+}
+
+/// `text` cut to about `max` characters at a word boundary.
+fn short(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    format!("{cut}…")
+}
+
 fn search_command(kb: &Knowledge, query: &str, limit: usize, json: bool) -> ExitCode {
-    let hits = search::search(kb, query, limit);
+    let hits = search::search_with(kb, &signature_items(kb), query, limit);
     if json {
         match serde_json::to_string_pretty(&hits) {
             Ok(text) => outln!("{text}"),
@@ -358,6 +398,12 @@ fn show(kb: &Knowledge, id: &str, client: Option<&str>) -> ExitCode {
         super::catalogue::print_provider(provider);
         return exit::code(exit::OK);
     }
+    if let Ok(signatures) = crate::explain::signatures(kb)
+        && let Some(signature) = signatures.iter().find(|s| s.id == id)
+    {
+        print_signature(signature);
+        return exit::code(exit::OK);
+    }
     let mut known: Vec<&str> = kb.nodes.iter().map(|n| n.id.as_str()).collect();
     known.extend(kb.causes.iter().map(|c| c.id.as_str()));
     known.extend(kb.clients.iter().map(|c| c.id.as_str()));
@@ -370,6 +416,30 @@ fn show(kb: &Knowledge, id: &str, client: Option<&str>) -> ExitCode {
         for_terminal(id)
     );
     exit::code(exit::BAD_INPUT)
+}
+
+/// One error signature: what the text means, the causes it points to, a real example.
+fn print_signature(signature: &crate::explain::Signature) {
+    let verdict = match signature.relay_denial {
+        Some(true) => "a relay denial",
+        Some(false) => "not a relay denial (a look-alike)",
+        None if signature.likely_relay_denial => {
+            "a mail program's words; alone, most likely a relay denial"
+        }
+        None => "a mail program's words around the server's reply",
+    };
+    outln!("{} — {verdict}", signature.id);
+    if let Some(meaning) = &signature.meaning {
+        outln!("\n{}", wrap(meaning));
+    }
+    outln!("\nCauses it points to:");
+    for cause in &signature.causes {
+        outln!("  {} ({:.2})", cause.cause, cause.weight);
+        outln!("{}", wrap_indented(&cause.why));
+    }
+    outln!("\nExample:\n{}", wrap_indented(&signature.example));
+    outln!("\nSource: {}", for_terminal(&signature.source));
+    outln!("Defined in: {}", for_terminal(&signature.file));
 }
 
 fn export(kb: &Knowledge, dir: &std::path::Path) -> ExitCode {

@@ -27,8 +27,13 @@ Examples:
   postconf -n | relaydoc postfix lint
   relaydoc postfix lint /etc/postfix/main.cf --master /etc/postfix/master.cf
   relaydoc postfix lint main.cf --json
+  postconf -n | relaydoc postfix lint - --log /var/log/mail.log --server-ip 203.0.113.10
 
-Reads `postconf -n` output or main.cf itself. Give the Postfix release with
+Reads `postconf -n` output or main.cf itself. With --log, the relay denials in the
+log (plain, .gz or journalctl output) are read next to it: for each refused client
+whether mynetworks, a Docker or Podman network or the server's own addresses
+(--server-ip, inet_interfaces, proxy_interfaces) cover it, and for each refused
+recipient domain which address class it falls in. Give the Postfix release with
 --postfix-version when the input does not set mail_version (postconf -n never
 shows it): defaults such as smtpd_relay_restrictions depend on it.
 
@@ -63,6 +68,13 @@ pub struct LintArgs {
     /// The Postfix release (e.g. 3.7.11), when the input has no mail_version
     #[arg(long, value_name = "VERSION")]
     pub postfix_version: Option<String>,
+    /// A mail log whose relay denials are read next to the configuration
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+    /// One of this server's own addresses (its public IP), to recognise mail a program on the
+    /// server hands back through it; repeatable
+    #[arg(long, value_name = "IP", requires = "log")]
+    pub server_ip: Vec<IpAddr>,
     /// Print the findings as JSON
     #[arg(long)]
     pub json: bool,
@@ -217,6 +229,151 @@ fn print_out(text: &str) -> ExitCode {
     }
 }
 
+/// The relay denials a log recorded (this server refusing clients), counted by client and by
+/// recipient domain, per syslog name (`postfix/submission`: which smtpd service refused), each
+/// line read with the `logs` classifier; `Err` is the exit code after reporting.
+fn read_refusals(
+    path: &Path,
+    json: bool,
+) -> Result<(Vec<(String, crate::postfix::refused::Refusals)>, u64), ExitCode> {
+    use std::io::BufRead;
+
+    use crate::logs::formats::{Classifier, Direction, Kind};
+    use crate::logs::input::{Source, open};
+    use crate::postfix::refused::{Refusals, RefusedClient, RefusedDomain};
+
+    /// A refusal line longer than this is no Postfix log line: it is read in pieces, none of
+    /// which is taken for a refusal it is not (each piece is classified on its own).
+    const MAX_LINE: u64 = crate::logs::BLOCK as u64;
+    /// Clients and domains kept per service; a log of millions of distinct spammers would
+    /// otherwise grow without bound.
+    const MAX_KEPT: usize = 10_000;
+
+    let source = Source::from_arg(path);
+    let opened =
+        open(&source, None).map_err(|error| bad_input(json, &format!("--log: {error}")))?;
+    let mut reader = std::io::BufReader::new(opened.reader);
+    let classifier = Classifier::new();
+    // Per syslog name: the counts, and where each client and domain sits in them.
+    struct Tally {
+        refusals: Refusals,
+        clients: std::collections::HashMap<IpAddr, usize>,
+        domains: std::collections::HashMap<String, usize>,
+    }
+    let mut tallies: Vec<(String, Tally)> = Vec::new();
+    let mut count = 0u64;
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let read = (&mut reader)
+            .take(MAX_LINE)
+            .read_until(b'\n', &mut line)
+            .map_err(|error| bad_input(json, &format!("--log {}: {error}", source.name())))?;
+        if read == 0 {
+            break;
+        }
+        let Some(event) = classifier.classify(&line) else {
+            continue;
+        };
+        if event.kind != Some(Kind::RelayDenied) || event.direction != Some(Direction::Incoming) {
+            continue;
+        }
+        let Some(ip) = event
+            .client_ip
+            .and_then(|ip| std::str::from_utf8(ip).ok())
+            .and_then(|ip| ip.parse::<IpAddr>().ok())
+        else {
+            continue;
+        };
+        count += 1;
+        let name = syslog_name(&line).unwrap_or_default();
+        let at = match tallies.iter().position(|(known, _)| *known == name) {
+            Some(at) => at,
+            None => {
+                tallies.push((
+                    name,
+                    Tally {
+                        refusals: Refusals::default(),
+                        clients: std::collections::HashMap::new(),
+                        domains: std::collections::HashMap::new(),
+                    },
+                ));
+                tallies.len() - 1
+            }
+        };
+        let tally = &mut tallies[at].1;
+        match tally.clients.get(&ip) {
+            Some(&index) => tally.refusals.clients[index].count += 1,
+            None if tally.clients.len() < MAX_KEPT => {
+                tally.clients.insert(ip, tally.refusals.clients.len());
+                tally.refusals.clients.push(RefusedClient {
+                    host: event
+                        .client_host
+                        .map(|h| String::from_utf8_lossy(h).into_owned())
+                        .unwrap_or_else(|| "unknown".into()),
+                    ip,
+                    count: 1,
+                });
+            }
+            None => {}
+        }
+        if let Some(domain) = event.recipient_domain {
+            let domain = String::from_utf8_lossy(domain).to_ascii_lowercase();
+            match tally.domains.get(&domain) {
+                Some(&index) => tally.refusals.domains[index].count += 1,
+                None if tally.domains.len() < MAX_KEPT => {
+                    tally
+                        .domains
+                        .insert(domain.clone(), tally.refusals.domains.len());
+                    tally
+                        .refusals
+                        .domains
+                        .push(RefusedDomain { domain, count: 1 });
+                }
+                None => {}
+            }
+        }
+    }
+    let mut groups: Vec<(String, Refusals)> = tallies
+        .into_iter()
+        .map(|(name, tally)| (name, tally.refusals))
+        .collect();
+    for (_, refusals) in &mut groups {
+        refusals.clients.sort_by_key(|c| std::cmp::Reverse(c.count));
+        refusals.domains.sort_by_key(|d| std::cmp::Reverse(d.count));
+    }
+    Ok((groups, count))
+}
+
+/// The syslog name of a Postfix log line (`postfix/submission` in `… postfix/submission/smtpd[12]:
+/// NOQUEUE: …`): the tag before `[pid]:`, without the program.
+fn syslog_name(line: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(line);
+    let end = text.find("]: ")?;
+    let open = text[..end].rfind('[')?;
+    let tag = text[..open].rsplit(char::is_whitespace).next()?;
+    let (name, _program) = tag.rsplit_once('/')?;
+    Some(name.to_owned())
+}
+
+/// The master.cf service a syslog name belongs to: the smtpd service whose `-o syslog_name` it
+/// is; none (main.cf, the port-25 view) for main.cf's own `syslog_name` or an unknown name.
+fn service_for<'a>(
+    name: &str,
+    services: &'a [Service],
+    settings: &Settings<'_>,
+) -> Option<&'a Service> {
+    if name == settings.value("syslog_name").trim() {
+        return None;
+    }
+    services.iter().filter(|s| s.is_smtpd()).find(|service| {
+        service
+            .overrides
+            .iter()
+            .any(|o| o.name == "syslog_name" && settings.expand(&o.value).trim() == name)
+    })
+}
+
 fn lint_command(args: LintArgs) -> ExitCode {
     let file = match &args.file {
         Some(file) => file.clone(),
@@ -237,7 +394,66 @@ fn lint_command(args: LintArgs) -> ExitCode {
         Err(code) => return code,
     };
     let settings = Settings::new(&main, version);
-    let report = lint::lint(&main, &services, &settings);
+    let mut report = lint::lint(&main, &services, &settings);
+    let mut log_summary = String::new();
+    if let Some(log) = &args.log {
+        if log == Path::new("-") && file == Path::new("-") {
+            return bad_input(
+                args.json,
+                "standard input can hold the configuration or the log, not both: name the log file",
+            );
+        }
+        let (groups, count) = match read_refusals(log, args.json) {
+            Ok(read) => read,
+            Err(code) => return code,
+        };
+        let clients: usize = groups.iter().map(|(_, r)| r.clients.len()).sum();
+        log_summary = format!(
+            "{}: {count} relay denial(s) by this server, from {clients} client(s), in {} \
+             service(s).\n\n",
+            crate::files::shown(log),
+            groups.len()
+        );
+        let mut unmatched = Vec::new();
+        for (name, refusals) in &groups {
+            let service = service_for(name, &services, &settings);
+            if service.is_none() && !name.is_empty() && name != settings.value("syslog_name").trim()
+            {
+                unmatched.push(crate::sanitize::excerpt(name, 80));
+            }
+            let view = service.map(|s| settings.for_service(&s.name, s.overrides.clone()));
+            report
+                .findings
+                .extend(crate::postfix::refused::lint_refusals(
+                    view.as_ref().unwrap_or(&settings),
+                    service,
+                    refusals,
+                    &args.server_ip,
+                ));
+        }
+        if !unmatched.is_empty() {
+            report.findings.push(lint::Finding {
+                id: "refusals-from-unknown-service".into(),
+                cause: "relay-restrictions-misconfigured".into(),
+                severity: lint::Severity::Info,
+                parameter: "syslog_name".into(),
+                message: crate::sanitize::single_line(&format!(
+                    "some refusals were logged as {}, which is no master.cf smtpd service given \
+                     here: they were judged by main.cf alone, while that service may override it{}",
+                    unmatched.join(", "),
+                    if args.master.is_none() {
+                        " (give --master FILE)"
+                    } else {
+                        ""
+                    }
+                )),
+                fix: "relaydoc postfix lint main.cf --master /etc/postfix/master.cf --log …".into(),
+                service: None,
+                line: None,
+            });
+        }
+        report.findings.sort_by_key(|f| f.severity);
+    }
     let problem = report
         .findings
         .iter()
@@ -248,7 +464,7 @@ fn lint_command(args: LintArgs) -> ExitCode {
             Err(error) => return bad_input(true, &error.to_string()),
         }
     } else {
-        print_out(&lint::render(&report, &main.file, &settings))
+        print_out(&(log_summary + &lint::render(&report, &main.file, &settings)))
     };
     if printed != exit::code(exit::OK) {
         return printed;

@@ -27,6 +27,10 @@ use crate::sanitize;
 #[derive(Debug, Clone, Serialize)]
 pub struct Explanation {
     pub relay_denial: bool,
+    /// A relay denial read from a mail program's words or code alone (Outlook's bare
+    /// 0x800CCC79), not from the server's reply: the most likely reading, not a certain one.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub probable: bool,
     pub code: Option<String>,
     pub enhanced: Option<String>,
     pub side: Option<Side>,
@@ -215,7 +219,16 @@ fn explain_document(document: Document, signatures: &Signatures) -> Explanation 
         .filter(|hit| relay_flag(signatures, hit) == Some(true))
         .map(|hit| hit.line)
         .collect();
-    let relay_denial = !relay_lines.is_empty();
+    // A mail program's code alone (Outlook's bare 0x800CCC79) is read as what it most often
+    // means when nothing else in the text decides: a relay denial, said to be a likely one.
+    let probable = relay_lines.is_empty()
+        && !hits.iter().any(|hit| relay_flag(signatures, hit).is_some())
+        && hits.iter().any(|hit| {
+            signatures
+                .get(hit.signature)
+                .is_some_and(|s| s.likely_relay_denial)
+        });
+    let relay_denial = !relay_lines.is_empty() || probable;
     // On a line that is a relay denial, a look-alike's match is incidental (a generic 5.7.x).
     hits.retain(|hit| {
         relay_flag(signatures, hit) != Some(false) || !relay_lines.contains(&hit.line)
@@ -304,8 +317,18 @@ fn explain_document(document: Document, signatures: &Signatures) -> Explanation 
     occurrences.retain(|id, _| matched.contains(id));
 
     let facts = facts_of(&document, &hits, primary, signatures, direction);
+    let mut notes = document.notes;
+    if probable {
+        notes.push(
+            "Only the mail program's own words or error number were recognised, not the \
+             server's reply: they mean the server refused a recipient, which is most often a \
+             relay denial. The server's reply (Outlook: \"Server Response\") says for sure."
+                .to_string(),
+        );
+    }
     let summary = summarise(SummaryInput {
         relay_denial,
+        probable,
         temporary,
         direction,
         primary: primary.and_then(|hit| signatures.get(hit.signature)),
@@ -320,6 +343,7 @@ fn explain_document(document: Document, signatures: &Signatures) -> Explanation 
 
     Explanation {
         relay_denial,
+        probable,
         code: found.code.clone(),
         enhanced: found.enhanced.clone(),
         side,
@@ -338,7 +362,7 @@ fn explain_document(document: Document, signatures: &Signatures) -> Explanation 
         matched,
         occurrences,
         facts,
-        notes: document.notes,
+        notes,
     }
 }
 
@@ -914,6 +938,8 @@ fn facts_of(
 
 struct SummaryInput<'a> {
     relay_denial: bool,
+    /// Read as a relay denial from a mail program's words alone (see `likely_relay_denial`).
+    probable: bool,
     temporary: bool,
     direction: Option<Direction>,
     primary: Option<&'a Signature>,
@@ -925,6 +951,7 @@ struct SummaryInput<'a> {
 fn summarise(input: SummaryInput<'_>) -> String {
     let SummaryInput {
         relay_denial,
+        probable,
         temporary,
         direction,
         primary,
@@ -955,6 +982,13 @@ fn summarise(input: SummaryInput<'_>) -> String {
              (defer_unauth_destination) and when soft_bounce is on, so that a settings \
              mistake delays mail instead of bouncing it. The sending side keeps retrying for \
              a few days, but it will keep failing until the cause is fixed."
+                .to_string(),
+        );
+    } else if probable {
+        parts.push(
+            "This is most likely a relay denial: the outgoing server refused a recipient, and \
+             that most often means it would not pass the message on to a domain it does not \
+             handle, because it did not recognise the sender as one of its own."
                 .to_string(),
         );
     } else {

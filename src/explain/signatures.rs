@@ -41,6 +41,10 @@ struct RawSignature {
     /// true: a relay denial; false: a look-alike; null: a wrapper (a client's dialog) that
     /// carries some other reply and decides nothing by itself.
     relay_denial: Option<bool>,
+    /// Only for a wrapper: true when its words alone, with no server reply relaydoc knows
+    /// beside them, most often mean a relay denial (Outlook's 0x800CCC79: a refused recipient).
+    #[serde(default)]
+    likely_relay_denial: Option<Spanned<bool>>,
     #[serde(default)]
     causes: Vec<RawCause>,
     #[serde(default)]
@@ -77,6 +81,8 @@ pub struct Signature {
     pub regex: Regex,
     pub side: Option<Side>,
     pub relay_denial: Option<bool>,
+    /// A wrapper whose words alone most often mean a relay denial (see the README).
+    pub likely_relay_denial: bool,
     pub causes: Vec<CausePrior>,
     pub facts: BTreeMap<String, String>,
     pub meaning: Option<String>,
@@ -340,6 +346,20 @@ fn validate(
         );
     }
 
+    let likely_relay_denial = raw
+        .likely_relay_denial
+        .as_ref()
+        .is_some_and(|flag| flag.value);
+    if let Some(flag) = &raw.likely_relay_denial
+        && raw.relay_denial.is_some()
+    {
+        report(
+            problems,
+            at(&flag.referenced),
+            "`likely_relay_denial` is only for wrappers (relay_denial: null)".to_string(),
+        );
+    }
+
     let mut facts = BTreeMap::new();
     for (key, value) in raw.facts {
         if let Err(message) = knowledge.facts.check(&key.value, &value.value) {
@@ -364,6 +384,7 @@ fn validate(
         regex: regex?,
         side,
         relay_denial: raw.relay_denial,
+        likely_relay_denial,
         causes,
         facts,
         meaning: raw.meaning.map(|m| m.trim().to_string()),

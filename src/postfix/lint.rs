@@ -167,25 +167,29 @@ impl Ctx<'_, '_> {
         });
     }
 
-    /// How to set a parameter where this finding lives: `postconf -e` for main.cf, the
-    /// `-o` line for a master.cf service.
     fn set(&self, name: &str, value: &str) -> String {
-        match self.service {
-            Some(service) => {
-                let compact = value.replace(", ", ",");
-                // `-o name=value` cannot hold spaces; Postfix 3.0+ takes `-o { name = value }`.
-                let option = if compact.contains(' ') {
-                    format!("-o {{ {name} = {value} }}")
-                } else {
-                    format!("-o {name}={compact}")
-                };
-                format!(
-                    "in master.cf, under service {}:\n  {option}\nthen: postfix reload",
-                    service.name
-                )
-            }
-            None => format!("postconf -e '{name} = {value}'\npostfix reload"),
+        set_line(self.service, name, value)
+    }
+}
+
+/// How to set a parameter where a finding lives: `postconf -e` for main.cf, the `-o` line for
+/// a master.cf service.
+pub(crate) fn set_line(service: Option<&Service>, name: &str, value: &str) -> String {
+    match service {
+        Some(service) => {
+            let compact = value.replace(", ", ",");
+            // `-o name=value` cannot hold spaces; Postfix 3.0+ takes `-o { name = value }`.
+            let option = if compact.contains(' ') {
+                format!("-o {{ {name} = {value} }}")
+            } else {
+                format!("-o {name}={compact}")
+            };
+            format!(
+                "in master.cf, under service {}:\n  {option}\nthen: postfix reload",
+                service.name
+            )
         }
+        None => format!("postconf -e '{name} = {value}'\npostfix reload"),
     }
 }
 
@@ -693,7 +697,14 @@ fn mynetworks(ctx: &mut Ctx<'_, '_>) {
             v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
         }
     });
-    if !sasl_relay && only_loopback && relay_items.iter().any(|i| i == "permit_mynetworks") {
+    // With SMTP AUTH on but not permitted in the relay rules, sasl-permit-missing says what
+    // to fix; "turn SMTP AUTH on" would contradict the settings.
+    let sasl_on = s.flag("smtpd_sasl_auth_enable");
+    if !sasl_relay
+        && !sasl_on
+        && only_loopback
+        && relay_items.iter().any(|i| i == "permit_mynetworks")
+    {
         ctx.add(
             "relay-only-from-localhost",
             "mynetworks-too-narrow",

@@ -9,7 +9,9 @@
 //! - [`maps`]: the lookup tables relaydoc can read itself (`texthash:`, `hash:` sources,
 //!   `inline:`, `cidr:`);
 //! - [`lint`]: findings about a configuration (`relaydoc postfix lint`);
-//! - [`simulate`]: the restriction walk for one RCPT (`relaydoc postfix simulate`).
+//! - [`simulate`]: the restriction walk for one RCPT (`relaydoc postfix simulate`);
+//! - [`refused`]: the relay denials of a log read next to the configuration
+//!   (`relaydoc postfix lint --log`).
 //!
 //! Nothing here does I/O except reading the files a configuration names (lookup tables,
 //! `/file` lists), each bounded in size.
@@ -20,6 +22,7 @@ pub mod maps;
 pub mod master;
 pub mod names;
 pub mod net;
+pub mod refused;
 pub mod simulate;
 
 /// The most bytes relaydoc reads from any one configuration or table file. Real main.cf files
