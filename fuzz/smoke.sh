@@ -14,7 +14,7 @@ SECONDS_EACH="${SECONDS_EACH:-5}"
 TRIPLE="$(rustc +nightly -vV | sed -n 's/^host: //p')"
 export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
--Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing -Cdebug-assertions -Coverflow-checks"
+-Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing -Coverflow-checks"
 cargo +nightly build --release --target "$TRIPLE" --bins
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
