@@ -202,6 +202,59 @@ fn without_a_terminal_or_facts_it_says_how_to_run_non_interactively() {
 }
 
 #[test]
+fn kb_search_lists_the_closest_first_and_says_how_many_more() {
+    let sandbox = Sandbox::new();
+    let ids = |hits: &Value| -> Vec<String> {
+        hits.as_array()
+            .map(|hits| {
+                hits.iter()
+                    .filter_map(|h| h["id"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let place = |ids: &[String], id: &str| {
+        ids.iter()
+            .position(|found| found == id)
+            .unwrap_or_else(|| panic!("{id} not found in {ids:?}"))
+    };
+    // Every result: the iPhone guides come before a provider matched by scattered letters.
+    let all = ids(&sandbox.json(&["kb", "search", "iphone", "--all", "--json"]));
+    let ovh = place(&all, "ovh");
+    for iphone in ["ios-mail", "gmail-ios", "outlook-mobile", "q-client-phone"] {
+        assert!(place(&all, iphone) < ovh, "{iphone} after ovh: {all:?}");
+    }
+    assert!(all.len() > 15, "too few to test the limit: {all:?}");
+    // By default, 15 best first and a line that counts the rest.
+    let output = sandbox
+        .cmd()
+        .args(["kb", "search", "iphone"])
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    let listed: Vec<&str> = text
+        .lines()
+        .filter_map(|line| line.split_whitespace().nth(1))
+        .filter(|id| all.iter().any(|found| found == id))
+        .collect();
+    assert_eq!(
+        listed,
+        all[..15].iter().map(String::as_str).collect::<Vec<_>>()
+    );
+    assert!(listed.contains(&"ios-mail"), "{text}");
+    assert!(!listed.contains(&"ovh"), "{text}");
+    let more = format!("… {} more", all.len() - 15);
+    assert!(text.contains(&more), "no \"{more}\" line in:\n{text}");
+    assert!(text.contains("--all"), "{text}");
+    // --limit is kept, and JSON lists as many as asked.
+    assert_eq!(
+        ids(&sandbox.json(&["kb", "search", "iphone", "--limit", "3", "--json"])),
+        all[..3]
+    );
+}
+
+#[test]
 fn kb_validate_search_show_and_graph() {
     let sandbox = Sandbox::new();
     sandbox

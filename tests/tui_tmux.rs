@@ -896,3 +896,241 @@ fn behind_a_lying_resolver_the_tuis_checks_say_they_could_not_check() {
     t.keys(&["q"]);
     assert_restored(&t, "0");
 }
+
+// Issue 17: the keys as a person presses them, in a real terminal.
+
+/// The error text as a mail program shows it: three lines.
+const THREE_LINE_ERROR: &str = "Delivery to the following recipient failed.\n\
+An error occurred while sending.\n\
+554 5.7.1 <bob@example.org>: Relay access denied";
+
+impl Tmux {
+    /// Pastes `text` as a terminal does, in bracketed-paste markers (`paste-buffer -p`), so
+    /// the program gets it as one paste with its line breaks.
+    fn paste(&self, text: &str) {
+        let set = self.tmux(&["set-buffer", "-b", "relaydoc-test", text]);
+        assert!(set.status.success(), "tmux set-buffer: {set:?}");
+        self.tmux(&["paste-buffer", "-p", "-d", "-b", "relaydoc-test", "-t", "0"]);
+    }
+}
+
+/// Whether a screen row inside a box starts with `text` (the box's border is `│`).
+fn row_starts_with(screen: &str, text: &str) -> bool {
+    screen
+        .lines()
+        .any(|line| line.trim_start().trim_start_matches('│').starts_with(text))
+}
+
+#[test]
+fn a_multi_line_paste_into_the_helpdesk_error_box_keeps_its_lines() {
+    let Some(t) = Tmux::start(80, 24) else {
+        return;
+    };
+    t.run_relaydoc("wizard --agent --caller T-17 --color never");
+    t.wait_for("Do you still have the error message?");
+    t.paste(THREE_LINE_ERROR);
+    let screen = t.wait_for("Relay access denied");
+    for line in THREE_LINE_ERROR.lines() {
+        assert!(
+            row_starts_with(&screen, line),
+            "{line:?} is not a row of its own:\n{screen}"
+        );
+    }
+    t.keys(&["Enter"]);
+    t.wait_for("Checks finished");
+    t.keys(&["q"]);
+    assert_restored(&t, "0");
+    let saved = only_session(&t.sessions_dir());
+    let texts: Vec<&str> = events_of(&saved, "answer")
+        .iter()
+        .filter(|a| a["fact"] == "error.text")
+        .filter_map(|a| a["value"].as_str())
+        .collect();
+    assert_eq!(texts, [THREE_LINE_ERROR], "{saved:#}");
+}
+
+#[test]
+fn one_then_zero_typed_quickly_picks_choice_ten() {
+    let kb = relaydoc::knowledge::bundled().expect("bundled knowledge");
+    let node = kb.node(kb.node_id("q-client").expect("q-client"));
+    let relaydoc::knowledge::model::NodeBody::Question { choices, .. } = &node.body else {
+        panic!("q-client is a question");
+    };
+    assert!(
+        choices.len() >= 10,
+        "the program list has {}",
+        choices.len()
+    );
+    let tenth = &choices[9];
+
+    let Some(t) = Tmux::start(80, 24) else {
+        return;
+    };
+    t.run_relaydoc("wizard --agent --caller T-17 --color never");
+    t.wait_for("Do you still have the error message?");
+    t.keys(&["Enter"]); // no error text
+    t.wait_for("What do the words in the message say?");
+    t.keys(&["Enter"]); // relay access denied
+    t.wait_for("Where did you see the error?");
+    t.keys(&["Enter"]); // a pop-up
+    t.wait_for("What is sending the email that fails?");
+    t.keys(&["Enter"]); // a mail program
+    t.wait_for("Which program or app do you use");
+    // Both digits in one write, as fast typing gives them.
+    t.text("10");
+    t.wait_for("› 10. ");
+    t.keys(&["Enter"]);
+    // The next question is drawn once the answer is recorded.
+    let deadline = Instant::now() + WAIT;
+    while t.screen().contains("Which program or app do you use") {
+        assert!(Instant::now() < deadline, "still at the program list");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // The next question may be a text box, where q is typed: Ctrl-C quits anywhere.
+    t.keys(&["C-c"]);
+    assert_restored(&t, "130");
+    let saved = only_session(&t.sessions_dir());
+    let picked: Vec<&serde_json::Value> = events_of(&saved, "answer")
+        .into_iter()
+        .filter(|a| a["node"] == "q-client")
+        .map(|a| &a["value"])
+        .collect();
+    assert_eq!(picked, [&serde_json::json!(tenth.value)], "{saved:#}");
+}
+
+#[test]
+fn esc_on_the_first_question_keeps_the_paste_and_leaves_no_second_session() {
+    let Some(t) = Tmux::start(80, 24) else {
+        return;
+    };
+    t.run_relaydoc("--color never");
+    t.wait_for("Start — answer a few questions");
+    t.keys(&["2"]);
+    t.wait_for("Paste the error message");
+    t.paste(THREE_LINE_ERROR);
+    t.wait_for("Relay access denied");
+    t.keys(&["Enter"]);
+    t.wait_for("Checks finished");
+    t.keys(&["c"]);
+    t.wait_for("Where did you see the error?");
+    // Esc on the first question: back in the paste box, the text still there.
+    t.keys(&["Escape"]);
+    t.wait_for("Paste the error message");
+    let screen = t.wait_for("Relay access denied");
+    for line in THREE_LINE_ERROR.lines() {
+        assert!(row_starts_with(&screen, line), "{line:?} lost:\n{screen}");
+    }
+    // The run left untouched is not kept as a session "stopped at" its first question.
+    let saved: Vec<PathBuf> = std::fs::read_dir(t.sessions_dir())
+        .map(|dir| dir.flatten().map(|entry| entry.path()).collect())
+        .unwrap_or_default();
+    assert!(
+        saved
+            .iter()
+            .all(|path| path.extension().is_none_or(|ext| ext != "json")),
+        "{saved:?}"
+    );
+    // Going on from the same text: one session in the end, with the whole text.
+    t.keys(&["Enter"]);
+    t.wait_for("Checks finished");
+    t.keys(&["c"]);
+    t.wait_for("Where did you see the error?");
+    t.keys(&["Enter"]); // a pop-up
+    t.wait_for("What is sending the email");
+    t.keys(&["q"]);
+    assert_restored(&t, "0");
+    let session = only_session(&t.sessions_dir());
+    assert!(
+        events_of(&session, "answer")
+            .iter()
+            .any(|a| a["node"] == "q-where" && a["value"] == "client"),
+        "{session:#}"
+    );
+    assert_eq!(
+        session["initial_facts"]["error.text"], THREE_LINE_ERROR,
+        "{session:#}"
+    );
+}
+
+/// The scrolling text of a full-screen page: the rows between the title line (and the blank
+/// row under it) and the key line, without the scroll bar at the right edge.
+fn page_rows(screen: &str) -> Vec<String> {
+    let lines: Vec<&str> = screen.lines().collect();
+    let end = lines.len().saturating_sub(1);
+    lines
+        .get(2..end)
+        .unwrap_or_default()
+        .iter()
+        .map(|line| {
+            line.trim_end()
+                .trim_end_matches(['↑', '↓', '█', '║'])
+                .trim_end()
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn page_down_on_a_long_solution_moves_by_a_visible_page() {
+    let Some(t) = Tmux::start(80, 24) else {
+        return;
+    };
+    t.run_relaydoc(
+        "--color never wizard --fact client.id=thunderbird --fact account.email=anna@gmx.de \
+         --fact client.smtp_auth=off --fact sender.kind=program --fact error.kind=relay \
+         --fact error.where=client --fact users.affected=one",
+    );
+    t.wait_for("Start — answer a few questions");
+    t.keys(&["Enter"]);
+    t.wait_for("Which messages fail?");
+    t.keys(&["Enter"]);
+    t.wait_for("Turn on sign-in for the outgoing server");
+    let before = page_rows(&t.wait_for("PgDn scroll"));
+    let last = before
+        .iter()
+        .rev()
+        .find(|row| !row.is_empty())
+        .cloned()
+        .expect("the solution shows text");
+    assert!(
+        before.iter().filter(|row| **row == last).count() == 1,
+        "the last row is not unique: {before:#?}"
+    );
+    t.keys(&["PageDown"]);
+    let deadline = Instant::now() + WAIT;
+    let after = loop {
+        let rows = page_rows(&t.screen());
+        if rows != before && rows.iter().any(|row| !row.is_empty()) {
+            break rows;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "PgDn did not scroll: {before:#?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    // A page: what was the last row is now at the top (at most two rows kept for context),
+    // or just above it, one Up away.
+    let kept = after.iter().position(|row| *row == last);
+    let moved_a_page = match kept {
+        Some(row) => row <= 2,
+        None => {
+            t.keys(&["Up"]);
+            let deadline = Instant::now() + WAIT;
+            loop {
+                let rows = page_rows(&t.screen());
+                if rows != after {
+                    break rows.iter().position(|row| *row == last) == Some(0);
+                }
+                assert!(Instant::now() < deadline, "Up did not scroll");
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+    };
+    assert!(
+        moved_a_page,
+        "PgDn did not move by the page shown.\nBefore: {before:#?}\nAfter: {after:#?}"
+    );
+    t.keys(&["q"]);
+    assert_restored(&t, "0");
+}

@@ -44,9 +44,12 @@ mode) are shown once the knowledge is sound; they do not change the exit code.")
         /// Words to look for
         #[arg(required = true)]
         query: Vec<String>,
-        /// How many results at most
-        #[arg(long, default_value_t = 10)]
+        /// How many results at most, best first; a line says how many more there are
+        #[arg(long, default_value_t = 15)]
         limit: usize,
+        /// Show every result
+        #[arg(long, conflicts_with = "limit")]
+        all: bool,
         /// Print the results as JSON
         #[arg(long)]
         json: bool,
@@ -92,7 +95,13 @@ pub enum GraphFormat {
 pub fn run(args: KbArgs, global: &GlobalArgs) -> ExitCode {
     match args.command {
         KbCommand::Validate { dir } => validate(dir, global),
-        KbCommand::Search { query, limit, json } => with_knowledge(global, |kb| {
+        KbCommand::Search {
+            query,
+            limit,
+            all,
+            json,
+        } => with_knowledge(global, |kb| {
+            let limit = if all { usize::MAX } else { limit };
             search_command(kb, &query.join(" "), limit, json)
         }),
         KbCommand::Show { id, client } => {
@@ -199,7 +208,10 @@ fn short(text: &str, max: usize) -> String {
 }
 
 fn search_command(kb: &Knowledge, query: &str, limit: usize, json: bool) -> ExitCode {
-    let hits = search::search_with(kb, &signature_items(kb), query, limit);
+    // All of them, to say how many the limit leaves out.
+    let mut hits = search::search_with(kb, &signature_items(kb), query, usize::MAX);
+    let more = hits.len().saturating_sub(limit);
+    hits.truncate(limit);
     if json {
         match serde_json::to_string_pretty(&hits) {
             Ok(text) => outln!("{text}"),
@@ -214,6 +226,12 @@ fn search_command(kb: &Knowledge, query: &str, limit: usize, json: bool) -> Exit
                 hit.kind,
                 hit.id,
                 for_terminal(&hit.title)
+            );
+        }
+        if more > 0 {
+            outln!(
+                "… {more} more, less close (see them with --limit {} or --all)",
+                hits.len() + more
             );
         }
         outln!("\nShow one with `relaydoc kb show ID`.");

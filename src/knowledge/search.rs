@@ -4,6 +4,10 @@
 //! A query made only of error codes (`554`, `5.7.1`, `0x800CCC79`) is not matched fuzzily,
 //! where "554" would match any text holding a 5, a 5 and a 4 in order: every code must appear
 //! as a whole word.
+//!
+//! An item that holds every word of the query as typed ("iphone" in "Mail on iPhone and iPad")
+//! ranks above any item matched only fuzzily (letters scattered through a long text, such as a
+//! provider's host names), so the few real answers come first and the noise last.
 
 use std::sync::LazyLock;
 
@@ -75,9 +79,23 @@ fn holds_code(text: &str, code: &str) -> bool {
     })
 }
 
+/// What a literal match adds to a fuzzy score: more than any fuzzy score of these short texts
+/// reaches, so every literal match ranks above every fuzzy-only one.
+const LITERAL_BONUS: u32 = 10_000;
+
+/// Whether every word of the query (lower case) appears in one of `texts`, case aside.
+fn holds_words(words: &[String], texts: &[&str]) -> bool {
+    let lower: Vec<String> = texts.iter().map(|text| text.to_lowercase()).collect();
+    !words.is_empty()
+        && words
+            .iter()
+            .all(|word| lower.iter().any(|text| text.contains(word.as_str())))
+}
+
 /// [`search`], with `extra` items searched alongside the knowledge.
 pub fn search_with(knowledge: &Knowledge, extra: &[Extra], query: &str, limit: usize) -> Vec<Hit> {
     let codes = codes_of(query);
+    let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
     let pattern = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart);
     let mut matcher = Matcher::new(Config::DEFAULT);
     let mut buffer = Vec::new();
@@ -100,7 +118,11 @@ pub fn search_with(knowledge: &Knowledge, extra: &[Extra], query: &str, limit: u
                         title: &str,
                         body: String,
                         score: &mut dyn FnMut(&str) -> u32| {
-        let best = (score(title) * 2).max(score(id) * 2).max(score(&body));
+        let mut best = (score(title) * 2).max(score(id) * 2).max(score(&body));
+        // Codes are already matched literally; their ranking stays as it is.
+        if best > 0 && codes.is_empty() && holds_words(&words, &[title, id, &body]) {
+            best += LITERAL_BONUS;
+        }
         if best > 0 {
             hits.push(Hit {
                 kind,
@@ -187,6 +209,21 @@ mod tests {
         assert!(codes_of("relay 554").is_empty());
         assert!(codes_of("pop before smtp").is_empty());
         assert!(codes_of("").is_empty());
+    }
+
+    #[test]
+    fn every_word_must_be_held_for_a_literal_match() {
+        let words = |query: &str| -> Vec<String> {
+            query.split_whitespace().map(str::to_lowercase).collect()
+        };
+        assert!(holds_words(&words("iphone"), &["Mail on iPhone and iPad"]));
+        assert!(holds_words(&words("pop smtp"), &["POP before", "SMTP"]));
+        assert!(!holds_words(
+            &words("iphone"),
+            &["ssl0.ovh.net imap.mail.ovh.net"]
+        ));
+        assert!(!holds_words(&words("pop imap"), &["POP before SMTP"]));
+        assert!(!holds_words(&[], &["anything"]));
     }
 
     #[test]
