@@ -866,7 +866,13 @@ fn behind_a_lying_resolver_the_tuis_checks_say_they_could_not_check() {
         screen = t.screen();
         if screen.contains("Enter skips this question") {
             t.keys(&["Enter"]);
-            std::thread::sleep(Duration::from_millis(200));
+            // One Enter per input: wait for that screen to go before reading the next, so a
+            // slow frame never takes a second Enter (which would open a check's details).
+            let gone = Instant::now() + WAIT;
+            while t.screen() == screen {
+                assert!(Instant::now() < gone, "Enter did not skip:\n{screen}");
+                std::thread::sleep(Duration::from_millis(20));
+            }
         }
         assert!(Instant::now() < deadline, "no check ran:\n{screen}");
         std::thread::sleep(Duration::from_millis(50));

@@ -1206,13 +1206,29 @@ fn checks(
         );
     }
     doc.gap();
-    let name_width = 24;
+    // Names as long as the longest needs, leaving the finding about 40 columns; a name that
+    // still does not fit ends in "…" rather than mid-word.
+    let title_of = |row: &super::state::CheckRow| {
+        single_line(
+            model
+                .knowledge
+                .node(row.node)
+                .title
+                .as_deref()
+                .unwrap_or(&row.check),
+        )
+    };
+    let longest = session
+        .checks
+        .iter()
+        .map(|row| title_of(row).chars().count())
+        .max()
+        .unwrap_or(0);
+    let name_width = longest
+        .min(usize::from(area.width).saturating_sub(40))
+        .max(16);
     for (index, row) in session.checks.iter().enumerate() {
-        let node = model.knowledge.node(row.node);
-        let name: String = single_line(node.title.as_deref().unwrap_or(&row.check))
-            .chars()
-            .take(name_width)
-            .collect();
+        let name = clipped(&title_of(row), name_width);
         let (symbol, word, style, elapsed, summary) = match &row.state {
             RowState::Running => (
                 SPINNER[model.spinner % SPINNER.len()],
