@@ -918,6 +918,14 @@ impl Tmux {
         assert!(set.status.success(), "tmux set-buffer: {set:?}");
         self.tmux(&["paste-buffer", "-p", "-d", "-b", "relaydoc-test", "-t", "0"]);
     }
+
+    /// A paste as a terminal without bracketed paste sends it: the bare keys, each line
+    /// break as a carriage return (Enter).
+    fn paste_unbracketed(&self, text: &str) {
+        let set = self.tmux(&["set-buffer", "-b", "relaydoc-test", text]);
+        assert!(set.status.success(), "tmux set-buffer: {set:?}");
+        self.tmux(&["paste-buffer", "-d", "-b", "relaydoc-test", "-t", "0"]);
+    }
 }
 
 /// Whether a screen row inside a box starts with `text` (the box's border is `│`).
@@ -1139,4 +1147,39 @@ fn page_down_on_a_long_solution_moves_by_a_visible_page() {
     );
     t.keys(&["q"]);
     assert_restored(&t, "0");
+}
+
+/// The helpdesk case where the TUI once "closed by itself": a bounce pasted from a terminal
+/// without bracketed paste arrives as bare keys. Its first line break must not submit the box
+/// and the rest must not act as commands (a `q` in the text would quit): the burst is read as
+/// one paste, kept whole in the box.
+#[test]
+fn an_unbracketed_multi_line_paste_stays_text_and_never_quits() {
+    let Some(t) = Tmux::start(80, 24) else {
+        return;
+    };
+    t.run_relaydoc("wizard --agent --caller T-17 --color never");
+    t.wait_for("Do you still have the error message?");
+    // "q" alone on a line, and digits: as commands they would quit or answer questions.
+    let bounce = "Sending failed.\nq\n554 5.7.1 <bob@example.org>: Relay access denied\n2";
+    t.paste_unbracketed(bounce);
+    let screen = t.wait_for("Relay access denied");
+    assert!(row_starts_with(&screen, "Sending failed."), "{screen}");
+    assert!(row_starts_with(&screen, "554 5.7.1"), "{screen}");
+    // Still in the box, still running: Enter now submits the whole text.
+    assert!(
+        screen.contains("Do you still have the error message?"),
+        "{screen}"
+    );
+    t.keys(&["Enter"]);
+    t.wait_for("Checks finished");
+    t.keys(&["q"]);
+    assert_restored(&t, "0");
+    let saved = only_session(&t.sessions_dir());
+    let texts: Vec<&str> = events_of(&saved, "answer")
+        .iter()
+        .filter(|a| a["fact"] == "error.text")
+        .filter_map(|a| a["value"].as_str())
+        .collect();
+    assert_eq!(texts, [bounce], "{saved:#}");
 }

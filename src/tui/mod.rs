@@ -245,6 +245,41 @@ fn next_event(receiver: &Receiver<Event>, animating: bool) -> io::Result<Event> 
     }
 }
 
+/// Events read in one go at most; a longer paste arrives in several parts.
+const MAX_BURST: usize = 64 * 1024;
+
+/// The text of a burst of key presses that can only be a paste: at least [`PASTE_AT_LEAST`]
+/// characters, nothing but characters, Tab and line breaks (Enter, or Ctrl-J as a raw
+/// terminal reads a bare line feed), and a line break followed by more text. `None` for
+/// anything a person could have typed or a driver sent as keys (a digit and Enter, a word
+/// and Enter, arrows).
+pub(crate) fn pasted_text(burst: &[term::Event]) -> Option<String> {
+    use crossterm::event::{KeyCode, KeyEventKind, KeyModifiers};
+    let mut text = String::new();
+    for event in burst {
+        let term::Event::Key(key) = event else {
+            return None;
+        };
+        if key.kind == KeyEventKind::Release {
+            continue;
+        }
+        let plain = key.modifiers - KeyModifiers::SHIFT;
+        match key.code {
+            KeyCode::Char('j') if plain == KeyModifiers::CONTROL => text.push('\n'),
+            KeyCode::Char(c) if plain.is_empty() => text.push(c),
+            KeyCode::Enter if plain.is_empty() => text.push('\n'),
+            KeyCode::Tab if plain.is_empty() => text.push('\t'),
+            _ => return None,
+        }
+    }
+    let trimmed = text.trim_end_matches('\n');
+    let several_lines = trimmed.contains('\n');
+    (several_lines && trimmed.chars().count() >= PASTE_AT_LEAST).then_some(text)
+}
+
+/// Characters a burst needs before it counts as a paste.
+const PASTE_AT_LEAST: usize = 8;
+
 /// Reads terminal events on their own thread (blocking, so no CPU while idle) and forwards
 /// them; it ends with the process, or when the loop has gone.
 fn spawn_input_reader(sender: Sender<Event>) -> io::Result<()> {
@@ -252,15 +287,32 @@ fn spawn_input_reader(sender: Sender<Event>) -> io::Result<()> {
         .name("terminal-input".into())
         .spawn(move || {
             loop {
-                let event = match term::read() {
-                    Ok(event) => Event::Terminal(event),
+                let first = match term::read() {
+                    Ok(event) => event,
                     Err(error) => {
                         let _ = sender.send(Event::InputLost(error.to_string()));
                         return;
                     }
                 };
-                if sender.send(event).is_err() {
-                    return;
+                // Whatever else is already waiting came in the same instant: no person types
+                // that fast, so a burst holding several lines is a paste from a terminal
+                // without bracketed paste, and stays text instead of becoming commands (its
+                // first line break would submit a box, and a `q` in it would quit).
+                let mut burst = vec![first];
+                while burst.len() < MAX_BURST && matches!(term::poll(Duration::ZERO), Ok(true)) {
+                    match term::read() {
+                        Ok(event) => burst.push(event),
+                        Err(_) => break,
+                    }
+                }
+                let events = match pasted_text(&burst) {
+                    Some(text) => vec![term::Event::Paste(text)],
+                    None => burst,
+                };
+                for event in events {
+                    if sender.send(Event::Terminal(event)).is_err() {
+                        return;
+                    }
                 }
             }
         })

@@ -2905,3 +2905,46 @@ fn pasted_line_breaks_stay_on_screen_and_in_the_saved_session() {
     });
     assert_eq!(answer, Some(format!("{kept}\ntyped on")));
 }
+
+#[test]
+fn a_burst_of_keys_holding_several_lines_is_a_paste_and_nothing_else_is() {
+    use crossterm::event::Event;
+    let keys = |text: &str| -> Vec<Event> {
+        text.chars()
+            .map(|c| match c {
+                '\r' => Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+                '\x0a' => Event::Key(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::CONTROL)),
+                c => Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+            })
+            .collect()
+    };
+    // A pasted bounce: Enter or a bare line feed between lines.
+    assert_eq!(
+        super::pasted_text(&keys("Sending failed.\rq\r554 Relay access denied")).as_deref(),
+        Some("Sending failed.\nq\n554 Relay access denied")
+    );
+    assert_eq!(
+        super::pasted_text(&keys("first line\x0asecond")).as_deref(),
+        Some("first line\nsecond")
+    );
+    // What a person or a test driver sends as keys stays keys.
+    for typed in [
+        "1\r",
+        "10",
+        "q",
+        "me@example.com\r",
+        "me@example.com",
+        "a\rb",
+    ] {
+        assert_eq!(super::pasted_text(&keys(typed)), None, "{typed:?}");
+    }
+    let mut arrows = keys("Sending failed.\rmore text");
+    arrows.push(Event::Key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE)));
+    assert_eq!(super::pasted_text(&arrows), None);
+    let mut ctrl_c = keys("Sending failed.\rmore text");
+    ctrl_c.push(Event::Key(KeyEvent::new(
+        KeyCode::Char('c'),
+        KeyModifiers::CONTROL,
+    )));
+    assert_eq!(super::pasted_text(&ctrl_c), None);
+}
