@@ -666,6 +666,18 @@ fn short_elapsed(elapsed: Duration) -> String {
     }
 }
 
+/// A check's name as its row and its details show it: the tree node's title, else the check.
+fn check_title(model: &Model<'_>, row: &super::state::CheckRow) -> String {
+    single_line(
+        model
+            .knowledge
+            .node(row.node)
+            .title
+            .as_deref()
+            .unwrap_or(&row.check),
+    )
+}
+
 /// `text` cut to `room` characters, with "…" when something was cut.
 fn clipped(text: &str, room: usize) -> String {
     if text.chars().count() > room {
@@ -1208,16 +1220,7 @@ fn checks(
     doc.gap();
     // Names as long as the longest needs, leaving the finding about 40 columns; a name that
     // still does not fit ends in "…" rather than mid-word.
-    let title_of = |row: &super::state::CheckRow| {
-        single_line(
-            model
-                .knowledge
-                .node(row.node)
-                .title
-                .as_deref()
-                .unwrap_or(&row.check),
-        )
-    };
+    let title_of = |row: &super::state::CheckRow| check_title(model, row);
     let longest = session
         .checks
         .iter()
@@ -1296,14 +1299,7 @@ fn checks(
         && let Some(row) = session.checks.get(row)
     {
         let popup = area;
-        let title = single_line(
-            model
-                .knowledge
-                .node(row.node)
-                .title
-                .as_deref()
-                .unwrap_or(&row.check),
-        );
+        let title = check_title(model, row);
         let lines: Vec<Line<'_>> = match &row.state {
             RowState::Done { evidence, .. } => {
                 evidence.iter().map(|l| Line::raw(l.as_str())).collect()
