@@ -87,11 +87,7 @@ pub fn fact_of(kb: &Knowledge, node: &str) -> Option<String> {
 /// Where a run saved in `sessions` (its only session) stands: the number of events, the node,
 /// and whether it finished. `None` while nothing is saved yet or a save is half written.
 pub fn progress(sessions: &Path) -> Option<(usize, String, bool)> {
-    let file: PathBuf = std::fs::read_dir(sessions)
-        .ok()?
-        .flatten()
-        .map(|entry| entry.path())
-        .find(|path| path.extension().is_some_and(|ext| ext == "json"))?;
+    let file = session_file(sessions)?;
     let session: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(file).ok()?).ok()?;
     Some((
@@ -101,14 +97,18 @@ pub fn progress(sessions: &Path) -> Option<(usize, String, bool)> {
     ))
 }
 
-/// The saved session, whole.
-pub fn session(sessions: &Path) -> serde_json::Value {
-    let file: PathBuf = std::fs::read_dir(sessions)
-        .expect("sessions folder")
+/// The run's session file (the folder holds only one), once it is saved.
+fn session_file(sessions: &Path) -> Option<PathBuf> {
+    std::fs::read_dir(sessions)
+        .ok()?
         .flatten()
         .map(|entry| entry.path())
         .find(|path| path.extension().is_some_and(|ext| ext == "json"))
-        .expect("a saved session");
+}
+
+/// The saved session, whole.
+pub fn session(sessions: &Path) -> serde_json::Value {
+    let file = session_file(sessions).expect("a saved session");
     serde_json::from_str(&std::fs::read_to_string(file).expect("read")).expect("JSON")
 }
 
