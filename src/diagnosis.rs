@@ -35,6 +35,9 @@ const TEXT_PREFIX: &str = "The error message: ";
 /// A question is worth asking only if its answer is expected to remove this much uncertainty
 /// (nats).
 const MIN_GAIN: f64 = 0.05;
+/// A conclusion the evidence allows is still held back for one more question when the answer
+/// has at least this chance of showing it wrong.
+const WORTH_A_QUESTION: f64 = 0.05;
 
 /// The facts as a diagnosis step sees them: what is known, plus perhaps one hypothetical
 /// answer (what if the person answered `fact: value`?).
@@ -386,6 +389,62 @@ pub fn reveals<'k>(
     }
 }
 
+/// How the people behind each cause would answer a question: `likelihood[answer][cause]`, and
+/// the scores every answer would leave (`after[answer][cause]`).
+struct AnswerModel {
+    likelihood: Vec<Vec<f64>>,
+    after: Vec<Vec<f64>>,
+}
+
+/// Each cause's answers in proportion to how they move its score: an answer that speaks for a
+/// cause is what its people tend to give, one that speaks against it is rare among them, and
+/// a cause the answer does not touch gives every answer alike.
+fn answer_model(
+    knowledge: &Knowledge,
+    facts: &BTreeMap<String, String>,
+    clues: &[TextClue],
+    reveals: &Reveals<'_>,
+    current: &[f64],
+) -> Option<AnswerModel> {
+    if reveals.values.is_empty() {
+        return None;
+    }
+    let mut after = Vec::with_capacity(reveals.values.len());
+    for value in &reveals.values {
+        let with_answer = View {
+            facts,
+            answer: Some((reveals.fact, value)),
+        };
+        let mut shifted = Vec::new();
+        scores(knowledge, with_answer, clues, &mut shifted);
+        after.push(shifted);
+    }
+    let answers = after.len();
+    let mut likelihood = vec![vec![0.0; current.len()]; answers];
+    for (cause, before) in current.iter().enumerate() {
+        let column: Vec<f64> = after
+            .iter()
+            .map(|row| {
+                if before.is_finite() {
+                    row[cause] - before
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let weights = softmax(&column);
+        let total: f64 = weights.iter().sum();
+        for (answer, weight) in weights.into_iter().enumerate() {
+            likelihood[answer][cause] = if total > 0.0 {
+                weight
+            } else {
+                1.0 / answers as f64
+            };
+        }
+    }
+    Some(AnswerModel { likelihood, after })
+}
+
 /// The candidate whose answer is expected to tell the causes apart best, with its expected
 /// information gain (nats), if any is worth asking. Ties go to the earlier candidate, so the
 /// tree's own order decides between equals.
@@ -404,51 +463,12 @@ pub fn best_question(
     let prior = softmax(&current);
     let now = entropy(&prior);
     let mut best: Option<(NodeId, f64)> = None;
-    let mut shifted = Vec::new();
     for (node, reveals) in candidates {
-        // deltas[v][c]: how answer v would move cause c's score.
-        let deltas: Vec<Vec<f64>> = reveals
-            .values
-            .iter()
-            .map(|value| {
-                let with_answer = View {
-                    facts,
-                    answer: Some((reveals.fact, value)),
-                };
-                scores(knowledge, with_answer, clues, &mut shifted);
-                shifted
-                    .iter()
-                    .zip(&current)
-                    .map(|(after, before)| {
-                        if before.is_finite() {
-                            after - before
-                        } else {
-                            0.0
-                        }
-                    })
-                    .collect()
-            })
-            .collect();
-        if deltas.is_empty() {
+        let Some(model) = answer_model(knowledge, facts, clues, reveals, &current) else {
             continue;
-        }
-        // P(answer | cause): each cause's answers in proportion to how they move its score.
-        let causes = current.len();
-        let mut likelihood = vec![vec![0.0; causes]; deltas.len()];
-        for cause in 0..causes {
-            let column: Vec<f64> = deltas.iter().map(|row| row[cause]).collect();
-            let weights = softmax(&column);
-            let total: f64 = weights.iter().sum();
-            for (answer, weight) in weights.into_iter().enumerate() {
-                likelihood[answer][cause] = if total > 0.0 {
-                    weight
-                } else {
-                    1.0 / deltas.len() as f64
-                };
-            }
-        }
+        };
         let mut expected = 0.0;
-        for row in &likelihood {
+        for row in &model.likelihood {
             let joint: Vec<f64> = row.iter().zip(&prior).map(|(l, p)| l * p).collect();
             let p_answer: f64 = joint.iter().sum();
             if p_answer <= 0.0 {
@@ -460,6 +480,57 @@ pub fn best_question(
         let gain = now - expected;
         if gain >= MIN_GAIN && best.is_none_or(|(_, best_gain)| gain > best_gain + 1e-9) {
             best = Some((*node, gain));
+        }
+    }
+    best
+}
+
+/// Before concluding on `leader`: the candidate most likely to show it is not the cause, with
+/// that chance, when it is at least [`WORTH_A_QUESTION`]. The chance is the share of the other
+/// causes whose people would give an answer that leaves another cause ahead, or the leader
+/// no longer likely enough to conclude on: the leader's own people, answering as they tend
+/// to, do not count. One answer that overturns a conclusion the evidence made early is worth
+/// a question; a remote doubt is not, so a clear case is not kept waiting.
+pub fn overturning_question(
+    knowledge: &Knowledge,
+    facts: &BTreeMap<String, String>,
+    clues: &[TextClue],
+    leader: usize,
+    candidates: &[(NodeId, Reveals<'_>)],
+) -> Option<(NodeId, f64)> {
+    let known = View {
+        facts,
+        answer: None,
+    };
+    let mut current = Vec::new();
+    scores(knowledge, known, clues, &mut current);
+    let prior = softmax(&current);
+    let mut best: Option<(NodeId, f64)> = None;
+    for (node, reveals) in candidates {
+        let Some(model) = answer_model(knowledge, facts, clues, reveals, &current) else {
+            continue;
+        };
+        let mut chance = 0.0;
+        for (row, after) in model.likelihood.iter().zip(&model.after) {
+            let posterior = softmax(after);
+            let ahead = posterior
+                .iter()
+                .enumerate()
+                .max_by(|a, b| a.1.total_cmp(b.1))
+                .map(|(cause, _)| cause);
+            let overturned = ahead != Some(leader) || posterior[leader] < CONCLUDE_EARLY;
+            if overturned {
+                chance += row
+                    .iter()
+                    .zip(&prior)
+                    .enumerate()
+                    .filter(|(cause, _)| *cause != leader)
+                    .map(|(_, (l, p))| l * p)
+                    .sum::<f64>();
+            }
+        }
+        if chance >= WORTH_A_QUESTION && best.is_none_or(|(_, most)| chance > most + 1e-9) {
+            best = Some((*node, chance));
         }
     }
     best

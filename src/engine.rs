@@ -494,6 +494,10 @@ impl<'k> Wizard<'k> {
                                 // The check waits for the password to be typed again (the
                                 // session recorder goes back to ask for it).
                                 (_, Some(SecretInput::Withheld)) => {}
+                                // An optional input the person skipped: the check runs without.
+                                _ if crate::knowledge::checks::spec(check).is_some_and(
+                                    |spec| spec.optional.contains(&param.as_str()),
+                                ) => {}
                                 _ => complete = false,
                             }
                         }
@@ -578,10 +582,23 @@ impl<'k> Wizard<'k> {
                 }
             };
         }
-        let next_question = self.best_question();
+        let candidates = self.candidates();
+        let next_question =
+            diagnosis::best_question(self.knowledge, &self.facts, &self.clues, &candidates)
+                .map(|(node, _)| node);
         let leader = ranking.leader().map(|leader| leader.cause);
         match ranking.verdict(next_question.is_some()) {
             Verdict::Clear(cause) => {
+                let doubt = diagnosis::overturning_question(
+                    self.knowledge,
+                    &self.facts,
+                    &self.clues,
+                    cause,
+                    &candidates,
+                );
+                if let Some((question, _)) = doubt {
+                    return Settle::Ask(question);
+                }
                 self.decided = true;
                 Settle::Finish(self.solution_for(cause, proposal))
             }
@@ -628,18 +645,29 @@ impl<'k> Wizard<'k> {
             .unwrap_or(proposal)
     }
 
-    /// The unvisited node whose answer best separates the causes, if any is worth asking.
-    fn best_question(&self) -> Option<NodeId> {
+    /// The nodes that may be asked now, one for each thing they would reveal.
+    fn candidates(&self) -> Vec<(NodeId, diagnosis::Reveals<'k>)> {
         let secret_known = |fact: &str| self.secrets.contains_key(fact);
-        let candidates: Vec<_> = (0..self.knowledge.nodes.len())
-            .filter(|node| !self.path.contains(node))
-            .filter_map(|node| {
-                diagnosis::reveals(self.knowledge, node, &self.facts, &secret_known)
-                    .map(|reveals| (node, reveals))
+        // The first node of each group that may be asked now: the others would reveal the
+        // same, and the tree's order breaks ties, so this is the whole choice.
+        let mut candidates: Vec<_> = self
+            .knowledge
+            .askers()
+            .filter(|(fact, _)| !self.facts.contains_key(*fact))
+            .flat_map(|(_, groups)| groups)
+            .filter_map(|group| {
+                group.iter().find_map(|&node| {
+                    if self.path.contains(&node) {
+                        return None;
+                    }
+                    diagnosis::reveals(self.knowledge, node, &self.facts, &secret_known)
+                        .map(|reveals| (node, reveals))
+                })
             })
             .collect();
-        diagnosis::best_question(self.knowledge, &self.facts, &self.clues, &candidates)
-            .map(|(node, _)| node)
+        candidates.sort_by_key(|(node, _)| *node);
+        candidates.dedup_by_key(|(node, _)| *node);
+        candidates
     }
 
     /// Reads the pasted error again when it changed.

@@ -831,3 +831,65 @@ fn a_refused_client_that_mynetworks_covers_is_told_apart() {
     );
     assert_eq!(findings.len(), 1, "{findings:#?}");
 }
+
+/// The wizard's server branch reads the same configuration and log (`c-postfix-config`): the
+/// person types where they are, and the cause the lint points to weighs in the diagnosis.
+#[test]
+fn the_wizards_server_branch_reads_the_configuration_and_the_log() {
+    let sandbox = Sandbox::new();
+    let dir = fixtures().join("logs");
+    let walk = |config: &Path, log: Option<&Path>| -> Value {
+        let mut command = sandbox.cmd();
+        command.args(["wizard", "--json", "--no-save"]);
+        for fact in [
+            "error.where=server-log",
+            "user.role=server-admin",
+            "server.software=postfix",
+        ] {
+            command.args(["--fact", fact]);
+        }
+        command
+            .arg("--fact")
+            .arg(format!("server.config_path={}", config.display()));
+        if let Some(log) = log {
+            command
+                .arg("--fact")
+                .arg(format!("server.log_path={}", log.display()));
+        }
+        let output = command.output().expect("runs");
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {output:?}"))
+    };
+    for (name, cause) in [
+        // A container outside mynetworks, on a server whose users sign in.
+        ("docker-network", "mynetworks-too-narrow"),
+        // Domains routed by transport_maps alone.
+        ("transport-only", "recipient-domain-not-local"),
+        // The refused clients did not sign in, on a server that offers it.
+        ("sasl-on", "client-auth-off"),
+    ] {
+        let outcome = walk(
+            &dir.join(format!("{name}.cf")),
+            Some(&dir.join(format!("{name}.log"))),
+        );
+        assert_eq!(outcome["causes"][0]["id"], cause, "{name}: {outcome:#}");
+        let path = outcome["path"].to_string();
+        assert!(path.contains("c-postfix-config"), "{name}: {path}");
+        let reasons = outcome["causes"][0]["for"].to_string();
+        assert!(
+            reasons.contains("Reading your Postfix configuration"),
+            "{name}: the reading is a reason: {reasons}"
+        );
+    }
+    // The Docker configuration without its log shows nothing wrong for the server's own users:
+    // the reading says so, and the container's cause is no longer the leader.
+    let alone = walk(&dir.join("docker-network.cf"), None);
+    assert_ne!(
+        alone["causes"][0]["id"], "mynetworks-too-narrow",
+        "{alone:#}"
+    );
+    // A path that is no configuration: the check could not read it, the tree asks on.
+    let unreadable = walk(Path::new("/nonexistent/main.cf"), None);
+    let path = unreadable["path"].to_string();
+    assert!(path.contains("q-server-relay-policy"), "{unreadable:#}");
+    assert_eq!(unreadable["stopped"], Value::Null);
+}

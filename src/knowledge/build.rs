@@ -123,6 +123,7 @@ pub fn build(files: &[SourceFile]) -> Result<Knowledge, Diagnostics> {
         return Err(problems.sorted());
     }
     Ok(Knowledge {
+        askers: super::model::index_askers(&built),
         nodes: built,
         node_index,
         start: start.unwrap_or_default(),

@@ -92,6 +92,14 @@ pub const SPECS: &[CheckSpec] = &[
         optional: &[],
         sets: &["public.ip", "client.ip_blacklisted", "dnsbl.listed_on"],
     },
+    CheckSpec {
+        name: "postfix-config",
+        label: "Reading your Postfix configuration and mail log",
+        // `config`: main.cf or saved `postconf -n` output; `log`: a mail log (plain or .gz).
+        params: &["config"],
+        optional: &["log"],
+        sets: &["server.config_points_to"],
+    },
 ];
 
 pub fn spec(name: &str) -> Option<&'static CheckSpec> {

@@ -54,6 +54,8 @@ pub struct Knowledge {
     /// What a higher layer compiles from this knowledge once and keeps with it (explain's
     /// signatures). Knowledge does not name its type, so it depends on nothing above it.
     pub(super) compiled: std::sync::OnceLock<Box<dyn std::any::Any + Send + Sync>>,
+    /// The nodes that can reveal each fact, see [`Knowledge::askers`].
+    pub(super) askers: BTreeMap<String, Vec<Vec<NodeId>>>,
 }
 
 impl Knowledge {
@@ -70,6 +72,17 @@ impl Knowledge {
             .get_or_init(|| Box::new(build()))
             .downcast_ref::<T>()
             .expect("knowledge keeps one compiled value, of one type")
+    }
+
+    /// For each fact, the nodes that can reveal it (its questions; the checks that set it, and
+    /// the inputs that lead straight to such a check), grouped by the answers they offer, each
+    /// group in tree order. Asking any node of a group tells the diagnosis the same thing, so
+    /// it needs only the first one it may ask: a step costs the same in a tree ten times as
+    /// large.
+    pub fn askers(&self) -> impl Iterator<Item = (&str, &[Vec<NodeId>])> {
+        self.askers
+            .iter()
+            .map(|(fact, groups)| (fact.as_str(), groups.as_slice()))
     }
 
     pub fn node_id(&self, id: &str) -> Option<NodeId> {
@@ -492,6 +505,38 @@ impl Evidence {
     pub fn holds(&self, facts: &BTreeMap<String, String>) -> bool {
         all_hold(&self.when, facts)
     }
+}
+
+/// Builds [`Knowledge::askers`] from the resolved nodes.
+pub(super) fn index_askers(nodes: &[Node]) -> BTreeMap<String, Vec<Vec<NodeId>>> {
+    // (fact, the answers offered; `None` for a check, whose answers the fact catalogue gives).
+    let mut grouped: BTreeMap<(String, Option<Vec<String>>), Vec<NodeId>> = BTreeMap::new();
+    let check_facts = |node: &Node| match &node.body {
+        NodeBody::Check { sets, .. } => sets.clone(),
+        _ => Vec::new(),
+    };
+    for (id, node) in nodes.iter().enumerate() {
+        let keys: Vec<(String, Option<Vec<String>>)> = match &node.body {
+            NodeBody::Question { fact, choices, .. } => vec![(
+                fact.clone(),
+                Some(choices.iter().map(|choice| choice.value.clone()).collect()),
+            )],
+            NodeBody::Check { .. } => check_facts(node).into_iter().map(|f| (f, None)).collect(),
+            NodeBody::Input { next, .. } => check_facts(&nodes[*next])
+                .into_iter()
+                .map(|f| (f, None))
+                .collect(),
+            _ => Vec::new(),
+        };
+        for key in keys {
+            grouped.entry(key).or_default().push(id);
+        }
+    }
+    let mut askers: BTreeMap<String, Vec<Vec<NodeId>>> = BTreeMap::new();
+    for ((fact, _), ids) in grouped {
+        askers.entry(fact).or_default().push(ids);
+    }
+    askers
 }
 
 /// How much a piece of evidence counts, on a log-odds scale: `strong` multiplies a cause's odds

@@ -16,6 +16,7 @@
 
 pub mod formats;
 pub mod input;
+pub mod refusals;
 pub mod report;
 pub mod stamp;
 pub mod tally;

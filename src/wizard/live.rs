@@ -35,7 +35,98 @@ pub(super) fn offline_report(knowledge: &Knowledge, request: &CheckRequest) -> O
                 }),
             })
         }
+        "postfix-config" => Some(postfix_config_report(request)),
         _ => None,
+    }
+}
+
+/// `postfix lint` (with `--log` when a log is given) as a wizard check: the relay policy the
+/// configuration sets, and the cause its most serious finding points to.
+fn postfix_config_report(request: &CheckRequest) -> CheckReport {
+    use crate::postfix::config::{Settings, parse_main};
+    use crate::postfix::lint::{Severity, lint};
+    let could_not = |why: String| CheckReport {
+        check: request.check.clone(),
+        status: Status::Error,
+        facts: Facts::new(),
+        details: serde_json::json!({ "phase": "read", "error": why }),
+    };
+    let Some(path) = request.params.get("config") else {
+        return could_not("no configuration file was given".into());
+    };
+    let path = std::path::Path::new(path.trim());
+    let text = match crate::postfix::read_bounded(path) {
+        Ok(text) => text,
+        Err(why) => return could_not(why),
+    };
+    let (main, _) = parse_main(&crate::files::shown(path), &text);
+    if main.params.is_empty() {
+        return could_not(format!(
+            "{}: no `name = value` setting found; is this main.cf or `postconf -n` output?",
+            crate::files::shown(path)
+        ));
+    }
+    let settings = Settings::new(&main, None);
+    let mut report = lint(&main, &[], &settings);
+    let mut from_log = crate::postfix::lint::Report {
+        findings: Vec::new(),
+    };
+    let mut refusals = 0;
+    if let Some(log) = request.params.get("log") {
+        let source = crate::logs::input::Source::from_arg(std::path::Path::new(log.trim()));
+        let read = crate::logs::input::open(&source, None)
+            .map_err(|error| error.to_string())
+            .and_then(|opened| {
+                crate::logs::refusals::read_refusals(opened.reader).map_err(|e| e.to_string())
+            });
+        match read {
+            Ok(read) => {
+                refusals = read.count;
+                crate::logs::refusals::lint_with_log(
+                    &mut from_log,
+                    &settings,
+                    &[],
+                    &read,
+                    &[],
+                    false,
+                );
+            }
+            Err(why) => return could_not(format!("the log: {why}")),
+        }
+    }
+    // The most serious finding; failing any, what the log's refused clients show (a note
+    // such as "they did not sign in" is about the very refusals the person asks about).
+    let points_to = report
+        .findings
+        .iter()
+        .chain(&from_log.findings)
+        .filter(|finding| finding.severity != Severity::Info)
+        .min_by_key(|finding| finding.severity)
+        .or_else(|| {
+            from_log
+                .findings
+                .iter()
+                .find(|finding| finding.id != "refusals-from-unknown-service")
+        })
+        .map_or("nothing", |finding| finding.cause.as_str())
+        .to_owned();
+    report.findings.append(&mut from_log.findings);
+    report.findings.sort_by_key(|finding| finding.severity);
+    let mut facts = Facts::new();
+    facts.insert("server.config_points_to".into(), points_to.clone());
+    let problem = points_to != "nothing";
+    CheckReport {
+        check: request.check.clone(),
+        status: if problem { Status::Problem } else { Status::Ok },
+        facts: keep_declared(request, facts),
+        details: serde_json::json!({
+            "summary": match report.findings.iter().find(|f| f.severity != Severity::Info) {
+                Some(finding) => crate::sanitize::single_line(&finding.message),
+                None => "nothing in the configuration would refuse your own users".to_owned(),
+            },
+            "relay_denials_in_log": refusals,
+            "findings": report.findings,
+        }),
     }
 }
 
@@ -391,6 +482,73 @@ impl super::Checks for LiveChecks {
 #[cfg(test)]
 mod tests {
     use super::split_host_port;
+
+    fn postfix_config(config: &str, log: Option<&str>) -> crate::checks::CheckReport {
+        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/postfix/");
+        let mut params = std::collections::BTreeMap::new();
+        params.insert("config".to_owned(), format!("{fixtures}{config}"));
+        if let Some(log) = log {
+            params.insert("log".to_owned(), format!("{fixtures}{log}"));
+        }
+        super::postfix_config_report(&crate::engine::CheckRequest {
+            node: 0,
+            check: "postfix-config".into(),
+            params,
+            secrets: Default::default(),
+        })
+    }
+
+    #[test]
+    fn the_postfix_check_names_what_the_configuration_and_its_log_point_to() {
+        let report = postfix_config("logs/docker-network.cf", Some("logs/docker-network.log"));
+        assert_eq!(report.status, crate::checks::Status::Problem, "{report:?}");
+        assert_eq!(
+            report
+                .facts
+                .get("server.config_points_to")
+                .map(String::as_str),
+            Some("mynetworks-too-narrow")
+        );
+        assert_eq!(report.details["relay_denials_in_log"], 1);
+        // Without the log, the configuration alone has nothing wrong for its own users.
+        let alone = postfix_config("logs/docker-network.cf", None);
+        assert_eq!(
+            alone
+                .facts
+                .get("server.config_points_to")
+                .map(String::as_str),
+            Some("nothing"),
+            "{alone:?}"
+        );
+        // A note about the refused clients themselves names their cause.
+        let signed_in = postfix_config("logs/sasl-on.cf", Some("logs/sasl-on.log"));
+        assert_eq!(
+            signed_in
+                .facts
+                .get("server.config_points_to")
+                .map(String::as_str),
+            Some("client-auth-off"),
+            "{signed_in:?}"
+        );
+    }
+
+    #[test]
+    fn the_postfix_check_that_cannot_read_says_so_and_sets_nothing() {
+        for (config, log) in [
+            ("no-such-file.cf", None),
+            ("logs/docker-network.cf", Some("logs/no-such.log")),
+            ("README.md", None),
+        ] {
+            let report = postfix_config(config, log);
+            assert_eq!(report.status, crate::checks::Status::Error, "{report:?}");
+            assert!(report.facts.is_empty(), "{report:?}");
+            assert!(
+                report.details["error"]
+                    .as_str()
+                    .is_some_and(|e| !e.is_empty())
+            );
+        }
+    }
     use crate::wizard::Checks as _;
 
     #[test]
