@@ -486,10 +486,10 @@ pub fn best_question(
 }
 
 /// Before concluding on `leader`: the candidate most likely to show it is not the cause, with
-/// that chance, when it is at least [`WORTH_A_QUESTION`]. The chance is the share of the other
-/// causes whose people would give an answer that leaves another cause ahead, or the leader
-/// no longer likely enough to conclude on: the leader's own people, answering as they tend
-/// to, do not count. One answer that overturns a conclusion the evidence made early is worth
+/// that chance, when it is at least [`WORTH_A_QUESTION`]. The chance is the share of the
+/// rivals (other causes at least that likely themselves) whose people would give an answer
+/// that leaves another cause ahead, or the leader no longer likely enough to conclude on: the
+/// leader's own people, answering as they tend to, do not count. One answer that overturns a conclusion the evidence made early is worth
 /// a question; a remote doubt is not, so a clear case is not kept waiting.
 pub fn overturning_question(
     knowledge: &Knowledge,
@@ -524,7 +524,9 @@ pub fn overturning_question(
                     .iter()
                     .zip(&prior)
                     .enumerate()
-                    .filter(|(cause, _)| *cause != leader)
+                    // Only a rival at least that likely by itself: many remote causes
+                    // adding up are no reason to keep a clear case waiting.
+                    .filter(|(cause, (_, p))| *cause != leader && **p >= WORTH_A_QUESTION)
                     .map(|(_, (l, p))| l * p)
                     .sum::<f64>();
             }

@@ -40,6 +40,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "logs",
         &[
             "explain",
+            "postfix",
             "knowledge",
             "vocab",
             "sanitize",
@@ -95,6 +96,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "explain",
             "knowledge",
             "present",
+            "postfix",
+            "logs",
+            "files",
             "runtime",
             "vocab",
             "sanitize",

@@ -264,7 +264,8 @@ fn a_pasted_error_answers_the_questions_it_settles() {
         wizard.facts().get("server.software").map(String::as_str),
         Some("postfix")
     );
-    assert_eq!(asking(&wizard), "q-server-relay-policy");
+    // A Postfix server: its configuration and log are asked for next (to read them).
+    assert_eq!(asking(&wizard), "i-postfix-config");
 }
 
 /// Agent mode: the blocklist check is about the caller's connection, so the address is asked
