@@ -532,6 +532,23 @@ fn lookup_fix(item: &str, ip: IpAddr) -> String {
     }
 }
 
+/// Whether a mail program can sign in: a server authenticator is offered to it (inside TLS
+/// when `tls`), as `auth_advertise_hosts` and each `server_advertise_condition` allow.
+pub fn sign_in_offered(config: &EximConfig, tls: bool) -> bool {
+    let hosts_allow = config.option("auth_advertise_hosts").is_none_or(|s| {
+        let value = s.value.trim();
+        if mentions_tls(value) {
+            tls
+        } else {
+            !value.is_empty()
+        }
+    });
+    hosts_allow
+        && config
+            .server_authenticators()
+            .any(|a| tls || !needs_tls(a.option("server_advertise_condition")))
+}
+
 /// Whether a `server_advertise_condition` offers the authenticator only inside TLS.
 fn needs_tls(condition: Option<&str>) -> bool {
     condition.is_some_and(mentions_tls)
