@@ -94,42 +94,68 @@ pub fn rcpt_verdict(config: &EximConfig, client: &Client) -> Verdict {
         };
         return verdict;
     };
+    // Statements that could not be judged, with what they would decide if they fired: the
+    // verdict stands only when it is the same either way.
+    let mut pending: Vec<(Outcome, String, usize)> = Vec::new();
+    let mut decided = None;
     for statement in &acl.statements {
         let held = conditions_hold(config, statement, client, &mut verdict.assumed);
-        let decided = match (statement.verb, &held) {
-            (Verb::Warn, _) => None,
-            (_, Held::Unknown(why)) => {
-                verdict.line = Some(statement.line);
-                verdict.reason = format!(
-                    "`{}` on line {} depends on {}, which relaydoc cannot judge offline",
+        let fired = match statement.verb {
+            Verb::Warn => continue,
+            Verb::Accept | Verb::Discard => Outcome::Accept,
+            Verb::Deny | Verb::Drop | Verb::Require => Outcome::Refuse,
+            Verb::Defer => Outcome::Defer,
+        };
+        let fires = match held {
+            Held::Unknown(why) => {
+                pending.push((
+                    fired,
+                    format!(
+                        "`{}` on line {} depends on {}, which relaydoc cannot judge offline",
+                        statement.verb.as_str(),
+                        statement.line,
+                        crate::sanitize::excerpt(&why, 120)
+                    ),
+                    statement.line,
+                ));
+                continue;
+            }
+            // `require` refuses when a condition fails; the others act when all hold.
+            Held::Yes => statement.verb != Verb::Require,
+            Held::No => statement.verb == Verb::Require,
+        };
+        if fires {
+            decided = Some((
+                fired,
+                statement.line,
+                statement.message().map(str::to_owned),
+                format!(
+                    "`{}` on line {}{}",
                     statement.verb.as_str(),
                     statement.line,
-                    crate::sanitize::excerpt(why, 120)
-                );
-                return verdict;
-            }
-            (Verb::Accept | Verb::Discard, Held::Yes) => Some(Outcome::Accept),
-            (Verb::Deny | Verb::Drop, Held::Yes) => Some(Outcome::Refuse),
-            (Verb::Defer, Held::Yes) => Some(Outcome::Defer),
-            (Verb::Require, Held::No) => Some(Outcome::Refuse),
-            _ => None,
-        };
-        if let Some(outcome) = decided {
-            verdict.outcome = outcome;
-            verdict.line = Some(statement.line);
-            verdict.message = statement.message().map(str::to_owned);
-            verdict.reason = format!(
-                "`{}` on line {}{}",
-                statement.verb.as_str(),
-                statement.line,
-                describe(statement)
-            );
-            return verdict;
+                    describe(statement)
+                ),
+            ));
+            break;
         }
     }
-    verdict.outcome = Outcome::Refuse;
-    verdict.line = Some(acl.line);
-    verdict.reason = format!("the end of the ACL {name} (an implicit deny)");
+    let (outcome, line, message, reason) = decided.unwrap_or_else(|| {
+        (
+            Outcome::Refuse,
+            acl.line,
+            None,
+            format!("the end of the ACL {name} (an implicit deny)"),
+        )
+    });
+    if let Some((_, why, at)) = pending.into_iter().find(|(would, _, _)| *would != outcome) {
+        verdict.line = Some(at);
+        verdict.reason = why;
+        return verdict;
+    }
+    verdict.outcome = outcome;
+    verdict.line = Some(line);
+    verdict.message = message;
+    verdict.reason = reason;
     verdict
 }
 

@@ -554,11 +554,11 @@ fn substitute(text: &str, macros: &HashMap<String, String>) -> String {
     let mut rest = text;
     while let Some(start) = rest.find(|c: char| c.is_ascii_uppercase()) {
         // A name starts a word: not right after a letter, digit or underscore.
-        let before_ok = !rest[..start]
+        let previous = rest[..start]
             .chars()
             .next_back()
-            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
-            && !(start == 0 && out.ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_'));
+            .or_else(|| out.chars().next_back());
+        let before_ok = !previous.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
         let end = rest[start..]
             .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
             .map_or(rest.len(), |n| start + n);
