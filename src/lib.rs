@@ -9,6 +9,7 @@ pub mod diagnosis;
 pub mod diagnostic;
 pub mod discovery;
 pub mod engine;
+pub mod exim;
 pub mod exit;
 pub mod explain;
 pub mod files;

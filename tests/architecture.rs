@@ -19,6 +19,11 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // Floor 1: libraries that know no wizard, no screen, no session.
     ("checks", &["vocab", "sanitize", "files", "diagnostic"]),
     ("postfix", &["vocab", "sanitize", "files", "diagnostic"]),
+    // Exim's reader and lint share Postfix lint's findings and network patterns.
+    (
+        "exim",
+        &["postfix", "vocab", "sanitize", "files", "diagnostic"],
+    ),
     ("knowledge", &["vocab", "sanitize", "files", "diagnostic"]),
     (
         "discovery",
@@ -184,6 +189,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "discovery",
             "knowledge",
             "postfix",
+            "exim",
             "checks",
             "files",
             "diagnostic",

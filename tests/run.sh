@@ -23,6 +23,10 @@ if [ -x tests/snippets/install.sh ]; then
     tests/snippets/install.sh
 fi
 
+# A real Exim for tests/exim_matrix.rs: Debian's packages downloaded and unpacked into
+# /tmp/relaydoc-exim, not installed (exim4-daemon-light conflicts with postfix).
+tests/lab/exim.sh install
+
 if [ -x tests/lab/run-with-lab.sh ]; then
     exec tests/lab/run-with-lab.sh cargo test --all-targets --locked "$@"
 fi

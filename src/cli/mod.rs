@@ -34,6 +34,7 @@ use crate::knowledge::Knowledge;
 mod catalogue;
 mod config;
 mod discover;
+mod exim;
 mod kb;
 mod postfix;
 mod sessions;
@@ -170,6 +171,8 @@ pub enum Command {
     Logs(logs::LogsArgs),
     /// Check a Postfix configuration (lint) or replay its relay decision (simulate)
     Postfix(postfix::PostfixArgs),
+    /// Check an Exim configuration: who may relay, who is refused, with exact fixes
+    Exim(exim::EximArgs),
     /// Saved wizard runs: list, show, resume, export a ticket summary, delete, stats
     Sessions(sessions::SessionsArgs),
     /// The config file (sessions, helpdesk SMTP server) and the SMTP password in the keyring
@@ -201,6 +204,7 @@ pub fn main() -> ExitCode {
         Some(Command::Explain(args)) => explain::run(&args, &cli.global),
         Some(Command::Logs(args)) => logs::run(&args, &cli.global),
         Some(Command::Postfix(args)) => postfix::run(args),
+        Some(Command::Exim(args)) => exim::run(args),
         Some(Command::Sessions(args)) => sessions::run(args, &cli.global),
         Some(Command::Config(args)) => config::run(args, &cli.global),
         Some(Command::Completions { shell }) => {

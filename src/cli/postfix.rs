@@ -125,7 +125,7 @@ pub fn run(args: PostfixArgs) -> ExitCode {
 }
 
 /// Bad input: said on stderr, and as `{"error": …}` on stdout in JSON mode; exit 2.
-fn bad_input(json: bool, message: &str) -> ExitCode {
+pub(super) fn bad_input(json: bool, message: &str) -> ExitCode {
     let message = crate::sanitize::for_terminal(message);
     eprintln!("relaydoc: {message}");
     if json {
@@ -156,7 +156,7 @@ fn read_input(path: &Path) -> Result<(String, String), String> {
 }
 
 /// Prints parse problems (at most a screenful: junk input has one per line).
-fn report_problems(problems: &crate::diagnostic::Diagnostics) {
+pub(super) fn report_problems(problems: &crate::diagnostic::Diagnostics) {
     const SHOWN: usize = 20;
     for problem in problems.iter().take(SHOWN) {
         eprintln!("{}", crate::sanitize::for_terminal(&problem.to_string()));
@@ -213,7 +213,7 @@ fn parse_version(text: Option<&str>, json: bool) -> Result<Option<Version>, Exit
     }
 }
 
-fn print_out(text: &str) -> ExitCode {
+pub(super) fn print_out(text: &str) -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(text.as_bytes())
@@ -232,7 +232,7 @@ fn print_out(text: &str) -> ExitCode {
 /// The relay denials a log recorded (this server refusing clients), counted by client and by
 /// recipient domain, per syslog name (`postfix/submission`: which smtpd service refused), each
 /// line read with the `logs` classifier; `Err` is the exit code after reporting.
-fn read_refusals(
+pub(super) fn read_refusals(
     path: &Path,
     json: bool,
 ) -> Result<(Vec<(String, crate::postfix::refused::Refusals)>, u64), ExitCode> {
