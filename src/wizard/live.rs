@@ -320,7 +320,7 @@ impl super::Checks for LiveChecks {
                 request,
                 "could not run (no network answer, or nothing to check)",
             ),
-            Err(why) => super::not_run(request, &why),
+            Err(why) => super::not_run(request, &why.to_string()),
         }
     }
 
@@ -385,6 +385,7 @@ impl super::Checks for LiveChecks {
             };
             tokio::join!(run, forward).0
         })
+        .map_err(|why| why.to_string())
     }
 }
 
