@@ -140,6 +140,7 @@ struct Frame {
     facts_before: Facts,
     path_len: usize,
     pending_before: Option<NodeId>,
+    doubts_before: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -161,11 +162,17 @@ pub struct Wizard<'k> {
     decided: bool,
     /// The conclusion the tree proposed while the diagnosis asks something aside first.
     pending: Option<NodeId>,
+    /// Questions asked to test a conclusion the evidence already allowed (at most
+    /// [`MAX_DOUBTS`]: a person answering "I don't know" to each is not asked everything).
+    doubts: usize,
     /// Why the run ended without a conclusion, once it has.
     stopped: Option<Stopped>,
     /// The day providers' dated sign-in rules are read for.
     today: jiff::civil::Date,
 }
+
+/// How many questions may test a conclusion the evidence already allows.
+const MAX_DOUBTS: usize = 2;
 
 /// What the diagnosis makes of a conclusion the tree proposes.
 enum Settle {
@@ -192,6 +199,7 @@ impl<'k> Wizard<'k> {
             clues_of: None,
             decided: false,
             pending: None,
+            doubts: 0,
             stopped: None,
             today: jiff::Zoned::now().date(),
         };
@@ -373,6 +381,7 @@ impl<'k> Wizard<'k> {
             facts_before: self.facts.clone(),
             path_len: self.path.len(),
             pending_before: self.pending,
+            doubts_before: self.doubts,
         });
         let (mut next, value) = next;
         // A question the diagnosis asked aside returns to the conclusion it was weighing,
@@ -414,6 +423,7 @@ impl<'k> Wizard<'k> {
         self.facts = frame.facts_before;
         self.path.truncate(frame.path_len);
         self.pending = frame.pending_before;
+        self.doubts = frame.doubts_before;
         self.state = State::Asking(frame.node);
         Vec::new()
     }
@@ -596,7 +606,8 @@ impl<'k> Wizard<'k> {
                     cause,
                     &candidates,
                 );
-                if let Some((question, _)) = doubt {
+                if let Some((question, _)) = doubt.filter(|_| self.doubts < MAX_DOUBTS) {
+                    self.doubts += 1;
                     return Settle::Ask(question);
                 }
                 self.decided = true;

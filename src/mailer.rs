@@ -188,7 +188,7 @@ pub fn send(
         Err(MailError::Protocol {
             server: smtp.server(),
             step: "start",
-            reason,
+            reason: reason.to_string(),
         })
     })
 }

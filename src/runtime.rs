@@ -11,8 +11,23 @@ use std::sync::OnceLock;
 
 use tokio::runtime::Runtime;
 
-fn shared() -> Result<&'static Runtime, String> {
-    static RUNTIME: OnceLock<Result<Runtime, String>> = OnceLock::new();
+/// Why async work could not run; the words say it for a person.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum RuntimeError {
+    /// The runtime could not start (no threads, …); kept as text, as it is shared by every
+    /// caller after the first.
+    #[error("cannot start the async runtime: {0}")]
+    Start(String),
+    /// A programming error, reported as one rather than a panic in front of a person.
+    #[error("internal error: a check was run from inside async code")]
+    InsideAsync,
+    /// The thread running the work panicked.
+    #[error("the work stopped unexpectedly")]
+    Stopped,
+}
+
+fn shared() -> Result<&'static Runtime, RuntimeError> {
+    static RUNTIME: OnceLock<Result<Runtime, RuntimeError>> = OnceLock::new();
     RUNTIME
         .get_or_init(|| {
             tokio::runtime::Builder::new_multi_thread()
@@ -22,7 +37,7 @@ fn shared() -> Result<&'static Runtime, String> {
                 .thread_name("relaydoc-net")
                 .enable_all()
                 .build()
-                .map_err(|error| format!("cannot start the async runtime: {error}"))
+                .map_err(|error| RuntimeError::Start(error.to_string()))
         })
         .as_ref()
         .map_err(Clone::clone)
@@ -30,19 +45,16 @@ fn shared() -> Result<&'static Runtime, String> {
 
 /// Runs `future` to the end on the shared runtime and returns its output, from a thread that
 /// is not itself running async code; `Err` when the runtime cannot start (the words say why).
-pub fn block_on<F: Future>(future: F) -> Result<F::Output, String> {
+pub fn block_on<F: Future>(future: F) -> Result<F::Output, RuntimeError> {
     if tokio::runtime::Handle::try_current().is_ok() {
-        // A programming error, reported as one rather than a panic in front of a person.
-        return Err(String::from(
-            "internal error: a check was run from inside async code",
-        ));
+        return Err(RuntimeError::InsideAsync);
     }
     Ok(shared()?.block_on(future))
 }
 
 /// Like [`block_on`], from any thread, also one that runs async code itself: there the work
 /// moves to a short-lived thread of its own, so the future must be `Send`.
-pub fn block_on_anywhere<F>(future: F) -> Result<F::Output, String>
+pub fn block_on_anywhere<F>(future: F) -> Result<F::Output, RuntimeError>
 where
     F: Future + Send,
     F::Output: Send,
@@ -55,6 +67,6 @@ where
         scope
             .spawn(|| runtime.block_on(future))
             .join()
-            .map_err(|_| String::from("the work stopped unexpectedly"))
+            .map_err(|_| RuntimeError::Stopped)
     })
 }

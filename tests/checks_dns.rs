@@ -847,7 +847,21 @@ fn cli_rejects_bad_input_with_exit_2() {
         }
         let output = command.args(&args).output().expect("runs");
         assert_eq!(output.status.code(), Some(2), "{args:?}");
-        assert!(output.stdout.is_empty(), "{args:?}");
+        if args.contains(&"--json") {
+            // Under --json stdout holds the one JSON error shape, and nothing else.
+            let json: serde_json::Value =
+                serde_json::from_slice(&output.stdout).expect("one JSON value");
+            assert_eq!(json["exit_code"], 2, "{json:#}");
+            assert_eq!(json["error"]["phase"], "arguments", "{json:#}");
+            assert!(
+                json["error"]["message"]
+                    .as_str()
+                    .is_some_and(|m| m.starts_with("--timeout 0")),
+                "{json:#}"
+            );
+        } else {
+            assert!(output.stdout.is_empty(), "{args:?}");
+        }
         assert!(String::from_utf8_lossy(&output.stderr).starts_with("relaydoc: "));
     }
     let output = relaydoc(&home)

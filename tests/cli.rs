@@ -737,3 +737,196 @@ fn the_providers_table_keeps_its_columns_within_the_width() {
     );
     assert!(text.contains('…'), "no long name was cut:\n{text}");
 }
+
+/// Bad input under `--json`, one command of each family: stdout holds exactly one JSON value
+/// of the one error shape, whose `exit_code` is the process's, and the words are on stderr.
+#[test]
+fn every_command_family_reports_bad_input_as_the_one_json_error_shape() {
+    let sandbox = Sandbox::new();
+    let broken = sandbox.home.path().join("broken-knowledge");
+    std::fs::create_dir_all(broken.join("tree")).expect("dir");
+    std::fs::write(
+        broken.join("tree/bad.yaml"),
+        "nodes:\n  - id: x\n    kind: [\n",
+    )
+    .expect("write");
+    let broken = broken.to_str().expect("utf-8").to_owned();
+    let bad_config = sandbox.home.path().join("bad-config.yaml");
+    std::fs::write(&bad_config, "sessions: [not, a, map]\n").expect("write");
+    let bad_config = bad_config.to_str().expect("utf-8").to_owned();
+    let cases: Vec<(Vec<&str>, u8, &str)> = vec![
+        (
+            vec!["--knowledge", &broken, "kb", "search", "port", "--json"],
+            2,
+            "knowledge",
+        ),
+        (
+            vec!["explain", "/nonexistent/bounce.eml", "--json"],
+            2,
+            "input",
+        ),
+        (
+            vec!["postfix", "lint", "/nonexistent/main.cf", "--json"],
+            2,
+            "input",
+        ),
+        (
+            vec!["logs", "--since", "yesterday-ish", "--json", "-"],
+            2,
+            "arguments",
+        ),
+        (
+            vec!["--timeout", "-1", "check", "smtp", "127.0.0.1", "--json"],
+            2,
+            "arguments",
+        ),
+        (
+            vec![
+                "--dns-server",
+                "not-an-ip",
+                "check",
+                "mx",
+                "example.test",
+                "--json",
+            ],
+            2,
+            "arguments",
+        ),
+        (
+            vec!["sessions", "show", "20990101-000000-abcd", "--json"],
+            2,
+            "sessions",
+        ),
+        (
+            vec!["--config", &bad_config, "config", "show", "--json"],
+            2,
+            "config",
+        ),
+        (
+            vec!["wizard", "--fact", "client.smtp_auth=maybe", "--json"],
+            2,
+            "input",
+        ),
+        (
+            vec!["settings", "--email", "no-at-sign", "--json"],
+            2,
+            "arguments",
+        ),
+        (
+            vec!["providers", "--json", "--no-such-flag"],
+            2,
+            "arguments",
+        ),
+    ];
+    for (args, code, phase) in cases {
+        let output = sandbox.cmd().args(&args).output().expect("runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(i32::from(code)),
+            "{args:?}: {stderr}"
+        );
+        // The whole of stdout is one JSON value: nothing before or after it.
+        let json: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
+            panic!(
+                "{args:?}: stdout is not one JSON value ({error}): {}",
+                String::from_utf8_lossy(&output.stdout)
+            )
+        });
+        let keys = |value: &Value| -> Vec<String> {
+            let mut keys: Vec<String> = value
+                .as_object()
+                .map(|map| map.keys().cloned().collect())
+                .unwrap_or_default();
+            keys.sort();
+            keys
+        };
+        assert_eq!(keys(&json), ["error", "exit_code"], "{args:?}: {json:#}");
+        assert_eq!(
+            keys(&json["error"]),
+            ["kind", "message", "phase", "problems"],
+            "{args:?}: {json:#}"
+        );
+        assert_eq!(json["exit_code"], code, "{args:?}: {json:#}");
+        assert_eq!(json["error"]["phase"], phase, "{args:?}: {json:#}");
+        assert!(
+            json["error"]["kind"]
+                .as_str()
+                .is_some_and(|k| !k.is_empty()),
+            "{args:?}"
+        );
+        assert!(json["error"]["problems"].is_array(), "{args:?}: {json:#}");
+        let message = json["error"]["message"].as_str().expect("a message");
+        assert!(!message.is_empty(), "{args:?}: {json:#}");
+        // The same words for a person on stderr.
+        assert!(
+            stderr.contains(message.lines().next().unwrap_or_default()),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+/// Files that do not load list each problem in `problems`, as they are listed on stderr.
+#[test]
+fn a_broken_knowledge_folder_lists_its_problems_in_the_json_error() {
+    let sandbox = Sandbox::new();
+    let broken = sandbox.home.path().join("broken");
+    std::fs::create_dir_all(broken.join("tree")).expect("dir");
+    std::fs::write(
+        broken.join("tree/bad.yaml"),
+        "nodes:\n  - id: x\n    kind: [\n",
+    )
+    .expect("write");
+    let output = sandbox
+        .cmd()
+        .arg("--knowledge")
+        .arg(&broken)
+        .args(["explain", "--json", "-"])
+        .write_stdin("554 5.7.1 Relay access denied")
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    let json: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(json["error"]["kind"], "invalid", "{json:#}");
+    let problems = json["error"]["problems"].as_array().expect("problems");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.as_str().is_some_and(|p| p.contains("bad.yaml"))),
+        "{json:#}"
+    );
+}
+
+/// A reader that closes the pipe before relaydoc writes (`relaydoc kb graph | head -1` when
+/// head is quick) is its choice: exit 0, and not a word on stderr.
+#[test]
+fn a_closed_stdout_ends_quietly_with_success() {
+    use std::io::Read as _;
+    let sandbox = Sandbox::new();
+    for args in [
+        &["kb", "graph"][..],
+        &["kb", "search", "port", "--json"],
+        &["providers"],
+        &["man"],
+    ] {
+        let mut child = common::isolated::relaydoc_std(sandbox.home.path())
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("starts");
+        // Closed at once: the knowledge loads first, so every write meets a closed pipe.
+        drop(child.stdout.take());
+        let mut stderr = String::new();
+        child
+            .stderr
+            .take()
+            .expect("stderr")
+            .read_to_string(&mut stderr)
+            .expect("reads stderr");
+        let status = child.wait().expect("ends");
+        assert_eq!(status.code(), Some(0), "{args:?}: {stderr}");
+        assert_eq!(stderr, "", "{args:?}");
+    }
+}

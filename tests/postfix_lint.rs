@@ -430,7 +430,7 @@ fn cli_lint_bad_input_is_exit_2_with_file_and_line() {
             predicate::str::contains("junk.bin:1:1: expected `name = value`")
                 .and(predicate::str::contains("no `name = value` setting found")),
         );
-    // JSON mode: the error is JSON too.
+    // JSON mode: the error is JSON too, in the one shape every command uses.
     let output = sandbox
         .cmd()
         .args(["postfix", "lint", "--json"])
@@ -439,7 +439,15 @@ fn cli_lint_bad_input_is_exit_2_with_file_and_line() {
         .expect("runs");
     assert_eq!(output.status.code(), Some(2));
     let json: Value = serde_json::from_slice(&output.stdout).expect("JSON error");
-    assert!(json["error"].is_string());
+    assert_eq!(json["exit_code"], 2, "{json:#}");
+    assert_eq!(json["error"]["kind"], "bad-input", "{json:#}");
+    assert_eq!(json["error"]["phase"], "input", "{json:#}");
+    assert!(
+        json["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("no `name = value` setting found")),
+        "{json:#}"
+    );
     sandbox
         .cmd()
         .args(["postfix", "lint", "/nonexistent/main.cf"])

@@ -1,13 +1,10 @@
 //! `relaydoc clients`, `relaydoc providers` and `relaydoc settings`: what relaydoc knows about
 //! mail programs and providers, and one client's steps filled with a provider's settings.
 
-use std::process::ExitCode;
-
 use clap::Args;
 use serde::Serialize;
 
-use super::{GlobalArgs, load_knowledge, print_json};
-use crate::exit;
+use super::{CliError, CommandResult, GlobalArgs, Outcome, Phase, load_knowledge, print_json};
 use crate::knowledge::Knowledge;
 use crate::knowledge::model::{Endpoint, PasswordLogin, Provider, SigninMethod, SigninRule};
 use crate::knowledge::raw::Username;
@@ -65,11 +62,8 @@ pub struct ListArgs {
     pub json: bool,
 }
 
-pub fn clients(args: ListArgs, global: &GlobalArgs) -> ExitCode {
-    let kb = match load_knowledge(global) {
-        Ok(kb) => kb,
-        Err(code) => return code,
-    };
+pub fn clients(args: ListArgs, global: &GlobalArgs) -> CommandResult {
+    let kb = load_knowledge(global)?;
     if args.json {
         #[derive(Serialize)]
         struct Row<'a> {
@@ -88,18 +82,16 @@ pub fn clients(args: ListArgs, global: &GlobalArgs) -> ExitCode {
                 kind: c.kind.as_deref(),
             })
             .collect();
-        return print_json(&rows);
+        print_json(&rows)?;
+        return Ok(Outcome::Ok);
     }
-    crate::cli::snippet::print_clients_by_kind(&kb);
-    outln!("See one client's steps: `relaydoc settings CLIENT --email you@example.com`.");
-    exit::code(exit::OK)
+    crate::cli::snippet::print_clients_by_kind(&kb)?;
+    outln!("See one client's steps: `relaydoc settings CLIENT --email you@example.com`.")?;
+    Ok(Outcome::Ok)
 }
 
-pub fn providers(args: ListArgs, global: &GlobalArgs) -> ExitCode {
-    let kb = match load_knowledge(global) {
-        Ok(kb) => kb,
-        Err(code) => return code,
-    };
+pub fn providers(args: ListArgs, global: &GlobalArgs) -> CommandResult {
+    let kb = load_knowledge(global)?;
     let today = crate::present::today();
     if args.json {
         let rows: Vec<ProviderRow<'_>> = kb
@@ -114,7 +106,8 @@ pub fn providers(args: ListArgs, global: &GlobalArgs) -> ExitCode {
                 settings: report_for(provider, today),
             })
             .collect();
-        return print_json(&rows);
+        print_json(&rows)?;
+        return Ok(Outcome::Ok);
     }
     let rows: Vec<Vec<String>> = kb
         .providers
@@ -139,13 +132,13 @@ pub fn providers(args: ListArgs, global: &GlobalArgs) -> ExitCode {
     let width = crate::cli::terminal_width();
     // id · name · outgoing server (kept whole while the name can give way) · sign-in.
     for line in crate::cli::table::layout(&[(18, 12), (30, 12), (36, 36)], &rows, width) {
-        outln!("{line}");
+        outln!("{line}")?;
     }
     outln!(
         "\nOne provider's settings and sign-in rules, with dates and sources:\n  \
          relaydoc settings --email you@example.com"
-    );
-    exit::code(exit::OK)
+    )?;
+    Ok(Outcome::Ok)
 }
 
 /// One `providers --json` entry: the `settings --json` shape plus the name and domains, and
@@ -224,9 +217,9 @@ fn report_for(provider: &Provider, today: jiff::civil::Date) -> SettingsReport<'
 
 /// The sign-in rules as people read them: what works today, then each rule with its dates,
 /// the refusal the server gives, where to act, and the source.
-fn print_signin(provider: &Provider, today: jiff::civil::Date) {
+fn print_signin(provider: &Provider, today: jiff::civil::Date) -> Result<(), CliError> {
     if provider.signin.is_empty() {
-        return;
+        return Ok(());
     }
     let verdict = match provider.password_login(today) {
         PasswordLogin::Accepted => "your normal password works",
@@ -242,7 +235,7 @@ fn print_signin(provider: &Provider, today: jiff::civil::Date) {
         }
         PasswordLogin::Unknown => "not known for today",
     };
-    outln!("Sign-in for sending (as of {today}): {verdict}.");
+    outln!("Sign-in for sending (as of {today}): {verdict}.")?;
     for rule in &provider.signin {
         let dates = match (rule.since, rule.until) {
             (Some(since), Some(until)) => format!("from {since} until {until}"),
@@ -265,50 +258,53 @@ fn print_signin(provider: &Provider, today: jiff::civil::Date) {
             } else {
                 format!(" — {dates}")
             },
-        );
+        )?;
         if let Some(when) = &rule.when {
-            outln!("           when: {}", for_terminal(when));
+            outln!("           when: {}", for_terminal(when))?;
         }
         if let Some(reply) = &rule.reply {
-            outln!("           server says: {}", for_terminal(reply));
+            outln!("           server says: {}", for_terminal(reply))?;
         }
         if let Some(url) = &rule.url {
-            outln!("           where: {}", for_terminal(url));
+            outln!("           where: {}", for_terminal(url))?;
         }
-        outln!("           source: {}", for_terminal(&rule.source));
+        outln!("           source: {}", for_terminal(&rule.source))?;
     }
+    Ok(())
 }
 
 /// Where the settings above come from: the catalogue entry, its file, and the pages it cites.
-fn print_origin(provider: &Provider) {
+fn print_origin(provider: &Provider) -> Result<(), CliError> {
     outln!(
         "Where these settings come from: relaydoc's catalogue, entry `{}` ({}).",
         provider.id,
         for_terminal(&provider.origin.file)
-    );
+    )?;
     for source in &provider.sources {
-        outln!("  source: {}", for_terminal(source));
+        outln!("  source: {}", for_terminal(source))?;
     }
+    Ok(())
 }
 
-pub fn print_provider(provider: &Provider) {
-    outln!("{} ({})", for_terminal(&provider.name), provider.id);
+pub fn print_provider(provider: &Provider) -> Result<(), CliError> {
+    outln!("{} ({})", for_terminal(&provider.name), provider.id)?;
     if !provider.domains.is_empty() {
-        outln!("Addresses: {}", provider.domains.join(", "));
+        outln!("Addresses: {}", provider.domains.join(", "))?;
     }
-    print_servers(provider);
-    print_signin(provider, crate::present::today());
-    print_origin(provider);
+    print_servers(provider)?;
+    print_signin(provider, crate::present::today())?;
+    print_origin(provider)?;
     if let Some(notes) = &provider.notes {
         outln!(
             "\n{}",
             textwrap::fill(&for_terminal(notes).replace('\n', " "), 90)
-        );
+        )?;
     }
+    Ok(())
 }
 
 /// The outgoing and incoming servers, one line each, best first.
-fn print_servers(provider: &Provider) {
+fn print_servers(provider: &Provider) -> Result<(), CliError> {
     let line = |e: &Endpoint| {
         format!(
             "{:<5} {}:{}  {}  auth: {}",
@@ -328,34 +324,34 @@ fn print_servers(provider: &Provider) {
             }
         )
     };
-    outln!("Outgoing (best first):");
+    outln!("Outgoing (best first):")?;
     for endpoint in &provider.outgoing {
-        outln!("  {}", line(endpoint));
+        outln!("  {}", line(endpoint))?;
     }
     if !provider.incoming.is_empty() {
-        outln!("Incoming:");
+        outln!("Incoming:")?;
         for endpoint in &provider.incoming {
-            outln!("  {}", line(endpoint));
+            outln!("  {}", line(endpoint))?;
         }
     }
     if provider.outgoing.is_empty() {
-        outln!("  (none: this provider offers no outgoing server for mail programs)");
+        outln!("  (none: this provider offers no outgoing server for mail programs)")?;
     }
+    Ok(())
 }
 
-pub fn settings(args: SettingsArgs, global: &GlobalArgs) -> ExitCode {
-    let kb = match load_knowledge(global) {
-        Ok(kb) => kb,
-        Err(code) => return code,
-    };
+pub fn settings(args: SettingsArgs, global: &GlobalArgs) -> CommandResult {
+    let kb = load_knowledge(global)?;
     if let Some(email) = &args.email
         && !email.contains('@')
     {
-        eprintln!(
-            "relaydoc: --email `{}` is not an email address (it needs an @)",
-            for_terminal(email)
-        );
-        return exit::code(exit::BAD_INPUT);
+        return Err(CliError::bad_input(
+            Phase::Arguments,
+            format!(
+                "--email `{}` is not an email address (it needs an @)",
+                for_terminal(email)
+            ),
+        ));
     }
     if let Some(id) = &args.client
         && kb.client(id).is_none()
@@ -363,21 +359,26 @@ pub fn settings(args: SettingsArgs, global: &GlobalArgs) -> ExitCode {
         let hint = crate::knowledge::model::closest(id, kb.clients.iter().map(|c| c.id.as_str()))
             .map(|close| format!(" Did you mean `{close}`?"))
             .unwrap_or_default();
-        eprintln!(
-            "relaydoc: no mail client has the id `{}`.{hint} See `relaydoc clients`.",
-            for_terminal(id)
-        );
-        return exit::code(exit::BAD_INPUT);
+        return Err(CliError::bad_input(
+            Phase::Arguments,
+            format!(
+                "no mail client has the id `{}`.{hint} See `relaydoc clients`.",
+                for_terminal(id)
+            ),
+        ));
     }
     let mut target = TargetSettings::for_email(&kb, args.email.clone());
     // The catalogue first; online only for an address it does not know.
     let discovery = match (&args.email, target.provider) {
         (Some(email), None) if !args.offline => {
             let quiet = args.json || args.export.is_some();
-            match super::discover::run(&kb, email, &args.lookup, global, quiet) {
-                Ok(discovery) => Some(discovery),
-                Err(code) => return code,
-            }
+            Some(super::discover::run(
+                &kb,
+                email,
+                &args.lookup,
+                global,
+                quiet,
+            )?)
         }
         _ => None,
     };
@@ -440,18 +441,14 @@ pub fn settings(args: SettingsArgs, global: &GlobalArgs) -> ExitCode {
             }
         }
         report.discovery = discovery.as_ref();
-        let code = print_json(&report);
-        return if could_not_check {
-            exit::code(exit::CHECK_ERROR)
-        } else {
-            code
-        };
-    }
-    print_settings(&kb, &target, args.client.as_deref(), discovery.as_ref());
-    exit::code(if could_not_check {
-        exit::CHECK_ERROR
+        print_json(&report)?;
     } else {
-        exit::OK
+        print_settings(&kb, &target, args.client.as_deref(), discovery.as_ref())?;
+    }
+    Ok(if could_not_check {
+        Outcome::CouldNotCheck
+    } else {
+        Outcome::Ok
     })
 }
 
@@ -460,23 +457,23 @@ fn print_settings(
     target: &TargetSettings<'_>,
     client: Option<&str>,
     discovery: Option<&crate::discovery::Discovery>,
-) {
+) -> Result<(), CliError> {
     let found = discovery.and_then(|d| d.found.as_ref());
     match (target.provider, found, &target.email) {
         (Some(provider), Some(found), _) => {
-            super::discover::print_found_header(found);
-            outln!();
+            super::discover::print_found_header(found)?;
+            outln!()?;
             if found.provider.is_some() {
-                print_provider(provider);
+                print_provider(provider)?;
             } else {
-                outln!("{}", for_terminal(&provider.name));
-                print_servers(provider);
+                outln!("{}", for_terminal(&provider.name))?;
+                print_servers(provider)?;
             }
-            outln!();
+            outln!()?;
         }
         (Some(provider), None, _) => {
-            print_provider(provider);
-            outln!();
+            print_provider(provider)?;
+            outln!()?;
         }
         (None, _, Some(email)) => {
             let looked = match discovery {
@@ -490,17 +487,17 @@ fn print_settings(
                 "relaydoc does not know the provider of {};{looked} the steps use general \
                  wording. Your provider's help pages list the exact server names.\n",
                 for_terminal(email)
-            );
+            )?;
         }
         (None, _, None) => {}
     }
     if let Some(discovery) = discovery {
-        super::discover::print_attempts(discovery);
-        outln!();
+        super::discover::print_attempts(discovery)?;
+        outln!()?;
     }
     let facts = Default::default();
     let Some(client) = pick_client(kb, &facts, client) else {
-        return;
+        return Ok(());
     };
     for task in SETTINGS_TASKS {
         if let Some(StepView::ClientTask {
@@ -510,15 +507,16 @@ fn print_settings(
             note,
         }) = task_view(client, task, target)
         {
-            outln!("{title} — {client}");
+            outln!("{title} — {client}")?;
             for (index, step) in steps.iter().enumerate() {
-                outln!("  {}. {}", index + 1, step.replace("**", ""));
+                outln!("  {}. {}", index + 1, step.replace("**", ""))?;
             }
             if let Some(note) = note {
-                outln!("  Note: {}", note.replace("**", ""));
+                outln!("  Note: {}", note.replace("**", ""))?;
             }
-            outln!();
+            outln!()?;
         }
     }
-    crate::cli::snippet::print_with_steps(client, target);
+    crate::cli::snippet::print_with_steps(client, target)?;
+    Ok(())
 }

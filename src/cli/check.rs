@@ -4,21 +4,19 @@
 //! runtime and prints the report: JSON on stdout with `--json`, plain words otherwise.
 //! Diagnostics go to stderr; the exit code comes from [`crate::exit`].
 
-use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
 
+use super::{CliError, CommandResult, Outcome};
 use crate::checks::dns::DnsSettings;
 use crate::checks::smtp::conn::Limits;
 use crate::checks::smtp::session::{Endpoint, Mechanism, Options, Secret, Security};
 use crate::checks::smtp::tls::Trust;
 use crate::checks::smtp::{self as smtp};
 use crate::checks::{CheckReport, Status};
-use crate::exit;
 use crate::sanitize;
 
 const CHECK_EXAMPLES: &str = "\
@@ -187,38 +185,28 @@ pub struct SendArgs {
 }
 
 /// Runs `relaydoc check …`.
-pub fn run(args: CheckArgs, global: &super::GlobalArgs) -> ExitCode {
-    match crate::runtime::block_on(run_async(args, global)) {
-        Ok(Ok(code)) => code,
-        Ok(Err(BadInput(message))) => {
-            eprintln!("relaydoc: {message}");
-            exit::code(exit::BAD_INPUT)
-        }
-        Err(why) => {
-            eprintln!("relaydoc: {why}");
-            exit::code(exit::CHECK_ERROR)
-        }
-    }
+pub fn run(args: CheckArgs, global: &super::GlobalArgs) -> CommandResult {
+    crate::runtime::block_on(run_async(args, global))?
 }
 
 use super::input::{
     BadInput, PasswordArgs, address, can_prompt, given_password, prompt_password, warn_plaintext,
 };
 
-async fn run_async(args: CheckArgs, global: &super::GlobalArgs) -> Result<ExitCode, BadInput> {
+async fn run_async(args: CheckArgs, global: &super::GlobalArgs) -> CommandResult {
     let timeout = step_timeout(global)?;
-    let dns = super::check_dns::settings_from(global).map_err(BadInput)?;
+    let dns = super::check_dns::settings_from(global)?;
     // A server name that cannot be resolved ends the check with its report (exit 3).
     macro_rules! endpoint_or_report {
         ($server:expr, $port:expr, $check:literal) => {
             match endpoint($server, $port, &dns).await {
                 Ok(endpoint) => endpoint,
-                Err(unresolved) => return Ok(print(&unresolved.report($check), $server)),
+                Err(unresolved) => return print(&unresolved.report($check), $server),
             }
         };
     }
     match args.command {
-        CheckCommand::Dns(dns) => Ok(super::check_dns::run(dns, global).await),
+        CheckCommand::Dns(dns) => super::check_dns::run(dns, global).await,
         CheckCommand::Account(a) => super::check_account::run(a, global, timeout).await,
         CheckCommand::Smtp(a) => {
             let options = options(&a.server, timeout)?;
@@ -240,7 +228,7 @@ async fn run_async(args: CheckArgs, global: &super::GlobalArgs) -> Result<ExitCo
                     smtp::probe_ports_check(&endpoints, &options).await
                 }
             };
-            Ok(print(&report, &a.server))
+            print(&report, &a.server)
         }
         CheckCommand::Auth(a) => {
             let options = options(&a.server, timeout)?;
@@ -254,10 +242,7 @@ async fn run_async(args: CheckArgs, global: &super::GlobalArgs) -> Result<ExitCo
                 allow_plaintext: a.password.allow_plaintext_auth,
             };
             warn_plaintext(&a.password);
-            Ok(print(
-                &smtp::auth_check(&request, &options).await,
-                &a.server,
-            ))
+            print(&smtp::auth_check(&request, &options).await, &a.server)
         }
         CheckCommand::Relay(a) => {
             let options = options(&a.server, timeout)?;
@@ -270,7 +255,8 @@ async fn run_async(args: CheckArgs, global: &super::GlobalArgs) -> Result<ExitCo
                 None if a.token.token_file.is_some() => {
                     return Err(BadInput(String::from(
                         "--token-file needs --user: the token signs in as that user",
-                    )));
+                    ))
+                    .into());
                 }
                 None => (None, a.password.mechanism),
             };
@@ -286,10 +272,7 @@ async fn run_async(args: CheckArgs, global: &super::GlobalArgs) -> Result<ExitCo
                 allow_plaintext: a.password.allow_plaintext_auth,
                 login_only: a.login_only,
             };
-            Ok(print(
-                &smtp::relay_check(&request, &options).await,
-                &a.server,
-            ))
+            print(&smtp::relay_check(&request, &options).await, &a.server)
         }
         CheckCommand::PopBeforeSmtp(a) => {
             let options = options(&a.server, timeout)?;
@@ -307,7 +290,7 @@ async fn run_async(args: CheckArgs, global: &super::GlobalArgs) -> Result<ExitCo
                 addr: match resolve(&pop_host, a.pop_port, &dns).await {
                     Ok(addr) => addr,
                     Err(unresolved) => {
-                        return Ok(print(&unresolved.report("pop-before-smtp"), &a.server));
+                        return print(&unresolved.report("pop-before-smtp"), &a.server);
                     }
                 },
                 security: pop_security,
@@ -327,10 +310,10 @@ async fn run_async(args: CheckArgs, global: &super::GlobalArgs) -> Result<ExitCo
                 user: a.user.clone(),
                 password,
             };
-            Ok(print(
+            print(
                 &smtp::pop_before_smtp_check(&request, &options).await,
                 &a.server,
-            ))
+            )
         }
         CheckCommand::Send(a) => {
             let options = options(&a.server, timeout)?;
@@ -349,10 +332,7 @@ async fn run_async(args: CheckArgs, global: &super::GlobalArgs) -> Result<ExitCo
                 to: address(&a.to, "--to")?,
                 ca_file: a.server.ca_file.clone(),
             };
-            Ok(print(
-                &smtp::send_check(&request, &options).await,
-                &a.server,
-            ))
+            print(&smtp::send_check(&request, &options).await, &a.server)
         }
     }
 }
@@ -546,31 +526,28 @@ fn password(user: &str, args: &PasswordArgs) -> Result<Secret, BadInput> {
     )))
 }
 
-fn exit_for(status: Status) -> ExitCode {
-    exit::code(match status {
-        Status::Ok => exit::OK,
-        Status::Problem => exit::PROBLEM,
-        Status::Error => exit::CHECK_ERROR,
-    })
+fn print(report: &CheckReport, server: &ServerArgs) -> CommandResult {
+    let text = if server.json {
+        report_json(report)?
+    } else {
+        human(report, server.transcript) + "\n"
+    };
+    print_report(&text, report.status)
 }
 
-fn print(report: &CheckReport, server: &ServerArgs) -> ExitCode {
-    let mut out = std::io::stdout().lock();
-    let written = if server.json {
-        serde_json::to_string_pretty(report)
-            .map_err(std::io::Error::other)
-            .and_then(|json| writeln!(out, "{json}"))
-    } else {
-        writeln!(out, "{}", human(report, server.transcript))
-    };
-    match written {
-        Ok(()) => exit_for(report.status),
-        // A closed pipe is the reader's choice; the check's verdict still stands.
-        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => exit_for(report.status),
-        Err(error) => {
-            eprintln!("relaydoc: {error}");
-            exit::code(exit::CHECK_ERROR)
-        }
+/// A report as pretty JSON, one line break after.
+pub(super) fn report_json(report: &impl serde::Serialize) -> Result<String, CliError> {
+    serde_json::to_string_pretty(report)
+        .map(|json| json + "\n")
+        .map_err(|error| CliError::Output(std::io::Error::other(error)))
+}
+
+/// Writes a check's report and ends with its verdict (exit 0, 1 or 3), which stands when the
+/// reader closed the pipe early (`relaydoc check … | head -1`).
+pub(super) fn print_report(text: &str, status: Status) -> CommandResult {
+    match super::write_stdout_bytes(text.as_bytes()) {
+        Ok(()) | Err(CliError::ClosedPipe) => Ok(Outcome::from(status)),
+        Err(error) => Err(error),
     }
 }
 

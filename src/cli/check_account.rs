@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::net::IpAddr;
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -17,6 +16,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use super::input::{
     BadInput, PasswordArgs, address, can_prompt, given_password, prompt_password, warn_plaintext,
 };
+use super::{CliError, CommandResult, Phase};
 use crate::checks::Status;
 use crate::checks::account::{
     self, AccountCheck, AccountReport, AccountRequest, DEFAULT_OUTSIDE_RECIPIENT, Deadlines, Event,
@@ -25,7 +25,6 @@ use crate::checks::dns::{self, DnsClient};
 use crate::checks::smtp::conn::Limits;
 use crate::checks::smtp::session::{Options, Security};
 use crate::checks::smtp::tls::Trust;
-use crate::exit;
 use crate::sanitize::{for_terminal, single_line};
 
 #[derive(Debug, Args)]
@@ -106,12 +105,12 @@ pub(super) async fn run(
     args: AccountArgs,
     global: &super::GlobalArgs,
     step_timeout: Duration,
-) -> Result<ExitCode, BadInput> {
+) -> CommandResult {
     let email = address(&args.email, "EMAIL")?;
     account::domain_of(&email).map_err(BadInput)?;
     let to = address(&args.to, "--to")?;
     let from = address(args.from.as_deref().unwrap_or(&email), "--from")?;
-    let dns_settings = super::check_dns::settings_from(global).map_err(BadInput)?;
+    let dns_settings = super::check_dns::settings_from(global)?;
     let zones = if args.zones.is_empty() {
         dns::dnsbl::DEFAULT_ZONES
             .iter()
@@ -127,10 +126,7 @@ pub(super) async fn run(
         Some(path) => Trust::from_ca_file(path).map_err(|e| BadInput(e.to_string()))?,
         None => Trust::system(),
     };
-    let kb = match super::load_knowledge(global) {
-        Ok(kb) => kb,
-        Err(code) => return Ok(code),
-    };
+    let kb = super::load_knowledge(global)?;
     let user = args.user.clone().unwrap_or_else(|| email.clone());
     if let Some(mechanism) = args
         .password
@@ -140,7 +136,8 @@ pub(super) async fn run(
         return Err(BadInput(format!(
             "--mechanism {} signs in with an OAuth2 access token, which `check account` does              not take; `check auth` and `check relay` do (--token-file)",
             mechanism.as_str()
-        )));
+        ))
+        .into());
     }
     let (password, no_password_reason) = if args.no_login {
         (None, String::from("--no-login was given"))
@@ -182,13 +179,13 @@ pub(super) async fn run(
         zones,
         local_ip: args.source_address,
     };
-    let resolver = match DnsClient::new(&dns_settings) {
-        Ok(client) => client,
-        Err(error) => {
-            eprintln!("relaydoc: cannot set up DNS: {error}");
-            return Ok(exit::code(exit::CHECK_ERROR));
-        }
-    };
+    let resolver = DnsClient::new(&dns_settings).map_err(|error| {
+        CliError::could_not_run(
+            Phase::Network,
+            "dns-setup",
+            format!("cannot set up DNS: {error}"),
+        )
+    })?;
     let (events, receiver) = tokio::sync::mpsc::unbounded_channel();
     let check = AccountCheck {
         resolver: Arc::new(resolver),
@@ -213,7 +210,7 @@ pub(super) async fn run(
         show_progress(receiver, live),
     );
     let (report, kb) = report;
-    Ok(print(&report, &kb, args.json))
+    print(&report, &kb, args.json)
 }
 
 /// One line of the live display.
@@ -399,36 +396,13 @@ fn redraw(lines: &[Line], header: Option<&str>, drawn: usize, width: usize) -> u
     count
 }
 
-fn exit_for(status: Status) -> ExitCode {
-    exit::code(match status {
-        Status::Ok => exit::OK,
-        Status::Problem => exit::PROBLEM,
-        Status::Error => exit::CHECK_ERROR,
-    })
-}
-
-fn print(report: &AccountReport, kb: &crate::knowledge::Knowledge, json: bool) -> ExitCode {
+fn print(report: &AccountReport, kb: &crate::knowledge::Knowledge, json: bool) -> CommandResult {
     let text = if json {
-        match serde_json::to_string_pretty(&report.to_check_report()) {
-            Ok(text) => text,
-            Err(error) => {
-                eprintln!("relaydoc: cannot write the report as JSON: {error}");
-                return exit::code(exit::CHECK_ERROR);
-            }
-        }
+        super::check::report_json(&report.to_check_report())?
     } else {
-        human(report, kb, super::terminal_width())
+        human(report, kb, super::terminal_width()) + "\n"
     };
-    let mut stdout = std::io::stdout().lock();
-    match writeln!(stdout, "{text}").and_then(|()| stdout.flush()) {
-        Ok(()) => exit_for(report.status),
-        // A closed pipe is the reader's choice; the verdict still stands.
-        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => exit_for(report.status),
-        Err(error) => {
-            eprintln!("relaydoc: {error}");
-            exit::code(exit::CHECK_ERROR)
-        }
-    }
+    super::check::print_report(&text, report.status)
 }
 
 /// The report in plain words. Server and DNS text passes through [`for_terminal`].

@@ -2,15 +2,15 @@
 //! raw arguments into validated requests (bad input: exit 2), runs the check on a
 //! single-threaded tokio runtime, and prints either plain words or the `--json` report.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::net::SocketAddr;
-use std::process::ExitCode;
 use std::time::Duration;
 
+use super::CommandResult;
+use super::input::BadInput;
 use crate::checks::dns::public_ip::Method;
 use crate::checks::dns::{self, DnsClient, DnsSettings, host::HostTarget};
 use crate::checks::{CheckReport, Status};
-use crate::exit;
 use crate::sanitize;
 
 /// The DNS checks. Every one takes the global `--dns-server IP[:PORT]` (default: the
@@ -115,16 +115,10 @@ struct Output {
 }
 
 /// Runs one DNS check on the caller's async runtime (`check::run` provides it).
-pub async fn run(cmd: DnsCheck, global: &super::GlobalArgs) -> ExitCode {
+pub async fn run(cmd: DnsCheck, global: &super::GlobalArgs) -> CommandResult {
     let json = cmd.json();
     let name = cmd.name();
-    let (request, settings) = match validate(cmd, global) {
-        Ok(validated) => validated,
-        Err(message) => {
-            eprintln!("relaydoc: {message}");
-            return exit::code(exit::BAD_INPUT);
-        }
-    };
+    let (request, settings) = validate(cmd, global)?;
     let progress = Progress::show(json, &settings);
     let output = execute(request, settings, name).await;
     drop(progress);
@@ -132,16 +126,16 @@ pub async fn run(cmd: DnsCheck, global: &super::GlobalArgs) -> ExitCode {
 }
 
 /// The resolver settings from `--dns-server` and `--timeout`, checked.
-pub fn settings_from(global: &super::GlobalArgs) -> Result<DnsSettings, String> {
+pub fn settings_from(global: &super::GlobalArgs) -> Result<DnsSettings, BadInput> {
     let timeout = match global.timeout {
         None => dns::DEFAULT_TIMEOUT,
         Some(seconds) if seconds.is_finite() && seconds > 0.0 && seconds <= 3600.0 => {
             Duration::from_secs_f64(seconds)
         }
         Some(seconds) => {
-            return Err(format!(
+            return Err(BadInput(format!(
                 "--timeout {seconds}: give a number of seconds above 0 (at most 3600)"
-            ));
+            )));
         }
     };
     let server = global
@@ -149,11 +143,13 @@ pub fn settings_from(global: &super::GlobalArgs) -> Result<DnsSettings, String> 
         .as_deref()
         .map(dns::parse_server)
         .transpose()
-        .map_err(|message| format!("--dns-server: {message}"))?;
+        .map_err(|message| BadInput(format!("--dns-server: {message}")))?;
     let known_name = match global.dns_known_name.as_deref() {
         None => dns::DEFAULT_KNOWN_NAME.to_owned(),
         Some(".") => ".".to_owned(),
-        Some(name) => dns::normalize_name(name).map_err(|m| format!("--dns-known-name: {m}"))?,
+        Some(name) => {
+            dns::normalize_name(name).map_err(|m| BadInput(format!("--dns-known-name: {m}")))?
+        }
     };
     Ok(DnsSettings {
         server,
@@ -162,7 +158,7 @@ pub fn settings_from(global: &super::GlobalArgs) -> Result<DnsSettings, String> 
     })
 }
 
-fn validate(cmd: DnsCheck, global: &super::GlobalArgs) -> Result<(Request, DnsSettings), String> {
+fn validate(cmd: DnsCheck, global: &super::GlobalArgs) -> Result<(Request, DnsSettings), BadInput> {
     let settings = settings_from(global)?;
     let request = match cmd {
         DnsCheck::Mx { domain, .. } => Request::Mx(dns::normalize_name(&domain)?),
@@ -181,7 +177,9 @@ fn validate(cmd: DnsCheck, global: &super::GlobalArgs) -> Result<(Request, DnsSe
             } else {
                 zones
                     .iter()
-                    .map(|zone| dns::normalize_name(zone).map_err(|m| format!("--zone: {m}")))
+                    .map(|zone| {
+                        dns::normalize_name(zone).map_err(|m| BadInput(format!("--zone: {m}")))
+                    })
                     .collect::<Result<Vec<_>, _>>()?
             };
             if crate::vocab::is_private(ip) {
@@ -198,7 +196,7 @@ fn validate(cmd: DnsCheck, global: &super::GlobalArgs) -> Result<(Request, DnsSe
                 .as_deref()
                 .map(dns::parse_server)
                 .transpose()
-                .map_err(|message| format!("--server: {message}"))?;
+                .map_err(|message| BadInput(format!("--server: {message}")))?;
             Request::PublicIp(method, server)
         }
     };
@@ -308,33 +306,12 @@ fn setup_failure(check: &str, message: &str) -> Output {
     }
 }
 
-fn print(output: &Output, json: bool) -> ExitCode {
+fn print(output: &Output, json: bool) -> CommandResult {
     let text = if json {
-        match serde_json::to_string_pretty(&output.report) {
-            Ok(text) => text + "\n",
-            Err(error) => {
-                eprintln!("relaydoc: cannot write the report as JSON: {error}");
-                return exit::code(exit::CHECK_ERROR);
-            }
-        }
+        super::check::report_json(&output.report)?
     } else {
         // Names, TXT reasons and error texts come from DNS servers: clean them first.
         sanitize::for_terminal(&output.human)
     };
-    let mut stdout = std::io::stdout().lock();
-    if let Err(error) = stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        // A closed pipe (`… | head`) is the reader's choice, not our failure.
-        if error.kind() != std::io::ErrorKind::BrokenPipe {
-            eprintln!("relaydoc: {error}");
-            return exit::code(exit::CHECK_ERROR);
-        }
-    }
-    exit::code(match output.report.status {
-        Status::Ok => exit::OK,
-        Status::Problem => exit::PROBLEM,
-        Status::Error => exit::CHECK_ERROR,
-    })
+    super::check::print_report(&text, output.report.status)
 }

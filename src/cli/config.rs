@@ -2,15 +2,13 @@
 //! configuration file, and the helpdesk SMTP password kept in the OS keyring.
 
 use std::io::{BufRead, IsTerminal};
-use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use super::{GlobalArgs, report_diagnostics};
+use super::{CliError, CommandResult, GlobalArgs, Outcome, Phase, report_diagnostics};
 use crate::config::{self, Config, Location, SmtpConfig};
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::exit;
 use crate::mailer::{self, MailError, OutgoingMail};
 use crate::password;
 use crate::sanitize::single_line;
@@ -121,14 +119,9 @@ connect (network, TLS, certificate, timeout).")]
     },
 }
 
-pub fn run(args: ConfigArgs, global: &GlobalArgs) -> ExitCode {
-    let location = match config::locate(global.config.as_deref()) {
-        Ok(location) => location,
-        Err(error) => {
-            eprintln!("relaydoc: {error}");
-            return exit::code(exit::BAD_INPUT);
-        }
-    };
+pub fn run(args: ConfigArgs, global: &GlobalArgs) -> CommandResult {
+    let location = config::locate(global.config.as_deref())
+        .map_err(|error| CliError::bad_input(Phase::Config, error.to_string()))?;
     match args.command {
         ConfigCommand::Path { json } => path(&location, json),
         ConfigCommand::Show { json } => show(&location, json),
@@ -143,7 +136,7 @@ fn shown_path(location: &Location) -> String {
     single_line(&location.path.display().to_string())
 }
 
-fn path(location: &Location, json: bool) -> ExitCode {
+fn path(location: &Location, json: bool) -> CommandResult {
     let exists = location.path.exists();
     if json {
         let value = serde_json::json!({
@@ -151,42 +144,40 @@ fn path(location: &Location, json: bool) -> ExitCode {
             "exists": exists,
             "origin": location.origin.as_str(),
         });
-        outln!("{value:#}");
+        outln!("{value:#}")?;
     } else {
         let note = match (exists, location.origin) {
             (true, _) => String::from("exists"),
             (false, config::Origin::Default) => String::from("not there: the defaults apply"),
             (false, origin) => format!("not there, but named by {}", origin.as_str()),
         };
-        outln!("{}  ({note})", shown_path(location));
+        outln!("{}  ({note})", shown_path(location))?;
     }
-    exit::code(exit::OK)
+    Ok(Outcome::Ok)
 }
 
-/// The config, or its problems reported on stderr (exit 2).
-fn load(location: &Location) -> Result<Config, ExitCode> {
-    config::load_at(location).map_err(|problems| {
-        report_problems(&problems);
-        exit::code(exit::BAD_INPUT)
-    })
+/// The config, or its problems (exit 2).
+fn load(location: &Location) -> Result<Config, CliError> {
+    config::load_at(location).map_err(|problems| config_problems(&problems))
 }
 
-fn report_problems(problems: &[Diagnostic]) {
-    report_diagnostics(&Diagnostics(problems.to_vec()));
-    eprintln!(
-        "relaydoc: the config file has {} problem(s); `relaydoc config --help` shows every key",
-        problems.len()
-    );
+fn config_problems(problems: &[Diagnostic]) -> CliError {
+    CliError::invalid(
+        Phase::Config,
+        &Diagnostics(problems.to_vec()),
+        format!(
+            "the config file has {} problem(s); `relaydoc config --help` shows every key",
+            problems.len()
+        ),
+    )
 }
 
-fn show(location: &Location, json: bool) -> ExitCode {
-    let config = match load(location) {
-        Ok(config) => config,
-        Err(code) => return code,
-    };
+fn show(location: &Location, json: bool) -> CommandResult {
+    let config = load(location)?;
     let effective = config.effective();
     if json {
-        return super::print_json(&effective);
+        super::print_json(&effective)?;
+        return Ok(Outcome::Ok);
     }
     let origin = if location.path.exists() {
         String::from("from")
@@ -198,14 +189,13 @@ fn show(location: &Location, json: bool) -> ExitCode {
             outln!(
                 "# effective configuration ({origin} {})",
                 shown_path(location)
-            );
-            out!("{}", crate::sanitize::for_terminal(&yaml));
-            exit::code(exit::OK)
+            )?;
+            out!("{}", crate::sanitize::for_terminal(&yaml))?;
+            Ok(Outcome::Ok)
         }
-        Err(error) => {
-            eprintln!("relaydoc: cannot write YAML: {error}");
-            exit::code(exit::BAD_INPUT)
-        }
+        Err(error) => Err(CliError::Output(std::io::Error::other(format!(
+            "cannot write YAML: {error}"
+        )))),
     }
 }
 
@@ -236,7 +226,7 @@ struct SmtpView {
     from: String,
 }
 
-fn check(location: &Location, json: bool) -> ExitCode {
+fn check(location: &Location, json: bool) -> CommandResult {
     let exists = location.path.exists();
     let result = if location.must_exist() && !exists {
         config::load_at(location)
@@ -264,11 +254,13 @@ fn check(location: &Location, json: bool) -> ExitCode {
                     message: p.message.clone(),
                 })
                 .collect();
-            if json {
-                outln!("{:#}", serde_json::to_value(&report).unwrap_or_default());
+            if !json {
+                return Err(config_problems(&problems));
             }
-            report_problems(&problems);
-            return exit::code(exit::BAD_INPUT);
+            // The report is the answer, with the problems in it; stderr still lists them.
+            super::print_json(&report)?;
+            report_diagnostics(&Diagnostics(problems.to_vec()));
+            return Ok(Outcome::Invalid);
         }
     };
     let sessions_dir = config.sessions_dir();
@@ -289,30 +281,30 @@ fn check(location: &Location, json: bool) -> ExitCode {
             .map(|user| password::status(smtp, user));
     }
     if json {
-        outln!("{:#}", serde_json::to_value(&report).unwrap_or_default());
-        return exit::code(exit::OK);
+        super::print_json(&report)?;
+        return Ok(Outcome::Ok);
     }
     if exists {
-        outln!("{}: ok", shown_path(location));
+        outln!("{}: ok", shown_path(location))?;
     } else {
         outln!(
             "{}: not there; the defaults apply: ok",
             shown_path(location)
-        );
+        )?;
     }
     match (&sessions_dir, config.sessions.save) {
         (Ok(dir), true) => outln!(
             "  sessions: saved in {}",
             single_line(&dir.display().to_string())
-        ),
+        )?,
         (Ok(dir), false) => outln!(
             "  sessions: not saved (sessions.save: false); folder {}",
             single_line(&dir.display().to_string())
-        ),
-        (Err(error), _) => outln!("  sessions: {error}"),
+        )?,
+        (Err(error), _) => outln!("  sessions: {error}")?,
     }
     match &config.helpdesk.smtp {
-        None => outln!("  helpdesk smtp: not configured (needed to e-mail steps to callers)"),
+        None => outln!("  helpdesk smtp: not configured (needed to e-mail steps to callers)")?,
         Some(smtp) => {
             let login = match &smtp.username {
                 Some(user) => format!("login as {}", single_line(user)),
@@ -323,13 +315,13 @@ fn check(location: &Location, json: bool) -> ExitCode {
                 single_line(&smtp.server()),
                 smtp.security.as_str(),
                 single_line(&smtp.from)
-            );
+            )?;
             if let Some(status) = &report.password {
-                outln!("  password: {}", password_words(status));
+                outln!("  password: {}", password_words(status))?;
             }
         }
     }
-    exit::code(exit::OK)
+    Ok(Outcome::Ok)
 }
 
 /// Where the password would come from, in words; never the password.
@@ -354,37 +346,47 @@ fn password_words(status: &password::PasswordStatus) -> String {
 }
 
 /// The SMTP settings and the user the keyring entry belongs to, or why there are none.
-fn smtp_user(location: &Location) -> Result<(SmtpConfig, String), ExitCode> {
-    let config = load(location)?;
-    let Some(smtp) = config.helpdesk.smtp else {
-        eprintln!(
-            "relaydoc: {}: helpdesk.smtp is not configured (see `relaydoc config --help`)",
-            shown_path(location)
-        );
-        return Err(exit::code(exit::BAD_INPUT));
-    };
+fn smtp_user(location: &Location) -> Result<(SmtpConfig, String), CliError> {
+    let smtp = configured_smtp(location, load(location)?)?;
     let Some(user) = smtp.username.clone() else {
-        eprintln!(
-            "relaydoc: {}: helpdesk.smtp.username is not set; the server is used without a \
-             login, so there is no password to store",
-            shown_path(location)
-        );
-        return Err(exit::code(exit::BAD_INPUT));
+        return Err(CliError::bad_input(
+            Phase::Config,
+            format!(
+                "{}: helpdesk.smtp.username is not set; the server is used without a login, so \
+                 there is no password to store",
+                shown_path(location)
+            ),
+        ));
     };
     Ok((smtp, user))
 }
 
-fn set_password(location: &Location, from_stdin: bool) -> ExitCode {
-    let (smtp, user) = match smtp_user(location) {
-        Ok(found) => found,
-        Err(code) => return code,
-    };
+/// The helpdesk SMTP server of the config, or why there is none.
+fn configured_smtp(location: &Location, config: Config) -> Result<SmtpConfig, CliError> {
+    config.helpdesk.smtp.ok_or_else(|| {
+        CliError::bad_input(
+            Phase::Config,
+            format!(
+                "{}: helpdesk.smtp is not configured (see `relaydoc config --help`)",
+                shown_path(location)
+            ),
+        )
+    })
+}
+
+fn set_password(location: &Location, from_stdin: bool) -> CommandResult {
+    let (smtp, user) = smtp_user(location)?;
     let password = if from_stdin {
         let mut line = String::new();
-        if let Err(error) = std::io::stdin().lock().read_line(&mut line) {
-            eprintln!("relaydoc: cannot read the password from standard input: {error}");
-            return exit::code(exit::BAD_INPUT);
-        }
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|error| {
+                CliError::bad_input(
+                    Phase::Input,
+                    format!("cannot read the password from standard input: {error}"),
+                )
+            })?;
         Secret::new(line.trim_end_matches(['\r', '\n']))
     } else if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
         let prompt = inquire::Password::new(&format!("SMTP password for {}:", single_line(&user)))
@@ -398,72 +400,77 @@ fn set_password(location: &Location, from_stdin: bool) -> ExitCode {
                 inquire::InquireError::OperationCanceled
                 | inquire::InquireError::OperationInterrupted,
             ) => {
-                eprintln!("relaydoc: cancelled; nothing was stored");
-                return exit::code(exit::INTERRUPTED);
+                return Err(CliError::Cancelled(String::from(
+                    "cancelled; nothing was stored",
+                )));
             }
             Err(error) => {
-                eprintln!("relaydoc: no password: {error}");
-                return exit::code(exit::BAD_INPUT);
+                return Err(CliError::bad_input(
+                    Phase::Input,
+                    format!("no password: {error}"),
+                ));
             }
         }
     } else {
-        eprintln!(
-            "relaydoc: set-password asks on a terminal, and there is none; pipe the password in \
-             with --password-stdin"
-        );
-        return exit::code(exit::NO_TERMINAL);
+        return Err(CliError::NoTerminal(String::from(
+            "set-password asks on a terminal, and there is none; pipe the password in with \
+             --password-stdin",
+        )));
     };
     if password.is_empty() {
-        eprintln!("relaydoc: the password is empty; nothing was stored");
-        return exit::code(exit::BAD_INPUT);
+        return Err(CliError::bad_input(
+            Phase::Input,
+            "the password is empty; nothing was stored",
+        ));
     }
     if let Err(error) = password::keyring_set(&user, &password) {
-        eprintln!(
-            "relaydoc: cannot store the password in the OS keyring: {error}; instead, set the \
-             environment variable {}",
-            smtp.password_env
-        );
-        return exit::code(exit::CHECK_ERROR);
+        return Err(CliError::could_not_run(
+            Phase::Keyring,
+            "keyring",
+            format!(
+                "cannot store the password in the OS keyring: {error}; instead, set the \
+                 environment variable {}",
+                smtp.password_env
+            ),
+        ));
     }
     outln!(
         "Stored the SMTP password for {} in the OS keyring (service {}).",
         single_line(&user),
         password::KEYRING_SERVICE
-    );
-    outln!("Note: {}.", password::keyring_persistence());
+    )?;
+    outln!("Note: {}.", password::keyring_persistence())?;
     if std::env::var_os(&smtp.password_env).is_some_and(|v| !v.is_empty()) {
         outln!(
             "Note: {} is set, and is used before the keyring.",
             smtp.password_env
-        );
+        )?;
     }
-    exit::code(exit::OK)
+    Ok(Outcome::Ok)
 }
 
-fn delete_password(location: &Location) -> ExitCode {
-    let (_, user) = match smtp_user(location) {
-        Ok(found) => found,
-        Err(code) => return code,
-    };
+fn delete_password(location: &Location) -> CommandResult {
+    let (_, user) = smtp_user(location)?;
     match password::keyring_delete(&user) {
         Ok(true) => {
             outln!(
                 "Removed the SMTP password for {} from the OS keyring.",
                 single_line(&user)
-            );
-            exit::code(exit::OK)
+            )?;
+            Ok(Outcome::Ok)
         }
         Ok(false) => {
             outln!(
                 "The OS keyring holds no SMTP password for {}; nothing to remove.",
                 single_line(&user)
-            );
-            exit::code(exit::OK)
+            )?;
+            Ok(Outcome::Ok)
         }
-        Err(error) => {
-            eprintln!("relaydoc: cannot use the OS keyring: {error}");
-            exit::code(exit::CHECK_ERROR)
-        }
+        Err(error) => Err(CliError::could_not_run(
+            Phase::Keyring,
+            "keyring",
+            format!("cannot use the OS keyring: {error}"),
+        )),
     }
 }
 
@@ -474,96 +481,85 @@ It was sent through the helpdesk's own outgoing mail server (helpdesk.smtp in re
 config file) to prove that relaydoc can e-mail fix steps to callers. No reply is needed.
 ";
 
-fn send_test(location: &Location, global: &GlobalArgs, to: &str, json: bool) -> ExitCode {
-    let config = match load(location) {
-        Ok(config) => config,
-        Err(code) => return code,
-    };
-    let Some(mut smtp) = config.helpdesk.smtp else {
-        eprintln!(
-            "relaydoc: {}: helpdesk.smtp is not configured (see `relaydoc config --help`)",
-            shown_path(location)
-        );
-        return exit::code(exit::BAD_INPUT);
-    };
+fn send_test(location: &Location, global: &GlobalArgs, to: &str, json: bool) -> CommandResult {
+    let mut smtp = configured_smtp(location, load(location)?)?;
     if let Some(seconds) = global.timeout {
         if !(seconds.is_finite() && seconds > 0.0 && seconds <= 3600.0) {
-            eprintln!("relaydoc: --timeout {seconds}: give a number of seconds between 0 and 3600");
-            return exit::code(exit::BAD_INPUT);
+            return Err(CliError::bad_input(
+                Phase::Arguments,
+                format!("--timeout {seconds}: give a number of seconds between 0 and 3600"),
+            ));
         }
         smtp.timeout = std::time::Duration::from_secs_f64(seconds);
     }
     let (password, source) = match password::find(&smtp) {
         Ok(Some((password, source))) => (Some(password), Some(source)),
         Ok(None) => (None, None),
-        Err(error) => {
-            eprintln!("relaydoc: {error}");
-            return exit::code(exit::BAD_INPUT);
-        }
+        Err(error) => return Err(CliError::bad_input(Phase::Config, error.to_string())),
     };
     let mail = OutgoingMail {
         to: to.to_string(),
         subject: String::from("relaydoc test message"),
         body: String::from(TEST_BODY),
     };
-    let result = mailer::send(&smtp, password.as_ref(), &mail);
+    let delivered = mailer::send(&smtp, password.as_ref(), &mail).map_err(mail_error)?;
     if json {
-        let value = match &result {
-            Ok(delivered) => serde_json::json!({
-                "sent": true,
-                "delivered": delivered,
-                "password_source": source.as_ref().map(ToString::to_string),
-            }),
-            Err(error) => serde_json::json!({
-                "sent": false,
-                "error": {"kind": error.kind(), "message": error.to_string()},
-                "password_source": source.as_ref().map(ToString::to_string),
-            }),
-        };
-        outln!("{value:#}");
+        super::print_json(&serde_json::json!({
+            "sent": true,
+            "delivered": delivered,
+            "password_source": source.as_ref().map(ToString::to_string),
+        }))?;
+        return Ok(Outcome::Ok);
     }
-    match result {
-        Ok(delivered) => {
-            if !json {
-                let how = match (&smtp.username, &source) {
-                    (Some(user), Some(source)) => {
-                        format!(
-                            "logged in as {} (password from {source})",
-                            single_line(user)
-                        )
-                    }
-                    _ => String::from("no login"),
-                };
-                outln!(
-                    "Sent a test message to {} through {} ({}, {how}).",
-                    single_line(&delivered.to),
-                    single_line(&delivered.server),
-                    if delivered.encrypted {
-                        smtp.security.as_str()
-                    } else {
-                        "unencrypted"
-                    }
-                );
-                outln!("The server said: {}", delivered.reply);
-            }
-            exit::code(exit::OK)
+    let how = match (&smtp.username, &source) {
+        (Some(user), Some(source)) => {
+            format!(
+                "logged in as {} (password from {source})",
+                single_line(user)
+            )
         }
-        Err(error) => {
-            eprintln!("relaydoc: not sent: {}", single_line(&error.to_string()));
-            exit::code(exit_for(&error))
+        _ => String::from("no login"),
+    };
+    outln!(
+        "Sent a test message to {} through {} ({}, {how}).",
+        single_line(&delivered.to),
+        single_line(&delivered.server),
+        if delivered.encrypted {
+            smtp.security.as_str()
+        } else {
+            "unencrypted"
         }
-    }
+    )?;
+    outln!("The server said: {}", delivered.reply)?;
+    Ok(Outcome::Ok)
 }
 
-fn exit_for(error: &MailError) -> u8 {
+/// A test message not sent: bad input (exit 2), a refusal (exit 1), or no way to tell (3).
+fn mail_error(error: MailError) -> CliError {
+    let (kind, message) = (
+        error.kind(),
+        format!("not sent: {}", single_line(&error.to_string())),
+    );
     match error {
-        _ if error.is_bad_input() => exit::BAD_INPUT,
+        _ if error.is_bad_input() => CliError::BadInput {
+            phase: Phase::Input,
+            kind,
+            message,
+        },
         MailError::AuthFailed { .. }
         | MailError::NoLogin { .. }
         | MailError::Refused { .. }
         | MailError::SenderRefused { .. }
         | MailError::RecipientRefused { .. }
-        | MailError::MessageRefused { .. } => exit::PROBLEM,
-        _ => exit::CHECK_ERROR,
+        | MailError::MessageRefused { .. } => CliError::Problem {
+            phase: Phase::Network,
+            kind,
+            message,
+        },
+        _ => CliError::CouldNotRun {
+            phase: Phase::Network,
+            kind,
+            message,
+        },
     }
 }

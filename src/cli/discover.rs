@@ -5,16 +5,14 @@
 //! it call [`run`] here. The lookups themselves are [`crate::discovery`]'s.
 
 use std::io::IsTerminal;
-use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
-use super::GlobalArgs;
+use super::{CliError, CommandResult, GlobalArgs, Phase};
 use crate::checks::dns::DnsClient;
 use crate::discovery::{self, Attempt, Discovery, Endpoints, Found, Options, Outcome};
-use crate::exit;
 use crate::knowledge::Knowledge;
 use crate::sanitize::for_terminal;
 
@@ -62,23 +60,16 @@ impl LookupArgs {
 }
 
 /// Looks `email` up online. `quiet`: no progress line (JSON or an export goes to stdout).
-/// `Err` is the exit code after the reason was printed.
 pub fn run(
     kb: &Knowledge,
     email: &str,
     lookup: &LookupArgs,
     global: &GlobalArgs,
     quiet: bool,
-) -> Result<Discovery, ExitCode> {
-    let fail = |message: String| {
-        eprintln!("relaydoc: {}", for_terminal(&message));
-        exit::code(exit::BAD_INPUT)
-    };
-    let dns = super::check_dns::settings_from(global).map_err(fail)?;
-    let resolver = DnsClient::new(&dns).map_err(|error| {
-        eprintln!("relaydoc: {}", for_terminal(&error.to_string()));
-        exit::code(exit::CHECK_ERROR)
-    })?;
+) -> Result<Discovery, CliError> {
+    let dns = super::check_dns::settings_from(global)?;
+    let resolver = DnsClient::new(&dns)
+        .map_err(|error| CliError::could_not_run(Phase::Network, "dns-setup", error.to_string()))?;
     let mut options = Options {
         allow_http: lookup.allow_http,
         ..Options::default()
@@ -99,14 +90,7 @@ pub fn run(
         &on_attempt,
     ));
     drop(progress);
-    match outcome {
-        Ok(Ok(discovery)) => Ok(discovery),
-        Ok(Err(message)) => Err(fail(message)),
-        Err(message) => {
-            eprintln!("relaydoc: {message}");
-            Err(exit::code(exit::CHECK_ERROR))
-        }
-    }
+    outcome?.map_err(|error| CliError::bad_input(Phase::Arguments, error.to_string()))
 }
 
 /// One line on stderr while the lookups run, only for a person at a terminal; erased after.
@@ -159,29 +143,31 @@ fn outcome_word(outcome: Outcome) -> &'static str {
 }
 
 /// How each source answered, for the text output.
-pub fn print_attempts(discovery: &Discovery) {
-    outln!("Asked online, best source first:");
+pub fn print_attempts(discovery: &Discovery) -> Result<(), CliError> {
+    outln!("Asked online, best source first:")?;
     for attempt in &discovery.attempts {
         outln!(
             "  {:<12} {:<16} {}",
             attempt.source.as_str(),
             outcome_word(attempt.outcome),
             for_terminal(&attempt.detail)
-        );
-        outln!("  {:<12} {:<16} ({})", "", "", for_terminal(&attempt.asked));
+        )?;
+        outln!("  {:<12} {:<16} ({})", "", "", for_terminal(&attempt.asked))?;
     }
+    Ok(())
 }
 
 /// The first lines for settings found online: where they came from.
-pub fn print_found_header(found: &Found) {
+pub fn print_found_header(found: &Found) -> Result<(), CliError> {
     outln!(
         "Found in {}: {}.",
         found.source.words(),
         for_terminal(&found.origin)
-    );
+    )?;
     if let Some(note) = &found.note {
-        outln!("{}", textwrap::fill(&for_terminal(note), 90));
+        outln!("{}", textwrap::fill(&for_terminal(note), 90))?;
     }
+    Ok(())
 }
 
 /// `--export`: the file on stdout. `found` is `None` when nothing is known of the address.
@@ -190,10 +176,10 @@ pub fn export(
     found: Option<&Found>,
     email: &str,
     could_not_check: bool,
-) -> ExitCode {
+) -> CommandResult {
     let Some(found) = found else {
-        eprintln!(
-            "relaydoc: no settings are known for {}, so there is nothing to export{}",
+        let message = format!(
+            "no settings are known for {}, so there is nothing to export{}",
             for_terminal(email),
             if could_not_check {
                 " (the online lookups could not be done: is the network up?)"
@@ -201,10 +187,14 @@ pub fn export(
                 ""
             }
         );
-        return exit::code(if could_not_check {
-            exit::CHECK_ERROR
+        return Err(if could_not_check {
+            CliError::could_not_run(Phase::Network, "no-settings", message)
         } else {
-            exit::PROBLEM
+            CliError::Problem {
+                phase: Phase::Network,
+                kind: "no-settings",
+                message,
+            }
         });
     };
     let written = match format {
@@ -212,14 +202,11 @@ pub fn export(
             .and_then(|domain| discovery::export::autoconfig(found, &domain)),
         ExportFormat::Mobileconfig => discovery::export::mobileconfig(found, email),
     };
-    match written {
-        Ok(text) => {
-            out!("{text}");
-            exit::code(exit::OK)
-        }
-        Err(why) => {
-            eprintln!("relaydoc: cannot export: {}", for_terminal(&why));
-            exit::code(exit::PROBLEM)
-        }
-    }
+    let text = written.map_err(|why| CliError::Problem {
+        phase: Phase::Output,
+        kind: "export",
+        message: format!("cannot export: {why}"),
+    })?;
+    out!("{text}")?;
+    Ok(super::Outcome::Ok)
 }

@@ -2,15 +2,20 @@
 //! [`crate::exim`], reads the refusals of a `--log` with the `logs` classifier (as `postfix
 //! lint --log` does), and prints plain words or the `--json` report.
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
-use crate::cli::postfix::{bad_input, print_out, read_refusals, report_problems};
+use crate::cli::error::{CliError, Outcome, Phase};
+use crate::cli::postfix::{read_config, read_refusals, report_problems};
 use crate::exim::{MAX_FILE_BYTES, config, lint};
-use crate::exit;
+
+type CommandResult = Result<Outcome, CliError>;
+
+fn bad_input(phase: Phase, message: impl Into<String>) -> CliError {
+    CliError::bad_input(phase, message)
+}
 
 #[derive(Debug, Args)]
 pub struct EximArgs {
@@ -55,54 +60,31 @@ pub struct LintArgs {
     pub json: bool,
 }
 
-pub fn run(args: EximArgs) -> ExitCode {
+pub fn run(args: EximArgs) -> CommandResult {
     match args.command {
         EximCommand::Lint(args) => lint_command(args),
     }
 }
 
-/// The file, or standard input for `-`, at most [`MAX_FILE_BYTES`].
-fn read_input(path: &Path) -> Result<(String, String), String> {
-    if path == Path::new("-") {
-        let mut bytes = Vec::new();
-        std::io::stdin()
-            .lock()
-            .take(MAX_FILE_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|error| format!("standard input: {error}"))?;
-        if bytes.len() as u64 > MAX_FILE_BYTES {
-            return Err(format!(
-                "standard input: more than {} MiB; that is not an Exim configuration",
-                MAX_FILE_BYTES / (1024 * 1024)
-            ));
-        }
-        return Ok(("-".into(), String::from_utf8_lossy(&bytes).into_owned()));
-    }
-    crate::exim::read_bounded(path).map(|text| (crate::files::shown(path), text))
-}
-
-fn lint_command(args: LintArgs) -> ExitCode {
+fn lint_command(args: LintArgs) -> CommandResult {
     let file = match &args.file {
         Some(file) => file.clone(),
         None if std::io::stdin().is_terminal() => {
-            return bad_input(
-                args.json,
+            return Err(bad_input(
+                Phase::Arguments,
                 "give the configuration: `exim -bP config | relaydoc exim lint` (exim4 on \
                  Debian), or a configure file",
-            );
+            ));
         }
         None => PathBuf::from("-"),
     };
     if args.log.as_deref() == Some(Path::new("-")) && file == Path::new("-") {
-        return bad_input(
-            args.json,
+        return Err(bad_input(
+            Phase::Arguments,
             "standard input can hold the configuration or the log, not both: name the log file",
-        );
+        ));
     }
-    let (name, text) = match read_input(&file) {
-        Ok(read) => read,
-        Err(why) => return bad_input(args.json, &why),
-    };
+    let (name, text) = read_config(&file, MAX_FILE_BYTES, "an Exim configuration")?;
     let (config, problems) = config::parse(&name, &text);
     report_problems(&problems);
     let read_something = !config.main.is_empty()
@@ -110,28 +92,23 @@ fn lint_command(args: LintArgs) -> ExitCode {
         || !config.acls.is_empty()
         || !config.authenticators.is_empty();
     if !read_something || problems.len() > config.main.len() + config.lists.len() {
-        return bad_input(
-            args.json,
-            &format!(
+        return Err(bad_input(
+            Phase::Input,
+            format!(
                 "{name}: this does not read as Exim's configuration ({} line(s) are no Exim \
                  syntax); give `exim -bP config` output or the configure file",
                 problems.len()
             ),
-        );
+        ));
     }
-    let mut refused = Vec::new();
+    let mut refused: Vec<crate::postfix::refused::RefusedClient> = Vec::new();
     let mut log_summary = String::new();
     if let Some(log) = &args.log {
-        let (groups, count) = match read_refusals(log, args.json) {
-            Ok(read) => read,
-            Err(code) => return code,
-        };
-        for (_, refusals) in groups {
+        let read = read_refusals(log)?;
+        // Exim has no per-service views: every refused client counts once, however logged.
+        for (_, refusals) in read.groups {
             for client in refusals.clients {
-                match refused
-                    .iter_mut()
-                    .find(|c: &&mut crate::postfix::refused::RefusedClient| c.ip == client.ip)
-                {
+                match refused.iter_mut().find(|c| c.ip == client.ip) {
                     Some(known) => known.count += client.count,
                     None => refused.push(client),
                 }
@@ -139,8 +116,9 @@ fn lint_command(args: LintArgs) -> ExitCode {
         }
         refused.sort_by_key(|c| std::cmp::Reverse(c.count));
         log_summary = format!(
-            "{}: {count} relay denial(s) by this server, from {} client(s).\n\n",
+            "{}: {} relay denial(s) by this server, from {} client(s).\n\n",
             crate::files::shown(log),
+            read.count,
             refused.len()
         );
     }
@@ -149,16 +127,14 @@ fn lint_command(args: LintArgs) -> ExitCode {
         .findings
         .iter()
         .any(|f| f.severity != crate::postfix::lint::Severity::Info);
-    let printed = if args.json {
-        match serde_json::to_string_pretty(&report) {
-            Ok(text) => print_out(&(text + "\n")),
-            Err(error) => return bad_input(true, &error.to_string()),
-        }
+    if args.json {
+        super::print_json(&report)?;
     } else {
-        print_out(&(crate::sanitize::for_terminal(&log_summary) + &lint::render(&report, &name)))
-    };
-    if printed != exit::code(exit::OK) {
-        return printed;
+        out!(
+            "{}{}",
+            crate::sanitize::for_terminal(&log_summary),
+            lint::render(&report, &name)
+        )?;
     }
-    exit::code(if problem { exit::PROBLEM } else { exit::OK })
+    Ok(Outcome::ok_if(!problem))
 }

@@ -3,16 +3,14 @@
 //!
 //! Human output goes to stdout, sanitised (the text came from strangers' servers); `--json`
 //! prints exactly the [`Explanation`] contract. Problems (unreadable input, broken signature
-//! knowledge) go to stderr and exit with [`exit::BAD_INPUT`].
+//! knowledge) are returned as a [`CliError`] (exit 2).
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use clap::Args;
 
-use super::{ColorWhen, GlobalArgs};
-use crate::exit;
+use super::{CliError, ColorWhen, CommandResult, GlobalArgs, Outcome, Phase};
 use crate::explain::reader::MAX_INPUT_BYTES;
 use crate::explain::{self, Direction, Explanation, Side};
 use crate::sanitize::{for_terminal, single_line};
@@ -37,55 +35,36 @@ pub struct ExplainArgs {
 }
 
 /// Runs `explain`: load signatures, read the input, print the answer.
-pub fn run(args: &ExplainArgs, global: &GlobalArgs) -> ExitCode {
-    let knowledge = match super::load_knowledge(global) {
-        Ok(knowledge) => knowledge,
-        Err(code) => return code,
-    };
-    let signatures = match crate::explain::signatures(&knowledge) {
-        Ok(signatures) => signatures,
-        Err(problems) => {
-            super::report_diagnostics(problems);
-            eprintln!(
-                "relaydoc explain: the error signatures above have problems; fix them and run again"
-            );
-            return exit::code(exit::BAD_INPUT);
-        }
-    };
-    let input = match read_input(args.file.as_deref()) {
-        Ok(input) => input,
-        Err(message) => {
-            eprintln!("relaydoc explain: {message}");
-            return exit::code(exit::BAD_INPUT);
-        }
-    };
+pub fn run(args: &ExplainArgs, global: &GlobalArgs) -> CommandResult {
+    let knowledge = super::load_knowledge(global)?;
+    let signatures = crate::explain::signatures(&knowledge).map_err(|problems| {
+        CliError::invalid(
+            Phase::Knowledge,
+            problems,
+            "explain: the error signatures above have problems; fix them and run again",
+        )
+    })?;
+    let input = read_input(args.file.as_deref())?;
     let explanation = explain::explain_bytes(&input, signatures);
-    let printed = if args.json {
-        print_json(&explanation)
+    if args.json {
+        super::print_json(&explanation)?;
     } else {
-        print_human(&explanation, global.color)
-    };
-    match printed {
-        Ok(()) => exit::code(exit::OK),
         // `relaydoc explain x | head` closing early is the reader's choice.
-        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => exit::code(exit::OK),
-        Err(error) => {
-            eprintln!("relaydoc explain: {error}");
-            exit::code(exit::BAD_INPUT)
-        }
+        print_human(&explanation, global.color).map_err(CliError::from_output)?;
     }
+    Ok(Outcome::Ok)
 }
 
 /// Reads the file, or stdin (with a prompt when a person is typing); at most
 /// [`MAX_INPUT_BYTES`] plus one byte, so the reader can tell it was cut.
-fn read_input(file: Option<&std::path::Path>) -> Result<Vec<u8>, String> {
+fn read_input(file: Option<&std::path::Path>) -> Result<Vec<u8>, CliError> {
     let limit = (MAX_INPUT_BYTES + 1) as u64;
     let mut bytes = Vec::new();
     match file {
         Some(path) if path.as_os_str() != "-" => {
             // A pipe the person named (`explain <(journalctl …)`) is read too; a device never.
             bytes = crate::files::read_prefix(path, crate::files::Rules::input(limit - 1))
-                .map_err(|error| error.to_string())?;
+                .map_err(|error| CliError::bad_input(Phase::Input, format!("explain: {error}")))?;
         }
         _ => {
             let stdin = std::io::stdin();
@@ -99,17 +78,15 @@ fn read_input(file: Option<&std::path::Path>) -> Result<Vec<u8>, String> {
                 .lock()
                 .take(limit)
                 .read_to_end(&mut bytes)
-                .map_err(|error| format!("cannot read standard input: {error}"))?;
+                .map_err(|error| {
+                    CliError::bad_input(
+                        Phase::Input,
+                        format!("explain: cannot read standard input: {error}"),
+                    )
+                })?;
         }
     }
     Ok(bytes)
-}
-
-fn print_json(explanation: &Explanation) -> std::io::Result<()> {
-    // Serialise first, so a closed pipe surfaces as an I/O error of kind BrokenPipe.
-    let text = serde_json::to_string_pretty(explanation).map_err(std::io::Error::other)?;
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{text}")
 }
 
 fn print_human(explanation: &Explanation, color: ColorWhen) -> std::io::Result<()> {

@@ -26,9 +26,17 @@ pub struct PasswordArgs {
     pub mechanism: Option<Mechanism>,
 }
 
-/// A problem with what the user asked for, found before contacting anything.
+/// A problem with what the user asked for, found before contacting anything; a
+/// [`super::CliError`] of phase `arguments` (exit 2).
 #[derive(Debug)]
 pub struct BadInput(pub String);
+
+/// The words of a lower layer's parser (`normalize_name`, `parse_ip`) are already the message.
+impl From<String> for BadInput {
+    fn from(message: String) -> Self {
+        Self(message)
+    }
+}
 
 /// A mail address for MAIL FROM / RCPT TO: no spaces, brackets or line breaks, which would
 /// let an argument smuggle extra SMTP commands.

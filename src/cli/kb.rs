@@ -1,12 +1,9 @@
 //! `relaydoc kb`: validate, search, show and draw the knowledge, all offline.
 
-use std::path::PathBuf;
-use std::process::ExitCode;
-
 use clap::{Args, Subcommand, ValueEnum};
+use std::path::PathBuf;
 
-use super::{GlobalArgs, load_knowledge, report_diagnostics, terminal_width};
-use crate::exit;
+use super::{CliError, CommandResult, GlobalArgs, Outcome, Phase, load_knowledge, terminal_width};
 use crate::knowledge::model::NodeBody;
 use crate::knowledge::{self, Knowledge, search};
 use crate::present::{
@@ -92,7 +89,7 @@ pub enum GraphFormat {
     Mermaid,
 }
 
-pub fn run(args: KbArgs, global: &GlobalArgs) -> ExitCode {
+pub fn run(args: KbArgs, global: &GlobalArgs) -> CommandResult {
     match args.command {
         KbCommand::Validate { dir } => validate(dir, global),
         KbCommand::Search {
@@ -109,20 +106,20 @@ pub fn run(args: KbArgs, global: &GlobalArgs) -> ExitCode {
         }
         KbCommand::Export { html } => with_knowledge(global, |kb| export(kb, &html)),
         KbCommand::Graph { format } => with_knowledge(global, |kb| {
-            out!("{}", graph(kb, format));
-            exit::code(exit::OK)
+            out!("{}", graph(kb, format))?;
+            Ok(Outcome::Ok)
         }),
     }
 }
 
-fn with_knowledge(global: &GlobalArgs, f: impl FnOnce(&Knowledge) -> ExitCode) -> ExitCode {
-    match load_knowledge(global) {
-        Ok(knowledge) => f(&knowledge),
-        Err(code) => code,
-    }
+fn with_knowledge(
+    global: &GlobalArgs,
+    f: impl FnOnce(&Knowledge) -> CommandResult,
+) -> CommandResult {
+    f(&load_knowledge(global)?)
 }
 
-fn validate(dir: Option<PathBuf>, global: &GlobalArgs) -> ExitCode {
+fn validate(dir: Option<PathBuf>, global: &GlobalArgs) -> CommandResult {
     let mut extra: Vec<PathBuf> = global.knowledge.iter().cloned().collect();
     extra.extend(dir);
     let loaded = knowledge::load(&extra).and_then(|kb| match crate::explain::signatures(&kb) {
@@ -154,17 +151,17 @@ fn validate(dir: Option<PathBuf>, global: &GlobalArgs) -> ExitCode {
                 kb.providers.len(),
                 kb.facts.facts.len(),
                 crate::explain::signatures(&kb).map_or(0, |signatures| signatures.len())
-            );
+            )?;
             if !kb.warnings.is_empty() {
                 eprintln!("{} warning(s)", kb.warnings.len());
             }
-            exit::code(exit::OK)
+            Ok(Outcome::Ok)
         }
-        Err(problems) => {
-            report_diagnostics(&problems);
-            eprintln!("{} problem(s) found", problems.len());
-            exit::code(exit::BAD_INPUT)
-        }
+        Err(problems) => Err(CliError::invalid(
+            Phase::Knowledge,
+            &problems,
+            format!("{} problem(s) found", problems.len()),
+        )),
     }
 }
 
@@ -207,18 +204,15 @@ fn short(text: &str, max: usize) -> String {
     format!("{cut}…")
 }
 
-fn search_command(kb: &Knowledge, query: &str, limit: usize, json: bool) -> ExitCode {
+fn search_command(kb: &Knowledge, query: &str, limit: usize, json: bool) -> CommandResult {
     // All of them, to say how many the limit leaves out.
     let mut hits = search::search_with(kb, &signature_items(kb), query, usize::MAX);
     let more = hits.len().saturating_sub(limit);
     hits.truncate(limit);
     if json {
-        match serde_json::to_string_pretty(&hits) {
-            Ok(text) => outln!("{text}"),
-            Err(error) => eprintln!("relaydoc: {error}"),
-        }
+        super::print_json(&hits)?;
     } else if hits.is_empty() {
-        outln!("Nothing matches \"{}\".", for_terminal(query));
+        outln!("Nothing matches \"{}\".", for_terminal(query))?;
     } else {
         for hit in &hits {
             outln!(
@@ -226,21 +220,17 @@ fn search_command(kb: &Knowledge, query: &str, limit: usize, json: bool) -> Exit
                 hit.kind,
                 hit.id,
                 for_terminal(&hit.title)
-            );
+            )?;
         }
         if more > 0 {
             outln!(
                 "… {more} more, less close (see them with --limit {} or --all)",
                 hits.len() + more
-            );
+            )?;
         }
-        outln!("\nShow one with `relaydoc kb show ID`.");
+        outln!("\nShow one with `relaydoc kb show ID`.")?;
     }
-    exit::code(if hits.is_empty() {
-        exit::PROBLEM
-    } else {
-        exit::OK
-    })
+    Ok(Outcome::ok_if(!hits.is_empty()))
 }
 
 fn wrap(text: &str) -> String {
@@ -277,7 +267,7 @@ fn wrap_indented(text: &str) -> String {
         .join("\n\n")
 }
 
-fn show(kb: &Knowledge, id: &str, client: Option<&str>) -> ExitCode {
+fn show(kb: &Knowledge, id: &str, client: Option<&str>) -> CommandResult {
     if id == "facts" {
         for spec in kb.facts.facts.values() {
             let values = spec
@@ -294,24 +284,24 @@ fn show(kb: &Knowledge, id: &str, client: Option<&str>) -> ExitCode {
                 spec.key,
                 for_terminal(&spec.about),
                 values
-            );
+            )?;
         }
-        return exit::code(exit::OK);
+        return Ok(Outcome::Ok);
     }
     if let Some(node_id) = kb.node_id(id) {
         let node = kb.node(node_id);
-        outln!("{} {} ({})", node.kind_name(), node.id, node.origin.file);
+        outln!("{} {} ({})", node.kind_name(), node.id, node.origin.file)?;
         match &node.body {
             NodeBody::Solution { .. } | NodeBody::Handoff { .. } => {
                 let facts = Default::default();
                 let Some(client) = pick_client(kb, &facts, client) else {
-                    return exit::code(exit::OK);
+                    return Ok(Outcome::Ok);
                 };
                 let view = solution_view(kb, node_id, &facts, client);
-                out!("{}", solution_text(&view, terminal_width().min(100)));
+                out!("{}", solution_text(&view, terminal_width().min(100)))?;
                 let agent = for_the_agent(node);
                 if !agent.is_empty() {
-                    out!("\n{agent}");
+                    out!("\n{agent}")?;
                 }
             }
             NodeBody::Question {
@@ -320,40 +310,40 @@ fn show(kb: &Knowledge, id: &str, client: Option<&str>) -> ExitCode {
                 unknown,
                 unknown_label,
             } => {
-                outln!("\n{}\n", wrap(&node.text));
+                outln!("\n{}\n", wrap(&node.text))?;
                 if let Some(help) = &node.help {
-                    outln!("{}\n", wrap(help));
+                    outln!("{}\n", wrap(help))?;
                 }
                 let agent = for_the_agent(node);
                 if !agent.is_empty() {
-                    outln!("{agent}");
+                    outln!("{agent}")?;
                 }
-                outln!("sets fact: {fact}");
+                outln!("sets fact: {fact}")?;
                 for choice in choices {
                     outln!(
                         "  {} → {}",
                         for_terminal(&choice.label),
                         kb.node(choice.next).id
-                    );
+                    )?;
                 }
                 outln!(
                     "  {} → {}",
                     for_terminal(unknown_label),
                     kb.node(*unknown).id
-                );
+                )?;
             }
             _ => {
-                outln!("\n{}", wrap(&node.text));
+                outln!("\n{}", wrap(&node.text))?;
                 let agent = for_the_agent(node);
                 if !agent.is_empty() {
-                    outln!("\n{agent}");
+                    outln!("\n{agent}")?;
                 }
                 for next in node.successors() {
-                    outln!("  → {}", kb.node(next).id);
+                    outln!("  → {}", kb.node(next).id)?;
                 }
             }
         }
-        return exit::code(exit::OK);
+        return Ok(Outcome::Ok);
     }
     if let Some(cause) = kb.cause(id) {
         outln!(
@@ -361,17 +351,17 @@ fn show(kb: &Knowledge, id: &str, client: Option<&str>) -> ExitCode {
             cause.id,
             cause.side.as_str(),
             cause.side.describe()
-        );
+        )?;
         outln!(
             "{}\n\n{}\n\n{}",
             for_terminal(&cause.title),
             wrap(&cause.summary),
             wrap(&cause.explanation)
-        );
+        )?;
         if !cause.signs.is_empty() {
-            outln!("\nSigns:");
+            outln!("\nSigns:")?;
             for sign in &cause.signs {
-                outln!("  • {}", for_terminal(sign));
+                outln!("  • {}", for_terminal(sign))?;
             }
         }
         let concluded_by: Vec<&str> = kb
@@ -381,8 +371,8 @@ fn show(kb: &Knowledge, id: &str, client: Option<&str>) -> ExitCode {
             .filter(|(index, _)| kb.cause_of(*index).is_some_and(|c| c.id == cause.id))
             .map(|(_, node)| node.id.as_str())
             .collect();
-        outln!("\nConcluded by: {}", concluded_by.join(", "));
-        return exit::code(exit::OK);
+        outln!("\nConcluded by: {}", concluded_by.join(", "))?;
+        return Ok(Outcome::Ok);
     }
     if let Some(found) = kb.client(id) {
         outln!(
@@ -390,7 +380,7 @@ fn show(kb: &Knowledge, id: &str, client: Option<&str>) -> ExitCode {
             for_terminal(&found.name),
             for_terminal(&found.platform),
             found.id
-        );
+        )?;
         let target = TargetSettings::for_email(kb, None);
         let ordered = ordered_tasks(found);
         for task in ordered {
@@ -398,29 +388,29 @@ fn show(kb: &Knowledge, id: &str, client: Option<&str>) -> ExitCode {
                 title, steps, note, ..
             }) = task_view(found, task, &target)
             {
-                outln!("\n{title}  [{task}]");
+                outln!("\n{title}  [{task}]")?;
                 for (index, step) in steps.iter().enumerate() {
-                    outln!("  {}. {}", index + 1, step.replace("**", ""));
+                    outln!("  {}. {}", index + 1, step.replace("**", ""))?;
                 }
                 if let Some(note) = note {
-                    outln!("  Note: {}", note.replace("**", ""));
+                    outln!("  Note: {}", note.replace("**", ""))?;
                 }
             }
         }
         if !found.sources.is_empty() {
-            outln!("\nSources: {}", found.sources.join(", "));
+            outln!("\nSources: {}", found.sources.join(", "))?;
         }
-        return exit::code(exit::OK);
+        return Ok(Outcome::Ok);
     }
     if let Some(provider) = kb.provider(id) {
-        super::catalogue::print_provider(provider);
-        return exit::code(exit::OK);
+        super::catalogue::print_provider(provider)?;
+        return Ok(Outcome::Ok);
     }
     if let Ok(signatures) = crate::explain::signatures(kb)
         && let Some(signature) = signatures.iter().find(|s| s.id == id)
     {
-        print_signature(signature);
-        return exit::code(exit::OK);
+        print_signature(signature)?;
+        return Ok(Outcome::Ok);
     }
     let mut known: Vec<&str> = kb.nodes.iter().map(|n| n.id.as_str()).collect();
     known.extend(kb.causes.iter().map(|c| c.id.as_str()));
@@ -429,15 +419,17 @@ fn show(kb: &Knowledge, id: &str, client: Option<&str>) -> ExitCode {
     let hint = crate::knowledge::model::closest(id, known.into_iter())
         .map(|close| format!(" Did you mean `{close}`?"))
         .unwrap_or_default();
-    eprintln!(
-        "relaydoc: no node, cause, client or provider has the id `{}`.{hint} Try `relaydoc kb search`.",
-        for_terminal(id)
-    );
-    exit::code(exit::BAD_INPUT)
+    Err(CliError::bad_input(
+        Phase::Arguments,
+        format!(
+            "no node, cause, client or provider has the id `{}`.{hint} Try `relaydoc kb search`.",
+            for_terminal(id)
+        ),
+    ))
 }
 
 /// One error signature: what the text means, the causes it points to, a real example.
-fn print_signature(signature: &crate::explain::Signature) {
+fn print_signature(signature: &crate::explain::Signature) -> Result<(), CliError> {
     let verdict = match signature.relay_denial {
         Some(true) => "a relay denial",
         Some(false) => "not a relay denial (a look-alike)",
@@ -446,21 +438,21 @@ fn print_signature(signature: &crate::explain::Signature) {
         }
         None => "a mail program's words around the server's reply",
     };
-    outln!("{} — {verdict}", signature.id);
+    outln!("{} — {verdict}", signature.id)?;
     if let Some(meaning) = &signature.meaning {
-        outln!("\n{}", wrap(meaning));
+        outln!("\n{}", wrap(meaning))?;
     }
-    outln!("\nCauses it points to:");
+    outln!("\nCauses it points to:")?;
     for cause in &signature.causes {
-        outln!("  {} ({:.2})", cause.cause, cause.weight);
-        outln!("{}", wrap_indented(&cause.why));
+        outln!("  {} ({:.2})", cause.cause, cause.weight)?;
+        outln!("{}", wrap_indented(&cause.why))?;
     }
-    outln!("\nExample:\n{}", wrap_indented(&signature.example));
-    outln!("\nSource: {}", for_terminal(&signature.source));
-    outln!("Defined in: {}", for_terminal(&signature.file));
+    outln!("\nExample:\n{}", wrap_indented(&signature.example))?;
+    outln!("\nSource: {}", for_terminal(&signature.source))?;
+    outln!("Defined in: {}", for_terminal(&signature.file))
 }
 
-fn export(kb: &Knowledge, dir: &std::path::Path) -> ExitCode {
+fn export(kb: &Knowledge, dir: &std::path::Path) -> CommandResult {
     match crate::website::export(kb, dir) {
         Ok(done) => {
             outln!(
@@ -469,18 +461,15 @@ fn export(kb: &Knowledge, dir: &std::path::Path) -> ExitCode {
                 done.bytes.div_ceil(1024),
                 for_terminal(&dir.display().to_string()),
                 for_terminal(&dir.join("index.html").display().to_string())
-            );
-            exit::code(exit::OK)
+            )?;
+            Ok(Outcome::Ok)
         }
-        Err(crate::website::ExportError::Knowledge(problems)) => {
-            report_diagnostics(&problems);
-            eprintln!("relaydoc: the knowledge has problems; check with `relaydoc kb validate`");
-            exit::code(exit::BAD_INPUT)
-        }
-        Err(error) => {
-            eprintln!("relaydoc: {}", for_terminal(&error.to_string()));
-            exit::code(exit::BAD_INPUT)
-        }
+        Err(crate::website::ExportError::Knowledge(problems)) => Err(CliError::invalid(
+            Phase::Knowledge,
+            &problems,
+            "the knowledge has problems; check with `relaydoc kb validate`",
+        )),
+        Err(error) => Err(CliError::bad_input(Phase::Output, error.to_string())),
     }
 }
 

@@ -2,18 +2,16 @@
 //!
 //! The report goes to stdout (sanitised: log lines come from strangers); progress goes to
 //! stderr, only when stderr is a terminal. An input that cannot be opened or read is named in
-//! the error and ends the run with [`exit::BAD_INPUT`], before any report is printed.
+//! the error and ends the run with a [`CliError`] (exit 2), before any report is printed.
 
 use std::io::IsTerminal;
 use std::net::IpAddr;
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::Args;
 
-use super::GlobalArgs;
-use crate::exit;
+use super::{CliError, CommandResult, GlobalArgs, Outcome, Phase};
 use crate::logs::input::Source;
 use crate::logs::stamp::{self, Stamp};
 use crate::logs::{self, GroupReport, Options, Progress, Report};
@@ -64,18 +62,14 @@ pub struct LogsArgs {
 }
 
 /// Runs `logs`: check the arguments, read every input, print the report.
-pub fn run(args: &LogsArgs, global: &GlobalArgs) -> ExitCode {
-    let options = match options(args) {
-        Ok(options) => options,
-        Err(message) => {
-            eprintln!("relaydoc logs: {message}");
-            return exit::code(exit::BAD_INPUT);
-        }
-    };
+pub fn run(args: &LogsArgs, global: &GlobalArgs) -> CommandResult {
+    let options = options(args)?;
     let sources = sources(&args.files);
     if sources.iter().filter(|s| **s == Source::Stdin).count() > 1 {
-        eprintln!("relaydoc logs: standard input (-) can be read only once");
-        return exit::code(exit::BAD_INPUT);
+        return Err(CliError::bad_input(
+            Phase::Arguments,
+            "logs: standard input (-) can be read only once",
+        ));
     }
     if sources.contains(&Source::Stdin) && std::io::stdin().is_terminal() {
         eprintln!(
@@ -92,37 +86,25 @@ pub fn run(args: &LogsArgs, global: &GlobalArgs) -> ExitCode {
         meter.clear();
         (knowledge.join(), scanned)
     });
-    let knowledge = match knowledge {
-        Ok(Ok(knowledge)) => knowledge,
-        Ok(Err(code)) => return code,
-        Err(_) => {
-            eprintln!("relaydoc logs: loading the knowledge failed");
-            return exit::code(exit::BAD_INPUT);
-        }
-    };
-    let signatures = match crate::explain::signatures(&knowledge) {
-        Ok(signatures) => signatures,
-        Err(problems) => {
-            super::report_diagnostics(problems);
-            eprintln!(
-                "relaydoc logs: the error signatures above have problems; fix them and run again"
-            );
-            return exit::code(exit::BAD_INPUT);
-        }
-    };
-    let scanner = match scanned {
-        Ok(scanner) => scanner,
-        Err(error) => {
-            eprintln!("relaydoc logs: {error}");
-            return exit::code(exit::BAD_INPUT);
-        }
-    };
+    let knowledge = knowledge.map_err(|_| {
+        CliError::bad_input(Phase::Knowledge, "logs: loading the knowledge failed")
+    })??;
+    let signatures = crate::explain::signatures(&knowledge).map_err(|problems| {
+        CliError::invalid(
+            Phase::Knowledge,
+            problems,
+            "logs: the error signatures above have problems; fix them and run again",
+        )
+    })?;
+    let scanner =
+        scanned.map_err(|error| CliError::bad_input(Phase::Input, format!("logs: {error}")))?;
     let report = scanner.finish(signatures);
     if args.json {
-        return super::print_json(&report);
+        super::print_json(&report)?;
+    } else {
+        print_human(&report)?;
     }
-    print_human(&report);
-    exit::code(exit::OK)
+    Ok(Outcome::Ok)
 }
 
 fn sources(files: &[PathBuf]) -> Vec<Source> {
@@ -132,16 +114,19 @@ fn sources(files: &[PathBuf]) -> Vec<Source> {
     files.iter().map(|path| Source::from_arg(path)).collect()
 }
 
-fn options(args: &LogsArgs) -> Result<Options, String> {
-    let bound = |flag: &str, value: &Option<String>| -> Result<Option<(Stamp, bool)>, String> {
+fn options(args: &LogsArgs) -> Result<Options, CliError> {
+    let bound = |flag: &str, value: &Option<String>| -> Result<Option<(Stamp, bool)>, CliError> {
         value
             .as_deref()
             .map(|text| {
                 stamp::parse_bound(text).ok_or_else(|| {
-                    format!(
-                        "{flag} {}: not a date or time; write 2026-12-03, 2026-12-03T10:00 or \
-                         2026-12-03T10:00:00",
-                        single_line(text)
+                    CliError::bad_input(
+                        Phase::Arguments,
+                        format!(
+                            "logs: {flag} {}: not a date or time; write 2026-12-03, \
+                             2026-12-03T10:00 or 2026-12-03T10:00:00",
+                            single_line(text)
+                        ),
                     )
                 })
             })
@@ -154,7 +139,10 @@ fn options(args: &LogsArgs) -> Result<Options, String> {
     if let (Some(since), Some(until)) = (since, until)
         && until <= since
     {
-        return Err(format!("--until ({until}) is not after --since ({since})"));
+        return Err(CliError::bad_input(
+            Phase::Arguments,
+            format!("logs: --until ({until}) is not after --since ({since})"),
+        ));
     }
     Ok(Options {
         since,
@@ -221,7 +209,7 @@ impl Meter {
     }
 }
 
-fn print_human(report: &Report) {
+fn print_human(report: &Report) -> Result<(), CliError> {
     let width = super::terminal_width();
     let inputs = report.inputs.join(", ");
     outln!(
@@ -229,30 +217,29 @@ fn print_human(report: &Report) {
         single_line(&inputs),
         thousands(report.lines),
         crate::files::size(report.bytes)
-    );
+    )?;
     if let (Some(from), Some(to)) = (report.from, report.to) {
-        outln!("from {from} to {to}");
+        outln!("from {from} to {to}")?;
     }
     if report.groups.is_empty() {
-        outln!();
-        outln!("No refusals found.");
-        notes(report);
-        return;
+        outln!()?;
+        outln!("No refusals found.")?;
+        return notes(report);
     }
-    outln!();
+    outln!()?;
     outln!(
         "{} refusals in {} groups, largest first:",
         thousands(report.refusals),
         report.groups.len()
-    );
+    )?;
     for (rank, group) in report.groups.iter().enumerate() {
-        outln!();
-        print_group(rank + 1, group, width);
+        outln!()?;
+        print_group(rank + 1, group, width)?;
     }
-    notes(report);
+    notes(report)
 }
 
-fn print_group(rank: usize, group: &GroupReport, width: usize) {
+fn print_group(rank: usize, group: &GroupReport, width: usize) -> Result<(), CliError> {
     let code = [group.code.as_deref(), group.enhanced.as_deref()]
         .into_iter()
         .flatten()
@@ -271,9 +258,9 @@ fn print_group(rank: usize, group: &GroupReport, width: usize) {
         "{rank}. {}{code}: {} times, {direction}",
         group.kind.as_str(),
         thousands(group.count)
-    );
+    )?;
     if let (Some(first), Some(last)) = (group.first, group.last) {
-        outln!("   first {first}, last {last}");
+        outln!("   first {first}, last {last}")?;
     }
     let cause = match &group.cause {
         Some(cause) => format!(
@@ -283,7 +270,7 @@ fn print_group(rank: usize, group: &GroupReport, width: usize) {
         ),
         None => format!("What it is: {}", single_line(&group.why)),
     };
-    outln!("{}", wrap(&cause, width, "   "));
+    outln!("{}", wrap(&cause, width, "   "))?;
     let lists: [(&str, Vec<(String, u64)>); 3] = [
         (
             "Clients",
@@ -319,33 +306,34 @@ fn print_group(rank: usize, group: &GroupReport, width: usize) {
             .map(|(value, count)| format!("{} ({})", single_line(value), thousands(*count)))
             .collect::<Vec<_>>()
             .join(", ");
-        outln!("{}", wrap(&format!("{label}: {text}"), width, "   "));
+        outln!("{}", wrap(&format!("{label}: {text}"), width, "   "))?;
     }
     if group.approximate {
-        outln!("   (top lists approximate: too many distinct values to count them all)");
+        outln!("   (top lists approximate: too many distinct values to count them all)")?;
     }
     outln!(
         "{}",
         wrap(&format!("Example: {}", group.example), width, "   ")
-    );
+    )
 }
 
-fn notes(report: &Report) {
+fn notes(report: &Report) -> Result<(), CliError> {
     if report.long_lines > 0 {
-        outln!();
+        outln!()?;
         outln!(
             "Note: {} line(s) longer than {} were skipped.",
             thousands(report.long_lines),
             crate::files::size(logs::BLOCK as u64)
-        );
+        )?;
     }
     if report.undated > 0 {
-        outln!();
+        outln!()?;
         outln!(
             "Note: {} refusal line(s) without a readable time were left out by --since/--until.",
             thousands(report.undated)
-        );
+        )?;
     }
+    Ok(())
 }
 
 fn wrap(text: &str, width: usize, indent: &str) -> String {

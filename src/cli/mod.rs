@@ -9,8 +9,9 @@ use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
-/// `print!` for command output: a reader that closes the pipe early (`relaydoc kb graph |
-/// head`) ends the program quietly with success instead of a panic.
+/// `print!` for command output: `Err(CliError::ClosedPipe)` when the reader closed the pipe
+/// early (`relaydoc kb graph | head`), which the command passes up with `?` so `main` exits
+/// quietly with success instead of a panic.
 macro_rules! out {
     ($($arg:tt)*) => {
         $crate::cli::write_stdout(format_args!($($arg)*))
@@ -30,6 +31,9 @@ macro_rules! outln {
 use crate::diagnostic::Diagnostics;
 use crate::exit;
 use crate::knowledge::Knowledge;
+
+pub mod error;
+pub use error::{CliError, CommandResult, Outcome, Phase};
 
 mod catalogue;
 mod config;
@@ -190,9 +194,81 @@ pub enum Command {
     Man,
 }
 
-/// Parses the arguments and runs the command; the binary's whole body.
+/// Parses the arguments and runs the command; the binary's whole body. The one place that
+/// prints an error and picks the exit status.
 pub fn main() -> ExitCode {
-    let cli = without_shadowed_config(Cli::parse());
+    let (cli, json) = match parse() {
+        Ok(parsed) => parsed,
+        Err(code) => return code,
+    };
+    match run(cli) {
+        Ok(outcome) => exit::code(outcome.exit_code()),
+        Err(error) => {
+            report(&error, json);
+            exit::code(error.exit_code())
+        }
+    }
+}
+
+/// The parsed arguments, and whether the command was asked for `--json`; `Err` is the exit
+/// status after clap's help, version or usage error (under `--json` a usage error is the one
+/// JSON error shape).
+fn parse() -> Result<(Cli, bool), ExitCode> {
+    use clap::FromArgMatches as _;
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|matches| Ok((Cli::from_arg_matches(&matches)?, wants_json(&matches))));
+    match parsed {
+        Ok((cli, json)) => Ok((without_shadowed_config(cli), json)),
+        Err(error) if error.use_stderr() && std::env::args_os().any(|arg| arg == "--json") => {
+            // clap's first line says what is wrong; the rest is usage for a person.
+            let text = error.to_string();
+            let first = text.lines().next().unwrap_or_default();
+            let message = first.trim_start_matches("error: ").trim().to_string();
+            let error = CliError::bad_input(Phase::Arguments, message);
+            report(&error, true);
+            Err(exit::code(error.exit_code()))
+        }
+        Err(error) => {
+            // Help and version go to stdout and exit 0; a usage error to stderr, exit 2.
+            let _ = error.print();
+            Err(exit::code(if error.use_stderr() {
+                exit::BAD_INPUT
+            } else {
+                exit::OK
+            }))
+        }
+    }
+}
+
+/// True when the command that runs (the innermost subcommand) has `--json` set.
+fn wants_json(matches: &clap::ArgMatches) -> bool {
+    let mut leaf = matches;
+    while let Some((_, inner)) = leaf.subcommand() {
+        leaf = inner;
+    }
+    matches!(leaf.try_get_one::<bool>("json"), Ok(Some(true)))
+}
+
+/// Tells what went wrong, in one place: plain words on stderr, and under `--json` also the
+/// one JSON shape on stdout (so scripts read JSON and a person watching still reads words);
+/// nothing for a closed pipe.
+fn report(error: &CliError, json: bool) {
+    use std::io::Write as _;
+    if matches!(error, CliError::ClosedPipe) {
+        return;
+    }
+    // Nothing more can be said when the error cannot be written either.
+    if json {
+        let _ = writeln!(std::io::stdout().lock(), "{:#}", error.to_json());
+    }
+    let _ = std::io::stderr()
+        .lock()
+        .write_all(error.to_text().as_bytes());
+}
+
+/// Runs the command the arguments name.
+fn run(cli: Cli) -> CommandResult {
     match cli.command {
         None => wizard::run(wizard::WizardArgs::default(), &cli.global),
         Some(Command::Wizard(args)) => wizard::run(args, &cli.global),
@@ -209,15 +285,18 @@ pub fn main() -> ExitCode {
         Some(Command::Config(args)) => config::run(args, &cli.global),
         Some(Command::Completions { shell }) => {
             let mut command = Cli::command();
-            clap_complete::generate(shell, &mut command, "relaydoc", &mut std::io::stdout());
-            exit::code(exit::OK)
+            let mut text = Vec::new();
+            clap_complete::generate(shell, &mut command, "relaydoc", &mut text);
+            write_stdout_bytes(&text)?;
+            Ok(Outcome::Ok)
         }
         Some(Command::Man) => {
-            let page = clap_mangen::Man::new(Cli::command());
-            match page.render(&mut std::io::stdout()) {
-                Ok(()) => exit::code(exit::OK),
-                Err(error) => report_io(error),
-            }
+            let mut text = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut text)
+                .map_err(CliError::Output)?;
+            write_stdout_bytes(&text)?;
+            Ok(Outcome::Ok)
         }
     }
 }
@@ -234,69 +313,44 @@ fn without_shadowed_config(mut cli: Cli) -> Cli {
     cli
 }
 
-/// A closed pipe (`relaydoc man | head`) is the reader's choice, not an error.
-fn report_io(error: std::io::Error) -> ExitCode {
-    if error.kind() == std::io::ErrorKind::BrokenPipe {
-        return exit::code(exit::OK);
-    }
-    eprintln!("relaydoc: {error}");
-    exit::code(exit::BAD_INPUT)
-}
-
 /// True when stdin and stdout are both terminals, i.e. a person can answer prompts.
 pub fn interactive() -> bool {
     std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
 }
 
-/// Loads the knowledge the command should use, or reports why it cannot (exit 2).
-pub fn load_knowledge(global: &GlobalArgs) -> Result<Knowledge, ExitCode> {
+/// Loads the knowledge the command should use, or says why it cannot (exit 2).
+pub fn load_knowledge(global: &GlobalArgs) -> Result<Knowledge, CliError> {
     let extra: Vec<PathBuf> = global.knowledge.iter().cloned().collect();
-    crate::knowledge::load(&extra).map_err(|problems| {
-        report_diagnostics(&problems);
-        eprintln!(
-            "relaydoc: the knowledge has {} problem(s); fix them or run without --knowledge \
-             (check with `relaydoc kb validate`)",
-            problems.len()
-        );
-        exit::code(exit::BAD_INPUT)
-    })
+    crate::knowledge::load(&extra).map_err(|problems| CliError::knowledge(&problems))
 }
 
 /// Loads the config file the command should use (`--config`, `RELAYDOC_CONFIG`, or the
-/// platform one; a missing platform file means the defaults), or reports why it cannot (exit 2).
+/// platform one; a missing platform file means the defaults), or says why it cannot (exit 2).
 pub fn load_config(
     global: &GlobalArgs,
-) -> Result<(crate::config::Location, crate::config::Config), ExitCode> {
-    let location = crate::config::locate(global.config.as_deref()).map_err(|error| {
-        eprintln!("relaydoc: {error}");
-        exit::code(exit::BAD_INPUT)
-    })?;
+) -> Result<(crate::config::Location, crate::config::Config), CliError> {
+    let location = crate::config::locate(global.config.as_deref())
+        .map_err(|error| CliError::bad_input(Phase::Config, error.to_string()))?;
     let config = crate::config::load_at(&location).map_err(|problems| {
-        report_diagnostics(&Diagnostics(problems));
-        eprintln!(
-            "relaydoc: the config file has problems; fix them (`relaydoc config check`) or \
-             name another with --config"
-        );
-        exit::code(exit::BAD_INPUT)
+        CliError::invalid(
+            Phase::Config,
+            &Diagnostics(problems),
+            "the config file has problems; fix them (`relaydoc config check`) or name another \
+             with --config",
+        )
     })?;
     Ok((location, config))
 }
 
-/// Prints a report as pretty JSON on stdout: exit 0, or 2 if it cannot be written as JSON.
-pub fn print_json(value: &impl serde::Serialize) -> ExitCode {
-    match serde_json::to_string_pretty(value) {
-        Ok(text) => {
-            outln!("{text}");
-            exit::code(exit::OK)
-        }
-        Err(error) => {
-            eprintln!("relaydoc: cannot write JSON: {error}");
-            exit::code(exit::BAD_INPUT)
-        }
-    }
+/// Prints a report as pretty JSON on stdout.
+pub fn print_json(value: &impl serde::Serialize) -> Result<(), CliError> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|error| CliError::Output(std::io::Error::other(error)))?;
+    outln!("{text}")
 }
 
-/// Problems go to stderr, one per line, made safe for the terminal.
+/// Problems go to stderr, one per line, made safe for the terminal (warnings; an error's
+/// problems travel in [`CliError::Invalid`]).
 pub fn report_diagnostics(problems: &Diagnostics) {
     for problem in problems.iter() {
         eprintln!("{}", crate::sanitize::for_terminal(&problem.to_string()));
@@ -311,17 +365,23 @@ pub fn terminal_width() -> usize {
         .clamp(40, 120)
 }
 
-/// Writes command output; a closed pipe is the reader's choice, so it exits with success.
-pub fn write_stdout(args: std::fmt::Arguments<'_>) {
+/// Writes command output; `Err(CliError::ClosedPipe)` when the reader closed the pipe.
+pub fn write_stdout(args: std::fmt::Arguments<'_>) -> Result<(), CliError> {
+    use std::io::Write;
+    std::io::stdout()
+        .lock()
+        .write_fmt(args)
+        .map_err(CliError::from_output)
+}
+
+/// [`write_stdout`] for bytes made elsewhere (completions, the manual page), flushed.
+pub fn write_stdout_bytes(bytes: &[u8]) -> Result<(), CliError> {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
-    if let Err(error) = stdout.write_fmt(args) {
-        if error.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(i32::from(exit::OK));
-        }
-        eprintln!("relaydoc: cannot write output: {error}");
-        std::process::exit(i32::from(exit::BAD_INPUT));
-    }
+    stdout
+        .write_all(bytes)
+        .and_then(|()| stdout.flush())
+        .map_err(CliError::from_output)
 }
 
 #[cfg(test)]

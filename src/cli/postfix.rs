@@ -1,14 +1,13 @@
 //! `relaydoc postfix lint|simulate`: reads the configuration files (bounded), hands them to
 //! [`crate::postfix`], and prints plain words or the `--json` report.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
-use crate::exit;
+use super::{CliError, CommandResult, Outcome, Phase};
 use crate::postfix::config::{self, MainCf, Settings, Version};
 use crate::postfix::master::{self, Service};
 use crate::postfix::{MAX_FILE_BYTES, lint, simulate};
@@ -117,42 +116,55 @@ pub struct SimulateArgs {
     pub json: bool,
 }
 
-pub fn run(args: PostfixArgs) -> ExitCode {
+pub fn run(args: PostfixArgs) -> CommandResult {
     match args.command {
         PostfixCommand::Lint(args) => lint_command(args),
         PostfixCommand::Simulate(args) => simulate_command(args),
     }
 }
 
-/// Bad input: said on stderr, and as `{"error": …}` on stdout in JSON mode; exit 2.
-pub(super) fn bad_input(json: bool, message: &str) -> ExitCode {
-    let message = crate::sanitize::for_terminal(message);
-    eprintln!("relaydoc: {message}");
-    if json {
-        println!("{}", serde_json::json!({ "error": message }));
-    }
-    exit::code(exit::BAD_INPUT)
+/// Something given that cannot be used (exit 2).
+fn bad_input(phase: Phase, message: impl Into<String>) -> CliError {
+    CliError::bad_input(phase, message)
 }
 
-/// Reads a file, or standard input for `-`, at most [`MAX_FILE_BYTES`].
-fn read_input(path: &Path) -> Result<(String, String), String> {
+/// Reads a configuration the person named, or standard input for `-`, at most `max` bytes;
+/// `what` names what it should be ("a Postfix configuration") when it is far too large.
+pub(super) fn read_config(path: &Path, max: u64, what: &str) -> Result<(String, String), CliError> {
+    use crate::files::{Problem, Rules, read_lossy, shown};
     if path == Path::new("-") {
         let mut bytes = Vec::new();
         std::io::stdin()
             .lock()
-            .take(MAX_FILE_BYTES + 1)
+            .take(max + 1)
             .read_to_end(&mut bytes)
-            .map_err(|error| format!("standard input: {error}"))?;
-        if bytes.len() as u64 > MAX_FILE_BYTES {
-            return Err(format!(
-                "standard input: more than {} MiB; that is not a Postfix configuration",
-                MAX_FILE_BYTES / (1024 * 1024)
+            .map_err(|error| bad_input(Phase::Input, format!("standard input: {error}")))?;
+        if bytes.len() as u64 > max {
+            return Err(bad_input(
+                Phase::Input,
+                format!(
+                    "standard input: more than {} MiB; that is not {what}",
+                    max / (1024 * 1024)
+                ),
             ));
         }
         return Ok(("-".into(), String::from_utf8_lossy(&bytes).into_owned()));
     }
-    let name = crate::files::shown(path);
-    crate::postfix::read_bounded(path).map(|text| (name, text))
+    read_lossy(path, Rules::input(max))
+        .map(|text| (shown(path), text))
+        .map_err(|error| {
+            let message = match error.problem {
+                Problem::TooLarge(_) => {
+                    format!("{}: {}; that is not {what}", error.path, error.reason())
+                }
+                _ => error.to_string(),
+            };
+            bad_input(Phase::Input, message)
+        })
+}
+
+fn read_input(path: &Path) -> Result<(String, String), CliError> {
+    read_config(path, MAX_FILE_BYTES, "a Postfix configuration")
 }
 
 /// Prints parse problems (at most a screenful: junk input has one per line).
@@ -166,32 +178,28 @@ pub(super) fn report_problems(problems: &crate::diagnostic::Diagnostics) {
     }
 }
 
-/// Reads main.cf (and master.cf): `Err` is the exit code after reporting.
-fn load(
-    file: &Path,
-    master_file: Option<&Path>,
-    json: bool,
-) -> Result<(MainCf, Vec<Service>), ExitCode> {
-    let (name, text) = read_input(file).map_err(|why| bad_input(json, &why))?;
+/// Reads main.cf (and master.cf); parse problems are shown on stderr as they are found.
+fn load(file: &Path, master_file: Option<&Path>) -> Result<(MainCf, Vec<Service>), CliError> {
+    let (name, text) = read_input(file)?;
     let (main, problems) = config::parse_main(&name, &text);
     report_problems(&problems);
     if main.params.is_empty() && !problems.is_empty() {
         return Err(bad_input(
-            json,
-            &format!(
+            Phase::Input,
+            format!(
                 "{name}: no `name = value` setting found; is this `postconf -n` output or main.cf?"
             ),
         ));
     }
     let services = match master_file {
         Some(path) => {
-            let (name, text) = read_input(path).map_err(|why| bad_input(json, &why))?;
+            let (name, text) = read_input(path)?;
             let (services, problems) = master::parse_master(&name, &text);
             report_problems(&problems);
             if services.is_empty() && !problems.is_empty() {
                 return Err(bad_input(
-                    json,
-                    &format!("{name}: no service line found; is this master.cf?"),
+                    Phase::Input,
+                    format!("{name}: no service line found; is this master.cf?"),
                 ));
             }
             services
@@ -201,279 +209,85 @@ fn load(
     Ok((main, services))
 }
 
-fn parse_version(text: Option<&str>, json: bool) -> Result<Option<Version>, ExitCode> {
+fn parse_version(text: Option<&str>) -> Result<Option<Version>, CliError> {
     match text {
         None => Ok(None),
         Some(text) => Version::parse(text).map(Some).ok_or_else(|| {
             bad_input(
-                json,
-                &format!("--postfix-version {text}: expected a release such as 3.7.11"),
+                Phase::Arguments,
+                format!("--postfix-version {text}: expected a release such as 3.7.11"),
             )
         }),
     }
 }
 
-pub(super) fn print_out(text: &str) -> ExitCode {
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Ok(()) => exit::code(exit::OK),
-        // A closed pipe (`… | head`) is the reader's choice.
-        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => exit::code(exit::OK),
-        Err(error) => {
-            eprintln!("relaydoc: {error}");
-            exit::code(exit::CHECK_ERROR)
-        }
-    }
-}
-
-/// The relay denials a log recorded (this server refusing clients), counted by client and by
-/// recipient domain, per syslog name (`postfix/submission`: which smtpd service refused), each
-/// line read with the `logs` classifier; `Err` is the exit code after reporting.
-pub(super) fn read_refusals(
-    path: &Path,
-    json: bool,
-) -> Result<(Vec<(String, crate::postfix::refused::Refusals)>, u64), ExitCode> {
-    use std::io::BufRead;
-
-    use crate::logs::formats::{Classifier, Direction, Kind};
+/// The relay denials a log recorded (this server refusing clients), per smtpd service: what
+/// `postfix lint --log` and `exim lint --log` read next to the configuration.
+pub(super) fn read_refusals(path: &Path) -> Result<crate::logs::refusals::RefusalLog, CliError> {
     use crate::logs::input::{Source, open};
-    use crate::postfix::refused::{Refusals, RefusedClient, RefusedDomain};
-
-    /// A refusal line longer than this is no Postfix log line: it is read in pieces, none of
-    /// which is taken for a refusal it is not (each piece is classified on its own).
-    const MAX_LINE: u64 = crate::logs::BLOCK as u64;
-    /// Clients and domains kept per service; a log of millions of distinct spammers would
-    /// otherwise grow without bound.
-    const MAX_KEPT: usize = 10_000;
-
     let source = Source::from_arg(path);
     let opened =
-        open(&source, None).map_err(|error| bad_input(json, &format!("--log: {error}")))?;
-    let mut reader = std::io::BufReader::new(opened.reader);
-    let classifier = Classifier::new();
-    // Per syslog name: the counts, and where each client and domain sits in them.
-    struct Tally {
-        refusals: Refusals,
-        clients: std::collections::HashMap<IpAddr, usize>,
-        domains: std::collections::HashMap<String, usize>,
-    }
-    let mut tallies: Vec<(String, Tally)> = Vec::new();
-    let mut count = 0u64;
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        let read = (&mut reader)
-            .take(MAX_LINE)
-            .read_until(b'\n', &mut line)
-            .map_err(|error| bad_input(json, &format!("--log {}: {error}", source.name())))?;
-        if read == 0 {
-            break;
-        }
-        let Some(event) = classifier.classify(&line) else {
-            continue;
-        };
-        if event.kind != Some(Kind::RelayDenied) || event.direction != Some(Direction::Incoming) {
-            continue;
-        }
-        let Some(ip) = event
-            .client_ip
-            .and_then(|ip| std::str::from_utf8(ip).ok())
-            .and_then(|ip| ip.parse::<IpAddr>().ok())
-        else {
-            continue;
-        };
-        count += 1;
-        let name = syslog_name(&line).unwrap_or_default();
-        let at = match tallies.iter().position(|(known, _)| *known == name) {
-            Some(at) => at,
-            None => {
-                tallies.push((
-                    name,
-                    Tally {
-                        refusals: Refusals::default(),
-                        clients: std::collections::HashMap::new(),
-                        domains: std::collections::HashMap::new(),
-                    },
-                ));
-                tallies.len() - 1
-            }
-        };
-        let tally = &mut tallies[at].1;
-        match tally.clients.get(&ip) {
-            Some(&index) => tally.refusals.clients[index].count += 1,
-            None if tally.clients.len() < MAX_KEPT => {
-                tally.clients.insert(ip, tally.refusals.clients.len());
-                tally.refusals.clients.push(RefusedClient {
-                    host: event
-                        .client_host
-                        .map(|h| String::from_utf8_lossy(h).into_owned())
-                        .unwrap_or_else(|| "unknown".into()),
-                    ip,
-                    count: 1,
-                });
-            }
-            None => {}
-        }
-        if let Some(domain) = event.recipient_domain {
-            let domain = String::from_utf8_lossy(domain).to_ascii_lowercase();
-            match tally.domains.get(&domain) {
-                Some(&index) => tally.refusals.domains[index].count += 1,
-                None if tally.domains.len() < MAX_KEPT => {
-                    tally
-                        .domains
-                        .insert(domain.clone(), tally.refusals.domains.len());
-                    tally
-                        .refusals
-                        .domains
-                        .push(RefusedDomain { domain, count: 1 });
-                }
-                None => {}
-            }
-        }
-    }
-    let mut groups: Vec<(String, Refusals)> = tallies
-        .into_iter()
-        .map(|(name, tally)| (name, tally.refusals))
-        .collect();
-    for (_, refusals) in &mut groups {
-        refusals.clients.sort_by_key(|c| std::cmp::Reverse(c.count));
-        refusals.domains.sort_by_key(|d| std::cmp::Reverse(d.count));
-    }
-    Ok((groups, count))
+        open(&source, None).map_err(|error| bad_input(Phase::Input, format!("--log: {error}")))?;
+    crate::logs::refusals::read_refusals(opened.reader)
+        .map_err(|error| bad_input(Phase::Input, format!("--log {}: {error}", source.name())))
 }
 
-/// The syslog name of a Postfix log line (`postfix/submission` in `… postfix/submission/smtpd[12]:
-/// NOQUEUE: …`): the tag before `[pid]:`, without the program.
-fn syslog_name(line: &[u8]) -> Option<String> {
-    let text = String::from_utf8_lossy(line);
-    let end = text.find("]: ")?;
-    let open = text[..end].rfind('[')?;
-    let tag = text[..open].rsplit(char::is_whitespace).next()?;
-    let (name, _program) = tag.rsplit_once('/')?;
-    Some(name.to_owned())
-}
-
-/// The master.cf service a syslog name belongs to: the smtpd service whose `-o syslog_name` it
-/// is; none (main.cf, the port-25 view) for main.cf's own `syslog_name` or an unknown name.
-fn service_for<'a>(
-    name: &str,
-    services: &'a [Service],
-    settings: &Settings<'_>,
-) -> Option<&'a Service> {
-    if name == settings.value("syslog_name").trim() {
-        return None;
-    }
-    services.iter().filter(|s| s.is_smtpd()).find(|service| {
-        service
-            .overrides
-            .iter()
-            .any(|o| o.name == "syslog_name" && settings.expand(&o.value).trim() == name)
-    })
-}
-
-fn lint_command(args: LintArgs) -> ExitCode {
+fn lint_command(args: LintArgs) -> CommandResult {
     let file = match &args.file {
         Some(file) => file.clone(),
         None if std::io::stdin().is_terminal() => {
-            return bad_input(
-                args.json,
+            return Err(bad_input(
+                Phase::Arguments,
                 "give main.cf, or pipe `postconf -n` into `relaydoc postfix lint -`",
-            );
+            ));
         }
         None => PathBuf::from("-"),
     };
-    let version = match parse_version(args.postfix_version.as_deref(), args.json) {
-        Ok(version) => version,
-        Err(code) => return code,
-    };
-    let (main, services) = match load(&file, args.master.as_deref(), args.json) {
-        Ok(loaded) => loaded,
-        Err(code) => return code,
-    };
+    let version = parse_version(args.postfix_version.as_deref())?;
+    let (main, services) = load(&file, args.master.as_deref())?;
     let settings = Settings::new(&main, version);
     let mut report = lint::lint(&main, &services, &settings);
     let mut log_summary = String::new();
     if let Some(log) = &args.log {
         if log == Path::new("-") && file == Path::new("-") {
-            return bad_input(
-                args.json,
+            return Err(bad_input(
+                Phase::Arguments,
                 "standard input can hold the configuration or the log, not both: name the log file",
-            );
+            ));
         }
-        let (groups, count) = match read_refusals(log, args.json) {
-            Ok(read) => read,
-            Err(code) => return code,
-        };
-        let clients: usize = groups.iter().map(|(_, r)| r.clients.len()).sum();
+        let read = read_refusals(log)?;
         log_summary = format!(
-            "{}: {count} relay denial(s) by this server, from {clients} client(s), in {} \
-             service(s).\n\n",
+            "{}: {} relay denial(s) by this server, from {} client(s), in {} service(s).\n\n",
             crate::files::shown(log),
-            groups.len()
+            read.count,
+            read.clients(),
+            read.groups.len()
         );
-        let mut unmatched = Vec::new();
-        for (name, refusals) in &groups {
-            let service = service_for(name, &services, &settings);
-            if service.is_none() && !name.is_empty() && name != settings.value("syslog_name").trim()
-            {
-                unmatched.push(crate::sanitize::excerpt(name, 80));
-            }
-            let view = service.map(|s| settings.for_service(&s.name, s.overrides.clone()));
-            report
-                .findings
-                .extend(crate::postfix::refused::lint_refusals(
-                    view.as_ref().unwrap_or(&settings),
-                    service,
-                    refusals,
-                    &args.server_ip,
-                ));
-        }
-        if !unmatched.is_empty() {
-            report.findings.push(lint::Finding {
-                id: "refusals-from-unknown-service".into(),
-                cause: "relay-restrictions-misconfigured".into(),
-                severity: lint::Severity::Info,
-                parameter: "syslog_name".into(),
-                message: crate::sanitize::single_line(&format!(
-                    "some refusals were logged as {}, which is no master.cf smtpd service given \
-                     here: they were judged by main.cf alone, while that service may override it{}",
-                    unmatched.join(", "),
-                    if args.master.is_none() {
-                        " (give --master FILE)"
-                    } else {
-                        ""
-                    }
-                )),
-                fix: "relaydoc postfix lint main.cf --master /etc/postfix/master.cf --log …".into(),
-                service: None,
-                line: None,
-            });
-        }
-        report.findings.sort_by_key(|f| f.severity);
+        crate::logs::refusals::lint_with_log(
+            &mut report,
+            &settings,
+            &services,
+            &read,
+            &args.server_ip,
+            args.master.is_some(),
+        );
     }
     let problem = report
         .findings
         .iter()
         .any(|f| f.severity != lint::Severity::Info);
-    let printed = if args.json {
-        match serde_json::to_string_pretty(&report) {
-            Ok(text) => print_out(&(text + "\n")),
-            Err(error) => return bad_input(true, &error.to_string()),
-        }
+    if args.json {
+        super::print_json(&report)?;
     } else {
-        print_out(&(log_summary + &lint::render(&report, &main.file, &settings)))
-    };
-    if printed != exit::code(exit::OK) {
-        return printed;
+        out!(
+            "{log_summary}{}",
+            lint::render(&report, &main.file, &settings)
+        )?;
     }
-    exit::code(if problem { exit::PROBLEM } else { exit::OK })
+    Ok(Outcome::ok_if(!problem))
 }
 
-fn simulate_command(args: SimulateArgs) -> ExitCode {
-    let json = args.json;
+fn simulate_command(args: SimulateArgs) -> CommandResult {
     let ip: IpAddr = match args
         .client_ip
         .trim()
@@ -483,10 +297,10 @@ fn simulate_command(args: SimulateArgs) -> ExitCode {
     {
         Ok(ip) => ip,
         Err(_) => {
-            return bad_input(
-                json,
-                &format!("--client-ip {}: not an IP address", args.client_ip),
-            );
+            return Err(bad_input(
+                Phase::Arguments,
+                format!("--client-ip {}: not an IP address", args.client_ip),
+            ));
         }
     };
     for (flag, value) in [
@@ -495,25 +309,22 @@ fn simulate_command(args: SimulateArgs) -> ExitCode {
         ("--to", &args.to),
     ] {
         if value.len() > 1000 || value.chars().any(|c| c.is_control() || c == ' ') {
-            return bad_input(
-                json,
-                &format!(
+            return Err(bad_input(
+                Phase::Arguments,
+                format!(
                     "{flag}: not a plausible value (spaces, control characters, or over 1000 characters)"
                 ),
-            );
+            ));
         }
     }
     if !args.to.contains('@') {
-        return bad_input(json, "--to: give the full recipient address, user@domain");
+        return Err(bad_input(
+            Phase::Arguments,
+            "--to: give the full recipient address, user@domain",
+        ));
     }
-    let version = match parse_version(args.postfix_version.as_deref(), json) {
-        Ok(version) => version,
-        Err(code) => return code,
-    };
-    let (main, services) = match load(&args.config, args.master.as_deref(), json) {
-        Ok(loaded) => loaded,
-        Err(code) => return code,
-    };
+    let version = parse_version(args.postfix_version.as_deref())?;
+    let (main, services) = load(&args.config, args.master.as_deref())?;
     let base = Settings::new(&main, version);
     let settings = match &args.service {
         None => base,
@@ -522,13 +333,13 @@ fn simulate_command(args: SimulateArgs) -> ExitCode {
                 base.for_service(&service.name, service.overrides.clone())
             }
             Some(service) => {
-                return bad_input(
-                    json,
-                    &format!(
+                return Err(bad_input(
+                    Phase::Arguments,
+                    format!(
                         "service {} runs {}, not an smtpd that clients talk to",
                         service.name, service.command
                     ),
-                );
+                ));
             }
             None => {
                 let names: Vec<&str> = services
@@ -536,13 +347,13 @@ fn simulate_command(args: SimulateArgs) -> ExitCode {
                     .filter(|s| s.is_smtpd())
                     .map(|s| s.name.as_str())
                     .collect();
-                return bad_input(
-                    json,
-                    &format!(
+                return Err(bad_input(
+                    Phase::Arguments,
+                    format!(
                         "no service {name} in master.cf; its smtpd services: {}",
                         names.join(", ")
                     ),
-                );
+                ));
             }
         },
     };
@@ -556,18 +367,12 @@ fn simulate_command(args: SimulateArgs) -> ExitCode {
     };
     let sim = simulate::simulate(&settings, &client);
     let accepted = sim.verdict.outcome == simulate::Outcome::Accept;
-    let printed = if json {
-        match serde_json::to_string_pretty(&sim) {
-            Ok(text) => print_out(&(text + "\n")),
-            Err(error) => return bad_input(true, &error.to_string()),
-        }
+    if args.json {
+        super::print_json(&sim)?;
     } else {
-        print_out(&simulate::render(&sim))
-    };
-    if printed != exit::code(exit::OK) {
-        return printed;
+        out!("{}", simulate::render(&sim))?;
     }
-    exit::code(if accepted { exit::OK } else { exit::PROBLEM })
+    Ok(Outcome::ok_if(accepted))
 }
 
 /// A service by its master.cf name, or by port (`587` finds `submission`).

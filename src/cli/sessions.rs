@@ -1,12 +1,10 @@
 //! `relaydoc sessions …`: the saved wizard runs — list, show, resume, export, delete, stats.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use super::{GlobalArgs, load_knowledge, print_json};
-use crate::exit;
+use super::{CliError, CommandResult, GlobalArgs, Outcome, Phase, load_knowledge, print_json};
 use crate::sanitize::for_terminal;
 use crate::session::{Store, StoreError, export, human_duration, local_time, stats};
 
@@ -116,18 +114,10 @@ pub enum ExportFormat {
     Json,
 }
 
-pub fn run(args: SessionsArgs, global: &GlobalArgs) -> ExitCode {
-    let config = match super::load_config(global) {
-        Ok((_, config)) => config,
-        Err(code) => return code,
-    };
-    let store = match Store::configured(&config) {
-        Ok(store) => store,
-        Err(message) => {
-            eprintln!("relaydoc: {message}");
-            return exit::code(exit::BAD_INPUT);
-        }
-    };
+pub fn run(args: SessionsArgs, global: &GlobalArgs) -> CommandResult {
+    let (_, config) = super::load_config(global)?;
+    let store = Store::configured(&config)
+        .map_err(|error| CliError::bad_input(Phase::Config, error.to_string()))?;
     match args.command {
         SessionsCommand::List { json } => list(&store, json),
         SessionsCommand::Show { id, json } => show(&store, &id, json, global),
@@ -140,13 +130,11 @@ pub fn run(args: SessionsArgs, global: &GlobalArgs) -> ExitCode {
         SessionsCommand::Export { id, format, output } => {
             export_session(&store, &id, format, output, global)
         }
-        SessionsCommand::Delete { id } => match store.delete(&id) {
-            Ok(id) => {
-                outln!("Deleted session {id}.");
-                exit::code(exit::OK)
-            }
-            Err(error) => store_error(&error),
-        },
+        SessionsCommand::Delete { id } => {
+            let id = store.delete(&id).map_err(store_error)?;
+            outln!("Deleted session {id}.")?;
+            Ok(Outcome::Ok)
+        }
         SessionsCommand::Stats { json } => {
             // Names for the ids; without usable knowledge the ids alone still count.
             let extra: Vec<PathBuf> = global.knowledge.iter().cloned().collect();
@@ -160,12 +148,18 @@ pub fn run(args: SessionsArgs, global: &GlobalArgs) -> ExitCode {
     }
 }
 
-fn store_error(error: &StoreError) -> ExitCode {
-    eprintln!("relaydoc: {}", for_terminal(&error.to_string()));
-    exit::code(match error {
-        StoreError::Io { .. } => exit::CHECK_ERROR,
-        _ => exit::BAD_INPUT,
-    })
+/// A session store error: the disk failing cannot be helped here (exit 3); anything else is
+/// an id or a file the person can fix (exit 2).
+pub(super) fn store_error(error: StoreError) -> CliError {
+    match error {
+        StoreError::Io { .. } => CliError::could_not_run(Phase::Sessions, "io", error.to_string()),
+        StoreError::NotFound(_) => CliError::BadInput {
+            phase: Phase::Sessions,
+            kind: "not-found",
+            message: error.to_string(),
+        },
+        _ => CliError::bad_input(Phase::Sessions, error.to_string()),
+    }
 }
 
 /// Files that could not be read: named on stderr, so the rest still list.
@@ -175,11 +169,8 @@ fn report_problems(problems: &[StoreError]) {
     }
 }
 
-fn list(store: &Store, json: bool) -> ExitCode {
-    let listing = match store.list() {
-        Ok(listing) => listing,
-        Err(error) => return store_error(&error),
-    };
+fn list(store: &Store, json: bool) -> CommandResult {
+    let listing = store.list().map_err(store_error)?;
     report_problems(&listing.problems);
     if json {
         let rows: Vec<_> = listing
@@ -199,14 +190,15 @@ fn list(store: &Store, json: bool) -> ExitCode {
                 })
             })
             .collect();
-        return print_json(&rows);
+        print_json(&rows)?;
+        return Ok(Outcome::Ok);
     }
     if listing.sessions.is_empty() {
         outln!(
             "No saved sessions in {}. Every wizard run is saved here.",
             store.dir().display()
-        );
-        return exit::code(exit::OK);
+        )?;
+        return Ok(Outcome::Ok);
     }
     outln!(
         "{:<21}  {:<19}  {:<5}  {:<24}  OUTCOME",
@@ -214,7 +206,7 @@ fn list(store: &Store, json: bool) -> ExitCode {
         "STARTED",
         "MODE",
         "CUSTOMER"
-    );
+    )?;
     for session in &listing.sessions {
         let who = session.caller.as_deref().or(session.email()).unwrap_or("-");
         let outcome = match (&session.status.cause, session.status.finished) {
@@ -229,26 +221,21 @@ fn list(store: &Store, json: bool) -> ExitCode {
             session.mode.as_str(),
             for_terminal(&crate::cli::table::fit(who, 24)),
             for_terminal(&outcome)
-        );
+        )?;
     }
-    exit::code(exit::OK)
+    Ok(Outcome::Ok)
 }
 
-fn show(store: &Store, id: &str, json: bool, global: &GlobalArgs) -> ExitCode {
-    let session = match store.load(id) {
-        Ok(session) => session,
-        Err(error) => return store_error(&error),
-    };
+fn show(store: &Store, id: &str, json: bool, global: &GlobalArgs) -> CommandResult {
+    let session = store.load(id).map_err(store_error)?;
     if json {
         // The session as saved: the file format is the export format.
-        return print_json(&session);
+        print_json(&session)?;
+        return Ok(Outcome::Ok);
     }
-    let knowledge = match load_knowledge(global) {
-        Ok(knowledge) => knowledge,
-        Err(code) => return code,
-    };
-    out!("{}", export::to_markdown(&knowledge, &session));
-    exit::code(exit::OK)
+    let knowledge = load_knowledge(global)?;
+    out!("{}", export::to_markdown(&knowledge, &session))?;
+    Ok(Outcome::Ok)
 }
 
 fn export_session(
@@ -257,90 +244,75 @@ fn export_session(
     format: ExportFormat,
     output: Option<PathBuf>,
     global: &GlobalArgs,
-) -> ExitCode {
-    let session = match store.load(id) {
-        Ok(session) => session,
-        Err(error) => return store_error(&error),
-    };
+) -> CommandResult {
+    let session = store.load(id).map_err(store_error)?;
     let text = match format {
-        ExportFormat::Json => match export::to_json(&session) {
-            Ok(json) => json + "\n",
-            Err(error) => {
-                eprintln!("relaydoc: {error}");
-                return exit::code(exit::BAD_INPUT);
-            }
-        },
-        ExportFormat::Md => {
-            let knowledge = match load_knowledge(global) {
-                Ok(knowledge) => knowledge,
-                Err(code) => return code,
-            };
-            export::to_markdown(&knowledge, &session)
+        ExportFormat::Json => {
+            export::to_json(&session)
+                .map_err(|error| CliError::Output(std::io::Error::other(error)))?
+                + "\n"
         }
+        ExportFormat::Md => export::to_markdown(&load_knowledge(global)?, &session),
     };
     match output {
-        None => {
-            out!("{text}");
-            exit::code(exit::OK)
+        None => out!("{text}")?,
+        Some(path) => {
+            write_private(&path, text.as_bytes()).map_err(|error| {
+                CliError::bad_input(
+                    Phase::Output,
+                    format!("cannot write {}: {error}", path.display()),
+                )
+            })?;
+            eprintln!("relaydoc: wrote {}", path.display());
         }
-        Some(path) => match write_private(&path, text.as_bytes()) {
-            Ok(()) => {
-                eprintln!("relaydoc: wrote {}", path.display());
-                exit::code(exit::OK)
-            }
-            Err(error) => {
-                eprintln!("relaydoc: cannot write {}: {error}", path.display());
-                exit::code(exit::BAD_INPUT)
-            }
-        },
     }
+    Ok(Outcome::Ok)
 }
 
 fn show_stats(
     store: &Store,
     json: bool,
     knowledge: Option<&crate::knowledge::Knowledge>,
-) -> ExitCode {
-    let listing = match store.list() {
-        Ok(listing) => listing,
-        Err(error) => return store_error(&error),
-    };
+) -> CommandResult {
+    let listing = store.list().map_err(store_error)?;
     report_problems(&listing.problems);
     let stats = stats::compute(&listing.sessions);
     if json {
-        return print_json(&stats);
+        print_json(&stats)?;
+        return Ok(Outcome::Ok);
     }
     outln!(
         "{} session(s), {} reached a solution.",
         stats.sessions,
         stats.finished
-    );
+    )?;
     if let Some(median) = stats.median_seconds_to_solution {
         outln!(
             "Median time to a solution: {}",
             human_duration(median.round() as i64)
-        );
+        )?;
     }
-    let section = |title: &str, counts: &[stats::Count]| {
+    let section = |title: &str, counts: &[stats::Count]| -> Result<(), CliError> {
         if counts.is_empty() {
-            return;
+            return Ok(());
         }
-        outln!("\n{title}");
+        outln!("\n{title}")?;
         for count in counts.iter().take(10) {
             outln!(
                 "  {:>5}  {}",
                 count.count,
                 for_terminal(&stat_name(knowledge, &count.id))
-            );
+            )?;
         }
+        Ok(())
     };
-    section("Most frequent causes:", &stats.causes);
+    section("Most frequent causes:", &stats.causes)?;
     section(
         "Where sessions ended without a solution:",
         &stats.ended_without_solution,
-    );
-    section("Most visited steps:", &stats.most_visited);
-    exit::code(exit::OK)
+    )?;
+    section("Most visited steps:", &stats.most_visited)?;
+    Ok(Outcome::Ok)
 }
 
 /// A cause's or a step's title for people, with its id in brackets for whoever reads the
@@ -368,21 +340,17 @@ fn send(
     to: Option<String>,
     subject: Option<String>,
     global: &GlobalArgs,
-) -> ExitCode {
-    let mut session = match store.load(id) {
-        Ok(session) => session,
-        Err(error) => return store_error(&error),
-    };
-    let knowledge = match load_knowledge(global) {
-        Ok(knowledge) => knowledge,
-        Err(code) => return code,
-    };
+) -> CommandResult {
+    let mut session = store.load(id).map_err(store_error)?;
+    let knowledge = load_knowledge(global)?;
     let Some(to) = to.or_else(|| session.email().map(str::to_string)) else {
-        eprintln!(
-            "relaydoc: session {} has no customer address; give one with --to ADDR",
-            session.id
-        );
-        return exit::code(exit::BAD_INPUT);
+        return Err(CliError::bad_input(
+            Phase::Arguments,
+            format!(
+                "session {} has no customer address; give one with --to ADDR",
+                session.id
+            ),
+        ));
     };
     match crate::session::mail::send_steps(&knowledge, &session, config, &to, subject) {
         Ok(delivered) => {
@@ -396,17 +364,17 @@ fn send(
                 for_terminal(&to),
                 for_terminal(&delivered.server),
                 for_terminal(&delivered.message_id)
-            );
-            exit::code(exit::OK)
+            )?;
+            Ok(Outcome::Ok)
         }
-        Err(problem) => {
-            eprintln!("relaydoc: {}", for_terminal(&problem.message));
-            exit::code(if problem.bad_input {
-                exit::BAD_INPUT
-            } else {
-                exit::CHECK_ERROR
-            })
+        Err(problem) if problem.bad_input => {
+            Err(CliError::bad_input(Phase::Input, problem.message))
         }
+        Err(problem) => Err(CliError::could_not_run(
+            Phase::Network,
+            "not-sent",
+            problem.message,
+        )),
     }
 }
 
@@ -438,20 +406,14 @@ fn parse_age(text: &str) -> Result<jiff::Span, String> {
     Ok(span)
 }
 
-fn prune(store: &Store, older_than: jiff::Span, dry_run: bool) -> ExitCode {
+fn prune(store: &Store, older_than: jiff::Span, dry_run: bool) -> CommandResult {
     // Calendar units (months, years) need a calendar: count back in local time.
     let now = jiff::Zoned::now();
-    let cutoff = match now.checked_sub(older_than) {
-        Ok(cutoff) => cutoff.timestamp(),
-        Err(error) => {
-            eprintln!("relaydoc: --older-than: {error}");
-            return exit::code(exit::BAD_INPUT);
-        }
-    };
-    let listing = match store.list() {
-        Ok(listing) => listing,
-        Err(error) => return store_error(&error),
-    };
+    let cutoff = now
+        .checked_sub(older_than)
+        .map_err(|error| CliError::bad_input(Phase::Arguments, format!("--older-than: {error}")))?
+        .timestamp();
+    let listing = store.list().map_err(store_error)?;
     report_problems(&listing.problems);
     let old: Vec<_> = listing
         .sessions
@@ -465,11 +427,11 @@ fn prune(store: &Store, older_than: jiff::Span, dry_run: bool) -> ExitCode {
                 "would delete {}  (last updated {})",
                 session.id,
                 local_time(session.updated)
-            );
+            )?;
             continue;
         }
         match store.delete(&session.id) {
-            Ok(id) => outln!("deleted {id}"),
+            Ok(id) => outln!("deleted {id}")?,
             Err(error) => {
                 failed = true;
                 eprintln!("relaydoc: {}", for_terminal(&error.to_string()));
@@ -486,6 +448,10 @@ fn prune(store: &Store, older_than: jiff::Span, dry_run: bool) -> ExitCode {
         old.len(),
         listing.sessions.len() - old.len(),
         local_time(cutoff)
-    );
-    exit::code(if failed { exit::CHECK_ERROR } else { exit::OK })
+    )?;
+    Ok(if failed {
+        Outcome::CouldNotCheck
+    } else {
+        Outcome::Ok
+    })
 }

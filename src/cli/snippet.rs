@@ -1,9 +1,7 @@
 //! The snippet part of `relaydoc settings CLIENT`: a guide's ready-to-paste configuration or
 //! code, filled with the provider's settings (see `crate::snippet`).
 
-use std::process::ExitCode;
-
-use crate::exit;
+use super::{CliError, CommandResult, Outcome, Phase};
 use crate::knowledge::Knowledge;
 use crate::knowledge::model::Client;
 use crate::present::TargetSettings;
@@ -11,65 +9,73 @@ use crate::sanitize::for_terminal;
 use crate::snippet::{self, Filled};
 
 /// `settings CLIENT --snippet`: the filled snippet alone, ready to redirect into a file.
-pub fn print_only(kb: &Knowledge, target: &TargetSettings<'_>, client: Option<&str>) -> ExitCode {
+pub fn print_only(
+    kb: &Knowledge,
+    target: &TargetSettings<'_>,
+    client: Option<&str>,
+) -> CommandResult {
     let Some(client) = client.and_then(|id| kb.client(id)) else {
-        eprintln!("relaydoc: --snippet needs a CLIENT (see `relaydoc clients`)");
-        return exit::code(exit::BAD_INPUT);
+        return Err(CliError::bad_input(
+            Phase::Arguments,
+            "--snippet needs a CLIENT (see `relaydoc clients`)",
+        ));
     };
     let Some(filled) = snippet::for_client(client, target) else {
-        eprintln!(
-            "relaydoc: {} is set up in its own screens, not with a file: `relaydoc settings {}` \
-             shows the steps",
-            for_terminal(&client.name),
-            client.id
-        );
-        return exit::code(exit::BAD_INPUT);
+        return Err(CliError::bad_input(
+            Phase::Arguments,
+            format!(
+                "{} is set up in its own screens, not with a file: `relaydoc settings {}` shows \
+                 the steps",
+                for_terminal(&client.name),
+                client.id
+            ),
+        ));
     };
     if filled.guessed {
         eprintln!("{}", guessed_warning());
     }
-    out!("{}", filled.text);
-    exit::code(exit::OK)
+    out!("{}", filled.text)?;
+    Ok(Outcome::Ok)
 }
 
 /// After a client's steps: what it cannot do, the version the steps are for, and its
 /// snippet with where it goes and how to run it.
-pub fn print_with_steps(client: &Client, target: &TargetSettings<'_>) {
+pub fn print_with_steps(client: &Client, target: &TargetSettings<'_>) -> Result<(), CliError> {
     if !client.cannot.is_empty() {
-        outln!("What {} cannot do:", for_terminal(&client.name));
+        outln!("What {} cannot do:", for_terminal(&client.name))?;
         for limit in &client.cannot {
-            outln!("  - {}", for_terminal(limit).replace("**", ""));
+            outln!("  - {}", for_terminal(limit).replace("**", ""))?;
         }
-        outln!();
+        outln!()?;
     }
     if let Some(version) = &client.version {
-        outln!("These steps are for: {}\n", for_terminal(version));
+        outln!("These steps are for: {}\n", for_terminal(version))?;
     }
     let Some(filled) = snippet::for_client(client, target) else {
-        return;
+        return Ok(());
     };
-    print_block(&filled);
+    print_block(&filled)
 }
 
-fn print_block(filled: &Filled) {
-    outln!("Ready to paste — {} ({}):", filled.file, filled.language);
+fn print_block(filled: &Filled) -> Result<(), CliError> {
+    outln!("Ready to paste — {} ({}):", filled.file, filled.language)?;
     if filled.guessed {
-        outln!("  ({})", guessed_warning());
+        outln!("  ({})", guessed_warning())?;
     }
-    outln!();
+    outln!()?;
     for line in filled.text.lines() {
-        outln!("    {line}");
+        outln!("    {line}")?;
     }
-    outln!();
+    outln!()?;
     if let Some(run) = &filled.run {
-        outln!("Run: {run}");
+        outln!("Run: {run}")?;
     }
     outln!(
         "The password is never in this text: put it in the environment variable {} or the \
          file {} (readable by its owner only), as the snippet says.",
         snippet::SECRET_ENV,
         snippet::SECRET_FILE
-    );
+    )
 }
 
 fn guessed_warning() -> &'static str {
@@ -88,7 +94,7 @@ const KIND_HEADINGS: &[(Option<&str>, &str)] = &[
 ];
 
 /// `relaydoc clients`: every guide under the kind of sender it is for.
-pub fn print_clients_by_kind(kb: &Knowledge) {
+pub fn print_clients_by_kind(kb: &Knowledge) -> Result<(), CliError> {
     for (kind, heading) in KIND_HEADINGS {
         // A user's own guide may carry a kind this list does not name: it goes under General.
         let known = |k: &str| KIND_HEADINGS.iter().any(|(h, _)| *h == Some(k));
@@ -104,15 +110,16 @@ pub fn print_clients_by_kind(kb: &Knowledge) {
         if group.is_empty() {
             continue;
         }
-        outln!("{heading}:");
+        outln!("{heading}:")?;
         for client in group {
             outln!(
                 "  {:<26} {} — {}",
                 client.id,
                 for_terminal(&client.name),
                 for_terminal(&client.platform)
-            );
+            )?;
         }
-        outln!();
+        outln!()?;
     }
+    Ok(())
 }

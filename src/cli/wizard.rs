@@ -2,14 +2,15 @@
 //! with `--plain`, or a non-interactive walk from known facts with `--json`.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use clap::Args;
 
-use super::{GlobalArgs, interactive, load_knowledge, report_diagnostics, terminal_width};
+use super::{
+    CliError, CommandResult, GlobalArgs, Outcome, Phase, interactive, load_knowledge,
+    terminal_width,
+};
 use crate::checks::smtp::tls::Trust;
 use crate::engine::walk_on;
-use crate::exit;
 use crate::plain::{self, Ending};
 use crate::prefill;
 use crate::present::{pick_client, solution_text, solution_view};
@@ -68,41 +69,29 @@ pub struct WizardArgs {
     pub no_save: bool,
 }
 
-pub fn run(args: WizardArgs, global: &GlobalArgs) -> ExitCode {
-    let knowledge = match load_knowledge(global) {
-        Ok(knowledge) => knowledge,
-        Err(code) => return code,
-    };
-    let facts = match prefill::collect(&knowledge.facts, args.facts_file.as_deref(), &args.facts) {
-        Ok(facts) => facts,
-        Err(problems) => {
-            report_diagnostics(&problems);
-            eprintln!(
-                "relaydoc: see the known facts and their values with `relaydoc kb show facts`"
-            );
-            return exit::code(exit::BAD_INPUT);
-        }
-    };
+pub fn run(args: WizardArgs, global: &GlobalArgs) -> CommandResult {
+    let knowledge = load_knowledge(global)?;
+    let facts = prefill::collect(&knowledge.facts, args.facts_file.as_deref(), &args.facts)
+        .map_err(|problems| {
+            CliError::invalid(
+                Phase::Input,
+                &problems,
+                "see the known facts and their values with `relaydoc kb show facts`",
+            )
+        })?;
     let given_facts = !facts.is_empty();
-    let config = match super::load_config(global) {
-        Ok((_, config)) => config,
-        Err(code) => return code,
-    };
+    let (_, config) = super::load_config(global)?;
 
     if args.json || !interactive() {
         if !args.json && !given_facts {
-            eprintln!(
-                "relaydoc: the wizard asks questions and needs a terminal.\n\
+            return Err(CliError::NoTerminal(String::from(
+                "the wizard asks questions and needs a terminal.\n\
                  Without one, give what you know as facts and ask for JSON, e.g.\n  \
                  relaydoc wizard --fact error.where=client --fact client.smtp_auth=off --json\n\
-                 (see `relaydoc wizard --help`)"
-            );
-            return exit::code(exit::NO_TERMINAL);
+                 (see `relaydoc wizard --help`)",
+            )));
         }
-        let store = match session_store(args.no_save, &config) {
-            Ok(store) => store,
-            Err(code) => return code,
-        };
+        let store = session_store(args.no_save, &config)?;
         let (mut recorder, effects) = Recorder::start(
             &knowledge,
             facts.clone(),
@@ -139,20 +128,8 @@ pub fn run(args: WizardArgs, global: &GlobalArgs) -> ExitCode {
             });
         }
         if args.json {
-            return match serde_json::to_string_pretty(&outcome) {
-                Ok(json) => {
-                    outln!("{json}");
-                    exit::code(if outcome.cause.is_some() {
-                        exit::OK
-                    } else {
-                        exit::PROBLEM
-                    })
-                }
-                Err(error) => {
-                    eprintln!("relaydoc: {error}");
-                    exit::code(exit::BAD_INPUT)
-                }
-            };
+            super::print_json(&outcome)?;
+            return Ok(Outcome::ok_if(outcome.cause.is_some()));
         }
         let known = recorder.wizard().facts();
         if let Some(client) = client {
@@ -162,50 +139,44 @@ pub fn run(args: WizardArgs, global: &GlobalArgs) -> ExitCode {
                     &solution_view(&knowledge, node, known, client),
                     terminal_width()
                 )
-            );
+            )?;
             if let Some(reasoning) = crate::present::reasoning(&knowledge, node, known, decided) {
                 out!(
                     "\n{}",
                     crate::present::reasoning_text(&reasoning, terminal_width())
-                );
+                )?;
             }
             let differences = crate::wizard::yours::for_facts(&knowledge, known);
             if let Some(text) = crate::wizard::yours::text(&differences) {
-                out!("\n{text}");
+                out!("\n{text}")?;
             }
         }
         if !outcome.missing.is_empty() {
             outln!(
                 "\n(Answered \"don't know\" for: {})",
                 outcome.missing.join(", ")
-            );
+            )?;
         }
         if let Some(why) = &outcome.stopped {
             eprintln!("relaydoc: the wizard stopped without an answer: {why}");
-            return exit::code(exit::PROBLEM);
+            return Ok(Outcome::Problem);
         }
-        return exit::code(exit::OK);
+        return Ok(Outcome::Ok);
     }
 
     if !args.plain {
         return run_tui(knowledge, facts, &args, &config, global);
     }
 
-    let (dns, ca) = match live_settings(args.ca_file.as_deref(), global) {
-        Ok(settings) => settings,
-        Err(code) => return code,
-    };
-    let store = match session_store(args.no_save, &config) {
-        Ok(store) => store,
-        Err(code) => return code,
-    };
+    let (dns, ca) = live_settings(args.ca_file.as_deref(), global)?;
+    let store = session_store(args.no_save, &config)?;
     let mode = mode_of(&args, &facts);
     let mut details = details_of(&args, &config);
     if mode == Mode::Agent {
         outln!(
             "relaydoc helpdesk mode — read out the \"Say to the caller\" lines; pick \
              \"Add a note\" at any question to note something for the ticket."
-        );
+        )?;
         if details.caller.is_none() {
             details.caller = ask_caller();
         }
@@ -213,7 +184,7 @@ pub fn run(args: WizardArgs, global: &GlobalArgs) -> ExitCode {
         outln!(
             "relaydoc — let's find out why your mail is refused.\n\
              Answer one question at a time; \"I don't know\" is always fine."
-        );
+        )?;
     }
     let knowledge = std::sync::Arc::new(knowledge);
     let checks = LiveChecks {
@@ -241,29 +212,18 @@ pub(super) fn resume(
     plain: bool,
     ca_file: Option<PathBuf>,
     global: &GlobalArgs,
-) -> ExitCode {
-    let session = match store.load(id) {
-        Ok(session) => session,
-        Err(error) => {
-            eprintln!(
-                "relaydoc: {}",
-                crate::sanitize::for_terminal(&error.to_string())
-            );
-            return exit::code(exit::BAD_INPUT);
-        }
-    };
+) -> CommandResult {
+    let session = store
+        .load(id)
+        .map_err(|error| CliError::bad_input(Phase::Sessions, error.to_string()))?;
     if !interactive() {
-        eprintln!(
-            "relaydoc: resuming a session asks questions and needs a terminal; \
-             read it with `relaydoc sessions show {}`",
+        return Err(CliError::NoTerminal(format!(
+            "resuming a session asks questions and needs a terminal; read it with \
+             `relaydoc sessions show {}`",
             session.id
-        );
-        return exit::code(exit::NO_TERMINAL);
+        )));
     }
-    let knowledge = match load_knowledge(global) {
-        Ok(knowledge) => knowledge,
-        Err(code) => return code,
-    };
+    let knowledge = load_knowledge(global)?;
     if !plain {
         // The full-screen view replays the session through the same recorder and says what
         // it picked up on its status line.
@@ -286,10 +246,7 @@ pub(super) fn resume(
             global,
         );
     }
-    let (dns, ca) = match live_settings(ca_file.as_deref(), global) {
-        Ok(settings) => settings,
-        Err(code) => return code,
-    };
+    let (dns, ca) = live_settings(ca_file.as_deref(), global)?;
     let knowledge = std::sync::Arc::new(knowledge);
     let checks = LiveChecks {
         knowledge: std::sync::Arc::clone(&knowledge),
@@ -306,12 +263,12 @@ pub(super) fn resume(
         "Picked up session {} ({} step(s) replayed).",
         recorder.session().id,
         resumed.replayed
-    );
+    )?;
     if resumed.skipped > 0 {
         outln!(
             "The knowledge changed since: {} later step(s) no longer fit and are asked again.",
             resumed.skipped
-        );
+        )?;
     }
     let sender = crate::session::mail::ConfiguredSender::from_config(config);
     run_plain(&mut recorder, effects, checks, sender, global)
@@ -323,7 +280,7 @@ fn run_plain(
     checks: LiveChecks,
     sender: Option<crate::session::mail::ConfiguredSender>,
     global: &GlobalArgs,
-) -> ExitCode {
+) -> CommandResult {
     let mut stdout = std::io::stdout();
     let ending = plain::run(
         recorder,
@@ -340,18 +297,20 @@ fn run_plain(
     match ending {
         Ok(Ending::Concluded(_)) => {
             if let Some(id) = saved {
-                outln!("\nSaved as session {id} (`relaydoc sessions show {id}`).");
+                outln!("\nSaved as session {id} (`relaydoc sessions show {id}`).")?;
             }
-            exit::code(exit::OK)
+            Ok(Outcome::Ok)
         }
         Ok(Ending::Quit) => {
             match saved {
-                Some(id) => outln!("Stopped. Continue later with `relaydoc sessions resume {id}`."),
-                None => outln!("Stopped. Run `relaydoc` again any time."),
+                Some(id) => {
+                    outln!("Stopped. Continue later with `relaydoc sessions resume {id}`.")?
+                }
+                None => outln!("Stopped. Run `relaydoc` again any time.")?,
             }
-            exit::code(exit::INTERRUPTED)
+            Ok(Outcome::Interrupted)
         }
-        Err(error) => super::report_io(error),
+        Err(error) => Err(CliError::from_output(error)),
     }
 }
 
@@ -391,14 +350,13 @@ fn ask_caller() -> Option<String> {
 }
 
 /// Where this run is saved: nowhere with --no-save or `sessions: {save: false}`.
-fn session_store(no_save: bool, config: &crate::config::Config) -> Result<Option<Store>, ExitCode> {
+fn session_store(no_save: bool, config: &crate::config::Config) -> Result<Option<Store>, CliError> {
     if no_save || !config.sessions.save {
         return Ok(None);
     }
-    Store::configured(config).map(Some).map_err(|message| {
-        eprintln!("relaydoc: {message}");
-        exit::code(exit::BAD_INPUT)
-    })
+    Store::configured(config)
+        .map(Some)
+        .map_err(|error| CliError::bad_input(Phase::Config, error.to_string()))
 }
 
 /// The full-screen wizard. Nothing is printed while it owns the screen; one closing line after.
@@ -408,11 +366,8 @@ fn run_tui(
     args: &WizardArgs,
     config: &crate::config::Config,
     global: &GlobalArgs,
-) -> ExitCode {
-    let store = match session_store(args.no_save, config) {
-        Ok(store) => store,
-        Err(code) => return code,
-    };
+) -> CommandResult {
+    let store = session_store(args.no_save, config)?;
     let start = TuiStart {
         store,
         email: email_sender(config),
@@ -447,11 +402,8 @@ fn tui(
     start: TuiStart,
     ca_file: Option<&std::path::Path>,
     global: &GlobalArgs,
-) -> ExitCode {
-    let (dns, ca) = match live_settings(ca_file, global) {
-        Ok(settings) => settings,
-        Err(code) => return code,
-    };
+) -> CommandResult {
+    let (dns, ca) = live_settings(ca_file, global)?;
     // Checks run on worker threads, so they share the knowledge (explain needs its signatures).
     let knowledge = std::sync::Arc::new(knowledge);
     let options = crate::tui::Options {
@@ -470,28 +422,29 @@ fn tui(
     let finish = match crate::tui::run(&knowledge, facts, options) {
         Ok(finish) => finish,
         Err(error) => {
-            eprintln!("relaydoc: the screen could not be drawn: {error}");
-            eprintln!("relaydoc: try `relaydoc wizard --plain` for simple prompts.");
-            return exit::code(exit::NO_TERMINAL);
+            return Err(CliError::NoTerminal(format!(
+                "the screen could not be drawn: {error}\n\
+                 relaydoc: try `relaydoc wizard --plain` for simple prompts."
+            )));
         }
     };
     match (&finish.ending, &finish.saved) {
         (crate::tui::Ending::Concluded(node), saved) => {
-            outln!("relaydoc: read the answer again any time with `relaydoc kb show {node}`.");
+            outln!("relaydoc: read the answer again any time with `relaydoc kb show {node}`.")?;
             if let Some(id) = saved {
-                outln!("relaydoc: saved as session {id} (`relaydoc sessions show {id}`).");
+                outln!("relaydoc: saved as session {id} (`relaydoc sessions show {id}`).")?;
             }
         }
         (_, Some(id)) => {
             outln!(
                 "relaydoc: saved as session {id}; continue it with `relaydoc sessions resume {id}`."
-            );
+            )?;
         }
         (_, None) => {}
     }
     match finish.ending {
-        crate::tui::Ending::Concluded(_) | crate::tui::Ending::Quit => exit::code(exit::OK),
-        crate::tui::Ending::Interrupted => exit::code(exit::INTERRUPTED),
+        crate::tui::Ending::Concluded(_) | crate::tui::Ending::Quit => Ok(Outcome::Ok),
+        crate::tui::Ending::Interrupted => Ok(Outcome::Interrupted),
     }
 }
 
@@ -500,17 +453,11 @@ fn tui(
 fn live_settings(
     ca_file: Option<&std::path::Path>,
     global: &GlobalArgs,
-) -> Result<(crate::checks::dns::DnsSettings, Option<Trust>), ExitCode> {
-    let dns = super::check_dns::settings_from(global).map_err(|message| {
-        eprintln!("relaydoc: {message}");
-        exit::code(exit::BAD_INPUT)
-    })?;
+) -> Result<(crate::checks::dns::DnsSettings, Option<Trust>), CliError> {
+    let dns = super::check_dns::settings_from(global)?;
     let ca = ca_file
         .map(Trust::from_ca_file)
         .transpose()
-        .map_err(|error| {
-            eprintln!("relaydoc: --ca-file: {error}");
-            exit::code(exit::BAD_INPUT)
-        })?;
+        .map_err(|error| CliError::bad_input(Phase::Arguments, format!("--ca-file: {error}")))?;
     Ok((dns, ca))
 }

@@ -27,17 +27,3 @@ pub mod lists;
 /// The most bytes relaydoc reads of an Exim configuration (a whole `exim -bP config` of a
 /// cPanel server is about 100 KiB).
 pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
-
-/// Reads the configuration the user named (a pipe too) as text, invalid UTF-8 replaced.
-pub fn read_bounded(path: &std::path::Path) -> Result<String, String> {
-    crate::files::read_lossy(path, crate::files::Rules::input(MAX_FILE_BYTES)).map_err(|e| match e
-        .problem
-    {
-        crate::files::Problem::TooLarge(_) => format!(
-            "{}: {}; that is not an Exim configuration",
-            e.path,
-            e.reason()
-        ),
-        _ => e.to_string(),
-    })
-}

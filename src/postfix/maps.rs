@@ -74,7 +74,7 @@ impl Table {
                             )
                         }),
                     },
-                    Err(why) => opaque(&format!("{name}: {why}")),
+                    Err(why) => opaque(&format!("{name}: {}", why.reason())),
                 }
             }
             "cidr" => match crate::postfix::read_named_file(Path::new(name)) {
@@ -92,7 +92,7 @@ impl Table {
                         })
                         .collect(),
                 },
-                Err(why) => opaque(&format!("{name}: {why}")),
+                Err(why) => opaque(&format!("{name}: {}", why.reason())),
             },
             other => opaque(&format!("{other}: tables are not read by relaydoc")),
         }

@@ -29,25 +29,30 @@ pub mod simulate;
 /// are a few KiB; the bound keeps a mistaken argument (a log, a disk image) from eating memory.
 pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 
+/// A configuration file that was not read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// Bigger than any configuration: the words say it is probably the wrong file.
+    #[error("{}: {}; that is not a Postfix configuration file", .0.path, .0.reason())]
+    TooLarge(crate::files::FileError),
+    #[error(transparent)]
+    File(crate::files::FileError),
+}
+
 /// Reads a configuration file the user named (a pipe such as `<(postconf -n)` too) as text,
 /// invalid UTF-8 replaced; at most [`MAX_FILE_BYTES`]. The error names the path.
-pub fn read_bounded(path: &std::path::Path) -> Result<String, String> {
+pub fn read_bounded(path: &std::path::Path) -> Result<String, ReadError> {
     crate::files::read_lossy(path, crate::files::Rules::input(MAX_FILE_BYTES)).map_err(|e| match e
         .problem
     {
-        crate::files::Problem::TooLarge(_) => format!(
-            "{}: {}; that is not a Postfix configuration file",
-            e.path,
-            e.reason()
-        ),
-        _ => e.to_string(),
+        crate::files::Problem::TooLarge(_) => ReadError::TooLarge(e),
+        _ => ReadError::File(e),
     })
 }
 
 /// Like [`read_bounded`], for files a configuration names (lookup tables, `/file` lists): only
 /// regular files, so a setting such as `mynetworks = /dev/stdin` or a FIFO can never block.
-/// The error says why without the path (the caller names the setting and the file).
-pub fn read_named_file(path: &std::path::Path) -> Result<String, String> {
+/// The caller names the setting and the file; [`crate::files::FileError::reason`] says why.
+pub fn read_named_file(path: &std::path::Path) -> Result<String, crate::files::FileError> {
     crate::files::read_lossy(path, crate::files::Rules::regular(MAX_FILE_BYTES))
-        .map_err(|e| e.reason())
 }

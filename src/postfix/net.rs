@@ -136,7 +136,7 @@ impl NetList {
                 }
                 Err(why) => self
                     .entries
-                    .push((negated, opaque(&format!("{item} ({why})")))),
+                    .push((negated, opaque(&format!("{item} ({})", why.reason())))),
             }
         } else if let Some(path) = item.strip_prefix("cidr:").filter(|_| from.is_none()) {
             match crate::postfix::read_named_file(Path::new(path)) {
@@ -150,7 +150,7 @@ impl NetList {
                 }
                 Err(why) => self
                     .entries
-                    .push((negated, opaque(&format!("{item} ({why})")))),
+                    .push((negated, opaque(&format!("{item} ({})", why.reason())))),
             }
         } else {
             self.entries.push((negated, opaque(item)));

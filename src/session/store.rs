@@ -40,6 +40,12 @@ pub enum StoreError {
     /// [`Store::create`] found a session with that id already saved.
     #[error("a session `{0}` is already saved")]
     Exists(String),
+    /// The config names no sessions folder, and there is no home directory for the default.
+    #[error(transparent)]
+    NoFolder(#[from] crate::config::ConfigError),
+    /// The sessions folder cannot be made or opened.
+    #[error("cannot open the sessions folder: {0}")]
+    CannotOpen(Box<StoreError>),
 }
 
 /// Every readable session, and a problem for each file that is not.
@@ -53,9 +59,9 @@ pub struct Listing {
 impl Store {
     /// The sessions folder the config names (`sessions.dir`), or the platform data dir
     /// (`~/.local/share/relaydoc/sessions` on Linux).
-    pub fn configured(config: &crate::config::Config) -> Result<Self, String> {
-        let dir = config.sessions_dir().map_err(|error| error.to_string())?;
-        Store::open(dir).map_err(|error| format!("cannot open the sessions folder: {error}"))
+    pub fn configured(config: &crate::config::Config) -> Result<Self, StoreError> {
+        let dir = config.sessions_dir()?;
+        Store::open(dir).map_err(|error| StoreError::CannotOpen(Box::new(error)))
     }
 
     /// The store in `dir`, created (private to the user) if missing.

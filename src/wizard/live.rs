@@ -57,7 +57,7 @@ fn postfix_config_report(request: &CheckRequest) -> CheckReport {
     let path = std::path::Path::new(path.trim());
     let text = match crate::postfix::read_bounded(path) {
         Ok(text) => text,
-        Err(why) => return could_not(why),
+        Err(why) => return could_not(why.to_string()),
     };
     let (main, _) = parse_main(&crate::files::shown(path), &text);
     if main.params.is_empty() {
@@ -411,7 +411,7 @@ impl super::Checks for LiveChecks {
                 request,
                 "could not run (no network answer, or nothing to check)",
             ),
-            Err(why) => super::not_run(request, &why),
+            Err(why) => super::not_run(request, &why.to_string()),
         }
     }
 
@@ -476,6 +476,7 @@ impl super::Checks for LiveChecks {
             };
             tokio::join!(run, forward).0
         })
+        .map_err(|why| why.to_string())
     }
 }
 
