@@ -211,12 +211,8 @@ fn show_question_context(
     if agent {
         // The agent reads this out; the end-user text is the fallback for overlays
         // written without a script.
-        let wrapped = textwrap::fill(
-            &for_terminal(&node.say_for(knowledge.client_in(wizard.facts()))).replace('\n', " "),
-            textwrap::Options::new(width.min(100))
-                .initial_indent("  ")
-                .subsequent_indent("  "),
-        );
+        let say = node.say_for(knowledge.client_in(wizard.facts()));
+        let wrapped = indented(&say, width, "  ");
         writeln!(out, "Say to the caller:\n{wrapped}")?;
         if let Some(note) = &node.agent_note {
             write_agent_note(out, note, width)?;
@@ -232,12 +228,7 @@ fn show_question_context(
     // not as a remark on the answer just given above it.
     if let Some(help) = help {
         writeln!(out, "{}", for_terminal(node.label()))?;
-        let wrapped = textwrap::fill(
-            &for_terminal(help).replace('\n', " "),
-            textwrap::Options::new(width.min(100))
-                .initial_indent("  Why we ask: ")
-                .subsequent_indent("  "),
-        );
+        let wrapped = indented(help, width, "  Why we ask: ");
         writeln!(out, "{wrapped}")?;
     }
     if let (Some(task), Some(client)) = (
@@ -259,6 +250,17 @@ fn show_question_context(
         }
     }
     out.flush()
+}
+
+/// Knowledge text made safe and filled to the reading width, its first line after `first`,
+/// the rest indented two spaces.
+fn indented(text: &str, width: usize, first: &str) -> String {
+    textwrap::fill(
+        &for_terminal(text).replace('\n', " "),
+        textwrap::Options::new(width.min(100))
+            .initial_indent(first)
+            .subsequent_indent("  "),
+    )
 }
 
 /// What a prompt gave: an answer (or Esc, or Ctrl-C), or nothing to act on and the question

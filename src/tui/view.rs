@@ -14,7 +14,7 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
 use super::model::{Model, Screen};
 use super::screens::{Paint, account, browse, helpdesk, home, paste, saved, wizard};
 use super::theme::Theme;
-use super::widgets::clipped;
+use super::widgets::{centered, clipped};
 use crate::sanitize::single_line;
 
 pub const MIN_WIDTH: u16 = 80;
@@ -173,12 +173,7 @@ fn help_overlay(theme: Theme, frame: &mut Frame<'_>, area: Rect) {
         .unwrap_or(u16::MAX)
         .min(area.height);
     let width = 66.min(area.width);
-    let popup = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height - height) / 2,
-        width,
-        height,
-    };
+    let popup = centered(area, width, height);
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(theme.border())

@@ -28,6 +28,31 @@ pub fn tail_of(text: &str, room: usize) -> String {
     text.chars().skip(count.saturating_sub(room)).collect()
 }
 
+/// One line of typed text in a box's `inner` area, its end (where typing happens) kept in
+/// view, with the cursor after it.
+pub fn one_line(frame: &mut Frame<'_>, inner: Rect, text: &str) {
+    let visible = tail_of(
+        &single_line(text),
+        usize::from(inner.width.saturating_sub(1)),
+    );
+    let cursor = u16::try_from(visible.chars().count()).unwrap_or(0);
+    frame.render_widget(Paragraph::new(visible), inner);
+    frame.set_cursor_position(Position::new(
+        inner.x + cursor.min(inner.width.saturating_sub(1)),
+        inner.y,
+    ));
+}
+
+/// A `width` × `height` rectangle in the middle of `area` (a popup).
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    }
+}
+
 /// A one-line text box over the bottom of `area` (the note editor, the email address box).
 pub fn line_box(theme: Theme, frame: &mut Frame<'_>, area: Rect, title: &str, text: &str) {
     let height = 3.min(area.height);
@@ -44,16 +69,7 @@ pub fn line_box(theme: Theme, frame: &mut Frame<'_>, area: Rect, title: &str, te
     let inner = block.inner(popup);
     frame.render_widget(Clear, popup);
     frame.render_widget(block, popup);
-    let visible = tail_of(
-        &single_line(text),
-        usize::from(inner.width.saturating_sub(1)),
-    );
-    let cursor = u16::try_from(visible.chars().count()).unwrap_or(0);
-    frame.render_widget(Paragraph::new(visible), inner);
-    frame.set_cursor_position(Position::new(
-        inner.x + cursor.min(inner.width.saturating_sub(1)),
-        inner.y,
-    ));
+    one_line(frame, inner, text);
 }
 
 /// Text of several lines in a box's `inner` area, wrapped at spaces (a word longer than the

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
@@ -20,7 +20,9 @@ use crate::tui::checks::{self as jobs, AccountDone, AccountJob, AccountProgress}
 use crate::tui::layout::{address_problem, body_height, edit_line, scrolled, text_width};
 use crate::tui::state::{Cmd, HomeEntry};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{SIDE_PANEL_FROM, SPINNER, clipped, format_elapsed, short_elapsed};
+use crate::tui::widgets::{
+    SIDE_PANEL_FROM, SPINNER, clipped, format_elapsed, one_line, short_elapsed,
+};
 
 /// The "Check my account" screen: the address box until a check starts, then its run.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -377,17 +379,7 @@ fn draw_input(theme: Theme, frame: &mut Frame<'_>, area: Rect, ui: &AccountUi) {
         .title(" Your email address ");
     let inner = block.inner(input);
     frame.render_widget(block, input);
-    let shown = single_line(&ui.input);
-    // Keep the end (where the cursor is) in view when the address is longer than the box.
-    let room = usize::from(inner.width.saturating_sub(1));
-    let count = shown.chars().count();
-    let visible: String = shown.chars().skip(count.saturating_sub(room)).collect();
-    let cursor = u16::try_from(visible.chars().count()).unwrap_or(0);
-    frame.render_widget(Paragraph::new(visible), inner);
-    frame.set_cursor_position(Position::new(
-        inner.x + cursor.min(inner.width.saturating_sub(1)),
-        inner.y,
-    ));
+    one_line(frame, inner, &ui.input);
     if let Some(message) = &ui.notice {
         frame.render_widget(
             Paragraph::new(single_line(message))

@@ -3,7 +3,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::widgets::{Block, BorderType, Paragraph};
 
@@ -13,7 +13,7 @@ use crate::tui::article::Doc;
 use crate::tui::layout::{edit_line, text_width};
 use crate::tui::state::HomeEntry;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::tail_of;
+use crate::tui::widgets::one_line;
 
 /// The "who is calling" box: Enter starts the run (empty is fine), Esc goes home.
 pub fn key(text: &mut String, key: KeyEvent) -> Go {
@@ -60,16 +60,7 @@ pub fn draw(theme: Theme, frame: &mut Frame<'_>, area: Rect, text: &str) -> Foot
         .title(" Who is calling? Name or ticket number (optional) ");
     let inner = block.inner(input);
     frame.render_widget(block, input);
-    let visible = tail_of(
-        &single_line(text),
-        usize::from(inner.width.saturating_sub(1)),
-    );
-    let cursor = u16::try_from(visible.chars().count()).unwrap_or(0);
-    frame.render_widget(Paragraph::new(visible), inner);
-    frame.set_cursor_position(Position::new(
-        inner.x + cursor.min(inner.width.saturating_sub(1)),
-        inner.y,
-    ));
+    one_line(frame, inner, text);
     frame.render_widget(
         Paragraph::new("Press Enter to start; leave it empty to skip.").style(theme.dim()),
         hint,

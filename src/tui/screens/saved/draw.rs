@@ -14,7 +14,7 @@ use crate::tui::article::Doc;
 use crate::tui::layout::text_width;
 use crate::tui::screens::{Footer, Paint};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{SIDE_PANEL_FROM, clipped, email_box, query_box, scrolled_doc};
+use crate::tui::widgets::{SIDE_PANEL_FROM, centered, clipped, email_box, query_box, scrolled_doc};
 
 /// Saved sessions: the list, or the session opened from it. Returns the header context and
 /// the footer keys.
@@ -307,12 +307,7 @@ fn open_session(paint: Paint<'_>, frame: &mut Frame<'_>, area: Rect, open: &Open
             ];
             let height = 4.min(area.height);
             let width = 52.min(area.width);
-            let popup = Rect {
-                x: area.x + (area.width - width) / 2,
-                y: area.y + (area.height - height) / 2,
-                width,
-                height,
-            };
+            let popup = centered(area, width, height);
             let block = Block::bordered()
                 .border_type(BorderType::Rounded)
                 .border_style(theme.strong())

@@ -19,7 +19,7 @@ use crate::tui::layout::{address_problem, edit_line, scrolled, solution_height, 
 use crate::tui::screens::{Ctx, Go, Paint};
 use crate::tui::state::{Cmd, SolutionUi, StatusLine};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{email_box, scrolled_doc};
+use crate::tui::widgets::{centered, email_box, scrolled_doc};
 
 /// Keys on the solution: scroll, the program picker, and in helpdesk mode the tabs and email.
 pub fn key(session: &mut Session<'_>, key: KeyEvent, ctx: &mut Ctx<'_, '_>) -> Go {
@@ -317,12 +317,7 @@ fn picker(theme: Theme, knowledge: &Knowledge, frame: &mut Frame<'_>, area: Rect
         .unwrap_or(u16::MAX)
         .max(36)
         .min(area.width);
-    let popup = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height - height) / 2,
-        width,
-        height,
-    };
+    let popup = centered(area, width, height);
     let mut lines = vec![Line::styled(
         "Which program do you send with?",
         theme.strong(),
