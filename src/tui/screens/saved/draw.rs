@@ -64,44 +64,7 @@ fn session_list(paint: Paint<'_>, frame: &mut Frame<'_>, area: Rect, saved: &Sav
     let total = saved.rows.len();
     // Nothing to filter: no box, only why the list is empty.
     if total == 0 {
-        doc.gap();
-        match &saved.source {
-            ListSource::NotSaving => {
-                doc.item(
-                    "",
-                    "",
-                    "Sessions are not being saved in this run.",
-                    theme.title(),
-                );
-                doc.para(
-                    "relaydoc was started with --no-save (or with `sessions: save: false` in \
-                     the config), so it keeps no sessions and lists none here. `relaydoc \
-                     sessions list` shows those saved before.",
-                    Style::new(),
-                );
-            }
-            ListSource::Failed(reason) => {
-                doc.item(
-                    "",
-                    "",
-                    "The saved sessions could not be read.",
-                    theme.problem(),
-                );
-                doc.para(reason, Style::new());
-            }
-            ListSource::Folder(dir) => {
-                doc.item("", "", "No saved sessions yet.", theme.title());
-                doc.para(
-                    &format!(
-                        "Every run of the wizard is saved as a session after each step, in \
-                         both modes, so a call can be looked up or picked up again here later. \
-                         They are kept in {dir}."
-                    ),
-                    Style::new(),
-                );
-            }
-        }
-        unreadable_warning(&mut doc, theme, saved.unreadable);
+        empty_list(&mut doc, saved, theme);
         frame.render_widget(Paragraph::new(doc.lines), area);
         return;
     }
@@ -173,6 +136,48 @@ fn session_list(paint: Paint<'_>, frame: &mut Frame<'_>, area: Rect, saved: &Sav
         doc.item("› ", "  ", &detail, Style::new());
     }
     frame.render_widget(Paragraph::new(doc.lines), list_area);
+}
+
+/// Why the list is empty: not saving, the folder unreadable, or nothing saved yet.
+fn empty_list(doc: &mut Doc, saved: &SavedSessions, theme: Theme) {
+    doc.gap();
+    match &saved.source {
+        ListSource::NotSaving => {
+            doc.item(
+                "",
+                "",
+                "Sessions are not being saved in this run.",
+                theme.title(),
+            );
+            doc.para(
+                "relaydoc was started with --no-save (or with `sessions: save: false` in \
+                 the config), so it keeps no sessions and lists none here. `relaydoc \
+                 sessions list` shows those saved before.",
+                Style::new(),
+            );
+        }
+        ListSource::Failed(reason) => {
+            doc.item(
+                "",
+                "",
+                "The saved sessions could not be read.",
+                theme.problem(),
+            );
+            doc.para(reason, Style::new());
+        }
+        ListSource::Folder(dir) => {
+            doc.item("", "", "No saved sessions yet.", theme.title());
+            doc.para(
+                &format!(
+                    "Every run of the wizard is saved as a session after each step, in \
+                     both modes, so a call can be looked up or picked up again here later. \
+                     They are kept in {dir}."
+                ),
+                Style::new(),
+            );
+        }
+    }
+    unreadable_warning(doc, theme, saved.unreadable);
 }
 
 /// "2 files could not be read", said once above the list; `sessions list` names them.
