@@ -9,7 +9,7 @@ use inquire::error::InquireError;
 use inquire::ui::{RenderConfig, Styled};
 
 use crate::engine::{Effect, Message, SecretInput, State};
-use crate::knowledge::model::NodeBody;
+use crate::knowledge::model::{Choice, NodeBody, NodeId};
 use crate::present::{
     StepView, TargetSettings, pick_client, solution_text, solution_view, task_view,
 };
@@ -47,7 +47,6 @@ pub fn run(
     // Prompts put the terminal in raw mode; a kill from outside must not leave it so.
     crate::restore::install();
     let mut env_password = crate::wizard::password_from_env();
-    let knowledge = recorder.knowledge();
     let agent = recorder.mode() == Mode::Agent;
     let render = if color {
         RenderConfig::default_colored()
@@ -56,68 +55,15 @@ pub fn run(
     }
     .with_canceled_prompt_indicator(Styled::new("(back)"));
     loop {
-        for Effect::RunCheck(request) in std::mem::take(&mut effects) {
-            let label = crate::knowledge::checks::spec(&request.check)
-                .map_or(request.check.as_str(), |spec| spec.label);
-            if agent && let Some(note) = &knowledge.node(request.node).agent_note {
-                write_agent_note(out, note, width)?;
-            }
-            writeln!(out, "{} …", for_terminal(label))?;
-            let report = checks.run(&request);
-            // Its status as a word ("ok", "problem", "error"): the check types are not this
-            // module's to name.
-            let status = serde_json::to_value(report.status).unwrap_or_default();
-            writeln!(
-                out,
-                "{}",
-                found_line(&report.details, status.as_str().unwrap_or(""), width)
-            )?;
-            let message = crate::wizard::message_for(&request, &report);
-            effects.extend(recorder.update(message).unwrap_or_default());
-            report_save_problem(recorder, out)?;
-        }
+        run_checks(recorder, &mut effects, checks, out, width)?;
+        let knowledge = recorder.knowledge();
         let wizard = recorder.wizard();
         let node_id = match wizard.state().clone() {
             State::Asking(node) => node,
             State::Checking(_) => continue,
             State::Finished(node) => {
-                let client = pick_client(knowledge, wizard.facts(), None);
-                if let Some(client) = client {
-                    let view = solution_view(knowledge, node, wizard.facts(), client);
-                    writeln!(out, "\n{}", "─".repeat(width.min(72)))?;
-                    if agent {
-                        writeln!(
-                            out,
-                            "Steps for the caller ({}):\n",
-                            for_terminal(&client.name)
-                        )?;
-                    }
-                    write!(out, "{}", solution_text(&view, width.min(100)))?;
-                    if let Some(reasoning) =
-                        crate::present::reasoning(knowledge, node, wizard.facts(), wizard.decided())
-                    {
-                        write!(
-                            out,
-                            "\n{}",
-                            crate::present::reasoning_text(&reasoning, width.min(100))
-                        )?;
-                    }
-                    let differences = crate::wizard::yours::for_facts(knowledge, wizard.facts());
-                    if let Some(text) = crate::wizard::yours::text(&differences) {
-                        write!(out, "\n{text}")?;
-                    }
-                }
+                show_solution(recorder, node, out, width)?;
                 if agent {
-                    writeln!(out, "\n{}", "─".repeat(width.min(72)))?;
-                    writeln!(out, "For you (internal summary):")?;
-                    let summary =
-                        crate::session::export::internal_summary(knowledge, recorder.session());
-                    for line in summary {
-                        let options = textwrap::Options::new(width.min(100))
-                            .initial_indent("  • ")
-                            .subsequent_indent("    ");
-                        writeln!(out, "{}", textwrap::fill(&line, options))?;
-                    }
                     wrap_up_call(recorder, sender, render, out)?;
                 }
                 return Ok(Ending::Concluded(knowledge.node(node).id.clone()));
@@ -136,156 +82,12 @@ pub fn run(
                 return Ok(Ending::Quit);
             }
         };
-        let node = knowledge.node(node_id);
-        writeln!(out)?;
-        if agent {
-            // The agent reads this out; the end-user text is the fallback for overlays
-            // written without a script.
-            let wrapped = textwrap::fill(
-                &for_terminal(&node.say_for(knowledge.client_in(wizard.facts())))
-                    .replace('\n', " "),
-                textwrap::Options::new(width.min(100))
-                    .initial_indent("  ")
-                    .subsequent_indent("  "),
-            );
-            writeln!(out, "Say to the caller:\n{wrapped}")?;
-            if let Some(note) = &node.agent_note {
-                write_agent_note(out, note, width)?;
-            }
-        }
-        // An agent's note replaces the end-user "why we ask": one explanation, for its reader.
-        let help = if agent && node.agent_note.is_some() {
-            None
-        } else {
-            node.help.as_ref()
+        show_question_context(recorder, node_id, out, width)?;
+        let asked = ask(recorder, node_id, &mut env_password, render, out)?;
+        let Asked::Answer(answer) = asked else {
+            continue;
         };
-        // Said under the question's own title, so it is read with the prompt that follows and
-        // not as a remark on the answer just given above it.
-        if let Some(help) = help {
-            writeln!(out, "{}", for_terminal(node.label()))?;
-            let wrapped = textwrap::fill(
-                &for_terminal(help).replace('\n', " "),
-                textwrap::Options::new(width.min(100))
-                    .initial_indent("  Why we ask: ")
-                    .subsequent_indent("  "),
-            );
-            writeln!(out, "{wrapped}")?;
-        }
-        if let (Some(task), Some(client)) = (
-            &node.client_task,
-            pick_client(knowledge, wizard.facts(), None),
-        ) {
-            let target = TargetSettings::from_facts(knowledge, wizard.facts());
-            if let Some(StepView::ClientTask {
-                client,
-                title,
-                steps,
-                ..
-            }) = task_view(client, task, &target)
-            {
-                writeln!(out, "Where to look — {title} ({client}):")?;
-                for step in steps {
-                    writeln!(out, "  • {}", step.replace("**", ""))?;
-                }
-            }
-        }
-        out.flush()?;
-        let text = for_terminal(&node.text_for(knowledge.client_in(wizard.facts())));
-        let answer: Result<Option<Message>, InquireError> = match &node.body {
-            NodeBody::Question {
-                choices,
-                unknown_label,
-                ..
-            } => {
-                let mut labels: Vec<String> =
-                    choices.iter().map(|c| for_terminal(&c.label)).collect();
-                labels.push(for_terminal(unknown_label));
-                if agent {
-                    labels.push(ADD_NOTE.to_string());
-                }
-                let picked = inquire::Select::new(&text, labels.clone())
-                    .with_render_config(render)
-                    .with_help_message(KEYS_HINT)
-                    .with_page_size(12)
-                    .raw_prompt_skippable();
-                match picked {
-                    Ok(Some(option)) if agent && option.index == labels.len() - 1 => {
-                        if !ask_note(recorder, render, out)? {
-                            continue;
-                        }
-                        // Ctrl-C in the note prompt quits, as in every other prompt.
-                        Err(InquireError::OperationInterrupted)
-                    }
-                    picked => picked.map(|picked| {
-                        picked.map(|option| {
-                            choices
-                                .get(option.index)
-                                .map_or(Message::DontKnow, |choice| {
-                                    Message::Answer(choice.value.clone())
-                                })
-                        })
-                    }),
-                }
-            }
-            NodeBody::Input {
-                secret,
-                placeholder,
-                multiline,
-                ..
-            } => {
-                let hint = if agent && !*secret && !*multiline {
-                    "Enter to continue (empty = skip) · /note TEXT adds a note · Esc back"
-                } else {
-                    "Enter to continue (empty = skip) · Esc back · Ctrl-C quit"
-                };
-                if *multiline {
-                    read_pasted_lines(&text, out).map(|value| Some(Message::Answer(value)))
-                } else if *secret && let Some(password) = env_password.take() {
-                    writeln!(out, "(using the password from RELAYDOC_PASSWORD)")?;
-                    Ok(Some(Message::Secret(SecretInput::Typed(password))))
-                } else if *secret {
-                    inquire::Password::new(&text)
-                        .with_render_config(render)
-                        .with_help_message(hint)
-                        .without_confirmation()
-                        .with_display_mode(inquire::PasswordDisplayMode::Masked)
-                        .prompt_skippable()
-                        .map(|value| {
-                            // A `Secret` from here on, to the check that sends it.
-                            value.map(|typed| {
-                                Message::Secret(SecretInput::Typed(Secret::new(typed)))
-                            })
-                        })
-                } else {
-                    let mut prompt = inquire::Text::new(&text)
-                        .with_render_config(render)
-                        .with_help_message(hint);
-                    if let Some(placeholder) = placeholder {
-                        prompt = prompt.with_placeholder(placeholder);
-                    }
-                    prompt
-                        .prompt_skippable()
-                        .map(|value| value.map(Message::Answer))
-                }
-            }
-            _ => Ok(Some(Message::Quit)),
-        };
-        // A password field takes passwords only: what is typed there is never kept as a note.
-        let takes_notes = agent && matches!(node.body, NodeBody::Input { secret: false, .. });
-        if takes_notes
-            && let Ok(Some(Message::Answer(text))) = &answer
-            && let Some(note) = note_command(text)
-        {
-            if note.is_empty() {
-                writeln!(out, "(nothing noted: type /note and then the note)")?;
-            } else {
-                recorder.note(note);
-                writeln!(out, "(note kept)")?;
-                if let Some(warning) = crate::session::note_warning(note) {
-                    writeln!(out, "  ⚠ {warning}")?;
-                }
-                report_save_problem(recorder, out)?;
-            }
+        if kept_as_note(recorder, node_id, &answer, out)? {
             continue;
         }
         let message = match answer {
@@ -307,6 +109,302 @@ pub fn run(
         };
         report_save_problem(recorder, out)?;
     }
+}
+
+/// Runs the checks the engine asked for, one after the other, each with its finding on a
+/// line; what they establish goes back to the engine, whose next checks join `effects`.
+fn run_checks(
+    recorder: &mut Recorder<'_>,
+    effects: &mut Vec<Effect>,
+    checks: &dyn crate::wizard::Checks,
+    out: &mut dyn Write,
+    width: usize,
+) -> std::io::Result<()> {
+    let knowledge = recorder.knowledge();
+    let agent = recorder.mode() == Mode::Agent;
+    for Effect::RunCheck(request) in std::mem::take(effects) {
+        let label = crate::knowledge::checks::spec(&request.check)
+            .map_or(request.check.as_str(), |spec| spec.label);
+        if agent && let Some(note) = &knowledge.node(request.node).agent_note {
+            write_agent_note(out, note, width)?;
+        }
+        writeln!(out, "{} …", for_terminal(label))?;
+        let report = checks.run(&request);
+        // Its status as a word ("ok", "problem", "error"): the check types are not this
+        // module's to name.
+        let status = serde_json::to_value(report.status).unwrap_or_default();
+        writeln!(
+            out,
+            "{}",
+            found_line(&report.details, status.as_str().unwrap_or(""), width)
+        )?;
+        let message = crate::wizard::message_for(&request, &report);
+        effects.extend(recorder.update(message).unwrap_or_default());
+        report_save_problem(recorder, out)?;
+    }
+    Ok(())
+}
+
+/// The conclusion: the steps for the person's program, why, what differs from the
+/// provider's settings, and in agent mode the internal summary.
+fn show_solution(
+    recorder: &Recorder<'_>,
+    node: NodeId,
+    out: &mut dyn Write,
+    width: usize,
+) -> std::io::Result<()> {
+    let knowledge = recorder.knowledge();
+    let wizard = recorder.wizard();
+    let agent = recorder.mode() == Mode::Agent;
+    if let Some(client) = pick_client(knowledge, wizard.facts(), None) {
+        let view = solution_view(knowledge, node, wizard.facts(), client);
+        writeln!(out, "\n{}", "─".repeat(width.min(72)))?;
+        if agent {
+            writeln!(
+                out,
+                "Steps for the caller ({}):\n",
+                for_terminal(&client.name)
+            )?;
+        }
+        write!(out, "{}", solution_text(&view, width.min(100)))?;
+        if let Some(reasoning) =
+            crate::present::reasoning(knowledge, node, wizard.facts(), wizard.decided())
+        {
+            write!(
+                out,
+                "\n{}",
+                crate::present::reasoning_text(&reasoning, width.min(100))
+            )?;
+        }
+        let differences = crate::wizard::yours::for_facts(knowledge, wizard.facts());
+        if let Some(text) = crate::wizard::yours::text(&differences) {
+            write!(out, "\n{text}")?;
+        }
+    }
+    if agent {
+        writeln!(out, "\n{}", "─".repeat(width.min(72)))?;
+        writeln!(out, "For you (internal summary):")?;
+        let summary = crate::session::export::internal_summary(knowledge, recorder.session());
+        for line in summary {
+            let options = textwrap::Options::new(width.min(100))
+                .initial_indent("  • ")
+                .subsequent_indent("    ");
+            writeln!(out, "{}", textwrap::fill(&line, options))?;
+        }
+    }
+    Ok(())
+}
+
+/// What goes above a question's prompt: the words for the caller and the agent's note (agent
+/// mode), why we ask, and where to look in the person's program.
+fn show_question_context(
+    recorder: &Recorder<'_>,
+    node_id: NodeId,
+    out: &mut dyn Write,
+    width: usize,
+) -> std::io::Result<()> {
+    let knowledge = recorder.knowledge();
+    let wizard = recorder.wizard();
+    let agent = recorder.mode() == Mode::Agent;
+    let node = knowledge.node(node_id);
+    writeln!(out)?;
+    if agent {
+        // The agent reads this out; the end-user text is the fallback for overlays
+        // written without a script.
+        let say = node.say_for(knowledge.client_in(wizard.facts()));
+        let wrapped = indented(&say, width, "  ");
+        writeln!(out, "Say to the caller:\n{wrapped}")?;
+        if let Some(note) = &node.agent_note {
+            write_agent_note(out, note, width)?;
+        }
+    }
+    // An agent's note replaces the end-user "why we ask": one explanation, for its reader.
+    let help = if agent && node.agent_note.is_some() {
+        None
+    } else {
+        node.help.as_ref()
+    };
+    // Said under the question's own title, so it is read with the prompt that follows and
+    // not as a remark on the answer just given above it.
+    if let Some(help) = help {
+        writeln!(out, "{}", for_terminal(node.label()))?;
+        let wrapped = indented(help, width, "  Why we ask: ");
+        writeln!(out, "{wrapped}")?;
+    }
+    if let (Some(task), Some(client)) = (
+        &node.client_task,
+        pick_client(knowledge, wizard.facts(), None),
+    ) {
+        let target = TargetSettings::from_facts(knowledge, wizard.facts());
+        if let Some(StepView::ClientTask {
+            client,
+            title,
+            steps,
+            ..
+        }) = task_view(client, task, &target)
+        {
+            writeln!(out, "Where to look — {title} ({client}):")?;
+            for step in steps {
+                writeln!(out, "  • {}", step.replace("**", ""))?;
+            }
+        }
+    }
+    out.flush()
+}
+
+/// Knowledge text made safe and filled to the reading width, its first line after `first`,
+/// the rest indented two spaces.
+fn indented(text: &str, width: usize, first: &str) -> String {
+    textwrap::fill(
+        &for_terminal(text).replace('\n', " "),
+        textwrap::Options::new(width.min(100))
+            .initial_indent(first)
+            .subsequent_indent("  "),
+    )
+}
+
+/// What a prompt gave: an answer (or Esc, or Ctrl-C), or nothing to act on and the question
+/// is asked again (a note was added from the choices).
+enum Asked {
+    Answer(Result<Option<Message>, InquireError>),
+    Again,
+}
+
+/// Asks the question at `node_id`: a choice, a line, a password or a pasted message.
+fn ask(
+    recorder: &mut Recorder<'_>,
+    node_id: NodeId,
+    env_password: &mut Option<Secret>,
+    render: RenderConfig<'_>,
+    out: &mut dyn Write,
+) -> std::io::Result<Asked> {
+    let knowledge = recorder.knowledge();
+    let node = knowledge.node(node_id);
+    let text = for_terminal(&node.text_for(knowledge.client_in(recorder.wizard().facts())));
+    let answer = match &node.body {
+        NodeBody::Question {
+            choices,
+            unknown_label,
+            ..
+        } => return choose(recorder, &text, choices, unknown_label, render, out),
+        NodeBody::Input {
+            secret,
+            placeholder,
+            multiline,
+            ..
+        } => {
+            let agent = recorder.mode() == Mode::Agent;
+            let hint = if agent && !*secret && !*multiline {
+                "Enter to continue (empty = skip) · /note TEXT adds a note · Esc back"
+            } else {
+                "Enter to continue (empty = skip) · Esc back · Ctrl-C quit"
+            };
+            if *multiline {
+                read_pasted_lines(&text, out).map(|value| Some(Message::Answer(value)))
+            } else if *secret && let Some(password) = env_password.take() {
+                writeln!(out, "(using the password from RELAYDOC_PASSWORD)")?;
+                Ok(Some(Message::Secret(SecretInput::Typed(password))))
+            } else if *secret {
+                inquire::Password::new(&text)
+                    .with_render_config(render)
+                    .with_help_message(hint)
+                    .without_confirmation()
+                    .with_display_mode(inquire::PasswordDisplayMode::Masked)
+                    .prompt_skippable()
+                    .map(|value| {
+                        // A `Secret` from here on, to the check that sends it.
+                        value.map(|typed| Message::Secret(SecretInput::Typed(Secret::new(typed))))
+                    })
+            } else {
+                let mut prompt = inquire::Text::new(&text)
+                    .with_render_config(render)
+                    .with_help_message(hint);
+                if let Some(placeholder) = placeholder {
+                    prompt = prompt.with_placeholder(placeholder);
+                }
+                prompt
+                    .prompt_skippable()
+                    .map(|value| value.map(Message::Answer))
+            }
+        }
+        _ => Ok(Some(Message::Quit)),
+    };
+    Ok(Asked::Answer(answer))
+}
+
+/// A question with choices, "I don't know" and, in agent mode, "add a note".
+fn choose(
+    recorder: &mut Recorder<'_>,
+    text: &str,
+    choices: &[Choice],
+    unknown_label: &str,
+    render: RenderConfig<'_>,
+    out: &mut dyn Write,
+) -> std::io::Result<Asked> {
+    let agent = recorder.mode() == Mode::Agent;
+    let mut labels: Vec<String> = choices.iter().map(|c| for_terminal(&c.label)).collect();
+    labels.push(for_terminal(unknown_label));
+    if agent {
+        labels.push(ADD_NOTE.to_string());
+    }
+    let picked = inquire::Select::new(text, labels.clone())
+        .with_render_config(render)
+        .with_help_message(KEYS_HINT)
+        .with_page_size(12)
+        .raw_prompt_skippable();
+    let answer = match picked {
+        Ok(Some(option)) if agent && option.index == labels.len() - 1 => {
+            if !ask_note(recorder, render, out)? {
+                return Ok(Asked::Again);
+            }
+            // Ctrl-C in the note prompt quits, as in every other prompt.
+            Err(InquireError::OperationInterrupted)
+        }
+        picked => picked.map(|picked| {
+            picked.map(|option| {
+                choices
+                    .get(option.index)
+                    .map_or(Message::DontKnow, |choice| {
+                        Message::Answer(choice.value.clone())
+                    })
+            })
+        }),
+    };
+    Ok(Asked::Answer(answer))
+}
+
+/// In agent mode a line typed as `/note TEXT` is kept as a note, not sent as the answer; true
+/// when it was (the question is then asked again).
+fn kept_as_note(
+    recorder: &mut Recorder<'_>,
+    node_id: NodeId,
+    answer: &Result<Option<Message>, InquireError>,
+    out: &mut dyn Write,
+) -> std::io::Result<bool> {
+    let agent = recorder.mode() == Mode::Agent;
+    // A password field takes passwords only: what is typed there is never kept as a note.
+    let takes_notes = agent
+        && matches!(
+            recorder.knowledge().node(node_id).body,
+            NodeBody::Input { secret: false, .. }
+        );
+    let Ok(Some(Message::Answer(text))) = answer else {
+        return Ok(false);
+    };
+    let Some(note) = note_command(text).filter(|_| takes_notes) else {
+        return Ok(false);
+    };
+    if note.is_empty() {
+        writeln!(out, "(nothing noted: type /note and then the note)")?;
+    } else {
+        recorder.note(note);
+        writeln!(out, "(note kept)")?;
+        if let Some(warning) = crate::session::note_warning(note) {
+            writeln!(out, "  ⚠ {warning}")?;
+        }
+        report_save_problem(recorder, out)?;
+    }
+    Ok(true)
 }
 
 /// Agent mode, at the solution: notes and the email to the caller, as often as needed, until

@@ -409,3 +409,179 @@ fn architecture_md_names_every_module() {
         "ARCHITECTURE.md does not name: {missing:?}"
     );
 }
+
+/// The TUI's screens (`src/tui/screens/NAME.rs` or `NAME/`): each knows itself and the shared
+/// helpers, never another screen nor the model or the view that put them together.
+fn screen_names() -> BTreeSet<String> {
+    let dir = src_dir().join("tui").join("screens");
+    std::fs::read_dir(&dir)
+        .expect("src/tui/screens is readable")
+        .map(|entry| entry.expect("a directory entry").path())
+        .filter_map(|path| {
+            let name = path.file_stem()?.to_string_lossy().into_owned();
+            (name != "mod").then_some(name)
+        })
+        .collect()
+}
+
+/// Every path a `use` or an expression names through `crate::` or `super::`, with braces
+/// expanded (`super::{a, b::{c}}` gives `super::a`, `super::b::c`). Comments left out.
+fn paths(text: &str) -> Vec<String> {
+    fn expand(path: &str) -> Vec<String> {
+        let Some(open) = path.find('{') else {
+            return vec![path.trim().to_owned()];
+        };
+        let close = path.rfind('}').unwrap_or(path.len());
+        let (prefix, inner) = (&path[..open], &path[open + 1..close]);
+        let mut items = vec![String::new()];
+        let mut depth = 0;
+        for c in inner.chars() {
+            match c {
+                '{' => depth += 1,
+                '}' => depth -= 1,
+                ',' if depth == 0 => {
+                    items.push(String::new());
+                    continue;
+                }
+                _ => {}
+            }
+            if let Some(item) = items.last_mut() {
+                item.push(c);
+            }
+        }
+        items
+            .iter()
+            .filter(|item| !item.trim().is_empty())
+            .flat_map(|item| expand(&format!("{prefix}{}", item.trim())))
+            .collect()
+    }
+    let code: String = text
+        .lines()
+        .map(|line| line.split("//").next().unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut found = Vec::new();
+    for start in ["crate::", "super::"] {
+        let mut from = 0;
+        while let Some(at) = code[from..].find(start) {
+            let begin = from + at;
+            from = begin + start.len();
+            if code[..begin]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':')
+            {
+                continue;
+            }
+            // The path runs on through names, `::`, and brace groups.
+            let mut depth = 0;
+            let mut end = begin;
+            for (offset, c) in code[begin..].char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' if depth == 0 => break,
+                    '}' => depth -= 1,
+                    c if depth > 0 || c.is_alphanumeric() || c == '_' || c == ':' => {}
+                    _ => break,
+                }
+                end = begin + offset + c.len_utf8();
+            }
+            found.extend(expand(&code[begin..end]));
+        }
+    }
+    found
+}
+
+/// What a file in screen `screen`, at module path `module` (`["tui", "screens", "home"]`),
+/// imports against the rule: another screen, the model or the view.
+fn screen_import_problems(
+    screen: &str,
+    module: &[&str],
+    text: &str,
+    screens: &BTreeSet<String>,
+) -> Vec<String> {
+    let mut wrong = Vec::new();
+    for path in paths(text) {
+        let mut segments: Vec<&str> = path.split("::").filter(|s| !s.is_empty()).collect();
+        // Resolved from the crate root: `crate::` drops, each `super::` climbs one module.
+        let mut resolved: Vec<&str> = if segments.first() == Some(&"crate") {
+            segments.remove(0);
+            Vec::new()
+        } else {
+            module.to_vec()
+        };
+        for segment in segments {
+            if segment == "super" {
+                resolved.pop();
+            } else {
+                resolved.push(segment);
+            }
+        }
+        let other_screen = matches!(resolved.as_slice(), ["tui", "screens", name, ..]
+            if *name != screen && screens.contains(*name));
+        let the_model = matches!(resolved.as_slice(), ["tui", "model" | "view", ..]);
+        if other_screen || the_model {
+            wrong.push(path);
+        }
+    }
+    wrong
+}
+
+#[test]
+fn tui_screens_import_no_other_screen_nor_the_model() {
+    let screens = screen_names();
+    assert!(screens.contains("home") && screens.contains("wizard"));
+    let mut files = Vec::new();
+    rust_files(&src_dir().join("tui").join("screens"), &mut files);
+    let mut wrong = Vec::new();
+    for file in &files {
+        let relative = file.strip_prefix(src_dir()).expect("a file under src/");
+        let mut module: Vec<String> = relative
+            .with_extension("")
+            .components()
+            .map(|part| part.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        if module.last().is_some_and(|last| last == "mod") {
+            module.pop();
+        }
+        // `screens/mod.rs` itself is the screens' shared ground, not a screen.
+        let Some(screen) = module.get(2).cloned() else {
+            continue;
+        };
+        let module: Vec<&str> = module.iter().map(String::as_str).collect();
+        let text = std::fs::read_to_string(file).expect("a readable source file");
+        for path in screen_import_problems(&screen, &module, &text, &screens) {
+            wrong.push(format!(
+                "{}: the screen `{screen}` uses `{path}`: a screen imports no other screen, \
+                 nor the model or the view (ARCHITECTURE.md)",
+                file.display()
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "\n{}\n", wrong.join("\n"));
+}
+
+#[test]
+fn the_screen_checker_sees_a_wrong_import() {
+    let screens: BTreeSet<String> = ["home", "wizard", "browse"].map(String::from).into();
+    let text = "use super::{Ctx, Go, browse::Browse};\n\
+                use super::super::model::Model;\n\
+                use crate::tui::screens::{wizard::{self, Session}, home};\n\
+                use crate::tui::layout::edit_line; // crate::tui::view in a comment\n\
+                let x = crate::tui::view::view;\n";
+    let found = screen_import_problems("home", &["tui", "screens", "home"], text, &screens);
+    assert_eq!(
+        found,
+        [
+            "crate::tui::screens::wizard::self",
+            "crate::tui::screens::wizard::Session",
+            "crate::tui::view::view",
+            "super::browse::Browse",
+            "super::super::model::Model",
+        ]
+    );
+    // Inside a screen's own folder, `super` is that screen.
+    let own = "use super::{Session, Stage};\nuse crate::tui::screens::{Ctx, wizard::Stage};\n";
+    let module = ["tui", "screens", "wizard", "question"];
+    assert!(screen_import_problems("wizard", &module, own, &screens).is_empty());
+}

@@ -96,6 +96,11 @@ fn typed_char(key: &KeyEvent) -> Option<char> {
     }
 }
 
+/// Whether `key` is Ctrl and the letter `c`.
+pub fn is_ctrl(key: &KeyEvent, c: char) -> bool {
+    key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char(c)
+}
+
 /// Why `email` cannot be checked, in plain words; `None` when it looks like an address.
 pub fn address_problem(email: &str) -> Option<String> {
     if email.is_empty() {

@@ -2,7 +2,8 @@
 //!
 //! Elm-style: [`model::Model`] holds the state (a screen enum, never a pile of flags),
 //! [`model::update`] applies a [`model::Msg`] and returns a [`model::Cmd`], and [`view::view`]
-//! only reads. This module owns the terminal and the event loop: one [`Event`] channel merges
+//! only reads. Each screen's state, keys and drawing are in its own module under
+//! [`screens`]; the model only says which screen is on and carries messages between them. This module owns the terminal and the event loop: one [`Event`] channel merges
 //! key presses, check reports and ticks. The loop blocks on that channel, so an idle screen
 //! costs no CPU; ticks flow only while a spinner is visible. The terminal is restored on every
 //! way out (quit, error, panic via ratatui's hook, Ctrl-C, which raw mode delivers as a key).
@@ -12,10 +13,11 @@ pub mod checks;
 pub mod email;
 pub mod layout;
 pub mod model;
-pub mod saved;
+pub mod screens;
 pub mod state;
 pub mod theme;
 pub mod view;
+pub mod widgets;
 
 #[cfg(test)]
 mod tests;

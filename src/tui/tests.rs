@@ -2136,7 +2136,7 @@ fn agent_to_solution_from_client(m: &mut Model<'_>) {
 
 // --- saved sessions -------------------------------------------------------------------------
 
-use super::saved::{ListSource, Overlay, SavedSessions};
+use super::screens::saved::{ListSource, Overlay, SavedSessions};
 use crate::engine::Message;
 
 /// A clock stopped at one moment: each saved run below starts at a time of its own.
@@ -2704,7 +2704,7 @@ fn two_digits_typed_together_pick_choices_ten_and_up() {
     assert_eq!(selected(&m), 10);
     // So does a pause longer than the join window.
     key(&mut m, KeyCode::Char('1'));
-    let later = m.now + super::state::DIGIT_JOIN + Duration::from_millis(1);
+    let later = m.now + super::model::DIGIT_JOIN + Duration::from_millis(1);
     update(&mut m, Msg::Tick(later));
     key(&mut m, KeyCode::Char('1'));
     assert_eq!(selected(&m), 0);

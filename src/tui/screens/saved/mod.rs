@@ -8,40 +8,43 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 
+mod draw;
 pub mod state;
 
+pub use draw::draw;
 pub use state::*;
 
-use super::email::{EmailJob, NOT_SET_UP};
-use super::layout::{address_problem, body_height, edit_line, list_moved, scrolled, text_width};
-use super::state::{Cmd, HomeEntry, Model, Screen, StatusLine, home_index};
+use super::{Ctx, Go};
 use crate::sanitize::single_line;
 use crate::session::export;
 use crate::session::mail::Letter;
+use crate::tui::email::{EmailJob, NOT_SET_UP};
+use crate::tui::layout::{
+    address_problem, body_height, edit_line, list_moved, scrolled, text_width,
+};
+use crate::tui::state::{HomeEntry, StatusLine};
 
-/// Home's "Saved sessions": reads the list now, once.
-pub(super) fn open_list(model: &mut Model<'_>) {
-    model.screen = Screen::SavedSessions(SavedSessions::load(
-        model.knowledge,
-        model.recording.store.as_ref(),
-        &model.time_zone,
-    ));
-}
-
-pub(super) fn key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
-    let Screen::SavedSessions(saved) = &model.screen else {
-        return None;
-    };
+/// Keys on the list, an open session, or its delete question or email box. `sending`: steps
+/// from a saved session are on their way.
+pub fn key(saved: &mut SavedSessions, key: KeyEvent, ctx: &mut Ctx<'_, '_>, sending: bool) -> Go {
     match saved.open.as_ref().map(|open| &open.overlay) {
-        None => list_key(model, key),
-        Some(None) => open_key(model, key),
-        Some(Some(Overlay::ConfirmDelete)) => delete_key(model, key),
-        Some(Some(Overlay::Email(_))) => email_key(model, key),
+        None => list_key(saved, key, ctx),
+        Some(None) => open_key(saved, key, ctx, sending),
+        Some(Some(Overlay::ConfirmDelete)) => delete_key(saved, key, ctx),
+        Some(Some(Overlay::Email(_))) => email_key(saved, key, ctx),
     }
 }
 
+/// Keys type into the filter, or into the email box.
+pub fn typing(saved: &SavedSessions) -> bool {
+    saved
+        .open
+        .as_ref()
+        .is_none_or(|open| matches!(open.overlay, Some(Overlay::Email(_))))
+}
+
 /// Pasted text goes into the filter, or into the email box.
-pub(super) fn paste(saved: &mut SavedSessions, text: &str) {
+pub fn paste(saved: &mut SavedSessions, text: &str) {
     match &mut saved.open {
         None => {
             saved.filter.push_str(&single_line(text));
@@ -55,34 +58,24 @@ pub(super) fn paste(saved: &mut SavedSessions, text: &str) {
     }
 }
 
-fn list_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
-    let knowledge = model.knowledge;
-    let page = body_height(model.size);
-    let Screen::SavedSessions(saved) = &mut model.screen else {
-        return None;
-    };
+fn list_key(saved: &mut SavedSessions, key: KeyEvent, ctx: &mut Ctx<'_, '_>) -> Go {
+    let page = body_height(ctx.size);
     if let Some(selected) = list_moved(saved.selected, key.code, saved.shown.len(), page) {
         saved.selected = selected;
-        return None;
+        return Go::Stay;
     }
     match key.code {
-        KeyCode::Esc => {
-            model.screen = Screen::Home {
-                selected: home_index(HomeEntry::Sessions),
-            };
-        }
+        KeyCode::Esc => return Go::Home(HomeEntry::Sessions),
         KeyCode::Enter => {
-            let (Some(row), Some(store)) = (saved.selected_row(), &model.recording.store) else {
-                return None;
+            let (Some(row), Some(store)) = (saved.selected_row(), &ctx.recording.store) else {
+                return Go::Stay;
             };
             // Read again: the list may be minutes old, and the call picked up elsewhere since.
             match store.load(&row.id) {
                 Ok(session) => {
-                    saved.open = Some(OpenSession::new(knowledge, session, &model.time_zone));
+                    saved.open = Some(OpenSession::new(ctx.knowledge, session, ctx.time_zone));
                 }
-                Err(error) => {
-                    model.status = Some(StatusLine::problem(single_line(&error.to_string())));
-                }
+                Err(error) => ctx.say(StatusLine::problem(single_line(&error.to_string()))),
             }
         }
         // Elsewhere `/` starts a search; here typing filters already, so it only says "find".
@@ -96,32 +89,26 @@ fn list_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
             }
         }
     }
-    None
+    Go::Stay
 }
 
 /// Keys on an open session: scroll, resume, email, delete, back.
-fn open_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
-    let can_email = model.can_email;
-    let sending = model.saved_send.is_some();
-    let max = summary_scroll_max(model);
+fn open_key(saved: &mut SavedSessions, key: KeyEvent, ctx: &mut Ctx<'_, '_>, sending: bool) -> Go {
     // The summary sits between two rules.
-    let page = body_height(model.size).saturating_sub(2);
-    let Screen::SavedSessions(saved) = &mut model.screen else {
-        return None;
+    let page = body_height(ctx.size).saturating_sub(2);
+    let Some(open) = saved.open.as_mut() else {
+        return Go::Stay;
     };
-    let open = saved.open.as_mut()?;
+    let max = summary_scroll_max(open, ctx.size);
     match key.code {
         KeyCode::Esc | KeyCode::Backspace | KeyCode::Left | KeyCode::Char('b') => {
             saved.open = None;
         }
-        KeyCode::Char('q') => return model.quit(),
-        KeyCode::Char('r') => {
-            let session = open.session.clone();
-            return model.resume(session);
-        }
+        KeyCode::Char('q') => return Go::Quit,
+        KeyCode::Char('r') => return Go::Resume(Box::new(open.session.clone())),
         KeyCode::Char('d') => open.overlay = Some(Overlay::ConfirmDelete),
         KeyCode::Char('e') => {
-            let problem = if !can_email {
+            let problem = if !ctx.can_email {
                 Some(NOT_SET_UP.to_string())
             } else if !open.session.status.finished {
                 Some(
@@ -133,10 +120,8 @@ fn open_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
                 None
             };
             match problem {
-                Some(problem) => model.status = Some(StatusLine::problem(problem)),
-                None if sending => {
-                    model.status = Some(StatusLine::info("The steps are being sent…"))
-                }
+                Some(problem) => ctx.say(StatusLine::problem(problem)),
+                None if sending => ctx.say(StatusLine::info("The steps are being sent…")),
                 None => {
                     // The address the session learned is the likely one; the agent can change it.
                     let address = open.session.email().unwrap_or("").to_string();
@@ -146,55 +131,45 @@ fn open_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
         }
         code => open.scroll = scrolled(open.scroll, code, max, page),
     }
-    None
+    Go::Stay
 }
 
 /// How far the open summary scrolls: its wrapped length less what the page shows (the page
 /// has a rule above and below).
-fn summary_scroll_max(model: &Model<'_>) -> u16 {
-    let Screen::SavedSessions(SavedSessions {
-        open: Some(open), ..
-    }) = &model.screen
-    else {
-        return 0;
-    };
-    let width = text_width(model.size.0);
+fn summary_scroll_max(open: &OpenSession, size: (u16, u16)) -> u16 {
+    let width = text_width(size.0);
     let lines = summary_lines(&open.summary, width).len();
-    let page = body_height(model.size).saturating_sub(2);
+    let page = body_height(size).saturating_sub(2);
     u16::try_from(lines)
         .unwrap_or(u16::MAX)
         .saturating_sub(page)
 }
 
 /// "Delete session ID? y/n": only y deletes.
-fn delete_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
-    let knowledge = model.knowledge;
-    let Screen::SavedSessions(saved) = &mut model.screen else {
-        return None;
+fn delete_key(saved: &mut SavedSessions, key: KeyEvent, ctx: &mut Ctx<'_, '_>) -> Go {
+    let Some(open) = saved.open.as_mut() else {
+        return Go::Stay;
     };
-    let open = saved.open.as_mut()?;
     let id = single_line(&open.session.id);
     match key.code {
         KeyCode::Char('y' | 'Y') => {
-            let Some(store) = &model.recording.store else {
-                return None;
+            let Some(store) = &ctx.recording.store else {
+                return Go::Stay;
             };
             match store.delete(&open.session.id) {
                 Ok(_) => {
-                    // The line printed after the TUI must not point at a session that is gone.
-                    if model.saved.as_deref() == Some(open.session.id.as_str()) {
-                        model.saved = None;
-                    }
-                    let mut fresh = SavedSessions::load(knowledge, Some(store), &model.time_zone);
+                    let deleted = open.session.id.clone();
+                    let mut fresh = SavedSessions::load(ctx.knowledge, Some(store), ctx.time_zone);
                     fresh.filter = std::mem::take(&mut saved.filter);
                     fresh.selected = saved.selected;
                     fresh.refilter();
                     *saved = fresh;
-                    model.status = Some(StatusLine::info(format!("Deleted session {id}.")));
+                    ctx.say(StatusLine::info(format!("Deleted session {id}.")));
+                    return Go::Deleted(deleted);
                 }
                 Err(error) => {
                     open.overlay = None;
-                    model.status = Some(StatusLine::problem(format!(
+                    ctx.say(StatusLine::problem(format!(
                         "Session {id} could not be deleted: {}",
                         single_line(&error.to_string())
                     )));
@@ -203,77 +178,64 @@ fn delete_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
         }
         KeyCode::Char('n' | 'N') | KeyCode::Esc => {
             open.overlay = None;
-            model.status = Some(StatusLine::info(format!("Kept session {id}.")));
+            ctx.say(StatusLine::info(format!("Kept session {id}.")));
         }
         _ => {}
     }
-    None
+    Go::Stay
 }
 
 /// The "email the steps to" box: Enter sends, Esc closes.
-fn email_key(model: &mut Model<'_>, key: KeyEvent) -> Option<Cmd> {
-    let knowledge = model.knowledge;
-    let Screen::SavedSessions(saved) = &mut model.screen else {
-        return None;
+fn email_key(saved: &mut SavedSessions, key: KeyEvent, ctx: &mut Ctx<'_, '_>) -> Go {
+    let Some(open) = saved.open.as_mut() else {
+        return Go::Stay;
     };
-    let open = saved.open.as_mut()?;
     let Some(Overlay::Email(address)) = &mut open.overlay else {
-        return None;
+        return Go::Stay;
     };
     match key.code {
         KeyCode::Esc => open.overlay = None,
         KeyCode::Enter => {
             let to = single_line(address).trim().to_string();
             if let Some(problem) = address_problem(&to) {
-                model.status = Some(StatusLine::problem(problem));
-                return None;
+                ctx.say(StatusLine::problem(problem));
+                return Go::Stay;
             }
             open.overlay = None;
-            let Some(steps) = export::caller_steps(knowledge, &open.session) else {
-                model.status = Some(StatusLine::problem(
+            let Some(steps) = export::caller_steps(ctx.knowledge, &open.session) else {
+                ctx.say(StatusLine::problem(
                     "There are no steps to send: relaydoc knows no mail programs.",
                 ));
-                return None;
+                return Go::Stay;
             };
-            // Taken out of the open session first: the ticket needs the whole model.
             let letter = Letter {
                 to,
                 steps,
                 reference: open.session.id.clone(),
                 agent: open.session.agent.clone(),
             };
-            let ticket = model.new_ticket();
-            model.saved_send = Some(PendingSend {
-                ticket,
-                id: letter.reference.clone(),
-            });
-            model.status = Some(StatusLine::info(format!(
+            let ticket = ctx.ticket();
+            ctx.say(StatusLine::info(format!(
                 "Sending the steps to {}…",
                 letter.to
             )));
-            return Some(Cmd::EmailSteps(EmailJob { ticket, letter }));
+            return Go::SendSaved {
+                id: letter.reference.clone(),
+                job: EmailJob { ticket, letter },
+            };
         }
         _ => edit_line(address, &key),
     }
-    None
+    Go::Stay
 }
 
-/// The steps went out from a saved session: the session notes it, as `sessions send` does.
-pub(super) fn record_sent(model: &mut Model<'_>, id: &str, to: &str) {
-    // Picked up again while the mail went out: the run's recorder owns the file now, and a
-    // note written beside it would be lost at its next save.
-    if let Some(run) = model
-        .session
-        .as_mut()
-        .filter(|run| run.recorder.session().id == id)
-    {
-        run.recorder.record_sent(to);
-        return;
-    }
-    let Some(store) = &model.recording.store else {
+/// The steps went out from a saved session that no wizard run has picked up: the session
+/// notes it, as `sessions send` does, and the one open here shows it.
+pub fn record_sent(saved: Option<&mut SavedSessions>, ctx: &mut Ctx<'_, '_>, id: &str, to: &str) {
+    let Some(store) = &ctx.recording.store else {
         return;
     };
-    let now = model.recording.clock.now();
+    let now = ctx.recording.clock.now();
     // Read fresh, so nothing written to the file meanwhile is lost.
     let updated = store.load(id).and_then(|mut session| {
         crate::session::mail::record_sent(&mut session, to, now);
@@ -281,17 +243,17 @@ pub(super) fn record_sent(model: &mut Model<'_>, id: &str, to: &str) {
     });
     match updated {
         Ok(session) => {
-            if let Screen::SavedSessions(SavedSessions {
+            if let Some(SavedSessions {
                 open: Some(open), ..
-            }) = &mut model.screen
+            }) = saved
                 && open.session.id == session.id
             {
-                open.summary = summary_of(model.knowledge, &session, &model.time_zone);
+                open.summary = summary_of(ctx.knowledge, &session, ctx.time_zone);
                 open.session = session;
             }
         }
         Err(error) => {
-            model.status = Some(StatusLine::problem(format!(
+            ctx.say(StatusLine::problem(format!(
                 "Sent the steps to {}, but session {} could not be updated: {}",
                 single_line(to),
                 single_line(id),
