@@ -237,10 +237,14 @@ fn bad_input_names_the_file_and_line_and_exits_2() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("exim.conf:1:1"), "{err}");
     let json: serde_json::Value = serde_json::from_str(&out).expect("JSON error");
+    // The one JSON error shape every command gives (README, "Errors, also in JSON").
+    assert_eq!(json["exit_code"], 2, "{json}");
+    assert_eq!(json["error"]["phase"], "input", "{json}");
     assert!(
-        json["error"]
+        json["error"]["message"]
             .as_str()
-            .is_some_and(|e| e.contains("does not read as Exim"))
+            .is_some_and(|e| e.contains("does not read as Exim")),
+        "{json}"
     );
 }
 
