@@ -8,9 +8,9 @@
 //! nothing.
 //!
 //! Pure and synchronous, like the engine that uses it: [`rank`] for the ranking behind an
-//! answer, [`Ranking::verdict`] for whether one cause leads clearly, and [`best_question`]
+//! answer, [`Ranking::verdict`] for whether one cause leads clearly, and [`weigh_questions`]
 //! for the unanswered question (or check) whose answer best separates the causes still in
-//! play, by expected information gain.
+//! play, by expected information gain, and the one most likely to overturn a conclusion.
 
 use std::collections::BTreeMap;
 
@@ -391,6 +391,7 @@ pub fn reveals<'k>(
 
 /// How the people behind each cause would answer a question: `likelihood[answer][cause]`, and
 /// the scores every answer would leave (`after[answer][cause]`).
+#[derive(Debug)]
 struct AnswerModel {
     likelihood: Vec<Vec<f64>>,
     after: Vec<Vec<f64>>,
@@ -445,97 +446,104 @@ fn answer_model(
     Some(AnswerModel { likelihood, after })
 }
 
-/// The candidate whose answer is expected to tell the causes apart best, with its expected
-/// information gain (nats), if any is worth asking. Ties go to the earlier candidate, so the
-/// tree's own order decides between equals.
-pub fn best_question(
-    knowledge: &Knowledge,
-    facts: &BTreeMap<String, String>,
-    clues: &[TextClue],
-    candidates: &[(NodeId, Reveals<'_>)],
-) -> Option<(NodeId, f64)> {
-    let known = View {
-        facts,
-        answer: None,
-    };
-    let mut current = Vec::new();
-    scores(knowledge, known, clues, &mut current);
-    let prior = softmax(&current);
-    let now = entropy(&prior);
-    let mut best: Option<(NodeId, f64)> = None;
-    for (node, reveals) in candidates {
-        let Some(model) = answer_model(knowledge, facts, clues, reveals, &current) else {
-            continue;
-        };
-        let mut expected = 0.0;
-        for row in &model.likelihood {
-            let joint: Vec<f64> = row.iter().zip(&prior).map(|(l, p)| l * p).collect();
-            let p_answer: f64 = joint.iter().sum();
-            if p_answer <= 0.0 {
-                continue;
-            }
-            let posterior: Vec<f64> = joint.iter().map(|j| j / p_answer).collect();
-            expected += p_answer * entropy(&posterior);
-        }
-        let gain = now - expected;
-        if gain >= MIN_GAIN && best.is_none_or(|(_, best_gain)| gain > best_gain + 1e-9) {
-            best = Some((*node, gain));
-        }
-    }
-    best
+/// The open questions weighed once: how each cause's people would answer each, from which
+/// both the most telling question ([`Questions::best`]) and the one most likely to overturn a
+/// conclusion ([`Questions::overturning`]) are read.
+#[derive(Debug)]
+pub struct Questions {
+    /// The causes' chances now.
+    prior: Vec<f64>,
+    models: Vec<(NodeId, AnswerModel)>,
 }
 
-/// Before concluding on `leader`: the candidate most likely to show it is not the cause, with
-/// that chance, when it is at least [`WORTH_A_QUESTION`]. The chance is the share of the
-/// rivals (other causes at least that likely themselves) whose people would give an answer
-/// that leaves another cause ahead, or the leader no longer likely enough to conclude on: the
-/// leader's own people, answering as they tend to, do not count. One answer that overturns a conclusion the evidence made early is worth
-/// a question; a remote doubt is not, so a clear case is not kept waiting.
-pub fn overturning_question(
+/// Weighs every candidate on the facts and clues.
+pub fn weigh_questions(
     knowledge: &Knowledge,
     facts: &BTreeMap<String, String>,
     clues: &[TextClue],
-    leader: usize,
     candidates: &[(NodeId, Reveals<'_>)],
-) -> Option<(NodeId, f64)> {
+) -> Questions {
     let known = View {
         facts,
         answer: None,
     };
     let mut current = Vec::new();
     scores(knowledge, known, clues, &mut current);
-    let prior = softmax(&current);
-    let mut best: Option<(NodeId, f64)> = None;
-    for (node, reveals) in candidates {
-        let Some(model) = answer_model(knowledge, facts, clues, reveals, &current) else {
-            continue;
-        };
-        let mut chance = 0.0;
-        for (row, after) in model.likelihood.iter().zip(&model.after) {
-            let posterior = softmax(after);
-            let ahead = posterior
-                .iter()
-                .enumerate()
-                .max_by(|a, b| a.1.total_cmp(b.1))
-                .map(|(cause, _)| cause);
-            let overturned = ahead != Some(leader) || posterior[leader] < CONCLUDE_EARLY;
-            if overturned {
-                chance += row
-                    .iter()
-                    .zip(&prior)
-                    .enumerate()
-                    // Only a rival at least that likely by itself: many remote causes
-                    // adding up are no reason to keep a clear case waiting.
-                    .filter(|(cause, (_, p))| *cause != leader && **p >= WORTH_A_QUESTION)
-                    .map(|(_, (l, p))| l * p)
-                    .sum::<f64>();
+    let models = candidates
+        .iter()
+        .filter_map(|(node, reveals)| {
+            answer_model(knowledge, facts, clues, reveals, &current).map(|model| (*node, model))
+        })
+        .collect();
+    Questions {
+        prior: softmax(&current),
+        models,
+    }
+}
+
+impl Questions {
+    /// The candidate whose answer is expected to tell the causes apart best, with its expected
+    /// information gain (nats), if any is worth asking. Ties go to the earlier candidate, so
+    /// the tree's own order decides between equals.
+    pub fn best(&self) -> Option<(NodeId, f64)> {
+        let now = entropy(&self.prior);
+        let mut best: Option<(NodeId, f64)> = None;
+        for (node, model) in &self.models {
+            let mut expected = 0.0;
+            for row in &model.likelihood {
+                let joint: Vec<f64> = row.iter().zip(&self.prior).map(|(l, p)| l * p).collect();
+                let p_answer: f64 = joint.iter().sum();
+                if p_answer <= 0.0 {
+                    continue;
+                }
+                let posterior: Vec<f64> = joint.iter().map(|j| j / p_answer).collect();
+                expected += p_answer * entropy(&posterior);
+            }
+            let gain = now - expected;
+            if gain >= MIN_GAIN && best.is_none_or(|(_, best_gain)| gain > best_gain + 1e-9) {
+                best = Some((*node, gain));
             }
         }
-        if chance >= WORTH_A_QUESTION && best.is_none_or(|(_, most)| chance > most + 1e-9) {
-            best = Some((*node, chance));
-        }
+        best
     }
-    best
+
+    /// Before concluding on `leader`: the candidate most likely to show it is not the cause,
+    /// with that chance, when it is at least [`WORTH_A_QUESTION`]. The chance is the share of
+    /// the rivals (other causes at least that likely themselves) whose people would give an
+    /// answer that leaves another cause ahead, or the leader no longer likely enough to
+    /// conclude on: the leader's own people, answering as they tend to, do not count. One
+    /// answer that overturns a conclusion the evidence made early is worth a question; a
+    /// remote doubt is not, so a clear case is not kept waiting.
+    pub fn overturning(&self, leader: usize) -> Option<(NodeId, f64)> {
+        let mut best: Option<(NodeId, f64)> = None;
+        for (node, model) in &self.models {
+            let mut chance = 0.0;
+            for (row, after) in model.likelihood.iter().zip(&model.after) {
+                let posterior = softmax(after);
+                let ahead = posterior
+                    .iter()
+                    .enumerate()
+                    .max_by(|a, b| a.1.total_cmp(b.1))
+                    .map(|(cause, _)| cause);
+                let overturned = ahead != Some(leader) || posterior[leader] < CONCLUDE_EARLY;
+                if overturned {
+                    chance += row
+                        .iter()
+                        .zip(&self.prior)
+                        .enumerate()
+                        // Only a rival at least that likely by itself: many remote causes
+                        // adding up are no reason to keep a clear case waiting.
+                        .filter(|(cause, (_, p))| *cause != leader && **p >= WORTH_A_QUESTION)
+                        .map(|(_, (l, p))| l * p)
+                        .sum::<f64>();
+                }
+            }
+            if chance >= WORTH_A_QUESTION && best.is_none_or(|(_, most)| chance > most + 1e-9) {
+                best = Some((*node, chance));
+            }
+        }
+        best
+    }
 }
 
 #[cfg(test)]

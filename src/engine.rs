@@ -593,19 +593,13 @@ impl<'k> Wizard<'k> {
             };
         }
         let candidates = self.candidates();
-        let next_question =
-            diagnosis::best_question(self.knowledge, &self.facts, &self.clues, &candidates)
-                .map(|(node, _)| node);
+        let questions =
+            diagnosis::weigh_questions(self.knowledge, &self.facts, &self.clues, &candidates);
+        let next_question = questions.best().map(|(node, _)| node);
         let leader = ranking.leader().map(|leader| leader.cause);
         match ranking.verdict(next_question.is_some()) {
             Verdict::Clear(cause) => {
-                let doubt = diagnosis::overturning_question(
-                    self.knowledge,
-                    &self.facts,
-                    &self.clues,
-                    cause,
-                    &candidates,
-                );
+                let doubt = questions.overturning(cause);
                 if let Some((question, _)) = doubt.filter(|_| self.doubts < MAX_DOUBTS) {
                     self.doubts += 1;
                     return Settle::Ask(question);

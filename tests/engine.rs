@@ -505,3 +505,63 @@ fn an_unknown_provider_is_asked_for_its_outgoing_server_and_the_steps_use_it() {
         "{text}"
     );
 }
+
+/// A conclusion the evidence allows is tested by a question only when a rival at least 5%
+/// likely could show it wrong, and by two at most: "sign-in is off" on a phone at a company
+/// server could be POP-before-SMTP (whose outgoing server has no user name either), so the
+/// wizard asks what tells them apart; "authentication failed" is no relay denial, and nothing
+/// is asked; a person answering "I don't know" to every test still gets a conclusion.
+#[test]
+fn a_conclusion_is_tested_only_by_a_question_that_could_overturn_it() {
+    let kb = knowledge();
+    let phone = facts(&[
+        ("sender.kind", "phone"),
+        ("client.id", "ios-mail"),
+        ("account.email", "maria@firma.example"),
+        ("error.where", "client"),
+        ("error.kind", "relay"),
+        ("users.affected", "one"),
+        ("recipients.scope", "all-external"),
+        ("client.smtp_auth", "off"),
+    ]);
+    // Walked with "I don't know" for everything else: both tests are asked (and stay
+    // unanswered), then the leader stands.
+    let unsure = walk(&kb, phone.clone(), |_| None);
+    let position = |node: &str| unsure.path.iter().position(|n| n == node);
+    let smtp_auth = position("q-smtp-auth").expect("the sign-in question is on the path");
+    assert!(
+        position("q-auth-scheme").is_some_and(|at| at > smtp_auth),
+        "{:?}",
+        unsure.path
+    );
+    assert!(
+        position("q-works-after-check").is_some_and(|at| at > smtp_auth),
+        "{:?}",
+        unsure.path
+    );
+    assert!(
+        unsure
+            .missing
+            .contains(&"sending.works_after_checking_mail".to_string())
+    );
+    assert_eq!(unsure.cause.as_deref(), Some("client-auth-off"));
+    // Sending works right after checking mail: POP-before-SMTP.
+    let mut after_checking = phone;
+    after_checking.insert("sending.works_after_checking_mail".into(), "yes".into());
+    let outcome = walk(&kb, after_checking, |_| None);
+    assert_eq!(outcome.cause.as_deref(), Some("pop-before-smtp-expired"));
+
+    let not_relay = walk(&kb, facts(&[("error.kind", "auth-failed")]), |_| None);
+    assert_eq!(not_relay.cause.as_deref(), Some("not-relay"));
+    let after_the_kind = not_relay
+        .path
+        .iter()
+        .skip_while(|node| *node != "q-error-kind")
+        .skip(1)
+        .collect::<Vec<_>>();
+    assert_eq!(
+        after_the_kind,
+        ["s-not-relay-auth-failed"],
+        "nothing more asked"
+    );
+}
