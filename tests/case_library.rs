@@ -11,8 +11,9 @@
 //! - story: its facts (and error text, if any) go to the wizard as `--facts` would, every
 //!   other question answered "I don't know"; the ranking of `wizard --json` is scored.
 //! - error: the pasted text alone goes to the wizard (it reads it with `explain`).
-//! - config: `postfix lint` on the configuration names causes first; the wizard, given the
-//!   log line as a server owner's error text, ranks the rest.
+//! - config: `postfix lint` on the configuration, with the case's log line read next to it
+//!   (`--log`), names causes first; the wizard, given the log line as a server owner's
+//!   error text, ranks the rest.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -114,7 +115,21 @@ fn ranking(kb: &Knowledge, case: &Case) -> Vec<String> {
             if let Some(config) = &case.config {
                 let (main, _) = relaydoc::postfix::config::parse_main("case", config);
                 let settings = relaydoc::postfix::config::Settings::new(&main, None);
-                let report = relaydoc::postfix::lint::lint(&main, &[], &settings);
+                let mut report = relaydoc::postfix::lint::lint(&main, &[], &settings);
+                // The log line the case gives is read next to it, as `postfix lint --log`
+                // and the wizard's server branch do.
+                if let Some(log) = &case.log {
+                    let read = relaydoc::logs::refusals::read_refusals(log.as_bytes())
+                        .expect("a log in memory reads");
+                    relaydoc::logs::refusals::lint_with_log(
+                        &mut report,
+                        &settings,
+                        &[],
+                        &read,
+                        &[],
+                        false,
+                    );
+                }
                 let mut findings = report.findings;
                 findings.sort_by_key(|finding| finding.severity);
                 causes.extend(findings.into_iter().map(|finding| finding.cause));
