@@ -4,7 +4,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 use super::{CliError, CommandResult, GlobalArgs, Outcome, Phase, load_knowledge, terminal_width};
-use crate::knowledge::model::NodeBody;
+use crate::knowledge::model::{EdgeOn, NodeBody};
 use crate::knowledge::{self, Knowledge, search};
 use crate::present::{
     StepView, TargetSettings, ordered_tasks, pick_client, solution_text, solution_view, task_view,
@@ -479,40 +479,20 @@ pub fn graph(kb: &Knowledge, format: GraphFormat) -> String {
     let quote = |text: &str| text.replace('"', "'");
     let mut edges: Vec<(usize, usize, String)> = Vec::new();
     for (index, node) in kb.nodes.iter().enumerate() {
-        match &node.body {
-            NodeBody::Question {
-                choices, unknown, ..
-            } => {
-                for choice in choices {
-                    edges.push((index, choice.next, choice.value.clone()));
-                }
-                edges.push((index, *unknown, "unknown".into()));
-            }
-            NodeBody::Input { next, unknown, .. } => {
-                edges.push((index, *next, "given".into()));
-                edges.push((index, *unknown, "skipped".into()));
-            }
-            NodeBody::Decide {
-                branches,
-                otherwise,
-            }
-            | NodeBody::Check {
-                branches,
-                otherwise,
-                ..
-            } => {
-                for branch in branches {
-                    let label = branch
-                        .when
-                        .iter()
-                        .map(|c| format!("{}={}", c.fact, c.any_of.join("|")))
-                        .collect::<Vec<_>>()
-                        .join(" & ");
-                    edges.push((index, branch.next, label));
-                }
-                edges.push((index, *otherwise, "otherwise".into()));
-            }
-            NodeBody::Solution { .. } | NodeBody::Handoff { .. } => {}
+        for (on, next) in node.edges() {
+            let label = match on {
+                EdgeOn::Choice(choice) => choice.value.clone(),
+                EdgeOn::DontKnow(_) => "unknown".into(),
+                EdgeOn::Given => "given".into(),
+                EdgeOn::Skipped => "skipped".into(),
+                EdgeOn::Branch(when) => when
+                    .iter()
+                    .map(|c| format!("{}={}", c.fact, c.any_of.join("|")))
+                    .collect::<Vec<_>>()
+                    .join(" & "),
+                EdgeOn::Otherwise => "otherwise".into(),
+            };
+            edges.push((index, next, label));
         }
     }
     let label = |index: usize| {

@@ -41,16 +41,9 @@ pub fn lint(config: &EximConfig, refused: &[RefusedClient]) -> Report {
     let mut findings = Vec::new();
     let mut add =
         |id: &str, cause: &str, severity, parameter: &str, message: String, fix: String, line| {
-            findings.push(Finding {
-                id: id.to_owned(),
-                cause: cause.to_owned(),
-                severity,
-                parameter: parameter.to_owned(),
-                message: crate::sanitize::single_line(&message),
-                fix,
-                service: None,
-                line,
-            });
+            findings.push(Finding::new(
+                id, cause, severity, parameter, &message, fix, line,
+            ));
         };
     let restart = if config.is_debian() {
         "update-exim4.conf && systemctl restart exim4"
@@ -565,9 +558,6 @@ fn is_private(ip: IpAddr) -> bool {
     }
 }
 
-/// Findings printed in the human report; `--json` lists them all.
-const MAX_PRINTED: usize = 100;
-
 /// The findings as plain words for a server owner.
 pub fn render(report: &Report, source: &str) -> String {
     use std::fmt::Write;
@@ -586,32 +576,10 @@ pub fn render(report: &Report, source: &str) -> String {
              or make an open relay."
         );
     }
-    for finding in report.findings.iter().take(MAX_PRINTED) {
-        let tag = match finding.severity {
-            Severity::Error => "ERROR",
-            Severity::Warning => "WARNING",
-            Severity::Info => "NOTE",
-        };
-        let _ = writeln!(
-            out,
-            "\n{tag} [{}] {} (cause: {})",
-            finding.id, finding.parameter, finding.cause
-        );
-        let where_ = finding
+    crate::postfix::lint::render_findings(&mut out, &report.findings, |finding| {
+        finding
             .line
-            .map_or_else(String::new, |line| format!(" — {source} line {line}"));
-        let _ = writeln!(out, "  {}{where_}", finding.message);
-        let _ = writeln!(out, "  Fix:");
-        for line in finding.fix.lines() {
-            let _ = writeln!(out, "    {line}");
-        }
-    }
-    if report.findings.len() > MAX_PRINTED {
-        let _ = writeln!(
-            out,
-            "\n… {} more findings (--json lists them all)",
-            report.findings.len() - MAX_PRINTED
-        );
-    }
+            .map_or_else(String::new, |line| format!(" — {source} line {line}"))
+    });
     crate::sanitize::for_terminal(&out)
 }

@@ -266,17 +266,23 @@ impl Node {
         )
     }
 
-    /// Every node this one can lead to.
-    pub fn successors(&self) -> Vec<NodeId> {
+    /// Every way out of this node: on what, and where to. The one enumeration the engine's
+    /// checks, `kb graph` and the website's tree drawing share.
+    pub fn edges(&self) -> Vec<(EdgeOn<'_>, NodeId)> {
         match &self.body {
             NodeBody::Question {
-                choices, unknown, ..
+                choices,
+                unknown,
+                unknown_label,
+                ..
             } => choices
                 .iter()
-                .map(|choice| choice.next)
-                .chain([*unknown])
+                .map(|choice| (EdgeOn::Choice(choice), choice.next))
+                .chain([(EdgeOn::DontKnow(unknown_label), *unknown)])
                 .collect(),
-            NodeBody::Input { next, unknown, .. } => vec![*next, *unknown],
+            NodeBody::Input { next, unknown, .. } => {
+                vec![(EdgeOn::Given, *next), (EdgeOn::Skipped, *unknown)]
+            }
             NodeBody::Decide {
                 branches,
                 otherwise,
@@ -287,11 +293,16 @@ impl Node {
                 ..
             } => branches
                 .iter()
-                .map(|branch| branch.next)
-                .chain([*otherwise])
+                .map(|branch| (EdgeOn::Branch(&branch.when), branch.next))
+                .chain([(EdgeOn::Otherwise, *otherwise)])
                 .collect(),
             NodeBody::Solution { .. } | NodeBody::Handoff { .. } => Vec::new(),
         }
+    }
+
+    /// Every node this one can lead to.
+    pub fn successors(&self) -> Vec<NodeId> {
+        self.edges().into_iter().map(|(_, next)| next).collect()
     }
 
     /// Facts this node sets when it is answered or run.
@@ -387,6 +398,23 @@ fn server_name(answer: &str) -> Result<String, String> {
         ));
     }
     Ok(name)
+}
+
+/// What takes a walk along one edge out of a node ([`Node::edges`]).
+#[derive(Debug, Clone, Copy)]
+pub enum EdgeOn<'k> {
+    /// A question's choice.
+    Choice(&'k Choice),
+    /// "I don't know" at a question, with the words the question gives it.
+    DontKnow(&'k str),
+    /// An input answered.
+    Given,
+    /// An input skipped.
+    Skipped,
+    /// A decision's or a check's branch whose conditions hold.
+    Branch(&'k [Condition]),
+    /// A decision or check where no branch holds.
+    Otherwise,
 }
 
 #[derive(Debug)]

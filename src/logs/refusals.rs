@@ -156,25 +156,25 @@ pub fn lint_with_log(
         ));
     }
     if !unmatched.is_empty() {
-        report.findings.push(Finding {
-            id: "refusals-from-unknown-service".into(),
-            cause: "relay-restrictions-misconfigured".into(),
-            severity: Severity::Info,
-            parameter: "syslog_name".into(),
-            message: crate::sanitize::single_line(&format!(
-                "some refusals were logged as {}, which is no master.cf smtpd service given \
-                 here: they were judged by main.cf alone, while that service may override it{}",
-                unmatched.join(", "),
-                if master_given {
-                    ""
-                } else {
-                    " (give --master FILE)"
-                }
-            )),
-            fix: "relaydoc postfix lint main.cf --master /etc/postfix/master.cf --log …".into(),
-            service: None,
-            line: None,
-        });
+        let message = format!(
+            "some refusals were logged as {}, which is no master.cf smtpd service given here: \
+             they were judged by main.cf alone, while that service may override it{}",
+            unmatched.join(", "),
+            if master_given {
+                ""
+            } else {
+                " (give --master FILE)"
+            }
+        );
+        report.findings.push(Finding::new(
+            "refusals-from-unknown-service",
+            "relay-restrictions-misconfigured",
+            Severity::Info,
+            "syslog_name",
+            &message,
+            "relaydoc postfix lint main.cf --master /etc/postfix/master.cf --log …".into(),
+            None,
+        ));
     }
     report.findings.sort_by_key(|f| f.severity);
 }

@@ -38,6 +38,30 @@ pub struct Finding {
     pub line: Option<usize>,
 }
 
+impl Finding {
+    /// A finding whose message is made one line (it quotes configuration text).
+    pub fn new(
+        id: &str,
+        cause: &str,
+        severity: Severity,
+        parameter: &str,
+        message: &str,
+        fix: String,
+        line: Option<usize>,
+    ) -> Self {
+        Self {
+            id: id.to_owned(),
+            cause: cause.to_owned(),
+            severity,
+            parameter: parameter.to_owned(),
+            message: crate::sanitize::single_line(message),
+            fix,
+            service: None,
+            line,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub findings: Vec<Finding>,
@@ -156,14 +180,8 @@ impl Ctx<'_, '_> {
             None => message,
         };
         self.findings.push(Finding {
-            id: id.to_owned(),
-            cause: cause.to_owned(),
-            severity,
-            parameter: parameter.to_owned(),
-            message: crate::sanitize::single_line(&message),
-            fix,
             service: self.service.map(|s| s.name.clone()),
-            line,
+            ..Finding::new(id, cause, severity, parameter, &message, fix, line)
         });
     }
 
@@ -1028,6 +1046,39 @@ const MAX_UNKNOWN_REPORTED: usize = 50;
 /// are made).
 const MAX_FINDINGS_PRINTED: usize = 100;
 
+/// Each finding as people read it (at most [`MAX_FINDINGS_PRINTED`]): severity, id, parameter
+/// and cause; the message with `location` (where it is set); the fix. Postfix's and Exim's
+/// lint print alike.
+pub fn render_findings(
+    out: &mut String,
+    findings: &[Finding],
+    location: impl Fn(&Finding) -> String,
+) {
+    use std::fmt::Write as _;
+    for finding in findings.iter().take(MAX_FINDINGS_PRINTED) {
+        let tag = match finding.severity {
+            Severity::Error => "ERROR",
+            Severity::Warning => "WARNING",
+            Severity::Info => "NOTE",
+        };
+        let _ = writeln!(
+            out,
+            "\n{tag} [{}] {} (cause: {})",
+            finding.id, finding.parameter, finding.cause
+        );
+        let _ = writeln!(out, "  {}{}", finding.message, location(finding));
+        let _ = writeln!(out, "  Fix:");
+        for line in finding.fix.lines() {
+            let _ = writeln!(out, "    {line}");
+        }
+    }
+    if let Some(more) = findings.len().checked_sub(MAX_FINDINGS_PRINTED)
+        && more > 0
+    {
+        let _ = writeln!(out, "\n… {more} more findings (--json lists them all)");
+    }
+}
+
 /// The findings as plain words for a server owner.
 pub fn render(report: &Report, source: &str, settings: &Settings<'_>) -> String {
     use std::fmt::Write;
@@ -1062,32 +1113,12 @@ pub fn render(report: &Report, source: &str, settings: &Settings<'_>) -> String 
             "\nNo findings: nothing here would cause \"Relay access denied\" or an open relay."
         );
     }
-    for finding in report.findings.iter().take(MAX_FINDINGS_PRINTED) {
-        let tag = match finding.severity {
-            Severity::Error => "ERROR",
-            Severity::Warning => "WARNING",
-            Severity::Info => "NOTE",
-        };
-        let _ = writeln!(
-            out,
-            "\n{tag} [{}] {} (cause: {})",
-            finding.id, finding.parameter, finding.cause
-        );
-        let where_ = match (&finding.service, finding.line) {
+    render_findings(&mut out, &report.findings, |finding| {
+        match (&finding.service, finding.line) {
             (Some(_), Some(line)) => format!(" — master.cf line {line}"),
             (None, Some(line)) => format!(" — {source} line {line}"),
             _ => " — built-in default".to_owned(),
-        };
-        let _ = writeln!(out, "  {}{where_}", finding.message);
-        let _ = writeln!(out, "  Fix:");
-        for line in finding.fix.lines() {
-            let _ = writeln!(out, "    {line}");
         }
-    }
-    if let Some(more) = report.findings.len().checked_sub(MAX_FINDINGS_PRINTED)
-        && more > 0
-    {
-        let _ = writeln!(out, "\n… {more} more findings (--json lists them all)");
-    }
+    });
     crate::sanitize::for_terminal(&out)
 }

@@ -475,16 +475,7 @@ fn finding(
         Origin::Main(line) | Origin::Service(_, line) => Some(line),
         Origin::Default => None,
     };
-    Finding {
-        id: id.to_owned(),
-        cause: cause.to_owned(),
-        severity,
-        parameter: parameter.to_owned(),
-        message: crate::sanitize::single_line(&message),
-        fix,
-        service: None,
-        line,
-    }
+    Finding::new(id, cause, severity, parameter, &message, fix, line)
 }
 
 /// A parameter as the message shows it: `name = value` as set, or that it is not set and

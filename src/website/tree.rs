@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use super::html::{Shell, esc, slug};
 use super::site::{Site, cause_href, node_href};
 use crate::knowledge::Knowledge;
-use crate::knowledge::model::{Condition, NodeBody, NodeId};
+use crate::knowledge::model::{Condition, EdgeOn, NodeId};
 
 /// Deeper than this, a branch links to the node's page instead of drawing on: a generated
 /// overlay with a long chain would otherwise nest without end.
@@ -28,35 +28,22 @@ pub fn conditions(when: &[Condition]) -> String {
 
 /// Every branch out of a node: (what leads there, where).
 pub fn edges(knowledge: &Knowledge, node: NodeId) -> Vec<(String, NodeId)> {
-    match &knowledge.node(node).body {
-        NodeBody::Question {
-            choices,
-            unknown,
-            unknown_label,
-            ..
-        } => choices
-            .iter()
-            .map(|choice| (choice.label.clone(), choice.next))
-            .chain([(unknown_label.clone(), *unknown)])
-            .collect(),
-        NodeBody::Input { next, unknown, .. } => {
-            vec![("answered".into(), *next), ("skipped".into(), *unknown)]
-        }
-        NodeBody::Decide {
-            branches,
-            otherwise,
-        }
-        | NodeBody::Check {
-            branches,
-            otherwise,
-            ..
-        } => branches
-            .iter()
-            .map(|branch| (conditions(&branch.when), branch.next))
-            .chain([("otherwise".into(), *otherwise)])
-            .collect(),
-        NodeBody::Solution { .. } | NodeBody::Handoff { .. } => Vec::new(),
-    }
+    knowledge
+        .node(node)
+        .edges()
+        .into_iter()
+        .map(|(on, next)| {
+            let label = match on {
+                EdgeOn::Choice(choice) => choice.label.clone(),
+                EdgeOn::DontKnow(label) => label.to_owned(),
+                EdgeOn::Given => "answered".into(),
+                EdgeOn::Skipped => "skipped".into(),
+                EdgeOn::Branch(when) => conditions(when),
+                EdgeOn::Otherwise => "otherwise".into(),
+            };
+            (label, next)
+        })
+        .collect()
 }
 
 /// The nodes in the order the drawing first shows them (depth first from the start).
