@@ -700,6 +700,12 @@ fn split_alternatives(operand: &str) -> (&str, Option<&str>) {
 
 /// Splits a list on commas and whitespace, keeping `{ … }` groups whole.
 pub fn split_list(text: &str) -> Vec<String> {
+    split_outside_braces(text, |c| c == ',' || c.is_whitespace())
+}
+
+/// Splits `text` at every character `separates` says, except inside `{ … }` groups (Postfix
+/// keeps those whole in lists and in master.cf's words).
+pub fn split_outside_braces(text: &str, separates: impl Fn(char) -> bool) -> Vec<String> {
     let mut items = Vec::new();
     let mut current = String::new();
     let mut depth = 0usize;
@@ -713,7 +719,7 @@ pub fn split_list(text: &str) -> Vec<String> {
                 depth = depth.saturating_sub(1);
                 current.push(c);
             }
-            c if depth == 0 && (c == ',' || c.is_whitespace()) => {
+            c if depth == 0 && separates(c) => {
                 if !current.is_empty() {
                     items.push(std::mem::take(&mut current));
                 }

@@ -85,31 +85,7 @@ pub fn parse_master(file: &str, text: &str) -> (Vec<Service>, Diagnostics) {
 
 /// Words split on whitespace, keeping `{ … }` groups whole.
 fn words_of(text: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut current = String::new();
-    let mut depth = 0usize;
-    for c in text.chars() {
-        match c {
-            '{' => {
-                depth += 1;
-                current.push(c);
-            }
-            '}' => {
-                depth = depth.saturating_sub(1);
-                current.push(c);
-            }
-            c if depth == 0 && c.is_whitespace() => {
-                if !current.is_empty() {
-                    words.push(std::mem::take(&mut current));
-                }
-            }
-            c => current.push(c),
-        }
-    }
-    if !current.is_empty() {
-        words.push(current);
-    }
-    words
+    crate::postfix::config::split_outside_braces(text, char::is_whitespace)
 }
 
 fn finish_service(
