@@ -453,7 +453,7 @@ pub fn domain_of(email: &str) -> Result<String, String> {
     if local.is_empty() {
         return Err(format!("{email:?} has nothing before the @"));
     }
-    dns::normalize_name(domain)
+    dns::normalize_name(domain).map_err(|why| why.to_string())
 }
 
 /// What an SRV service says it uses; anything else is taken as STARTTLS, submission's own.

@@ -38,6 +38,13 @@ impl From<String> for BadInput {
     }
 }
 
+/// An address or name a person typed that is not one: its words are the message.
+impl From<crate::vocab::ParseError> for BadInput {
+    fn from(error: crate::vocab::ParseError) -> Self {
+        Self(error.to_string())
+    }
+}
+
 /// A mail address for MAIL FROM / RCPT TO: no spaces, brackets or line breaks, which would
 /// let an argument smuggle extra SMTP commands.
 pub(super) fn address(value: &str, flag: &str) -> Result<String, BadInput> {

@@ -413,7 +413,7 @@ fn classify(error: &NetError) -> Answer {
 
 /// Checks and normalises a domain or host name typed by a user (see
 /// [`crate::vocab::parse_host_name`], which the wizard's inputs share).
-pub fn normalize_name(input: &str) -> Result<String, String> {
+pub fn normalize_name(input: &str) -> Result<String, crate::vocab::ParseError> {
     crate::vocab::parse_host_name(input)
 }
 
