@@ -3,7 +3,8 @@
 //! This module imports nothing of relaydoc's, so any module may use it (the directions test,
 //! `tests/architecture.rs`, holds it to that). What belongs here: how a connection is
 //! protected ([`Security`]), a password or token ([`Secret`]), and reading an IP address a
-//! person typed ([`parse_ip`], [`parse_public_ip`]) and a host name ([`parse_host_name`]).
+//! person typed ([`parse_ip`], [`parse_public_ip`]) and a host name ([`parse_host_name`]),
+//! with why one was not taken ([`ParseError`]).
 
 use std::fmt;
 use std::net::{IpAddr, Ipv6Addr};

@@ -643,7 +643,7 @@ impl<R: Resolve + 'static> AccountCheck<R> {
                 None => {
                     let (found, unresolved) = match dns::addresses(&*self.resolver, &host).await {
                         Ok(found) => (found, None),
-                        Err(why) => (Vec::new(), Some(why)),
+                        Err(why) => (Vec::new(), Some(why.to_string())),
                     };
                     if found.is_empty() && self.system_fallback {
                         let system = dns::system_addresses(&host, self.deadlines.dns).await;

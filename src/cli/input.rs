@@ -31,7 +31,7 @@ pub struct PasswordArgs {
 #[derive(Debug)]
 pub struct BadInput(pub String);
 
-/// The words of a lower layer's parser (`normalize_name`, `parse_ip`) are already the message.
+/// The words of a lower layer's check are already the message.
 impl From<String> for BadInput {
     fn from(message: String) -> Self {
         Self(message)

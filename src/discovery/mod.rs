@@ -404,7 +404,9 @@ async fn autoconfig_file<R: Resolve>(
                 );
             }
             Ok(_) => {}
-            Err(why) => return (attempt(source, url, Outcome::Failed, why), None),
+            Err(why) => {
+                return (attempt(source, url, Outcome::Failed, why.to_string()), None);
+            }
         }
     }
     let what = if source == Source::Ispdb {

@@ -371,7 +371,9 @@ impl LiveChecks {
         client: &DnsClient,
     ) -> Result<dns::public_ip::PublicIpReport, String> {
         let method = dns::public_ip::Method::Opendns;
-        let server = dns::public_ip::locate_server(client, method).await?;
+        let server = dns::public_ip::locate_server(client, method)
+            .await
+            .map_err(|why| why.to_string())?;
         let service = DnsClient::new(&DnsSettings {
             server: Some(server),
             ..self.dns.clone()
