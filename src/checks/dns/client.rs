@@ -65,7 +65,7 @@ impl std::fmt::Debug for DnsClient {
 }
 
 /// The resolver could not be set up (only the system configuration can fail to load).
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("cannot use the system's DNS settings (/etc/resolv.conf): {0}")]
 pub struct SetupError(String);
 

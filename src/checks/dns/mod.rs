@@ -127,6 +127,20 @@ pub enum LookupError {
     /// An address question (A or AAAA) about `host` failed, and neither found an address.
     #[error("{}", .failure.explain(.host))]
     Addresses { host: String, failure: Failure },
+    /// The operating system found no address for `host`; it does not say why in a way that
+    /// proves anything, so the words say what to try.
+    #[error(
+        "could not find the address of {host} ({why}). Check the spelling; if it is right, \
+         the DNS may not be working: is the network down? `relaydoc check host {host}` tells \
+         more"
+    )]
+    System { host: String, why: String },
+    /// The DNS server given (named in `asked`) says `host` has no address, with proof.
+    #[error("{host} has no address in DNS (asked {asked}): check the name")]
+    NoAddress { host: String, asked: String },
+    /// The resolver could not be set up.
+    #[error(transparent)]
+    Setup(#[from] SetupError),
     /// The server of a public-IP `service` (its `host`) has no address we could find;
     /// `why` explains the IPv4 answer.
     #[error("Could not find the address of {host}, the {service} service's server. {why}")]
@@ -174,13 +188,10 @@ pub async fn addresses<R: Resolve>(resolver: &R, host: &str) -> Result<Vec<IpAdd
 /// The operating system's addresses for `host` (which also reads /etc/hosts), within
 /// `timeout`. The system does not say why a lookup failed in a way that proves anything, so
 /// the error says what to try, never "does not exist".
-pub async fn system_addresses(host: &str, timeout: Duration) -> Result<Vec<IpAddr>, String> {
-    let could_not = |why: String| {
-        format!(
-            "could not find the address of {host} ({why}). Check the spelling; if it is \
-             right, the DNS may not be working: is the network down? `relaydoc check host \
-             {host}` tells more"
-        )
+pub async fn system_addresses(host: &str, timeout: Duration) -> Result<Vec<IpAddr>, LookupError> {
+    let could_not = |why: String| LookupError::System {
+        host: host.to_owned(),
+        why,
     };
     match tokio::time::timeout(timeout, tokio::net::lookup_host((host, 0))).await {
         Ok(Ok(found)) => {
@@ -205,21 +216,20 @@ pub async fn system_addresses(host: &str, timeout: Duration) -> Result<Vec<IpAdd
 pub async fn addresses_for_connect(
     settings: &DnsSettings,
     host: &str,
-) -> Result<Vec<IpAddr>, String> {
+) -> Result<Vec<IpAddr>, LookupError> {
     if let Ok(ip) = host.parse::<IpAddr>() {
         return Ok(vec![ip]);
     }
     if settings.server.is_none() {
         return system_addresses(host, settings.timeout).await;
     }
-    let client = DnsClient::new(settings).map_err(|error| error.to_string())?;
+    let client = DnsClient::new(settings)?;
     match addresses(&client, host).await {
-        Ok(found) if found.is_empty() => Err(format!(
-            "{host} has no address in DNS (asked {}): check the name",
-            client.source()
-        )),
-        Ok(found) => Ok(found),
-        Err(why) => Err(why.to_string()),
+        Ok(found) if found.is_empty() => Err(LookupError::NoAddress {
+            host: host.to_owned(),
+            asked: client.source(),
+        }),
+        result => result,
     }
 }
 
@@ -393,6 +403,28 @@ mod tests {
             Ok(vec![IpAddr::from([192, 0, 2, 1])])
         );
         assert_eq!(addresses(&resolver, "gone.test").await, Ok(Vec::new()));
+    }
+
+    #[test]
+    fn lookup_errors_for_connecting_keep_their_words() {
+        let system = LookupError::System {
+            host: "mail.test".to_owned(),
+            why: "no address returned".to_owned(),
+        };
+        assert_eq!(
+            system.to_string(),
+            "could not find the address of mail.test (no address returned). Check the \
+             spelling; if it is right, the DNS may not be working: is the network down? \
+             `relaydoc check host mail.test` tells more"
+        );
+        let none = LookupError::NoAddress {
+            host: "mail.test".to_owned(),
+            asked: "127.0.0.1:5353".to_owned(),
+        };
+        assert_eq!(
+            none.to_string(),
+            "mail.test has no address in DNS (asked 127.0.0.1:5353): check the name"
+        );
     }
 
     #[tokio::test]
