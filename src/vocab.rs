@@ -3,7 +3,8 @@
 //! This module imports nothing of relaydoc's, so any module may use it (the directions test,
 //! `tests/architecture.rs`, holds it to that). What belongs here: how a connection is
 //! protected ([`Security`]), a password or token ([`Secret`]), and reading an IP address a
-//! person typed ([`parse_ip`], [`parse_public_ip`]) and a host name ([`parse_host_name`]).
+//! person typed ([`parse_ip`], [`parse_public_ip`]) and a host name ([`parse_host_name`]),
+//! with why one was not taken ([`ParseError`]).
 
 use std::fmt;
 use std::net::{IpAddr, Ipv6Addr};
@@ -91,28 +92,43 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// Why a person's typed address or host name was not taken. The text is the message shown
+/// to them, in the words the CLI and the wizard have always used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    /// Not an IP address at all (the text as typed, trimmed).
+    #[error("\"{0}\" is not an IP address (e.g. 192.0.2.10 or 2001:db8::10)")]
+    NotAnIp(String),
+    /// An IP address no public list can know: private, link-local or loopback.
+    #[error(
+        "{0} is a private address, used only inside a home or office network; the address \
+         the internet sees is the one a \"what is my IP\" page shows"
+    )]
+    PrivateIp(IpAddr),
+    /// Not a valid domain or host name: the name as typed (trimmed) and what is wrong.
+    #[error("\"{name}\" is not a valid domain name: {why}")]
+    BadHostName { name: String, why: String },
+}
+
 /// Parses an IP address as people write it. IPv4-mapped IPv6 stays IPv6 (RFC 5782 test
 /// entries use it); `[…]` brackets are accepted.
-pub fn parse_ip(text: &str) -> Result<IpAddr, String> {
+pub fn parse_ip(text: &str) -> Result<IpAddr, ParseError> {
     let text = text.trim();
     let bare = text
         .strip_prefix('[')
         .and_then(|inner| inner.strip_suffix(']'))
         .unwrap_or(text);
     bare.parse::<IpAddr>()
-        .map_err(|_| format!("\"{text}\" is not an IP address (e.g. 192.0.2.10 or 2001:db8::10)"))
+        .map_err(|_| ParseError::NotAnIp(text.to_owned()))
 }
 
 /// Parses an address someone read off a "what is my IP" page: an IP address, and one the
 /// internet can see. A private or loopback address (a router page, `ipconfig`) is refused
 /// with what to look at instead, since no public list can know it.
-pub fn parse_public_ip(text: &str) -> Result<IpAddr, String> {
+pub fn parse_public_ip(text: &str) -> Result<IpAddr, ParseError> {
     let ip = parse_ip(text)?;
     if is_private(ip) || ip.is_loopback() {
-        return Err(format!(
-            "{ip} is a private address, used only inside a home or office network; the \
-             address the internet sees is the one a \"what is my IP\" page shows"
-        ));
+        return Err(ParseError::PrivateIp(ip));
     }
     Ok(ip)
 }
@@ -120,9 +136,12 @@ pub fn parse_public_ip(text: &str) -> Result<IpAddr, String> {
 /// Checks and normalises a domain or host name typed by a person: international names become
 /// their ASCII (punycode) form; the result is lower case without trailing dot. Letters,
 /// digits, `-` and `_` only, labels of 1–63 characters, at most 253 in all.
-pub fn parse_host_name(input: &str) -> Result<String, String> {
+pub fn parse_host_name(input: &str) -> Result<String, ParseError> {
     let trimmed = input.trim();
-    let invalid = |why: &str| format!("\"{trimmed}\" is not a valid domain name: {why}");
+    let invalid = |why: &str| ParseError::BadHostName {
+        name: trimmed.to_owned(),
+        why: why.to_owned(),
+    };
     if trimmed.is_empty() || trimmed == "." {
         return Err(invalid("it is empty"));
     }
@@ -179,8 +198,36 @@ mod tests {
             Ok("2001:db8::1".into())
         );
         assert!(parse_ip("two oh three").is_err());
-        assert!(parse_public_ip("192.168.1.20").is_err_and(|why| why.contains("private")));
+        assert!(matches!(
+            parse_public_ip("192.168.1.20"),
+            Err(ParseError::PrivateIp(_))
+        ));
         assert!(parse_public_ip("127.0.0.1").is_err());
         assert!(parse_public_ip("203.0.113.7").is_ok());
+    }
+
+    /// The typed errors keep the words the CLI and the wizard showed before they were typed.
+    #[test]
+    fn parse_errors_say_what_was_wrong_in_the_old_words() {
+        assert_eq!(
+            parse_ip(" 300.1.2.3 ").map_err(|why| why.to_string()),
+            Err("\"300.1.2.3\" is not an IP address (e.g. 192.0.2.10 or 2001:db8::10)".to_owned())
+        );
+        assert_eq!(
+            parse_public_ip("10.0.0.5").map_err(|why| why.to_string()),
+            Err(
+                "10.0.0.5 is a private address, used only inside a home or office network; \
+                 the address the internet sees is the one a \"what is my IP\" page shows"
+                    .to_owned()
+            )
+        );
+        assert_eq!(
+            parse_host_name(" . ").map_err(|why| why.to_string()),
+            Err("\".\" is not a valid domain name: it is empty".to_owned())
+        );
+        assert!(matches!(
+            parse_host_name(" "),
+            Err(ParseError::BadHostName { why, .. }) if why == "it is empty"
+        ));
     }
 }

@@ -453,7 +453,7 @@ pub fn domain_of(email: &str) -> Result<String, String> {
     if local.is_empty() {
         return Err(format!("{email:?} has nothing before the @"));
     }
-    dns::normalize_name(domain)
+    dns::normalize_name(domain).map_err(|why| why.to_string())
 }
 
 /// What an SRV service says it uses; anything else is taken as STARTTLS, submission's own.
@@ -643,7 +643,7 @@ impl<R: Resolve + 'static> AccountCheck<R> {
                 None => {
                     let (found, unresolved) = match dns::addresses(&*self.resolver, &host).await {
                         Ok(found) => (found, None),
-                        Err(why) => (Vec::new(), Some(why)),
+                        Err(why) => (Vec::new(), Some(why.to_string())),
                     };
                     if found.is_empty() && self.system_fallback {
                         let system = dns::system_addresses(&host, self.deadlines.dns).await;

@@ -394,7 +394,7 @@ async fn resolve(host: &str, port: u16, dns: &DnsSettings) -> Result<SocketAddr,
     let bare = bare_host(host);
     let addresses = crate::checks::dns::addresses_for_connect(dns, bare)
         .await
-        .map_err(Unresolved)?;
+        .map_err(|why| Unresolved(why.to_string()))?;
     addresses
         .iter()
         .find(|ip| ip.is_ipv4())

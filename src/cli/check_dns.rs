@@ -242,7 +242,7 @@ async fn execute(request: Request, settings: DnsSettings, name: &str) -> Output 
                 Some(server) => server,
                 None => match dns::public_ip::locate_server(&client, method).await {
                     Ok(server) => server,
-                    Err(message) => return setup_failure(name, &message),
+                    Err(why) => return setup_failure(name, &why.to_string()),
                 },
             };
             let service = DnsSettings {

@@ -31,10 +31,17 @@ pub struct PasswordArgs {
 #[derive(Debug)]
 pub struct BadInput(pub String);
 
-/// The words of a lower layer's parser (`normalize_name`, `parse_ip`) are already the message.
+/// The words of a lower layer's check are already the message.
 impl From<String> for BadInput {
     fn from(message: String) -> Self {
         Self(message)
+    }
+}
+
+/// An address or name a person typed that is not one: its words are the message.
+impl From<crate::vocab::ParseError> for BadInput {
+    fn from(error: crate::vocab::ParseError) -> Self {
+        Self(error.to_string())
     }
 }
 

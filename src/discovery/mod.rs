@@ -345,7 +345,7 @@ pub fn domain_of(email: &str) -> Result<String, String> {
     if local.is_empty() {
         return Err("the address has nothing before the @".to_owned());
     }
-    let domain = dns::normalize_name(domain)?;
+    let domain = dns::normalize_name(domain).map_err(|why| why.to_string())?;
     if !autoconfig::is_host_name(&domain) {
         return Err(format!(
             "`{}` is not a domain name",
@@ -404,7 +404,9 @@ async fn autoconfig_file<R: Resolve>(
                 );
             }
             Ok(_) => {}
-            Err(why) => return (attempt(source, url, Outcome::Failed, why), None),
+            Err(why) => {
+                return (attempt(source, url, Outcome::Failed, why.to_string()), None);
+            }
         }
     }
     let what = if source == Source::Ispdb {

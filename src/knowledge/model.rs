@@ -365,7 +365,9 @@ impl InputFormat {
     /// typing it.
     pub fn check(self, answer: &str) -> Result<String, String> {
         match self {
-            Self::Ip => crate::vocab::parse_public_ip(answer).map(|ip| ip.to_string()),
+            Self::Ip => crate::vocab::parse_public_ip(answer)
+                .map(|ip| ip.to_string())
+                .map_err(|why| why.to_string()),
             Self::Host => server_name(answer),
         }
     }
@@ -390,7 +392,7 @@ fn server_name(answer: &str) -> Result<String, String> {
     if let Some(slip) = slip {
         return Err(format!("{slip} like smtp.example.com."));
     }
-    let name = crate::vocab::parse_host_name(text)?;
+    let name = crate::vocab::parse_host_name(text).map_err(|why| why.to_string())?;
     if !name.contains('.') {
         return Err(format!(
             "\"{name}\" is not a full server name: it has at least one dot, like \

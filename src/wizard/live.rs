@@ -174,7 +174,7 @@ impl LiveChecks {
                 // a wrong one is reported in words, not dropped as "could not run".
                 let ip = match crate::vocab::parse_public_ip(param("ip")?) {
                     Ok(ip) => ip,
-                    Err(why) => return Some(super::not_run(request, &why)),
+                    Err(why) => return Some(super::not_run(request, &why.to_string())),
                 };
                 let listing = dns::dnsbl::check(&client, ip, &default_zones()).await;
                 let mut report = listing.to_check_report();
@@ -371,7 +371,9 @@ impl LiveChecks {
         client: &DnsClient,
     ) -> Result<dns::public_ip::PublicIpReport, String> {
         let method = dns::public_ip::Method::Opendns;
-        let server = dns::public_ip::locate_server(client, method).await?;
+        let server = dns::public_ip::locate_server(client, method)
+            .await
+            .map_err(|why| why.to_string())?;
         let service = DnsClient::new(&DnsSettings {
             server: Some(server),
             ..self.dns.clone()

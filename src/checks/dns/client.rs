@@ -65,7 +65,7 @@ impl std::fmt::Debug for DnsClient {
 }
 
 /// The resolver could not be set up (only the system configuration can fail to load).
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("cannot use the system's DNS settings (/etc/resolv.conf): {0}")]
 pub struct SetupError(String);
 
@@ -413,7 +413,7 @@ fn classify(error: &NetError) -> Answer {
 
 /// Checks and normalises a domain or host name typed by a user (see
 /// [`crate::vocab::parse_host_name`], which the wizard's inputs share).
-pub fn normalize_name(input: &str) -> Result<String, String> {
+pub fn normalize_name(input: &str) -> Result<String, crate::vocab::ParseError> {
     crate::vocab::parse_host_name(input)
 }
 

@@ -732,10 +732,16 @@ mod tests {
             "fd00::1",
         ] {
             let refused = parse_public_ip(wrong).expect_err(wrong);
-            assert!(refused.contains("private address"), "{wrong}: {refused}");
+            assert!(
+                refused.to_string().contains("private address"),
+                "{wrong}: {refused}"
+            );
         }
         let refused = parse_public_ip("my router").expect_err("not an address");
-        assert!(refused.contains("is not an IP address"), "{refused}");
+        assert!(
+            refused.to_string().contains("is not an IP address"),
+            "{refused}"
+        );
     }
 
     #[test]

@@ -108,6 +108,49 @@ impl Default for DnsSettings {
     }
 }
 
+/// A DNS server address a person gave (`--dns-server`, `--server`) that is not one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InputError {
+    /// Not `IP`, `IP:PORT` or `[IPv6]:PORT` (the text as given, trimmed).
+    #[error(
+        "\"{0}\" is not a DNS server address: give an IP address, optionally with a port, \
+         e.g. 9.9.9.9, 127.0.0.1:5353 or [::1]:5353"
+    )]
+    NotAServer(String),
+}
+
+/// DNS could not tell the address a check needs before it can start; the words are the
+/// resolver's own explanation (a failing or lying resolver is named as such), never "does
+/// not exist" without proof.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LookupError {
+    /// An address question (A or AAAA) about `host` failed, and neither found an address.
+    #[error("{}", .failure.explain(.host))]
+    Addresses { host: String, failure: Failure },
+    /// The operating system found no address for `host`; it does not say why in a way that
+    /// proves anything, so the words say what to try.
+    #[error(
+        "could not find the address of {host} ({why}). Check the spelling; if it is right, \
+         the DNS may not be working: is the network down? `relaydoc check host {host}` tells \
+         more"
+    )]
+    System { host: String, why: String },
+    /// The DNS server given (named in `asked`) says `host` has no address, with proof.
+    #[error("{host} has no address in DNS (asked {asked}): check the name")]
+    NoAddress { host: String, asked: String },
+    /// The resolver could not be set up.
+    #[error(transparent)]
+    Setup(#[from] SetupError),
+    /// The server of a public-IP `service` (its `host`) has no address we could find;
+    /// `why` explains the IPv4 answer.
+    #[error("Could not find the address of {host}, the {service} service's server. {why}")]
+    ServiceServer {
+        host: &'static str,
+        service: &'static str,
+        why: String,
+    },
+}
+
 /// Something that answers DNS questions. [`DnsClient`] asks real servers; tests may script it.
 pub trait Resolve: Send + Sync {
     /// Asks for `kind` records of `name` (a name without trailing dot; it is always asked as
@@ -122,19 +165,22 @@ pub trait Resolve: Send + Sync {
 /// The A and AAAA addresses of `host`, asked side by side, for connecting to it. `Err`
 /// (plain words) when there are none and DNS could not say so for sure: "no address" only
 /// with proof.
-pub async fn addresses<R: Resolve>(resolver: &R, host: &str) -> Result<Vec<IpAddr>, String> {
+pub async fn addresses<R: Resolve>(resolver: &R, host: &str) -> Result<Vec<IpAddr>, LookupError> {
     let (v4, v6) = tokio::join!(
         resolver.query(host, RecordKind::A),
         resolver.query(host, RecordKind::Aaaa)
     );
     let failure = [&v4, &v6].into_iter().find_map(|answer| match answer {
-        Answer::Failed(failure) => Some(failure.explain(host)),
+        Answer::Failed(failure) => Some(failure.clone()),
         _ => None,
     });
     let mut out: Vec<IpAddr> = [v4, v6].iter().flat_map(Answer::addresses).collect();
     out.dedup();
     match failure {
-        Some(why) if out.is_empty() => Err(why),
+        Some(failure) if out.is_empty() => Err(LookupError::Addresses {
+            host: host.to_owned(),
+            failure,
+        }),
         _ => Ok(out),
     }
 }
@@ -142,13 +188,10 @@ pub async fn addresses<R: Resolve>(resolver: &R, host: &str) -> Result<Vec<IpAdd
 /// The operating system's addresses for `host` (which also reads /etc/hosts), within
 /// `timeout`. The system does not say why a lookup failed in a way that proves anything, so
 /// the error says what to try, never "does not exist".
-pub async fn system_addresses(host: &str, timeout: Duration) -> Result<Vec<IpAddr>, String> {
-    let could_not = |why: String| {
-        format!(
-            "could not find the address of {host} ({why}). Check the spelling; if it is \
-             right, the DNS may not be working: is the network down? `relaydoc check host \
-             {host}` tells more"
-        )
+pub async fn system_addresses(host: &str, timeout: Duration) -> Result<Vec<IpAddr>, LookupError> {
+    let could_not = |why: String| LookupError::System {
+        host: host.to_owned(),
+        why,
     };
     match tokio::time::timeout(timeout, tokio::net::lookup_host((host, 0))).await {
         Ok(Ok(found)) => {
@@ -173,27 +216,26 @@ pub async fn system_addresses(host: &str, timeout: Duration) -> Result<Vec<IpAdd
 pub async fn addresses_for_connect(
     settings: &DnsSettings,
     host: &str,
-) -> Result<Vec<IpAddr>, String> {
+) -> Result<Vec<IpAddr>, LookupError> {
     if let Ok(ip) = host.parse::<IpAddr>() {
         return Ok(vec![ip]);
     }
     if settings.server.is_none() {
         return system_addresses(host, settings.timeout).await;
     }
-    let client = DnsClient::new(settings).map_err(|error| error.to_string())?;
+    let client = DnsClient::new(settings)?;
     match addresses(&client, host).await {
-        Ok(found) if found.is_empty() => Err(format!(
-            "{host} has no address in DNS (asked {}): check the name",
-            client.source()
-        )),
-        Ok(found) => Ok(found),
-        Err(why) => Err(why),
+        Ok(found) if found.is_empty() => Err(LookupError::NoAddress {
+            host: host.to_owned(),
+            asked: client.source(),
+        }),
+        result => result,
     }
 }
 
 /// Parses `--dns-server`: `IP`, `IP:PORT`, `[IPv6]:PORT` or a bare IPv6 address; port 53
 /// when none is given.
-pub fn parse_server(text: &str) -> Result<SocketAddr, String> {
+pub fn parse_server(text: &str) -> Result<SocketAddr, InputError> {
     let text = text.trim();
     if let Ok(address) = text.parse::<SocketAddr>() {
         return Ok(address);
@@ -204,10 +246,7 @@ pub fn parse_server(text: &str) -> Result<SocketAddr, String> {
         .unwrap_or(text);
     match bare.parse::<IpAddr>() {
         Ok(ip) => Ok(SocketAddr::new(ip, 53)),
-        Err(_) => Err(format!(
-            "\"{text}\" is not a DNS server address: give an IP address, optionally with a \
-             port, e.g. 9.9.9.9, 127.0.0.1:5353 or [::1]:5353"
-        )),
+        Err(_) => Err(InputError::NotAServer(text.to_owned())),
     }
 }
 
@@ -327,6 +366,82 @@ mod tests {
         assert!(parse_server("dns.google").is_err());
         assert!(parse_server("127.0.0.1:99999").is_err());
         assert!(parse_server("").is_err());
+    }
+
+    #[test]
+    fn a_wrong_server_address_is_named_in_the_old_words() {
+        assert_eq!(
+            parse_server(" dns.google ").map_err(|why| why.to_string()),
+            Err(
+                "\"dns.google\" is not a DNS server address: give an IP address, optionally \
+                 with a port, e.g. 9.9.9.9, 127.0.0.1:5353 or [::1]:5353"
+                    .to_owned()
+            )
+        );
+    }
+
+    /// A failed lookup keeps the failure (for a caller to tell apart) and says it in the
+    /// resolver's words; a name that does not exist is no failure, just no address.
+    #[tokio::test]
+    async fn a_failed_address_lookup_carries_its_failure() {
+        let resolver = fake::FakeResolver::default()
+            .answer("down.test", RecordKind::A, Answer::Failed(Failure::Timeout))
+            .address("up.test", "192.0.2.1");
+        let failed = addresses(&resolver, "down.test")
+            .await
+            .expect_err("timeout");
+        assert_eq!(
+            failed,
+            LookupError::Addresses {
+                host: "down.test".to_owned(),
+                failure: Failure::Timeout
+            }
+        );
+        assert_eq!(failed.to_string(), Failure::Timeout.explain("down.test"));
+        assert_eq!(
+            addresses(&resolver, "up.test").await,
+            Ok(vec![IpAddr::from([192, 0, 2, 1])])
+        );
+        assert_eq!(addresses(&resolver, "gone.test").await, Ok(Vec::new()));
+    }
+
+    #[test]
+    fn lookup_errors_for_connecting_keep_their_words() {
+        let system = LookupError::System {
+            host: "mail.test".to_owned(),
+            why: "no address returned".to_owned(),
+        };
+        assert_eq!(
+            system.to_string(),
+            "could not find the address of mail.test (no address returned). Check the \
+             spelling; if it is right, the DNS may not be working: is the network down? \
+             `relaydoc check host mail.test` tells more"
+        );
+        let none = LookupError::NoAddress {
+            host: "mail.test".to_owned(),
+            asked: "127.0.0.1:5353".to_owned(),
+        };
+        assert_eq!(
+            none.to_string(),
+            "mail.test has no address in DNS (asked 127.0.0.1:5353): check the name"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_public_ip_service_without_an_address_is_named() {
+        let method = public_ip::Method::Opendns;
+        let resolver = fake::FakeResolver::default();
+        let failed = public_ip::locate_server(&resolver, method)
+            .await
+            .expect_err("no address");
+        let host = method.server_host();
+        assert_eq!(
+            failed.to_string(),
+            format!(
+                "Could not find the address of {host}, the opendns service's server. {}",
+                Answer::NxDomain.explain(host, RecordKind::A)
+            )
+        );
     }
 
     #[tokio::test]

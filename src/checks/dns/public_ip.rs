@@ -81,7 +81,10 @@ pub struct PublicIpReport {
 }
 
 /// Finds the address of the method's server through the normal resolver (IPv4 first).
-pub async fn locate_server<R: Resolve>(resolver: &R, method: Method) -> Result<SocketAddr, String> {
+pub async fn locate_server<R: Resolve>(
+    resolver: &R,
+    method: Method,
+) -> Result<SocketAddr, super::LookupError> {
     let host = method.server_host();
     let (v4, v6) = tokio::join!(
         resolver.query(host, RecordKind::A),
@@ -91,11 +94,11 @@ pub async fn locate_server<R: Resolve>(resolver: &R, method: Method) -> Result<S
     addresses.extend(v6.addresses());
     match addresses.first() {
         Some(ip) => Ok(SocketAddr::new(*ip, 53)),
-        None => Err(format!(
-            "Could not find the address of {host}, the {} service's server. {}",
-            method.name(),
-            v4.explain(host, RecordKind::A)
-        )),
+        None => Err(super::LookupError::ServiceServer {
+            host,
+            service: method.name(),
+            why: v4.explain(host, RecordKind::A),
+        }),
     }
 }
 
