@@ -1102,11 +1102,20 @@ fn page_down_on_a_long_solution_moves_by_a_visible_page() {
     );
     t.keys(&["PageDown"]);
     let deadline = Instant::now() + WAIT;
+    // A capture can catch tmux mid-redraw under load: the page counts once two captures in a
+    // row agree.
+    let mut previous: Option<Vec<String>> = None;
     let after = loop {
         let rows = page_rows(&t.screen());
         if rows != before && rows.iter().any(|row| !row.is_empty()) {
-            break rows;
+            if previous.as_ref() == Some(&rows) {
+                break rows;
+            }
+            previous = Some(rows);
+            std::thread::sleep(Duration::from_millis(100));
+            continue;
         }
+        previous = None;
         assert!(
             Instant::now() < deadline,
             "PgDn did not scroll: {before:#?}"
@@ -1124,6 +1133,10 @@ fn page_down_on_a_long_solution_moves_by_a_visible_page() {
             loop {
                 let rows = page_rows(&t.screen());
                 if rows != after {
+                    std::thread::sleep(Duration::from_millis(100));
+                    if page_rows(&t.screen()) != rows {
+                        continue;
+                    }
                     break rows.iter().position(|row| *row == last) == Some(0);
                 }
                 assert!(Instant::now() < deadline, "Up did not scroll");
